@@ -1,0 +1,331 @@
+#include "duck/duck.hpp"
+
+#include <cstring>
+
+namespace mallard::duck {
+
+namespace {
+
+bool contains(std::string_view s, std::string_view needle) { return s.find(needle) != std::string_view::npos; }
+
+// DuckDB prefixes messages with "<Kind> Error: " and may append a "LINE n: ..." excerpt with a caret
+// under the offending character. PostgreSQL clients expect a bare message plus a position.
+struct SplitMessage {
+  std::string text;
+  int position = 0;
+};
+
+SplitMessage split_message(std::string_view message, std::string_view statement) {
+  SplitMessage out;
+  std::string_view body = message;
+  if (auto colon = body.find(" Error: "); colon != std::string_view::npos && colon < 40 &&
+                                          body.substr(0, colon).find('\n') == std::string_view::npos) {
+    body = body.substr(colon + 8);
+  }
+  auto line_at = body.find("\nLINE ");
+  if (line_at == std::string_view::npos && body.starts_with("LINE ")) line_at = 0;
+  if (line_at != std::string_view::npos) {
+    std::string_view ctx = body.substr(line_at == 0 ? 0 : line_at + 1);
+    body = body.substr(0, line_at);
+    // ctx: "LINE <n>: <excerpt>\n<spaces>^"
+    int line_no = 0;
+    size_t i = 5;
+    while (i < ctx.size() && ctx[i] >= '0' && ctx[i] <= '9') line_no = line_no * 10 + (ctx[i++] - '0');
+    size_t prefix = i + 2;  // ": "
+    auto nl = ctx.find('\n');
+    if (nl != std::string_view::npos) {
+      std::string_view excerpt = ctx.substr(prefix, nl - prefix);
+      std::string_view caret_line = ctx.substr(nl + 1);
+      auto caret = caret_line.find('^');
+      if (caret != std::string_view::npos && caret >= prefix && line_no >= 1) {
+        size_t col = caret - prefix;  // 0-based column inside the excerpt
+        // The excerpt may be a window of a long line ("..." prefix); find it in the statement.
+        size_t line_start = 0;
+        for (int l = 1; l < line_no && line_start < statement.size(); ++l) {
+          auto next = statement.find('\n', line_start);
+          if (next == std::string_view::npos) break;
+          line_start = next + 1;
+        }
+        size_t excerpt_off = 0;
+        if (excerpt.starts_with("...")) {
+          auto core = excerpt.substr(3, std::min<size_t>(excerpt.size() - 3, 16));
+          auto found = statement.find(core, line_start);
+          if (found != std::string_view::npos && col >= 3) {
+            excerpt_off = found - line_start;
+            col -= 3;
+          }
+        }
+        size_t byte_off = line_start + excerpt_off + col;
+        if (byte_off <= statement.size()) {
+          // PostgreSQL positions count characters, not bytes.
+          int chars = 0;
+          for (size_t b = 0; b < byte_off; ++b)
+            if ((static_cast<unsigned char>(statement[b]) & 0xC0) != 0x80) ++chars;
+          out.position = chars + 1;
+        } else if (statement.empty()) {
+          out.position = static_cast<int>(col) + 1;
+        }
+      }
+    }
+  }
+  while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.remove_suffix(1);
+  out.text = std::string(body);
+  return out;
+}
+
+const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
+  using namespace sqlstate;
+  switch (type) {
+    case DUCKDB_ERROR_PARSER:
+    case DUCKDB_ERROR_SYNTAX:
+      return kSyntaxError;
+    case DUCKDB_ERROR_CATALOG:
+      if (contains(msg, "already exists")) {
+        if (contains(msg, "Schema")) return kDuplicateSchema;
+        if (contains(msg, "Table") || contains(msg, "View")) return kDuplicateTable;
+        return kDuplicateObject;
+      }
+      if (contains(msg, "Table with name") || contains(msg, "View with name") ||
+          contains(msg, "Table Function with name") == false && contains(msg, "table"))
+        return kUndefinedTable;
+      if (contains(msg, "Function with name") || contains(msg, "Macro")) return kUndefinedFunction;
+      if (contains(msg, "Schema with name")) return "3F000";
+      if (contains(msg, "Catalog") || contains(msg, "database")) return kInvalidCatalogName;
+      return kUndefinedObject;
+    case DUCKDB_ERROR_BINDER:
+      if (contains(msg, "Referenced column") || contains(msg, "not found in FROM clause") ||
+          contains(msg, "does not have a column"))
+        return kUndefinedColumn;
+      if (contains(msg, "Referenced table")) return kUndefinedTable;
+      if (contains(msg, "Ambiguous reference")) return kAmbiguousColumn;
+      if (contains(msg, "No function matches") || contains(msg, "does not exist")) return kUndefinedFunction;
+      if (contains(msg, "GROUP BY")) return "42803";
+      if (contains(msg, "Could not determine") || contains(msg, "parameter")) return kIndeterminateDatatype;
+      return "42000";
+    case DUCKDB_ERROR_CONVERSION:
+      if (contains(msg, "out of range") || contains(msg, "overflow")) return kNumericValueOutOfRange;
+      return kInvalidTextRepresentation;
+    case DUCKDB_ERROR_OUT_OF_RANGE:
+    case DUCKDB_ERROR_DECIMAL:
+      return kNumericValueOutOfRange;
+    case DUCKDB_ERROR_DIVIDE_BY_ZERO:
+      return kDivisionByZero;
+    case DUCKDB_ERROR_CONSTRAINT:
+      if (contains(msg, "NOT NULL")) return kNotNullViolation;
+      if (contains(msg, "CHECK")) return kCheckViolation;
+      if (contains(msg, "foreign key") || contains(msg, "FOREIGN KEY")) return kForeignKeyViolation;
+      if (contains(msg, "Duplicate key") || contains(msg, "UNIQUE") || contains(msg, "PRIMARY KEY"))
+        return kUniqueViolation;
+      return kIntegrityConstraintViolation;
+    case DUCKDB_ERROR_TRANSACTION:
+      if (contains(msg, "onflict")) return kSerializationFailure;
+      if (contains(msg, "within a transaction")) return kActiveTransaction;
+      if (contains(msg, "no transaction is active")) return kNoActiveTransaction;
+      if (contains(msg, "aborted")) return kInFailedTransaction;
+      return kInvalidTransactionState;
+    case DUCKDB_ERROR_INTERRUPT:
+      return kQueryCanceled;
+    case DUCKDB_ERROR_NOT_IMPLEMENTED:
+      return kFeatureNotSupported;
+    case DUCKDB_ERROR_INVALID_INPUT:
+      return kInvalidParameterValue;
+    case DUCKDB_ERROR_OUT_OF_MEMORY:
+      return kOutOfMemory;
+    case DUCKDB_ERROR_IO:
+      return kIoError;
+    case DUCKDB_ERROR_PERMISSION:
+      return kInsufficientPrivilege;
+    case DUCKDB_ERROR_PARAMETER_NOT_RESOLVED:
+      return kIndeterminateDatatype;
+    case DUCKDB_ERROR_PARAMETER_NOT_ALLOWED:
+      return kFeatureNotSupported;
+    case DUCKDB_ERROR_MISMATCH_TYPE:
+    case DUCKDB_ERROR_INVALID_TYPE:
+      return kDatatypeMismatch;
+    case DUCKDB_ERROR_DEPENDENCY:
+      return "2BP01";
+    case DUCKDB_ERROR_SEQUENCE:
+      return "2200H";
+    case DUCKDB_ERROR_SETTINGS:
+    case DUCKDB_INVALID_CONFIGURATION:
+      return kUndefinedObject;
+    case DUCKDB_ERROR_CONNECTION:
+      return kConnectionException;
+    case DUCKDB_ERROR_OBJECT_SIZE:
+      return kProgramLimitExceeded;
+    case DUCKDB_ERROR_MISSING_EXTENSION:
+    case DUCKDB_ERROR_AUTOLOAD:
+      return kFeatureNotSupported;
+    case DUCKDB_ERROR_EXPRESSION:
+      return "42000";
+    default:
+      return kInternalError;
+  }
+}
+
+}  // namespace
+
+Error translate_error(duckdb_error_type type, std::string_view message, std::string_view statement) {
+  auto split = split_message(message, statement);
+  return Error(sqlstate_for(type, split.text), split.text, split.position);
+}
+
+std::string take_string(char *s) {
+  if (!s) return {};
+  std::string out(s);
+  duckdb_free(s);
+  return out;
+}
+
+Database::Database(const std::string &path, int threads) {
+  duckdb_config config = nullptr;
+  duckdb_create_config(&config);
+  // Extensions are never installed or loaded: everything Mallard needs is built into the library.
+  duckdb_set_config(config, "autoinstall_known_extensions", "false");
+  duckdb_set_config(config, "autoload_known_extensions", "false");
+  if (threads > 0) duckdb_set_config(config, "threads", std::to_string(threads).c_str());
+  char *err = nullptr;
+  const char *p = path.empty() ? nullptr : path.c_str();
+  auto st = duckdb_open_ext(p, &db_, config, &err);
+  duckdb_destroy_config(&config);
+  if (st != DuckDBSuccess) {
+    std::string msg = err ? err : "unknown error";
+    if (err) duckdb_free(err);
+    throw Error(sqlstate::kIoError, "could not open DuckDB database \"" + path + "\": " + msg);
+  }
+}
+
+Database::~Database() {
+  if (db_) duckdb_close(&db_);
+}
+
+Connection::Connection(Database &db) {
+  if (duckdb_connect(db.get(), &c_) != DuckDBSuccess)
+    throw Error(sqlstate::kConnectionFailure, "could not connect to DuckDB database");
+}
+
+Connection::~Connection() {
+  if (c_) duckdb_disconnect(&c_);
+}
+
+Result Connection::query(const std::string &sql) {
+  Result r;
+  if (duckdb_query(c_, sql.c_str(), r.out()) != DuckDBSuccess) {
+    throw translate_error(duckdb_result_error_type(r.get()), duckdb_result_error(r.get()), sql);
+  }
+  return r;
+}
+
+std::string Connection::query_scalar(const std::string &sql) {
+  Result r = query(sql);
+  DataChunk chunk = r.fetch();
+  if (!chunk || duckdb_data_chunk_get_size(chunk.get()) == 0 || r.column_count() == 0) return {};
+  duckdb_vector v = duckdb_data_chunk_get_vector(chunk.get(), 0);
+  uint64_t *validity = duckdb_vector_get_validity(v);
+  if (validity && !(validity[0] & 1)) return {};
+  LogicalType t(duckdb_vector_get_column_type(v));
+  if (duckdb_get_type_id(t.get()) != DUCKDB_TYPE_VARCHAR)
+    throw Error(sqlstate::kInternalError, "query_scalar expects a VARCHAR column");
+  auto *s = static_cast<duckdb_string_t *>(duckdb_vector_get_data(v));
+  uint32_t len = s->value.inlined.length;
+  const char *data = len <= 12 ? s->value.inlined.inlined : s->value.pointer.ptr;
+  return std::string(data, len);
+}
+
+DataChunk Result::fetch() {
+  DataChunk chunk(duckdb_fetch_chunk(r_));
+  if (!chunk) {
+    const char *err = duckdb_result_error(&r_);
+    if (err && *err) throw_error();
+  }
+  return chunk;
+}
+
+void Result::throw_error() {
+  const char *err = duckdb_result_error(&r_);
+  throw translate_error(duckdb_result_error_type(&r_), err ? err : "unknown error");
+}
+
+Prepared::Prepared(Connection &conn, const std::string &sql) {
+  if (duckdb_prepare(conn.get(), sql.c_str(), &p_) != DuckDBSuccess) {
+    const char *err = duckdb_prepare_error(p_);
+    std::string msg = err ? err : "could not prepare statement";
+    // The prepared handle does not expose an error type: classify by the message prefix.
+    duckdb_error_type type = DUCKDB_ERROR_INVALID;
+    static const std::pair<const char *, duckdb_error_type> kPrefixes[] = {
+        {"Parser Error", DUCKDB_ERROR_PARSER},       {"Catalog Error", DUCKDB_ERROR_CATALOG},
+        {"Binder Error", DUCKDB_ERROR_BINDER},       {"Conversion Error", DUCKDB_ERROR_CONVERSION},
+        {"Not implemented Error", DUCKDB_ERROR_NOT_IMPLEMENTED},
+        {"Invalid Input Error", DUCKDB_ERROR_INVALID_INPUT},
+        {"Constraint Error", DUCKDB_ERROR_CONSTRAINT}, {"Out of Range Error", DUCKDB_ERROR_OUT_OF_RANGE},
+        {"Transaction Error", DUCKDB_ERROR_TRANSACTION}, {"TransactionContext Error", DUCKDB_ERROR_TRANSACTION},
+        {"INTERRUPT Error", DUCKDB_ERROR_INTERRUPT}, {"Interrupt Error", DUCKDB_ERROR_INTERRUPT},
+        {"Permission Error", DUCKDB_ERROR_PERMISSION}, {"IO Error", DUCKDB_ERROR_IO},
+        {"Dependency Error", DUCKDB_ERROR_DEPENDENCY}, {"Type Error", DUCKDB_ERROR_MISMATCH_TYPE},
+        {"Syntax Error", DUCKDB_ERROR_SYNTAX},       {"Sequence Error", DUCKDB_ERROR_SEQUENCE},
+        {"Invalid Error", DUCKDB_ERROR_INVALID},     {"Out of Memory Error", DUCKDB_ERROR_OUT_OF_MEMORY},
+        {"Missing Extension Error", DUCKDB_ERROR_MISSING_EXTENSION},
+        {"Invalid Configuration Error", DUCKDB_INVALID_CONFIGURATION},
+        {"Settings Error", DUCKDB_ERROR_SETTINGS},
+    };
+    for (auto &[prefix, t] : kPrefixes) {
+      if (msg.rfind(prefix, 0) == 0) {
+        type = t;
+        break;
+      }
+    }
+    reset();
+    throw translate_error(type, msg, sql);
+  }
+}
+
+void Prepared::bind_null(idx_t i) { duckdb_bind_null(p_, i + 1); }
+
+void Prepared::bind_text(idx_t i, std::string_view text) {
+  if (duckdb_bind_varchar_length(p_, i + 1, text.data(), text.size()) != DuckDBSuccess)
+    throw Error(sqlstate::kInvalidTextRepresentation, "could not bind parameter $" + std::to_string(i + 1));
+}
+
+void Prepared::bind(idx_t i, Value &&v) {
+  if (duckdb_bind_value(p_, i + 1, v.get()) != DuckDBSuccess)
+    throw Error(sqlstate::kInvalidParameterValue,
+                "could not bind parameter $" + std::to_string(i + 1) + ": value does not fit the parameter type");
+}
+
+Result Prepared::execute_streaming() {
+  Result r;
+  if (duckdb_execute_prepared_streaming(p_, r.out()) != DuckDBSuccess) r.throw_error();
+  return r;
+}
+
+Appender::Appender(Connection &conn, const std::string &schema, const std::string &table) {
+  if (duckdb_appender_create_ext(conn.get(), nullptr, schema.empty() ? nullptr : schema.c_str(), table.c_str(),
+                                 &a_) != DuckDBSuccess) {
+    std::string msg = a_ ? duckdb_appender_error(a_) : "could not create appender";
+    if (a_) duckdb_appender_destroy(&a_);
+    a_ = nullptr;
+    throw translate_error(DUCKDB_ERROR_CATALOG, msg);
+  }
+}
+
+Appender::~Appender() {
+  if (a_) duckdb_appender_destroy(&a_);
+}
+
+void Appender::add_column(const std::string &name) {
+  if (duckdb_appender_add_column(a_, name.c_str()) != DuckDBSuccess) {
+    throw Error(sqlstate::kUndefinedColumn, duckdb_appender_error(a_));
+  }
+}
+
+void Appender::check(duckdb_state st) {
+  if (st == DuckDBSuccess) return;
+  const char *err = duckdb_appender_error(a_);
+  std::string msg = err ? err : "append failed";
+  duckdb_error_type type = DUCKDB_ERROR_CONVERSION;
+  if (msg.find("Constraint") != std::string::npos || msg.find("NOT NULL") != std::string::npos)
+    type = DUCKDB_ERROR_CONSTRAINT;
+  throw translate_error(type, msg);
+}
+
+}  // namespace mallard::duck

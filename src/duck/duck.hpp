@@ -1,0 +1,191 @@
+#pragma once
+// Thin RAII wrappers over DuckDB's C API. Each owns one C handle and frees it exactly once.
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "common/error.hpp"
+#include "duck/capi.hpp"
+
+namespace mallard::duck {
+
+// Translates a DuckDB error (type + message) to Mallard's Error with a PostgreSQL SQLSTATE and,
+// when DuckDB reports one, the 1-based character position in `statement`.
+Error translate_error(duckdb_error_type type, std::string_view message, std::string_view statement = {});
+
+template <typename Handle, void (*Destroy)(Handle *)>
+class Owned {
+ public:
+  Owned() = default;
+  explicit Owned(Handle h) : h_(h) {}
+  Owned(const Owned &) = delete;
+  Owned &operator=(const Owned &) = delete;
+  Owned(Owned &&o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+  Owned &operator=(Owned &&o) noexcept {
+    if (this != &o) {
+      reset();
+      h_ = std::exchange(o.h_, nullptr);
+    }
+    return *this;
+  }
+  ~Owned() { reset(); }
+  void reset() {
+    if (h_) Destroy(&h_);
+    h_ = nullptr;
+  }
+  Handle get() const { return h_; }
+  Handle *out() {
+    reset();
+    return &h_;
+  }
+  explicit operator bool() const { return h_ != nullptr; }
+
+ private:
+  Handle h_ = nullptr;
+};
+
+using LogicalType = Owned<duckdb_logical_type, duckdb_destroy_logical_type>;
+using Value = Owned<duckdb_value, duckdb_destroy_value>;
+using DataChunk = Owned<duckdb_data_chunk, duckdb_destroy_data_chunk>;
+
+// A string allocated by DuckDB (freed with duckdb_free).
+std::string take_string(char *s);
+
+class Database {
+ public:
+  // path empty or ":memory:" opens an in-memory database.
+  explicit Database(const std::string &path, int threads = 0);
+  ~Database();
+  Database(const Database &) = delete;
+  Database &operator=(const Database &) = delete;
+  duckdb_database get() const { return db_; }
+
+ private:
+  duckdb_database db_ = nullptr;
+};
+
+class Result {
+ public:
+  Result() = default;
+  Result(const Result &) = delete;
+  Result &operator=(const Result &) = delete;
+  Result(Result &&o) noexcept : r_(o.r_), valid_(std::exchange(o.valid_, false)) {}
+  Result &operator=(Result &&o) noexcept {
+    if (this != &o) {
+      reset();
+      r_ = o.r_;
+      valid_ = std::exchange(o.valid_, false);
+    }
+    return *this;
+  }
+  ~Result() { reset(); }
+  void reset() {
+    if (valid_) duckdb_destroy_result(&r_);
+    valid_ = false;
+  }
+  duckdb_result *out() {
+    reset();
+    valid_ = true;
+    return &r_;
+  }
+  duckdb_result *get() { return &r_; }
+  idx_t column_count() { return duckdb_column_count(&r_); }
+  std::string column_name(idx_t i) { return duckdb_column_name(&r_, i); }
+  LogicalType column_type(idx_t i) { return LogicalType(duckdb_column_logical_type(&r_, i)); }
+  idx_t rows_changed() { return duckdb_rows_changed(&r_); }
+  duckdb_result_type return_type() { return duckdb_result_return_type(r_); }
+  duckdb_statement_type statement_type() { return duckdb_result_statement_type(r_); }
+  // Next chunk, or an empty handle at the end. Throws the query's error if it failed mid-stream.
+  DataChunk fetch();
+  [[noreturn]] void throw_error();
+
+ private:
+  duckdb_result r_{};
+  bool valid_ = false;
+};
+
+class Connection {
+ public:
+  explicit Connection(Database &db);
+  ~Connection();
+  Connection(const Connection &) = delete;
+  Connection &operator=(const Connection &) = delete;
+  duckdb_connection get() const { return c_; }
+  // Runs a statement to completion, throwing on error.
+  Result query(const std::string &sql);
+  // Runs a statement and returns the first column of the first row as text ("" when NULL/empty).
+  std::string query_scalar(const std::string &sql);
+  void interrupt() { duckdb_interrupt(c_); }
+
+ private:
+  duckdb_connection c_ = nullptr;
+};
+
+class Prepared {
+ public:
+  Prepared() = default;
+  // Throws the translated DuckDB error when the statement does not prepare.
+  Prepared(Connection &conn, const std::string &sql);
+  Prepared(const Prepared &) = delete;
+  Prepared &operator=(const Prepared &) = delete;
+  Prepared(Prepared &&o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  Prepared &operator=(Prepared &&o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = std::exchange(o.p_, nullptr);
+    }
+    return *this;
+  }
+  ~Prepared() { reset(); }
+  void reset() {
+    if (p_) duckdb_destroy_prepare(&p_);
+    p_ = nullptr;
+  }
+  duckdb_prepared_statement get() const { return p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+  idx_t param_count() const { return duckdb_nparams(p_); }
+  // DuckDB numbers parameters from 1.
+  LogicalType param_type(idx_t i) const { return LogicalType(duckdb_param_logical_type(p_, i + 1)); }
+  duckdb_statement_type statement_type() const { return duckdb_prepared_statement_type(p_); }
+  idx_t column_count() const { return duckdb_prepared_statement_column_count(p_); }
+  std::string column_name(idx_t i) const { return duckdb_prepared_statement_column_name(p_, i); }
+  LogicalType column_type(idx_t i) const {
+    return LogicalType(duckdb_prepared_statement_column_logical_type(p_, i));
+  }
+  void bind_null(idx_t i);
+  void bind_text(idx_t i, std::string_view text);
+  void bind(idx_t i, Value &&v);
+  void clear_bindings() { duckdb_clear_bindings(p_); }
+  // Starts execution; rows are pulled from the result chunk by chunk.
+  Result execute_streaming();
+
+ private:
+  duckdb_prepared_statement p_ = nullptr;
+};
+
+class Appender {
+ public:
+  Appender(Connection &conn, const std::string &schema, const std::string &table);
+  ~Appender();
+  Appender(const Appender &) = delete;
+  Appender &operator=(const Appender &) = delete;
+  duckdb_appender get() const { return a_; }
+  void add_column(const std::string &name);
+  idx_t column_count() const { return duckdb_appender_column_count(a_); }
+  LogicalType column_type(idx_t i) const { return LogicalType(duckdb_appender_column_type(a_, i)); }
+  // Each throws with the appender's error when DuckDB refuses the value or row.
+  void append_text(std::string_view v) { check(duckdb_append_varchar_length(a_, v.data(), v.size())); }
+  void append_null() { check(duckdb_append_null(a_)); }
+  void append_value(duckdb_value v) { check(duckdb_append_value(a_, v)); }
+  void end_row() { check(duckdb_appender_end_row(a_)); }
+  void flush() { check(duckdb_appender_flush(a_)); }
+  void close() { check(duckdb_appender_close(a_)); }
+
+ private:
+  void check(duckdb_state st);
+  duckdb_appender a_ = nullptr;
+};
+
+}  // namespace mallard::duck

@@ -1,0 +1,704 @@
+// COPY ... FROM STDIN and COPY ... TO STDOUT in text, CSV and binary formats, streamed: rows are
+// parsed and appended as CopyData messages arrive, and sent as DuckDB produces them.
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "pgwire/session.hpp"
+#include "pgwire/wire.hpp"
+
+namespace mallard::pgwire {
+
+enum class CopyFormat { kText, kCsv, kBinary };
+
+struct CopyOptions {
+  CopyFormat format = CopyFormat::kText;
+  char delimiter = '\t';
+  std::string null_string = "\\N";
+  bool header = false;
+  char quote = '"';
+  char escape = '"';
+};
+
+namespace {
+
+constexpr char kBinarySignature[] = "PGCOPY\n\377\r\n";  // 11 bytes incl. the trailing NUL
+
+std::string def_string(const nlohmann::json &def) {
+  if (!def.contains("arg")) return {};
+  const auto &a = def["arg"];
+  if (a.contains("String")) return a["String"].value("sval", "");
+  if (a.contains("Boolean")) return a["Boolean"].value("boolval", false) ? "true" : "false";
+  if (a.contains("Integer")) return std::to_string(a["Integer"].value("ival", 0));
+  if (a.contains("Float")) return a["Float"].value("fval", "");
+  throw Error(sqlstate::kSyntaxError, "invalid value for COPY option \"" + def.value("defname", "") + "\"");
+}
+
+bool def_bool(const nlohmann::json &def) {
+  if (!def.contains("arg")) return true;
+  std::string v = def_string(def);
+  for (auto &c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v == "true" || v == "on" || v == "1") return true;
+  if (v == "false" || v == "off" || v == "0") return false;
+  throw Error(sqlstate::kSyntaxError, def.value("defname", "") + " requires a Boolean value");
+}
+
+char single_char(const nlohmann::json &def, const char *what) {
+  std::string v = def_string(def);
+  if (v.size() != 1)
+    throw Error(sqlstate::kFeatureNotSupported, std::string("COPY ") + what + " must be a single one-byte character");
+  return v[0];
+}
+
+CopyOptions parse_options(const nlohmann::json &stmt) {
+  CopyOptions o;
+  bool delimiter_set = false, null_set = false, escape_set = false;
+  if (stmt.contains("options")) {
+    for (const auto &item : stmt["options"]) {
+      if (!item.contains("DefElem")) continue;
+      const auto &d = item["DefElem"];
+      std::string name = d.value("defname", "");
+      if (name == "format") {
+        std::string f = def_string(d);
+        for (auto &c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (f == "text")
+          o.format = CopyFormat::kText;
+        else if (f == "csv")
+          o.format = CopyFormat::kCsv;
+        else if (f == "binary")
+          o.format = CopyFormat::kBinary;
+        else
+          throw Error(sqlstate::kInvalidParameterValue, "COPY format \"" + f + "\" not recognized");
+      } else if (name == "delimiter") {
+        o.delimiter = single_char(d, "delimiter");
+        delimiter_set = true;
+      } else if (name == "null") {
+        o.null_string = def_string(d);
+        null_set = true;
+      } else if (name == "header") {
+        o.header = def_bool(d);
+      } else if (name == "quote") {
+        o.quote = single_char(d, "quote");
+      } else if (name == "escape") {
+        o.escape = single_char(d, "escape");
+        escape_set = true;
+      } else if (name == "encoding") {
+        std::string e = def_string(d);
+        for (auto &c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (e != "utf8" && e != "utf-8" && e != "unicode")
+          throw Error(sqlstate::kFeatureNotSupported, "COPY encoding \"" + e + "\" is not supported; only UTF8 is");
+      } else if (name == "freeze") {
+        // Accepted: rows are visible only on commit anyway.
+      } else {
+        throw Error(sqlstate::kFeatureNotSupported, "COPY option \"" + name + "\" is not supported");
+      }
+    }
+  }
+  if (o.format == CopyFormat::kCsv) {
+    if (!delimiter_set) o.delimiter = ',';
+    if (!null_set) o.null_string = "";
+    if (!escape_set) o.escape = o.quote;
+  }
+  if (o.format == CopyFormat::kText && o.header) {
+    // PostgreSQL 15 allows HEADER in text format too.
+  }
+  if (o.format == CopyFormat::kBinary && (delimiter_set || null_set || o.header))
+    throw Error(sqlstate::kSyntaxError, "cannot specify DELIMITER, NULL or HEADER in BINARY mode");
+  if (o.delimiter == '\n' || o.delimiter == '\r' || o.delimiter == '\\' && o.format == CopyFormat::kText)
+    throw Error(sqlstate::kFeatureNotSupported, "COPY delimiter cannot be newline, carriage return or backslash");
+  return o;
+}
+
+// Text of "COPY (query) TO ...": the parenthesised query, found by matching parentheses outside
+// quotes.
+std::string inner_query(const std::string &text) {
+  size_t open = text.find('(');
+  if (open == std::string::npos) return {};
+  int depth = 0;
+  for (size_t i = open; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\'' || c == '"') {
+      size_t j = i + 1;
+      while (j < text.size() && text[j] != c) ++j;
+      i = j;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      if (--depth == 0) return text.substr(open + 1, i - open - 1);
+    }
+  }
+  return {};
+}
+
+std::string ident(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void append_text_escaped(std::string &out, size_t from, char delimiter) {
+  // Escapes in place the bytes appended since `from`.
+  size_t n = out.size() - from;
+  bool clean = true;
+  for (size_t i = from; i < out.size(); ++i) {
+    char c = out[i];
+    if (c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == delimiter || c == '\b' || c == '\f' || c == '\v') {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return;
+  std::string raw = out.substr(from, n);
+  out.resize(from);
+  for (char c : raw) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\v': out += "\\v"; break;
+      default:
+        if (c == delimiter) out += '\\';
+        out += c;
+    }
+  }
+}
+
+void append_csv_quoted(std::string &out, size_t from, const CopyOptions &o) {
+  std::string_view v(out.data() + from, out.size() - from);
+  bool quote = v.empty() || v == o.null_string;
+  for (char c : v) {
+    if (c == o.delimiter || c == o.quote || c == '\n' || c == '\r' || c == o.escape) {
+      quote = true;
+      break;
+    }
+  }
+  if (!quote) return;
+  std::string raw(v);
+  out.resize(from);
+  out += o.quote;
+  for (char c : raw) {
+    if (c == o.quote || c == o.escape) out += o.escape;
+    out += c;
+  }
+  out += o.quote;
+}
+
+// De-escapes one text-format field.
+std::string unescape_text(std::string_view f) {
+  std::string out;
+  out.reserve(f.size());
+  for (size_t i = 0; i < f.size(); ++i) {
+    char c = f[i];
+    if (c != '\\' || i + 1 >= f.size()) {
+      out += c;
+      continue;
+    }
+    char n = f[++i];
+    switch (n) {
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'v': out += '\v'; break;
+      case 'x': {
+        int v = 0, k = 0;
+        while (k < 2 && i + 1 < f.size() && std::isxdigit(static_cast<unsigned char>(f[i + 1]))) {
+          char h = f[++i];
+          v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
+          ++k;
+        }
+        if (k == 0)
+          out += 'x';
+        else
+          out += static_cast<char>(v);
+        break;
+      }
+      default:
+        if (n >= '0' && n <= '7') {
+          int v = n - '0', k = 1;
+          while (k < 3 && i + 1 < f.size() && f[i + 1] >= '0' && f[i + 1] <= '7') {
+            v = v * 8 + (f[++i] - '0');
+            ++k;
+          }
+          out += static_cast<char>(v & 0xFF);
+        } else {
+          out += n;
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void Session::run_copy(Portal &p) {
+  const std::string &text = p.stmt->text;
+  auto tree = sql::parse(text);
+  if (!tree || !tree->contains("CopyStmt")) {
+    // DuckDB's own COPY forms (e.g. COPY db TO ...): the engine runs them within its file limits.
+    materialize_open_portals(&p);
+    duck::Result r = conn_->query(text);
+    p.done_tag = "COPY " + std::to_string(r.rows_changed());
+    return;
+  }
+  const auto &stmt = (*tree)["CopyStmt"];
+  if (stmt.value("is_program", false))
+    throw Error(sqlstate::kFeatureNotSupported, "COPY TO or FROM PROGRAM is not supported");
+  if (stmt.contains("filename")) {
+    // Server-side files: DuckDB reads and writes them, only under the warehouse's data path.
+    materialize_open_portals(&p);
+    duck::Result r = conn_->query(text);
+    uint64_t n = 0;
+    if (r.return_type() == DUCKDB_RESULT_TYPE_CHANGED_ROWS) {
+      duck::DataChunk c = r.fetch();
+      if (c && duckdb_data_chunk_get_size(c.get()) > 0)
+        n = static_cast<uint64_t>(static_cast<int64_t *>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(c.get(), 0)))[0]);
+    }
+    p.done_tag = "COPY " + std::to_string(n);
+    return;
+  }
+  CopyOptions opts = parse_options(stmt);
+  std::vector<std::string> columns;
+  if (stmt.contains("attlist"))
+    for (const auto &a : stmt["attlist"]) columns.push_back(a["String"].value("sval", ""));
+  std::string schema, table;
+  if (stmt.contains("relation")) {
+    schema = stmt["relation"].value("schemaname", "");
+    table = stmt["relation"].value("relname", "");
+  }
+  if (stmt.value("is_from", false)) {
+    if (table.empty()) throw Error(sqlstate::kSyntaxError, "COPY FROM requires a table");
+    copy_in(opts, schema, table, columns, p.done_tag);
+  } else {
+    std::string query;
+    if (!table.empty()) {
+      std::string cols = "*";
+      if (!columns.empty()) {
+        cols.clear();
+        for (auto &c : columns) cols += (cols.empty() ? "" : ", ") + ident(c);
+      }
+      query = "SELECT " + cols + " FROM " + (schema.empty() ? "" : ident(schema) + ".") + ident(table);
+    } else {
+      query = inner_query(text);
+      if (query.empty()) throw Error(sqlstate::kSyntaxError, "COPY query must be in parentheses");
+    }
+    copy_out(opts, query, p.done_tag);
+  }
+}
+
+void Session::copy_out(const CopyOptions &o, const std::string &query, std::string &tag) {
+  materialize_open_portals(nullptr);
+  duck::Prepared ps(*conn_, query);
+  if (ps.param_count() > 0) throw Error(sqlstate::kFeatureNotSupported, "COPY query cannot have parameters");
+  duck::Result result = ps.execute_streaming();
+  idx_t ncols = result.column_count();
+  std::vector<std::unique_ptr<ColumnEncoder>> enc;
+  for (idx_t i = 0; i < ncols; ++i) {
+    duck::LogicalType t = result.column_type(i);
+    enc.push_back(ColumnEncoder::make(t.get(), text_options_));
+  }
+  bool binary = o.format == CopyFormat::kBinary;
+  size_t at = begin_message(out_, 'H');
+  put_u8(out_, binary ? 1 : 0);
+  put_i16(out_, static_cast<int16_t>(ncols));
+  for (idx_t i = 0; i < ncols; ++i) put_i16(out_, binary ? 1 : 0);
+  end_message(out_, at);
+  if (binary) {
+    at = begin_message(out_, 'd');
+    out_.append(kBinarySignature, 11);
+    put_i32(out_, 0);
+    put_i32(out_, 0);
+    end_message(out_, at);
+  } else if (o.header) {
+    at = begin_message(out_, 'd');
+    for (idx_t i = 0; i < ncols; ++i) {
+      if (i) out_ += o.delimiter;
+      size_t from = out_.size();
+      out_ += result.column_name(i);
+      if (o.format == CopyFormat::kCsv)
+        append_csv_quoted(out_, from, o);
+      else
+        append_text_escaped(out_, from, o.delimiter);
+    }
+    out_ += '\n';
+    end_message(out_, at);
+  }
+  uint64_t rows = 0;
+  while (true) {
+    duck::DataChunk chunk = result.fetch();
+    if (!chunk) break;
+    idx_t n = duckdb_data_chunk_get_size(chunk.get());
+    for (idx_t c = 0; c < ncols; ++c) enc[c]->set_vector(duckdb_data_chunk_get_vector(chunk.get(), c));
+    for (idx_t r = 0; r < n; ++r) {
+      at = begin_message(out_, 'd');
+      if (binary) {
+        put_i16(out_, static_cast<int16_t>(ncols));
+        for (idx_t c = 0; c < ncols; ++c) {
+          if (enc[c]->is_null(r)) {
+            put_i32(out_, -1);
+            continue;
+          }
+          size_t len_at = out_.size();
+          out_.append(4, '\0');
+          enc[c]->append_binary(r, out_);
+          patch_i32(out_, len_at, static_cast<int32_t>(out_.size() - len_at - 4));
+        }
+      } else {
+        for (idx_t c = 0; c < ncols; ++c) {
+          if (c) out_ += o.delimiter;
+          if (enc[c]->is_null(r)) {
+            out_ += o.null_string;
+            continue;
+          }
+          size_t from = out_.size();
+          enc[c]->append_text(r, out_);
+          if (o.format == CopyFormat::kCsv)
+            append_csv_quoted(out_, from, o);
+          else
+            append_text_escaped(out_, from, o.delimiter);
+        }
+        out_ += '\n';
+      }
+      end_message(out_, at);
+      ++rows;
+    }
+    if (out_.size() >= 256 * 1024 && !flush()) {
+      conn_->interrupt();
+      throw Error(sqlstate::kConnectionFailure, "connection to client lost");
+    }
+  }
+  if (binary) {
+    at = begin_message(out_, 'd');
+    put_i16(out_, -1);
+    end_message(out_, at);
+  }
+  at = begin_message(out_, 'c');
+  end_message(out_, at);
+  tag = "COPY " + std::to_string(rows);
+}
+
+void Session::copy_in(const CopyOptions &o, const std::string &schema, const std::string &table,
+                      const std::vector<std::string> &columns, std::string &tag) {
+  materialize_open_portals(nullptr);
+  // COPY is all or nothing: outside a transaction block it runs in its own transaction.
+  bool own_tx = tx_ == TxStatus::kIdle;
+  if (own_tx) conn_->query("BEGIN TRANSACTION");
+  uint64_t rows = 0;
+  try {
+    duck::Appender app(*conn_, schema, table);
+    for (auto &c : columns) app.add_column(c);
+    idx_t ncols = app.column_count();
+    std::vector<duck::LogicalType> types;
+    std::vector<uint32_t> oids;
+    for (idx_t i = 0; i < ncols; ++i) {
+      types.push_back(app.column_type(i));
+      oids.push_back(pg_type_of(types.back().get()).oid);
+    }
+    bool binary = o.format == CopyFormat::kBinary;
+    size_t at = begin_message(out_, 'G');
+    put_u8(out_, binary ? 1 : 0);
+    put_i16(out_, static_cast<int16_t>(ncols));
+    for (idx_t i = 0; i < ncols; ++i) put_i16(out_, binary ? 1 : 0);
+    end_message(out_, at);
+    if (!flush()) throw Error(sqlstate::kConnectionFailure, "connection to client lost");
+
+    std::string buf;
+    size_t pos = 0;
+    bool header_pending = o.header;
+    bool binary_header_done = false;
+    bool finished = false;  // end-of-data marker seen
+    uint64_t line_no = 0;
+    std::vector<std::string_view> fields;
+    std::vector<std::string> owned;
+
+    auto column_error = [&](const std::string &msg) {
+      return Error(sqlstate::kBadCopyFileFormat, msg, 0,
+                   "COPY " + table + ", line " + std::to_string(line_no));
+    };
+    auto append_row = [&](const std::vector<std::optional<std::string_view>> &vals) {
+      if (vals.size() > ncols) throw column_error("extra data after last expected column");
+      if (vals.size() < ncols)
+        throw column_error("missing data for column \"" + std::string(columns.empty() ? "" : columns[vals.size()]) + "\"");
+      for (idx_t c = 0; c < ncols; ++c) {
+        if (!vals[c]) {
+          app.append_null();
+        } else {
+          if (!sql::valid_utf8(*vals[c]))
+            throw Error(sqlstate::kCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"");
+          app.append_text(*vals[c]);
+        }
+      }
+      app.end_row();
+      ++rows;
+    };
+
+    std::vector<std::optional<std::string_view>> vals;
+    // Parses complete records from buf[pos..]; `eof` means no more data will come.
+    auto consume_text = [&](bool eof) {
+      while (!finished) {
+        size_t nl = buf.find('\n', pos);
+        std::string_view line;
+        if (nl == std::string::npos) {
+          if (!eof || pos >= buf.size()) return;
+          line = std::string_view(buf).substr(pos);
+          pos = buf.size();
+        } else {
+          line = std::string_view(buf).substr(pos, nl - pos);
+          pos = nl + 1;
+        }
+        ++line_no;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line == "\\.") {
+          finished = true;
+          return;
+        }
+        if (header_pending) {
+          header_pending = false;
+          continue;
+        }
+        vals.clear();
+        owned.clear();
+        owned.reserve(ncols + 1);
+        size_t start = 0;
+        while (true) {
+          // A delimiter preceded by a backslash is data, not a separator.
+          size_t i = start;
+          while (i < line.size() && line[i] != o.delimiter) i += (line[i] == '\\' && i + 1 < line.size()) ? 2 : 1;
+          std::string_view f = line.substr(start, i - start);
+          if (f == o.null_string) {
+            vals.emplace_back(std::nullopt);
+          } else if (f.find('\\') == std::string_view::npos) {
+            vals.emplace_back(f);
+          } else {
+            owned.push_back(unescape_text(f));
+            vals.emplace_back(owned.back());
+          }
+          if (i >= line.size()) break;
+          start = i + 1;
+        }
+        append_row(vals);
+      }
+    };
+    auto consume_csv = [&](bool eof) {
+      while (!finished && pos < buf.size()) {
+        // Find the end of one record, honouring quotes that may span lines.
+        size_t i = pos;
+        bool in_quote = false;
+        size_t end = std::string::npos;
+        while (i < buf.size()) {
+          char c = buf[i];
+          if (in_quote) {
+            if (c == o.escape && o.escape != o.quote && i + 1 < buf.size() && (buf[i + 1] == o.quote || buf[i + 1] == o.escape)) {
+              i += 2;
+              continue;
+            }
+            if (c == o.quote) {
+              if (o.escape == o.quote && i + 1 < buf.size() && buf[i + 1] == o.quote) {
+                i += 2;
+                continue;
+              }
+              if (o.escape == o.quote && i + 1 >= buf.size() && !eof) return;  // cannot tell yet
+              in_quote = false;
+            }
+            ++i;
+          } else {
+            if (c == o.quote) in_quote = true;
+            else if (c == '\n') {
+              end = i;
+              break;
+            }
+            ++i;
+          }
+        }
+        if (end == std::string::npos) {
+          if (!eof) return;
+          if (in_quote) throw column_error("unterminated CSV quoted field");
+          end = buf.size();
+        }
+        std::string_view rec = std::string_view(buf).substr(pos, end - pos);
+        pos = end < buf.size() ? end + 1 : end;
+        ++line_no;
+        if (!rec.empty() && rec.back() == '\r') rec.remove_suffix(1);
+        if (rec == "\\.") {
+          finished = true;
+          return;
+        }
+        if (header_pending) {
+          header_pending = false;
+          continue;
+        }
+        vals.clear();
+        owned.clear();
+        owned.reserve(ncols + 1);
+        size_t k = 0;
+        while (true) {
+          std::string val;
+          bool quoted = false;
+          size_t fstart = k;
+          while (k < rec.size() && rec[k] != o.delimiter) {
+            if (rec[k] == o.quote) {
+              quoted = true;
+              ++k;
+              while (k < rec.size()) {
+                if (rec[k] == o.escape && k + 1 < rec.size() && (rec[k + 1] == o.quote || rec[k + 1] == o.escape) &&
+                    !(o.escape == o.quote && rec[k + 1] != o.quote)) {
+                  val += rec[k + 1];
+                  k += 2;
+                  continue;
+                }
+                if (rec[k] == o.quote) {
+                  ++k;
+                  break;
+                }
+                val += rec[k++];
+              }
+            } else {
+              val += rec[k++];
+            }
+          }
+          std::string_view raw = rec.substr(fstart, k - fstart);
+          if (!quoted && raw == o.null_string) {
+            vals.emplace_back(std::nullopt);
+          } else {
+            owned.push_back(std::move(val));
+            vals.emplace_back(owned.back());
+          }
+          if (k >= rec.size()) break;
+          ++k;  // delimiter
+        }
+        append_row(vals);
+      }
+    };
+    auto consume_binary = [&](bool eof) {
+      while (!finished) {
+        size_t avail = buf.size() - pos;
+        if (!binary_header_done) {
+          if (avail < 19) {
+            if (eof) throw column_error("COPY file signature not recognized");
+            return;
+          }
+          if (std::memcmp(buf.data() + pos, kBinarySignature, 11) != 0)
+            throw column_error("COPY file signature not recognized");
+          int32_t ext = get_i32(buf.data() + pos + 15);
+          if (ext < 0) throw column_error("invalid COPY file header (wrong length)");
+          if (avail < 19 + static_cast<size_t>(ext)) {
+            if (eof) throw column_error("invalid COPY file header (wrong length)");
+            return;
+          }
+          pos += 19 + static_cast<size_t>(ext);
+          binary_header_done = true;
+          continue;
+        }
+        if (avail < 2) {
+          if (eof && avail > 0) throw column_error("unexpected EOF in COPY data");
+          return;
+        }
+        int16_t nf = get_i16(buf.data() + pos);
+        if (nf == -1) {
+          pos += 2;
+          finished = true;
+          return;
+        }
+        // Whole tuple must be present before any value is appended.
+        size_t q = pos + 2;
+        bool complete = true;
+        for (int f = 0; f < nf; ++f) {
+          if (buf.size() - q < 4) {
+            complete = false;
+            break;
+          }
+          int32_t len = get_i32(buf.data() + q);
+          q += 4;
+          if (len > 0) {
+            if (buf.size() - q < static_cast<size_t>(len)) {
+              complete = false;
+              break;
+            }
+            q += static_cast<size_t>(len);
+          } else if (len < -1) {
+            throw column_error("invalid field size");
+          }
+        }
+        if (!complete) {
+          if (eof) throw column_error("unexpected EOF in COPY data");
+          return;
+        }
+        ++line_no;
+        if (nf < 0 || static_cast<idx_t>(nf) != ncols)
+          throw column_error("row field count is " + std::to_string(nf) + ", expected " + std::to_string(ncols));
+        q = pos + 2;
+        for (idx_t c = 0; c < ncols; ++c) {
+          int32_t len = get_i32(buf.data() + q);
+          q += 4;
+          if (len == -1) {
+            app.append_null();
+            continue;
+          }
+          duck::Value v = decode_value(std::string_view(buf.data() + q, static_cast<size_t>(len)), Format::kBinary,
+                                       oids[c], types[c].get());
+          q += static_cast<size_t>(len);
+          app.append_value(v.get());
+        }
+        app.end_row();
+        ++rows;
+        pos = q;
+      }
+    };
+    auto consume = [&](bool eof) {
+      if (o.format == CopyFormat::kBinary)
+        consume_binary(eof);
+      else if (o.format == CopyFormat::kCsv)
+        consume_csv(eof);
+      else
+        consume_text(eof);
+      // Keep the unparsed tail only.
+      if (pos > 0 && (pos >= buf.size() || pos > (1u << 20))) {
+        buf.erase(0, pos);
+        pos = 0;
+      }
+    };
+
+    std::string body;
+    while (true) {
+      char type;
+      if (!read_message(type, body, -1)) throw Error(sqlstate::kConnectionFailure, "connection lost during COPY");
+      if (type == 'd') {
+        if (finished) continue;
+        buf.append(body);
+        consume(false);
+      } else if (type == 'c') {
+        if (!finished) consume(true);
+        break;
+      } else if (type == 'f') {
+        Reader r(body);
+        throw Error(sqlstate::kQueryCanceled, "COPY from stdin failed: " + std::string(r.cstr()));
+      } else if (type == 'H' || type == 'S') {
+        continue;
+      } else {
+        char hex[8];
+        snprintf(hex, sizeof(hex), "0x%02X", static_cast<unsigned char>(type));
+        throw Error(sqlstate::kProtocolViolation, std::string("unexpected message type ") + hex + " during COPY from stdin");
+      }
+    }
+    app.close();
+  } catch (...) {
+    if (own_tx) {
+      try {
+        conn_->query("ROLLBACK");
+      } catch (...) {
+      }
+    }
+    throw;
+  }
+  if (own_tx) conn_->query("COMMIT");
+  tag = "COPY " + std::to_string(rows);
+}
+
+}  // namespace mallard::pgwire

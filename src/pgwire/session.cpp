@@ -1,0 +1,904 @@
+#include "pgwire/session.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/strings.hpp"
+#include "pgwire/auth.hpp"
+#include "pgwire/server.hpp"
+#include "pgwire/wire.hpp"
+
+namespace mallard::pgwire {
+
+namespace {
+
+constexpr const char *kServerVersion = "15.8";
+
+bool is_loopback(const std::string &addr) {
+  return addr == "local" || addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
+}
+
+// RETURNING outside quotes, identifiers and comments turns a DML statement into a row source.
+bool has_returning(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    char c = s[i];
+    if (c == '\'' || c == '"') {
+      size_t j = i + 1;
+      while (j < s.size() && s[j] != c) ++j;
+      i = j + 1;
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      auto e = s.find("*/", i + 2);
+      i = e == std::string_view::npos ? s.size() : e + 2;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t j = i;
+      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
+      if (j - i == 9 && strncasecmp(s.data() + i, "returning", 9) == 0) return true;
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return false;
+}
+
+bool statement_returns_rows(duckdb_statement_type t, const std::string &text) {
+  switch (t) {
+    case DUCKDB_STATEMENT_TYPE_SELECT:
+    case DUCKDB_STATEMENT_TYPE_EXPLAIN:
+    case DUCKDB_STATEMENT_TYPE_PRAGMA:
+    case DUCKDB_STATEMENT_TYPE_CALL:
+    case DUCKDB_STATEMENT_TYPE_RELATION:
+    case DUCKDB_STATEMENT_TYPE_EXECUTE:
+      return true;
+    case DUCKDB_STATEMENT_TYPE_INSERT:
+    case DUCKDB_STATEMENT_TYPE_UPDATE:
+    case DUCKDB_STATEMENT_TYPE_DELETE:
+      return has_returning(text);
+    default:
+      return false;
+  }
+}
+
+std::string completion_tag(const Portal &p, uint64_t count) {
+  const auto &cls = p.stmt->cls;
+  auto n = std::to_string(count);
+  switch (p.stype) {
+    case DUCKDB_STATEMENT_TYPE_INSERT:
+      return "INSERT 0 " + n;
+    case DUCKDB_STATEMENT_TYPE_UPDATE:
+      return "UPDATE " + n;
+    case DUCKDB_STATEMENT_TYPE_DELETE:
+      return "DELETE " + n;
+    case DUCKDB_STATEMENT_TYPE_EXPLAIN:
+      return "EXPLAIN";
+    case DUCKDB_STATEMENT_TYPE_SELECT:
+    case DUCKDB_STATEMENT_TYPE_PRAGMA:
+    case DUCKDB_STATEMENT_TYPE_CALL:
+    case DUCKDB_STATEMENT_TYPE_RELATION:
+      if (cls.tag == "SHOW") return "SHOW";
+      return "SELECT " + n;
+    default:
+      if (!cls.tag.empty()) return cls.tag;
+      return "SELECT " + n;
+  }
+}
+
+// The value of the single "Count" cell DuckDB returns for statements that change rows.
+uint64_t read_count(duck::Result &r) {
+  duck::DataChunk c = r.fetch();
+  if (!c || duckdb_data_chunk_get_size(c.get()) == 0 || duckdb_data_chunk_get_column_count(c.get()) == 0) return 0;
+  duckdb_vector v = duckdb_data_chunk_get_vector(c.get(), 0);
+  duck::LogicalType t(duckdb_vector_get_column_type(v));
+  if (duckdb_get_type_id(t.get()) != DUCKDB_TYPE_BIGINT) return 0;
+  return static_cast<uint64_t>(static_cast<int64_t *>(duckdb_vector_get_data(v))[0]);
+}
+
+}  // namespace
+
+Session::Running::Running(Session &s) : s_(s) {
+  s_.interrupt_.store(static_cast<int>(Interrupt::kNone));
+  if (s_.statement_timeout_ms_ > 0) {
+    auto when = Timer::Clock::now() + std::chrono::milliseconds(s_.statement_timeout_ms_);
+    Session *self = &s_;
+    timer_ = s_.server_.timer().schedule(when, [self] {
+      int expected = static_cast<int>(Interrupt::kNone);
+      if (self->interrupt_.compare_exchange_strong(expected, static_cast<int>(Interrupt::kTimeout)))
+        self->conn_->interrupt();
+    });
+  }
+}
+
+Session::Running::~Running() {
+  if (timer_) s_.server_.timer().cancel(timer_);
+}
+
+Session::Session(Server &server, std::unique_ptr<Stream> stream, int32_t pid)
+    : server_(server), stream_(std::move(stream)), pid_(pid) {
+  RAND_bytes(reinterpret_cast<unsigned char *>(&secret_key_), sizeof(secret_key_));
+}
+
+Session::~Session() = default;
+
+void Session::cancel(int32_t key) {
+  if (key != secret_key_) return;
+  int expected = static_cast<int>(Interrupt::kNone);
+  if (interrupt_.compare_exchange_strong(expected, static_cast<int>(Interrupt::kUser)) && conn_) conn_->interrupt();
+}
+
+void Session::terminate() {
+  terminating_ = true;
+  interrupt_.store(static_cast<int>(Interrupt::kShutdown));
+  if (conn_) conn_->interrupt();
+  stream_->shutdown();
+}
+
+Error Session::interrupted_error(const Error &e) {
+  if (e.sqlstate() != sqlstate::kQueryCanceled) return e;
+  switch (static_cast<Interrupt>(interrupt_.load())) {
+    case Interrupt::kTimeout:
+      return Error(sqlstate::kQueryCanceled, "canceling statement due to statement timeout");
+    case Interrupt::kShutdown:
+      return Error(sqlstate::kAdminShutdown, "terminating connection due to administrator command");
+    default:
+      return Error(sqlstate::kQueryCanceled, "canceling statement due to user request");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+bool Session::flush() {
+  if (dead_) {
+    out_.clear();
+    return false;
+  }
+  if (!out_.empty() && !stream_->write_all(out_.data(), out_.size())) {
+    dead_ = true;
+    out_.clear();
+    return false;
+  }
+  out_.clear();
+  return true;
+}
+
+void Session::maybe_flush() {
+  if (out_.size() >= 256 * 1024) flush();
+}
+
+void Session::send_error(const Error &err, bool fatal) {
+  Error e = interrupted_error(err);
+  if (e.sqlstate() == sqlstate::kAdminShutdown) fatal = true;
+  size_t at = begin_message(out_, 'E');
+  const char *sev = fatal ? "FATAL" : "ERROR";
+  put_u8(out_, 'S');
+  put_cstr(out_, sev);
+  put_u8(out_, 'V');
+  put_cstr(out_, sev);
+  put_u8(out_, 'C');
+  put_cstr(out_, e.sqlstate());
+  put_u8(out_, 'M');
+  put_cstr(out_, e.message());
+  if (!e.detail().empty()) {
+    put_u8(out_, 'D');
+    put_cstr(out_, e.detail());
+  }
+  if (!e.hint().empty()) {
+    put_u8(out_, 'H');
+    put_cstr(out_, e.hint());
+  }
+  if (e.position() > 0) {
+    put_u8(out_, 'P');
+    put_cstr(out_, std::to_string(e.position()));
+  }
+  put_u8(out_, 0);
+  end_message(out_, at);
+  if (fatal) {
+    flush();
+    dead_ = true;
+  }
+}
+
+void Session::send_notice(const std::string &code, const std::string &message, const char *severity) {
+  size_t at = begin_message(out_, 'N');
+  put_u8(out_, 'S');
+  put_cstr(out_, severity);
+  put_u8(out_, 'V');
+  put_cstr(out_, severity);
+  put_u8(out_, 'C');
+  put_cstr(out_, code);
+  put_u8(out_, 'M');
+  put_cstr(out_, message);
+  put_u8(out_, 0);
+  end_message(out_, at);
+}
+
+void Session::send_parameter_status(const std::string &name, const std::string &value) {
+  size_t at = begin_message(out_, 'S');
+  put_cstr(out_, name);
+  put_cstr(out_, value);
+  end_message(out_, at);
+}
+
+void Session::send_ready() {
+  size_t at = begin_message(out_, 'Z');
+  put_u8(out_, static_cast<uint8_t>(tx_));
+  end_message(out_, at);
+}
+
+void Session::send_command_complete(const std::string &tag) {
+  size_t at = begin_message(out_, 'C');
+  put_cstr(out_, tag);
+  end_message(out_, at);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+void Session::run() {
+  try {
+    if (startup()) serve();
+  } catch (const Error &e) {
+    if (!dead_) send_error(e, true);
+  } catch (const std::exception &e) {
+    spdlog::error("session {}: {}", pid_, e.what());
+    if (!dead_) send_error(Error(sqlstate::kInternalError, e.what()), true);
+  }
+  if (!dead_ && terminating_) send_error(Error(sqlstate::kAdminShutdown, "terminating connection due to administrator command"), true);
+  flush();
+  // Portals hold results of the connection: release them before it.
+  portals_.clear();
+  statements_.clear();
+  if (conn_ && tx_ != TxStatus::kIdle) {
+    try {
+      conn_->query("ROLLBACK");
+    } catch (...) {
+    }
+  }
+  conn_.reset();
+}
+
+bool Session::read_startup_packet(std::string &body) {
+  char len_buf[4];
+  if (stream_->read_exact(len_buf, 4, server_.config().authentication_timeout_ms) != Stream::ReadStatus::kOk)
+    return false;
+  int32_t len = get_i32(len_buf);
+  if (len < 8 || static_cast<size_t>(len) > kMaxStartupPacket) {
+    send_error(Error(sqlstate::kProtocolViolation, "invalid length of startup packet"), true);
+    return false;
+  }
+  body.resize(static_cast<size_t>(len) - 4);
+  return stream_->read_exact(body.data(), body.size(), server_.config().authentication_timeout_ms) ==
+         Stream::ReadStatus::kOk;
+}
+
+bool Session::startup() {
+  std::string body;
+  std::map<std::string, std::string> params;
+  while (true) {
+    if (!read_startup_packet(body)) return false;
+    Reader r(body);
+    int32_t code = r.i32();
+    if (code == kSslRequestCode) {
+      if (stream_->is_tls() || !server_.tls()) {
+        if (stream_->is_tls()) {
+          send_error(Error(sqlstate::kProtocolViolation, "SSL negotiation already done"), true);
+          return false;
+        }
+        char n = 'N';
+        if (!stream_->write_all(&n, 1)) return false;
+        continue;
+      }
+      char s = 'S';
+      if (!stream_->write_all(&s, 1)) return false;
+      if (!stream_->start_tls(*server_.tls())) return false;
+      continue;
+    }
+    if (code == kGssEncRequestCode) {
+      char n = 'N';
+      if (!stream_->write_all(&n, 1)) return false;
+      continue;
+    }
+    if (code == kCancelRequestCode) {
+      if (body.size() == 12) {
+        int32_t pid = r.i32();
+        int32_t key = r.i32();
+        server_.cancel(pid, key);
+      }
+      return false;
+    }
+    int major = code >> 16, minor = code & 0xFFFF;
+    if (major != 3) {
+      send_error(Error(sqlstate::kFeatureNotSupported,
+                       "unsupported frontend protocol " + std::to_string(major) + "." + std::to_string(minor) +
+                           ": server supports 3.0 to 3.0"),
+                 true);
+      return false;
+    }
+    std::vector<std::string> unrecognized;
+    while (true) {
+      auto key = r.cstr();
+      if (key.empty()) break;
+      auto value = r.cstr();
+      if (key.rfind("_pq_.", 0) == 0) {
+        unrecognized.emplace_back(key);
+        continue;
+      }
+      params[std::string(key)] = std::string(value);
+    }
+    r.expect_end();
+    if (minor > 0 || !unrecognized.empty()) {
+      size_t at = begin_message(out_, 'v');
+      put_i32(out_, kProtocolV3);
+      put_i32(out_, static_cast<int32_t>(unrecognized.size()));
+      for (auto &o : unrecognized) put_cstr(out_, o);
+      end_message(out_, at);
+    }
+    break;
+  }
+  for (auto &[k, v] : params) {
+    if (!sql::valid_utf8(k) || !sql::valid_utf8(v)) {
+      send_error(Error(sqlstate::kCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\""), true);
+      return false;
+    }
+  }
+  user_ = params.count("user") ? params["user"] : "";
+  if (user_.empty()) {
+    send_error(Error(sqlstate::kInvalidAuthorization, "no PostgreSQL user name specified in startup packet"), true);
+    return false;
+  }
+  database_ = params.count("database") && !params["database"].empty() ? params["database"] : user_;
+  if (params.count("replication") && params["replication"] != "false" && params["replication"] != "0") {
+    send_error(Error(sqlstate::kFeatureNotSupported, "replication connections are not supported"), true);
+    return false;
+  }
+  if (server_.active_sessions() > server_.config().max_connections) {
+    send_error(Error(sqlstate::kTooManyConnections, "sorry, too many clients already"), true);
+    return false;
+  }
+  std::string peer = stream_->peer_address();
+  if (server_.config().tls_required && !stream_->is_tls()) {
+    send_error(Error(sqlstate::kInvalidAuthorization,
+                     "connection requires TLS: no encryption for host \"" + peer + "\", user \"" + user_ +
+                         "\", database \"" + database_ + "\""),
+               true);
+    return false;
+  }
+  auto wh = server_.registry().store().find_warehouse(database_);
+  if (!wh) {
+    send_error(Error(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist"), true);
+    return false;
+  }
+  if (!authenticate(user_)) return false;
+
+  warehouse_ = server_.registry().get(database_);
+  if (!warehouse_) {
+    send_error(Error(sqlstate::kInvalidCatalogName, "database \"" + database_ + "\" does not exist"), true);
+    return false;
+  }
+  conn_ = std::make_unique<duck::Connection>(warehouse_->database());
+  conn_->query("SET TimeZone = 'UTC'");
+
+  gucs_ = {
+      {"application_name", {"", true}},
+      {"client_encoding", {"UTF8", true}},
+      {"datestyle", {"ISO, MDY", true}},
+      {"default_transaction_read_only", {"off", true}},
+      {"in_hot_standby", {"off", true}},
+      {"integer_datetimes", {"on", true}},
+      {"intervalstyle", {"postgres", true}},
+      {"is_superuser", {"on", true}},
+      {"server_encoding", {"UTF8", true}},
+      {"server_version", {kServerVersion, true}},
+      {"session_authorization", {user_, true}},
+      {"standard_conforming_strings", {"on", true}},
+      {"timezone", {"UTC", true}},
+      {"statement_timeout", {"0", false}},
+      {"idle_in_transaction_session_timeout", {"0", false}},
+      {"extra_float_digits", {"1", false}},
+      {"bytea_output", {"hex", false}},
+      {"search_path", {"\"$user\", public", false}},
+      {"default_transaction_isolation", {"serializable", false}},
+      {"transaction_isolation", {"serializable", false}},
+      {"max_identifier_length", {"63", false}},
+      {"lc_messages", {"C", false}},
+      {"lc_monetary", {"C", false}},
+      {"lc_numeric", {"C", false}},
+      {"lc_time", {"C", false}},
+      {"server_version_num", {"150008", false}},
+      {"max_connections", {std::to_string(server_.config().max_connections), false}},
+  };
+  for (auto &[k, v] : params) {
+    if (k == "user" || k == "database" || k == "replication") continue;
+    if (k == "options") continue;  // command-line style options are not supported; ignored like unknown GUCs
+    try {
+      set_guc(to_lower(k), v, true);
+    } catch (const Error &e) {
+      send_error(e, true);
+      return false;
+    }
+  }
+  send_startup_parameters();
+  size_t at = begin_message(out_, 'K');
+  put_i32(out_, pid_);
+  put_i32(out_, secret_key_);
+  end_message(out_, at);
+  send_ready();
+  spdlog::debug("session {}: user {} connected to {} from {}", pid_, user_, database_, peer);
+  return flush();
+}
+
+void Session::send_startup_parameters() {
+  static const std::pair<const char *, const char *> kReported[] = {
+      {"application_name", "application_name"},
+      {"client_encoding", "client_encoding"},
+      {"datestyle", "DateStyle"},
+      {"default_transaction_read_only", "default_transaction_read_only"},
+      {"in_hot_standby", "in_hot_standby"},
+      {"integer_datetimes", "integer_datetimes"},
+      {"intervalstyle", "IntervalStyle"},
+      {"is_superuser", "is_superuser"},
+      {"server_encoding", "server_encoding"},
+      {"server_version", "server_version"},
+      {"session_authorization", "session_authorization"},
+      {"standard_conforming_strings", "standard_conforming_strings"},
+      {"timezone", "TimeZone"},
+  };
+  for (auto &[key, name] : kReported) send_parameter_status(name, gucs_[key].value);
+}
+
+bool Session::authenticate(const std::string &user) {
+  const auto &cfg = server_.config();
+  std::string peer = stream_->peer_address();
+  auto rec = server_.registry().store().find_user(database_, user);
+  std::string verifier = rec ? rec->verifier : "";
+  int timeout = cfg.authentication_timeout_ms;
+
+  auto read_password_message = [&](std::string &body) -> bool {
+    char type;
+    if (!read_message(type, body, timeout)) return false;
+    if (type != 'p') {
+      send_error(Error(sqlstate::kProtocolViolation,
+                       std::string("expected password response, got message type ") + std::to_string(int(type))),
+                 true);
+      return false;
+    }
+    return true;
+  };
+  auto send_auth = [&](int32_t code, std::string_view extra) {
+    size_t at = begin_message(out_, 'R');
+    put_i32(out_, code);
+    out_.append(extra);
+    end_message(out_, at);
+    return flush();
+  };
+  auto fail = [&]() {
+    server_.record_auth_failure(peer);
+    int delay = server_.auth_failure_delay_ms(peer);
+    if (delay > 0) {
+      spdlog::info("authentication failed for user \"{}\" from {}; delaying response {} ms", user, peer, delay);
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    }
+    send_error(Error(sqlstate::kInvalidPassword, "password authentication failed for user \"" + user + "\""), true);
+    return false;
+  };
+
+  AuthMethod method = cfg.auth_method;
+  if (method == AuthMethod::kMd5 && verifier.rfind("md5", 0) != 0) method = AuthMethod::kScramSha256;
+  if (method == AuthMethod::kPassword) {
+    if (!stream_->is_tls() && !is_loopback(peer)) {
+      send_error(Error(sqlstate::kInvalidAuthorization,
+                       "cleartext password authentication requires TLS on non-loopback connections"),
+                 true);
+      return false;
+    }
+    if (!send_auth(3, {})) return false;
+    std::string body;
+    if (!read_password_message(body)) return false;
+    Reader r(body);
+    auto pw = r.cstr();
+    if (!rec || !verify_password(verifier, pw, user)) return fail();
+  } else if (method == AuthMethod::kMd5) {
+    std::string salt = make_md5_salt();
+    if (!send_auth(5, salt)) return false;
+    std::string body;
+    if (!read_password_message(body)) return false;
+    Reader r(body);
+    auto resp = r.cstr();
+    if (!rec || !verify_md5_response(verifier, salt, resp)) return fail();
+  } else {
+    std::string mechs = "SCRAM-SHA-256";
+    mechs.push_back('\0');
+    mechs.push_back('\0');
+    if (!send_auth(10, mechs)) return false;
+    std::string body;
+    if (!read_password_message(body)) return false;
+    Reader r(body);
+    auto mech = r.cstr();
+    if (mech != "SCRAM-SHA-256") {
+      send_error(Error(sqlstate::kProtocolViolation, "client selected an invalid SASL authentication mechanism"), true);
+      return false;
+    }
+    int32_t n = r.i32();
+    if (n < 0) {
+      send_error(Error(sqlstate::kProtocolViolation, "malformed SCRAM message"), true);
+      return false;
+    }
+    auto first = r.bytes(static_cast<size_t>(n));
+    ScramServer scram(rec ? verifier : "");
+    std::string server_first = scram.handle_client_first(first);
+    if (!send_auth(11, server_first)) return false;
+    if (!read_password_message(body)) return false;
+    std::optional<std::string> server_final = scram.handle_client_final(body);
+    if (!server_final || !rec) return fail();
+    if (!send_auth(12, *server_final)) return false;
+  }
+  server_.record_auth_success(peer);
+  size_t at = begin_message(out_, 'R');
+  put_i32(out_, 0);
+  end_message(out_, at);
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message loop
+
+bool Session::read_message(char &type, std::string &body, int timeout_ms) {
+  char head[5];
+  auto st = stream_->read_exact(head, 5, timeout_ms);
+  if (st == Stream::ReadStatus::kTimeout && timeout_ms >= 0 && tx_ != TxStatus::kIdle && conn_) {
+    send_error(Error(sqlstate::kIdleInTransactionTimeout, "terminating connection due to idle-in-transaction timeout"),
+               true);
+    return false;
+  }
+  if (st != Stream::ReadStatus::kOk) {
+    dead_ = true;
+    return false;
+  }
+  type = head[0];
+  int32_t len = get_i32(head + 1);
+  bool small = std::strchr("CDEHSXFcf", type) != nullptr && type != 0;
+  if (len < 4 || static_cast<size_t>(len - 4) > server_.config().max_message_size ||
+      (small && static_cast<size_t>(len) > kSmallMessageLimit)) {
+    send_error(Error(sqlstate::kProtocolViolation, "invalid message length"), true);
+    return false;
+  }
+  body.resize(static_cast<size_t>(len) - 4);
+  if (stream_->read_exact(body.data(), body.size(), conn_ ? -1 : timeout_ms) != Stream::ReadStatus::kOk) {
+    dead_ = true;
+    return false;
+  }
+  return true;
+}
+
+void Session::serve() {
+  std::string body;
+  while (!dead_) {
+    if (!stream_->has_pending_input() && !flush()) break;
+    int timeout = -1;
+    if (tx_ != TxStatus::kIdle && idle_in_tx_timeout_ms_ > 0) timeout = static_cast<int>(idle_in_tx_timeout_ms_);
+    char type;
+    if (!read_message(type, body, timeout)) break;
+    if (terminating_) break;
+    dispatch(type, body);
+  }
+}
+
+void Session::dispatch(char type, std::string_view body) {
+  bool extended = std::strchr("PBDECHS", type) != nullptr;
+  if (extended && skip_until_sync_ && type != 'S') return;
+  try {
+    switch (type) {
+      case 'Q': {
+        Reader r(body);
+        auto text = r.cstr();
+        handle_query(text);
+        break;
+      }
+      case 'P':
+        handle_parse(body);
+        break;
+      case 'B':
+        handle_bind(body);
+        break;
+      case 'D':
+        handle_describe(body);
+        break;
+      case 'E':
+        handle_execute(body);
+        break;
+      case 'C':
+        handle_close(body);
+        break;
+      case 'H':
+        flush();
+        break;
+      case 'S':
+        handle_sync();
+        break;
+      case 'X':
+        dead_ = true;
+        break;
+      case 'd':
+      case 'c':
+      case 'f':
+        // Leftovers of a COPY that already failed: ignored, as the protocol specifies.
+        break;
+      case 'F':
+        throw Error(sqlstate::kFeatureNotSupported, "fastpath function calls are not supported");
+      default:
+        send_error(Error(sqlstate::kProtocolViolation, "invalid frontend message type " + std::to_string(int(type))),
+                   true);
+    }
+  } catch (const Error &err) {
+    Error e = interrupted_error(err);
+    if (tx_ == TxStatus::kInTransaction) tx_ = TxStatus::kFailed;
+    send_error(e);
+    if (extended) skip_until_sync_ = true;
+  } catch (const std::exception &ex) {
+    if (tx_ == TxStatus::kInTransaction) tx_ = TxStatus::kFailed;
+    send_error(Error(sqlstate::kInternalError, ex.what()));
+    if (extended) skip_until_sync_ = true;
+  }
+}
+
+void Session::handle_query(std::string_view text) {
+  portals_.erase("");
+  statements_.erase("");
+  size_t bad = 0;
+  if (!sql::valid_utf8(text, &bad)) {
+    if (tx_ == TxStatus::kInTransaction) tx_ = TxStatus::kFailed;
+    char hex[8];
+    snprintf(hex, sizeof(hex), "0x%02x", static_cast<unsigned char>(text[bad]));
+    send_error(Error(sqlstate::kCharacterNotInRepertoire,
+                     std::string("invalid byte sequence for encoding \"UTF8\": ") + hex));
+    send_ready();
+    return;
+  }
+  auto stmts = sql::split(text);
+  if (stmts.empty()) {
+    size_t at = begin_message(out_, 'I');
+    end_message(out_, at);
+    send_ready();
+    return;
+  }
+  // Several statements in one Query run as one transaction unless they manage transactions
+  // themselves, as in PostgreSQL.
+  bool implicit = false;
+  if (stmts.size() > 1 && tx_ == TxStatus::kIdle) {
+    implicit = std::none_of(stmts.begin(), stmts.end(), [](const std::string &s) {
+      auto k = sql::classify(s).kind;
+      return k == sql::Kind::kBegin || k == sql::Kind::kCommit || k == sql::Kind::kRollback;
+    });
+  }
+  bool ok = true;
+  try {
+    if (implicit) {
+      materialize_open_portals(nullptr);
+      conn_->query("BEGIN TRANSACTION");
+    }
+    for (auto &text_one : stmts) {
+      if (tx_ == TxStatus::kFailed) {
+        auto k = sql::classify(text_one).kind;
+        if (k != sql::Kind::kCommit && k != sql::Kind::kRollback)
+          throw Error(sqlstate::kInFailedTransaction,
+                      "current transaction is aborted, commands ignored until end of transaction block");
+      }
+      Portal p;
+      p.stmt = prepare(text_one, {});
+      Running guard(*this);
+      start_portal(p);
+      if (!p.done && p.streaming) {
+        size_t at = begin_message(out_, 'T');
+        put_i16(out_, static_cast<int16_t>(p.encoders.size()));
+        for (size_t i = 0; i < p.encoders.size(); ++i) {
+          const PgType &t = p.encoders[i]->pg_type();
+          put_cstr(out_, p.result.column_name(i));
+          put_i32(out_, 0);
+          put_i16(out_, 0);
+          put_i32(out_, static_cast<int32_t>(t.oid));
+          put_i16(out_, t.typlen);
+          put_i32(out_, t.typmod);
+          put_i16(out_, 0);
+        }
+        end_message(out_, at);
+      }
+      if (!p.done) send_rows(p, 0);
+      finish_portal(p);
+      if (dead_) return;
+    }
+    if (implicit) conn_->query("COMMIT");
+  } catch (const Error &err) {
+    ok = false;
+    Error e = interrupted_error(err);
+    if (implicit) {
+      try {
+        conn_->query("ROLLBACK");
+      } catch (...) {
+      }
+    } else if (tx_ == TxStatus::kInTransaction) {
+      tx_ = TxStatus::kFailed;
+    }
+    send_error(e);
+  }
+  (void)ok;
+  if (!dead_) send_ready();
+}
+
+std::shared_ptr<PreparedStatement> Session::prepare(const std::string &text, const std::vector<uint32_t> &declared) {
+  auto ps = std::make_shared<PreparedStatement>();
+  ps->text = text;
+  ps->cls = sql::classify(text);
+  switch (ps->cls.kind) {
+    case sql::Kind::kSet:
+    case sql::Kind::kBegin:
+    case sql::Kind::kCommit:
+    case sql::Kind::kRollback:
+    case sql::Kind::kCopy:
+      return ps;
+    case sql::Kind::kExtension:
+      throw Error(sqlstate::kFeatureNotSupported, "extensions cannot be installed or loaded in Mallard");
+    case sql::Kind::kShow:
+      if (auto show = show_statement(text)) return show;
+      break;
+    default:
+      break;
+  }
+  materialize_open_portals(nullptr);
+  ps->prepared = duck::Prepared(*conn_, text);
+  idx_t n = ps->prepared.param_count();
+  ps->param_oids.resize(n);
+  for (idx_t i = 0; i < n; ++i) {
+    if (i < declared.size() && declared[i] != 0) {
+      ps->param_oids[i] = declared[i];
+    } else {
+      duck::LogicalType t = ps->prepared.param_type(i);
+      ps->param_oids[i] = t ? pg_type_of(t.get()).oid : oid::kText;
+      if (t && (duckdb_get_type_id(t.get()) == DUCKDB_TYPE_INVALID || duckdb_get_type_id(t.get()) == DUCKDB_TYPE_ANY ||
+                duckdb_get_type_id(t.get()) == DUCKDB_TYPE_SQLNULL))
+        ps->param_oids[i] = oid::kText;
+    }
+  }
+  ps->returns_rows = statement_returns_rows(ps->prepared.statement_type(), text);
+  return ps;
+}
+
+void Session::start_portal(Portal &p) {
+  p.started = true;
+  auto &s = *p.stmt;
+  if (!s.prepared) {
+    run_utility(p);
+    p.done = true;
+    return;
+  }
+  materialize_open_portals(&p);
+  s.prepared.clear_bindings();
+  for (size_t i = 0; i < p.params.size(); ++i) {
+    if (!p.params[i]) {
+      s.prepared.bind_null(i);
+      continue;
+    }
+    Format f = p.param_formats.empty() ? Format::kText
+               : p.param_formats.size() == 1 ? p.param_formats[0]
+                                              : p.param_formats[i];
+    duck::LogicalType target = s.prepared.param_type(i);
+    s.prepared.bind(i, decode_value(*p.params[i], f, s.param_oids[i], target.get()));
+  }
+  p.result = s.prepared.execute_streaming();
+  p.stype = s.prepared.statement_type();
+  if (p.result.return_type() == DUCKDB_RESULT_TYPE_QUERY_RESULT && s.returns_rows) {
+    p.streaming = true;
+    idx_t n = p.result.column_count();
+    p.encoders.reserve(n);
+    p.formats.resize(n, Format::kText);
+    for (idx_t i = 0; i < n; ++i) {
+      duck::LogicalType t = p.result.column_type(i);
+      p.encoders.push_back(ColumnEncoder::make(t.get(), text_options_));
+      int16_t code = p.result_format_codes.empty()       ? 0
+                     : p.result_format_codes.size() == 1 ? p.result_format_codes[0]
+                                                         : (i < p.result_format_codes.size() ? p.result_format_codes[i] : 0);
+      p.formats[i] = code == 1 ? Format::kBinary : Format::kText;
+    }
+    return;
+  }
+  uint64_t count = 0;
+  if (p.result.return_type() == DUCKDB_RESULT_TYPE_CHANGED_ROWS) count = read_count(p.result);
+  if (p.stype == DUCKDB_STATEMENT_TYPE_CREATE && p.result.return_type() == DUCKDB_RESULT_TYPE_CHANGED_ROWS &&
+      s.cls.tag == "CREATE TABLE") {
+    p.done_tag = "SELECT " + std::to_string(count);
+  } else {
+    p.done_tag = completion_tag(p, count);
+  }
+  p.result.reset();
+  p.done = true;
+}
+
+bool Session::send_rows(Portal &p, uint64_t max_rows) {
+  uint64_t sent = 0;
+  const size_t ncols = p.encoders.size();
+  while (max_rows == 0 || sent < max_rows) {
+    if (p.chunk_row >= p.chunk_size) {
+      p.chunk.reset();
+      if (!p.buffered.empty()) {
+        p.chunk = std::move(p.buffered.front());
+        p.buffered.pop_front();
+      } else if (p.streaming) {
+        p.chunk = p.result.fetch();
+      }
+      if (!p.chunk) {
+        p.done = true;
+        p.streaming = false;
+        p.result.reset();
+        p.done_tag = completion_tag(p, p.rows);
+        return true;
+      }
+      p.chunk_size = duckdb_data_chunk_get_size(p.chunk.get());
+      p.chunk_row = 0;
+      for (size_t c = 0; c < ncols; ++c) p.encoders[c]->set_vector(duckdb_data_chunk_get_vector(p.chunk.get(), c));
+      continue;
+    }
+    uint64_t row = p.chunk_row++;
+    size_t at = begin_message(out_, 'D');
+    put_i16(out_, static_cast<int16_t>(ncols));
+    for (size_t c = 0; c < ncols; ++c) {
+      ColumnEncoder &enc = *p.encoders[c];
+      if (enc.is_null(row)) {
+        put_i32(out_, -1);
+        continue;
+      }
+      size_t len_at = out_.size();
+      out_.append(4, '\0');
+      if (p.formats[c] == Format::kBinary)
+        enc.append_binary(row, out_);
+      else
+        enc.append_text(row, out_);
+      patch_i32(out_, len_at, static_cast<int32_t>(out_.size() - len_at - 4));
+    }
+    end_message(out_, at);
+    ++p.rows;
+    ++sent;
+    if (out_.size() >= 256 * 1024 && !flush()) {
+      // The client is gone: stop the query instead of computing rows nobody reads.
+      conn_->interrupt();
+      throw Error(sqlstate::kConnectionFailure, "connection to client lost");
+    }
+  }
+  // Row limit reached; the portal is finished only if no row is left.
+  if (p.chunk_row >= p.chunk_size && p.buffered.empty() && !p.streaming) {
+    p.done = true;
+    p.done_tag = completion_tag(p, p.rows);
+    return true;
+  }
+  return false;
+}
+
+void Session::finish_portal(Portal &p) { send_command_complete(p.done_tag); }
+
+void Session::materialize_open_portals(Portal *except) {
+  for (auto &[name, portal] : portals_) {
+    Portal &p = *portal;
+    if (&p == except || !p.streaming) continue;
+    while (true) {
+      duck::DataChunk c = p.result.fetch();
+      if (!c) break;
+      p.buffered.push_back(std::move(c));
+    }
+    p.streaming = false;
+    p.result.reset();
+  }
+}
+
+void Session::end_transaction_portals() {
+  for (auto it = portals_.begin(); it != portals_.end();) it = portals_.erase(it);
+}
+
+}  // namespace mallard::pgwire

@@ -1,0 +1,162 @@
+#pragma once
+// One client connection: startup and authentication, then the simple and extended query
+// protocols, COPY, transaction status and session settings. Runs on its own thread; cancel() and
+// terminate() may be called from others.
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/warehouse.hpp"
+#include "duck/duck.hpp"
+#include "pgwire/stream.hpp"
+#include "pgwire/types.hpp"
+#include "sql/statement.hpp"
+
+namespace mallard::pgwire {
+
+class Server;
+struct CopyOptions;
+
+struct PreparedStatement {
+  std::string text;
+  sql::Classified cls;
+  duck::Prepared prepared;  // empty for statements Mallard runs itself (SET, SHOW, BEGIN, COPY...)
+  std::vector<uint32_t> param_oids;
+  bool returns_rows = false;
+};
+
+struct Portal {
+  std::shared_ptr<PreparedStatement> stmt;
+  std::vector<std::optional<std::string>> params;
+  std::vector<Format> param_formats;
+  std::vector<int16_t> result_format_codes;
+  bool started = false;
+  bool done = false;
+  // Result rows: a streaming result, or chunks pulled into memory when another statement had to
+  // run on the connection while this portal was suspended.
+  duck::Result result;
+  bool streaming = false;
+  std::deque<duck::DataChunk> buffered;
+  duck::DataChunk chunk;
+  uint64_t chunk_row = 0, chunk_size = 0;
+  std::vector<std::unique_ptr<ColumnEncoder>> encoders;
+  std::vector<Format> formats;
+  uint64_t rows = 0;
+  std::string done_tag;
+  duckdb_statement_type stype = DUCKDB_STATEMENT_TYPE_INVALID;
+};
+
+class Session {
+ public:
+  Session(Server &server, std::unique_ptr<Stream> stream, int32_t pid);
+  ~Session();
+  void run();
+  // From other threads.
+  void cancel(int32_t key);
+  void terminate();
+
+ private:
+  enum class TxStatus : char { kIdle = 'I', kInTransaction = 'T', kFailed = 'E' };
+  enum class Interrupt : int { kNone = 0, kUser = 1, kTimeout = 2, kShutdown = 3 };
+
+  // Startup and authentication; false closes the connection.
+  bool startup();
+  bool authenticate(const std::string &user);
+  bool read_startup_packet(std::string &body);
+  void send_startup_parameters();
+
+  // Message loop.
+  void serve();
+  bool read_message(char &type, std::string &body, int timeout_ms);
+  void dispatch(char type, std::string_view body);
+  void handle_query(std::string_view text);
+  void handle_parse(std::string_view body);
+  void handle_bind(std::string_view body);
+  void handle_describe(std::string_view body);
+  void handle_execute(std::string_view body);
+  void handle_close(std::string_view body);
+  void handle_sync();
+
+  // Statement execution shared by both protocols.
+  std::shared_ptr<PreparedStatement> prepare(const std::string &text, const std::vector<uint32_t> &declared);
+  void start_portal(Portal &p);
+  // Sends up to max_rows DataRows (0 = all); true when the portal finished.
+  bool send_rows(Portal &p, uint64_t max_rows);
+  void finish_portal(Portal &p);
+  void describe_columns(const PreparedStatement &s, const std::vector<int16_t> &format_codes);
+  void run_utility(Portal &p);
+  void run_set(const std::string &text);
+  std::shared_ptr<PreparedStatement> show_statement(const std::string &text);
+  void run_copy(Portal &p);
+  void copy_in(const CopyOptions &opts, const std::string &schema, const std::string &table,
+               const std::vector<std::string> &columns, std::string &tag);
+  void copy_out(const CopyOptions &opts, const std::string &query, std::string &tag);
+  void materialize_open_portals(Portal *except);
+  void end_transaction_portals();
+
+  // Settings.
+  void set_guc(const std::string &name, const std::string &value, bool from_startup);
+  std::optional<std::string> get_guc(const std::string &name) const;
+  void apply_timezone(const std::string &zone);
+
+  // Execution guard: arms statement_timeout and maps interrupts to the right message.
+  // Arms statement_timeout for the statement being run and disarms it on scope exit.
+  class Running {
+   public:
+    explicit Running(Session &s);
+    ~Running();
+    Running(const Running &) = delete;
+    Running &operator=(const Running &) = delete;
+
+   private:
+    Session &s_;
+    uint64_t timer_ = 0;
+  };
+  Error interrupted_error(const Error &e);
+
+  // Output.
+  void send_error(const Error &e, bool fatal = false);
+  void send_notice(const std::string &sqlstate, const std::string &message, const char *severity = "WARNING");
+  void send_parameter_status(const std::string &name, const std::string &value);
+  void send_ready();
+  void send_command_complete(const std::string &tag);
+  bool flush();
+  void maybe_flush();
+
+  Server &server_;
+  std::unique_ptr<Stream> stream_;
+  int32_t pid_;
+  int32_t secret_key_ = 0;
+  std::string out_;
+  bool dead_ = false;  // the client is gone or the session must end
+
+  std::string user_, database_;
+  std::shared_ptr<control::Warehouse> warehouse_;
+  std::unique_ptr<duck::Connection> conn_;
+  TxStatus tx_ = TxStatus::kIdle;
+  bool skip_until_sync_ = false;
+  bool in_extended_ = false;  // messages since the last Sync belong to the extended protocol
+  TextOptions text_options_;
+
+  struct Guc {
+    std::string value;
+    bool report = false;
+  };
+  std::map<std::string, Guc> gucs_;
+  int64_t statement_timeout_ms_ = 0;
+  int64_t idle_in_tx_timeout_ms_ = 0;
+
+  std::map<std::string, std::shared_ptr<PreparedStatement>> statements_;
+  std::map<std::string, std::unique_ptr<Portal>> portals_;
+
+  std::atomic<int> interrupt_{0};
+  std::atomic<bool> terminating_{false};
+};
+
+}  // namespace mallard::pgwire

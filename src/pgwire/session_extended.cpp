@@ -1,0 +1,210 @@
+// The extended query protocol: Parse, Bind, Describe, Execute, Close, Sync.
+#include <cstring>
+
+#include "pgwire/session.hpp"
+#include "pgwire/wire.hpp"
+
+namespace mallard::pgwire {
+
+void Session::handle_parse(std::string_view body) {
+  in_extended_ = true;
+  Reader r(body);
+  std::string name(r.cstr());
+  std::string text(r.cstr());
+  int16_t n = r.i16();
+  if (n < 0) throw Error(sqlstate::kProtocolViolation, "invalid number of parameter types");
+  std::vector<uint32_t> oids(static_cast<size_t>(n));
+  for (auto &o : oids) o = static_cast<uint32_t>(r.i32());
+  r.expect_end();
+  if (!name.empty() && statements_.count(name))
+    throw Error(sqlstate::kDuplicatePreparedStatement, "prepared statement \"" + name + "\" already exists");
+  size_t bad = 0;
+  if (!sql::valid_utf8(text, &bad)) throw Error(sqlstate::kCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"");
+  if (tx_ == TxStatus::kFailed)
+    throw Error(sqlstate::kInFailedTransaction,
+                "current transaction is aborted, commands ignored until end of transaction block");
+  auto stmts = sql::split(text);
+  if (stmts.size() > 1) throw Error(sqlstate::kSyntaxError, "cannot insert multiple commands into a prepared statement");
+  std::shared_ptr<PreparedStatement> ps;
+  if (stmts.empty()) {
+    ps = std::make_shared<PreparedStatement>();  // empty query: Execute answers EmptyQueryResponse
+    ps->cls.kind = sql::Kind::kUtility;
+  } else {
+    ps = prepare(stmts[0], oids);
+  }
+  statements_[name] = std::move(ps);
+  size_t at = begin_message(out_, '1');
+  end_message(out_, at);
+}
+
+void Session::handle_bind(std::string_view body) {
+  in_extended_ = true;
+  Reader r(body);
+  std::string portal_name(r.cstr());
+  std::string stmt_name(r.cstr());
+  auto it = statements_.find(stmt_name);
+  if (it == statements_.end())
+    throw Error(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + stmt_name + "\" does not exist");
+  if (!portal_name.empty() && portals_.count(portal_name))
+    throw Error(sqlstate::kDuplicateCursor, "portal \"" + portal_name + "\" already exists");
+  if (tx_ == TxStatus::kFailed)
+    throw Error(sqlstate::kInFailedTransaction,
+                "current transaction is aborted, commands ignored until end of transaction block");
+  auto p = std::make_unique<Portal>();
+  p->stmt = it->second;
+  int16_t nf = r.i16();
+  if (nf < 0) throw Error(sqlstate::kProtocolViolation, "invalid number of parameter format codes");
+  for (int i = 0; i < nf; ++i) {
+    int16_t f = r.i16();
+    if (f != 0 && f != 1) throw Error(sqlstate::kProtocolViolation, "unsupported format code: " + std::to_string(f));
+    p->param_formats.push_back(static_cast<Format>(f));
+  }
+  int16_t np = r.i16();
+  size_t expected = p->stmt->param_oids.size();
+  if (np < 0 || static_cast<size_t>(np) != expected)
+    throw Error(sqlstate::kProtocolViolation, "bind message supplies " + std::to_string(np) +
+                                                  " parameters, but prepared statement \"" + stmt_name + "\" requires " +
+                                                  std::to_string(expected));
+  if (nf > 1 && nf != np)
+    throw Error(sqlstate::kProtocolViolation, "bind message has " + std::to_string(nf) + " parameter formats but " +
+                                                  std::to_string(np) + " parameters");
+  for (int i = 0; i < np; ++i) {
+    int32_t len = r.i32();
+    if (len == -1) {
+      p->params.emplace_back(std::nullopt);
+    } else if (len < 0) {
+      throw Error(sqlstate::kProtocolViolation, "invalid parameter length");
+    } else {
+      p->params.emplace_back(std::string(r.bytes(static_cast<size_t>(len))));
+    }
+  }
+  int16_t nr = r.i16();
+  if (nr < 0) throw Error(sqlstate::kProtocolViolation, "invalid number of result format codes");
+  for (int i = 0; i < nr; ++i) {
+    int16_t f = r.i16();
+    if (f != 0 && f != 1) throw Error(sqlstate::kProtocolViolation, "unsupported format code: " + std::to_string(f));
+    p->result_format_codes.push_back(f);
+  }
+  r.expect_end();
+  if (p->stmt->prepared && nr > 1 && static_cast<idx_t>(nr) != p->stmt->prepared.column_count() && p->stmt->returns_rows)
+    throw Error(sqlstate::kProtocolViolation, "bind message has " + std::to_string(nr) +
+                                                  " result formats but query has " +
+                                                  std::to_string(p->stmt->prepared.column_count()) + " columns");
+  portals_[portal_name] = std::move(p);
+  size_t at = begin_message(out_, '2');
+  end_message(out_, at);
+}
+
+void Session::describe_columns(const PreparedStatement &s, const std::vector<int16_t> &codes) {
+  if (!s.prepared || !s.returns_rows) {
+    size_t at = begin_message(out_, 'n');
+    end_message(out_, at);
+    return;
+  }
+  idx_t n = s.prepared.column_count();
+  size_t at = begin_message(out_, 'T');
+  put_i16(out_, static_cast<int16_t>(n));
+  for (idx_t i = 0; i < n; ++i) {
+    duck::LogicalType t = s.prepared.column_type(i);
+    PgType pt = t ? pg_type_of(t.get()) : PgType{};
+    put_cstr(out_, s.prepared.column_name(i));
+    put_i32(out_, 0);
+    put_i16(out_, 0);
+    put_i32(out_, static_cast<int32_t>(pt.oid));
+    put_i16(out_, pt.typlen);
+    put_i32(out_, pt.typmod);
+    int16_t code = codes.empty() ? 0 : codes.size() == 1 ? codes[0] : (i < codes.size() ? codes[i] : 0);
+    put_i16(out_, code);
+  }
+  end_message(out_, at);
+}
+
+void Session::handle_describe(std::string_view body) {
+  in_extended_ = true;
+  Reader r(body);
+  uint8_t kind = r.u8();
+  std::string name(r.cstr());
+  r.expect_end();
+  if (kind == 'S') {
+    auto it = statements_.find(name);
+    if (it == statements_.end())
+      throw Error(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + name + "\" does not exist");
+    size_t at = begin_message(out_, 't');
+    put_i16(out_, static_cast<int16_t>(it->second->param_oids.size()));
+    for (auto o : it->second->param_oids) put_i32(out_, static_cast<int32_t>(o));
+    end_message(out_, at);
+    describe_columns(*it->second, {});
+  } else if (kind == 'P') {
+    auto it = portals_.find(name);
+    if (it == portals_.end()) throw Error(sqlstate::kInvalidCursorName, "portal \"" + name + "\" does not exist");
+    describe_columns(*it->second->stmt, it->second->result_format_codes);
+  } else {
+    throw Error(sqlstate::kProtocolViolation, "invalid DESCRIBE message subtype " + std::to_string(kind));
+  }
+}
+
+void Session::handle_execute(std::string_view body) {
+  in_extended_ = true;
+  Reader r(body);
+  std::string name(r.cstr());
+  int32_t max_rows = r.i32();
+  r.expect_end();
+  auto it = portals_.find(name);
+  if (it == portals_.end()) throw Error(sqlstate::kInvalidCursorName, "portal \"" + name + "\" does not exist");
+  Portal &p = *it->second;
+  if (p.stmt->text.empty() && !p.stmt->prepared) {
+    size_t at = begin_message(out_, 'I');
+    end_message(out_, at);
+    return;
+  }
+  if (tx_ == TxStatus::kFailed && p.stmt->cls.kind != sql::Kind::kCommit && p.stmt->cls.kind != sql::Kind::kRollback)
+    throw Error(sqlstate::kInFailedTransaction,
+                "current transaction is aborted, commands ignored until end of transaction block");
+  if (p.done && p.started) {
+    // PostgreSQL answers a finished portal with an empty completion.
+    send_command_complete(p.done_tag);
+    return;
+  }
+  Running guard(*this);
+  if (!p.started) start_portal(p);
+  if (p.done) {
+    send_command_complete(p.done_tag);
+  } else if (send_rows(p, max_rows > 0 ? static_cast<uint64_t>(max_rows) : 0)) {
+    send_command_complete(p.done_tag);
+  } else {
+    size_t at = begin_message(out_, 's');
+    end_message(out_, at);
+  }
+  // Statements that end the transaction also end its portals, this one included.
+  auto k = p.stmt->cls.kind;
+  if (k == sql::Kind::kCommit || k == sql::Kind::kRollback) {
+    portals_.erase(name);
+  }
+}
+
+void Session::handle_close(std::string_view body) {
+  in_extended_ = true;
+  Reader r(body);
+  uint8_t kind = r.u8();
+  std::string name(r.cstr());
+  r.expect_end();
+  if (kind == 'S')
+    statements_.erase(name);
+  else if (kind == 'P')
+    portals_.erase(name);
+  else
+    throw Error(sqlstate::kProtocolViolation, "invalid CLOSE message subtype " + std::to_string(kind));
+  size_t at = begin_message(out_, '3');
+  end_message(out_, at);
+}
+
+void Session::handle_sync() {
+  skip_until_sync_ = false;
+  in_extended_ = false;
+  // Outside an explicit transaction block, Sync ends the implicit transaction and its portals.
+  if (tx_ == TxStatus::kIdle) end_transaction_portals();
+  send_ready();
+  flush();
+}
+
+}  // namespace mallard::pgwire

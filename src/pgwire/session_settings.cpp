@@ -1,0 +1,303 @@
+// Transaction control and session settings (SET / SHOW / RESET) as PostgreSQL clients expect them.
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "common/strings.hpp"
+#include "pgwire/session.hpp"
+
+namespace mallard::pgwire {
+
+namespace {
+
+int64_t parse_ms(const std::string &name, const std::string &value) {
+  std::string v = to_lower(value);
+  std::erase(v, ' ');
+  double num = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), num);
+  if (ec != std::errc())
+    throw Error(sqlstate::kInvalidParameterValue, "invalid value for parameter \"" + name + "\": \"" + value + "\"");
+  std::string unit(ptr, static_cast<const char *>(v.data() + v.size()));
+  double ms;
+  if (unit.empty() || unit == "ms")
+    ms = num;
+  else if (unit == "us")
+    ms = num / 1000;
+  else if (unit == "s")
+    ms = num * 1000;
+  else if (unit == "min")
+    ms = num * 60000;
+  else if (unit == "h")
+    ms = num * 3600000;
+  else if (unit == "d")
+    ms = num * 86400000;
+  else
+    throw Error(sqlstate::kInvalidParameterValue, "invalid value for parameter \"" + name + "\": \"" + value + "\"", 0,
+                "", "Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\".");
+  if (ms < 0 || ms > 2147483647.0)
+    throw Error(sqlstate::kInvalidParameterValue,
+                std::to_string(static_cast<int64_t>(ms)) + " ms is outside the valid range for parameter \"" + name + "\"");
+  return static_cast<int64_t>(ms);
+}
+
+// Text of a SET argument list from libpg_query's JSON (A_Const / TypeCast nodes).
+std::string set_value(const nlohmann::json &args) {
+  std::string out;
+  for (const auto &a : args) {
+    const nlohmann::json *c = nullptr;
+    if (a.contains("A_Const"))
+      c = &a["A_Const"];
+    else if (a.contains("TypeCast") && a["TypeCast"].contains("arg") && a["TypeCast"]["arg"].contains("A_Const"))
+      c = &a["TypeCast"]["arg"]["A_Const"];
+    if (!c) throw Error(sqlstate::kSyntaxError, "unsupported SET value");
+    std::string v;
+    if (c->contains("sval"))
+      v = (*c)["sval"].value("sval", "");
+    else if (c->contains("ival"))
+      v = std::to_string((*c)["ival"].value("ival", 0));
+    else if (c->contains("fval"))
+      v = (*c)["fval"].value("fval", "0");
+    else if (c->contains("boolval"))
+      v = (*c)["boolval"].value("boolval", false) ? "on" : "off";
+    if (!out.empty()) out += ", ";
+    out += v;
+  }
+  return out;
+}
+
+const std::map<std::string, std::string> &defaults() {
+  static const std::map<std::string, std::string> d = {
+      {"application_name", ""},     {"client_encoding", "UTF8"},  {"datestyle", "ISO, MDY"},
+      {"timezone", "UTC"},          {"statement_timeout", "0"},   {"idle_in_transaction_session_timeout", "0"},
+      {"extra_float_digits", "1"},  {"bytea_output", "hex"},      {"search_path", "\"$user\", public"},
+      {"intervalstyle", "postgres"}, {"standard_conforming_strings", "on"},
+  };
+  return d;
+}
+
+}  // namespace
+
+void Session::apply_timezone(const std::string &zone) {
+  std::string z = zone;
+  std::string lz = to_lower(z);
+  if (lz == "local" || lz == "default") z = "UTC";
+  conn_->query("SET TimeZone = " + sql_literal(z));
+  // Text output of timestamptz uses the zone's current offset from UTC.
+  std::string off = conn_->query_scalar(
+      "SELECT CAST(CAST(EXTRACT(timezone FROM CAST(now() AS TIMESTAMPTZ)) AS BIGINT) AS VARCHAR)");
+  int64_t secs = 0;
+  std::from_chars(off.data(), off.data() + off.size(), secs);
+  text_options_.utc_offset_seconds = static_cast<int32_t>(secs);
+}
+
+void Session::set_guc(const std::string &name, const std::string &value, bool from_startup) {
+  auto read_only = [&] {
+    throw Error(sqlstate::kCantChangeRuntimeParam, "parameter \"" + name + "\" cannot be changed");
+  };
+  std::string v = value;
+  if (name == "client_encoding") {
+    std::string u = to_lower(v);
+    std::erase(u, '-');
+    std::erase(u, '_');
+    if (u != "utf8" && u != "unicode")
+      throw Error(sqlstate::kFeatureNotSupported, "client encoding \"" + value + "\" is not supported; only UTF8 is");
+    v = "UTF8";
+  } else if (name == "datestyle") {
+    std::string u = to_lower(v);
+    if (u.find("iso") == std::string::npos && u.find("mdy") == std::string::npos && u.find("ymd") == std::string::npos)
+      throw Error(sqlstate::kFeatureNotSupported, "DateStyle \"" + value + "\" is not supported; only ISO is");
+    v = "ISO, MDY";
+  } else if (name == "intervalstyle") {
+    if (to_lower(v) != "postgres")
+      throw Error(sqlstate::kFeatureNotSupported, "IntervalStyle \"" + value + "\" is not supported; only postgres is");
+    v = "postgres";
+  } else if (name == "bytea_output") {
+    if (to_lower(v) != "hex")
+      throw Error(sqlstate::kFeatureNotSupported, "bytea_output \"" + value + "\" is not supported; only hex is");
+  } else if (name == "standard_conforming_strings") {
+    std::string u = to_lower(v);
+    if (u != "on" && u != "true" && u != "1")
+      throw Error(sqlstate::kFeatureNotSupported, "standard_conforming_strings can only be on");
+    v = "on";
+  } else if (name == "timezone") {
+    if (conn_) apply_timezone(v);
+  } else if (name == "statement_timeout") {
+    statement_timeout_ms_ = parse_ms(name, v);
+  } else if (name == "idle_in_transaction_session_timeout") {
+    idle_in_tx_timeout_ms_ = parse_ms(name, v);
+  } else if (name == "extra_float_digits") {
+    int x = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc() || x < -15 || x > 3)
+      throw Error(sqlstate::kInvalidParameterValue, "invalid value for parameter \"extra_float_digits\": \"" + value + "\"");
+  } else if (name == "server_version" || name == "server_encoding" || name == "integer_datetimes" ||
+             name == "server_version_num" || name == "is_superuser" || name == "max_identifier_length" ||
+             name == "in_hot_standby" || name == "max_connections") {
+    if (!from_startup) read_only();
+    return;
+  } else if (name == "session_authorization") {
+    if (v != user_) throw Error(sqlstate::kInsufficientPrivilege, "permission denied to set session authorization");
+  }
+  auto &g = gucs_[name];
+  bool changed = g.value != v;
+  g.value = v;
+  if (g.report && changed && !from_startup) {
+    static const std::map<std::string, std::string> kNames = {{"datestyle", "DateStyle"},
+                                                              {"timezone", "TimeZone"},
+                                                              {"intervalstyle", "IntervalStyle"}};
+    auto it = kNames.find(name);
+    send_parameter_status(it == kNames.end() ? name : it->second, v);
+  }
+}
+
+std::optional<std::string> Session::get_guc(const std::string &name) const {
+  auto it = gucs_.find(name);
+  if (it == gucs_.end()) return std::nullopt;
+  return it->second.value;
+}
+
+void Session::run_set(const std::string &text) {
+  auto tree = sql::parse(text);
+  if (!tree || !tree->contains("VariableSetStmt")) {
+    conn_->query(text);  // DuckDB's own SET syntax (e.g. SET GLOBAL ...)
+    return;
+  }
+  const auto &s = (*tree)["VariableSetStmt"];
+  std::string kind = s.value("kind", "VAR_SET_VALUE");
+  std::string name = to_lower(s.value("name", ""));
+  if (kind == "VAR_SET_MULTI") return;  // SET TRANSACTION / SESSION CHARACTERISTICS: snapshot isolation always
+  if (kind == "VAR_RESET_ALL") {
+    for (auto &[k, v] : defaults()) set_guc(k, v, false);
+    return;
+  }
+  if (name == "time zone") name = "timezone";
+  std::string value;
+  if (kind == "VAR_SET_VALUE") {
+    value = set_value(s.value("args", nlohmann::json::array()));
+  } else if (kind == "VAR_SET_DEFAULT" || kind == "VAR_RESET") {
+    auto d = defaults().find(name);
+    if (d == defaults().end()) {
+      if (gucs_.count(name)) return;
+      conn_->query("RESET " + sql_ident(name));
+      return;
+    }
+    value = d->second;
+  } else {
+    return;  // SET ... FROM CURRENT
+  }
+  if (gucs_.count(name) || defaults().count(name)) {
+    set_guc(name, value, false);
+    return;
+  }
+  if (name.find('.') != std::string::npos) {
+    gucs_[name] = {value, false};  // custom "class.name" settings, as PostgreSQL allows
+    return;
+  }
+  // Otherwise a DuckDB setting (threads, memory_limit, ...) or an unknown name.
+  try {
+    conn_->query("SET " + sql_ident(name) + " = " + sql_literal(value));
+  } catch (const Error &e) {
+    if (e.sqlstate() == sqlstate::kUndefinedObject || e.sqlstate() == sqlstate::kUndefinedTable ||
+        e.message().find("unrecognized configuration") != std::string::npos)
+      throw Error(sqlstate::kUndefinedObject, "unrecognized configuration parameter \"" + name + "\"");
+    throw;
+  }
+}
+
+std::shared_ptr<PreparedStatement> Session::show_statement(const std::string &text) {
+  auto tree = sql::parse(text);
+  if (!tree || !tree->contains("VariableShowStmt")) return nullptr;
+  std::string name = to_lower((*tree)["VariableShowStmt"].value("name", ""));
+  std::string sql;
+  if (name == "all") {
+    sql = "SELECT * FROM (VALUES ";
+    bool first = true;
+    for (auto &[k, g] : gucs_) {
+      if (!first) sql += ", ";
+      first = false;
+      sql += "(" + sql_literal(k) + ", " + sql_literal(g.value) + ", '')";
+    }
+    sql += ") AS t(name, setting, description) ORDER BY name";
+  } else if (auto v = get_guc(name)) {
+    std::string col = name == "timezone" ? "TimeZone" : name == "datestyle" ? "DateStyle" : name;
+    if (name == "statement_timeout" || name == "idle_in_transaction_session_timeout") {
+      int64_t ms = name == "statement_timeout" ? statement_timeout_ms_ : idle_in_tx_timeout_ms_;
+      v = ms == 0 ? "0" : ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+    }
+    sql = "SELECT " + sql_literal(*v) + " AS " + sql_ident(col);
+  } else {
+    auto exists = conn_->query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM duckdb_settings() WHERE name = " +
+                                      sql_literal(name));
+    if (exists == "0") {
+      if (name == "tables" || name == "databases" || name.empty()) return nullptr;
+      throw Error(sqlstate::kUndefinedObject, "unrecognized configuration parameter \"" + name + "\"");
+    }
+    sql = "SELECT CAST(current_setting(" + sql_literal(name) + ") AS VARCHAR) AS " + sql_ident(name);
+  }
+  auto ps = std::make_shared<PreparedStatement>();
+  ps->text = text;
+  ps->cls.kind = sql::Kind::kQuery;
+  ps->cls.tag = "SHOW";
+  materialize_open_portals(nullptr);
+  ps->prepared = duck::Prepared(*conn_, sql);
+  ps->returns_rows = true;
+  return ps;
+}
+
+void Session::run_utility(Portal &p) {
+  auto &s = *p.stmt;
+  p.done_tag = s.cls.tag;
+  auto drop_other_portals = [&] {
+    for (auto it = portals_.begin(); it != portals_.end();) {
+      if (it->second.get() == &p)
+        ++it;
+      else
+        it = portals_.erase(it);
+    }
+  };
+  switch (s.cls.kind) {
+    case sql::Kind::kBegin:
+      if (tx_ != TxStatus::kIdle) {
+        send_notice(sqlstate::kActiveTransaction, "there is already a transaction in progress");
+        return;
+      }
+      materialize_open_portals(&p);
+      conn_->query("BEGIN TRANSACTION");
+      tx_ = TxStatus::kInTransaction;
+      return;
+    case sql::Kind::kCommit:
+      if (tx_ == TxStatus::kIdle) {
+        send_notice(sqlstate::kNoActiveTransaction, "there is no transaction in progress");
+        return;
+      }
+      drop_other_portals();
+      if (tx_ == TxStatus::kFailed) {
+        conn_->query("ROLLBACK");
+        tx_ = TxStatus::kIdle;
+        p.done_tag = "ROLLBACK";
+        return;
+      }
+      tx_ = TxStatus::kIdle;  // a failed COMMIT still ends the transaction
+      conn_->query("COMMIT");
+      return;
+    case sql::Kind::kRollback:
+      if (tx_ == TxStatus::kIdle) {
+        send_notice(sqlstate::kNoActiveTransaction, "there is no transaction in progress");
+        return;
+      }
+      drop_other_portals();
+      tx_ = TxStatus::kIdle;
+      conn_->query("ROLLBACK");
+      return;
+    case sql::Kind::kSet:
+      run_set(s.text);
+      return;
+    case sql::Kind::kCopy:
+      run_copy(p);
+      return;
+    default:
+      throw Error(sqlstate::kInternalError, "statement cannot run without a prepared plan");
+  }
+}
+
+}  // namespace mallard::pgwire

@@ -1,0 +1,242 @@
+#include "sql/statement.hpp"
+
+#include <pg_query.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/error.hpp"
+
+namespace mallard::sql {
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (is_space(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && (is_space(s.back()) || s.back() == ';')) s.remove_suffix(1);
+  return s;
+}
+
+// Skips whitespace and comments ("--" to end of line, nested "/* */").
+size_t skip_blank(std::string_view s, size_t i) {
+  while (i < s.size()) {
+    if (is_space(s[i])) {
+      ++i;
+    } else if (s.compare(i, 2, "--") == 0) {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (s.compare(i, 2, "/*") == 0) {
+      int depth = 0;
+      while (i < s.size()) {
+        if (s.compare(i, 2, "/*") == 0) {
+          ++depth;
+          i += 2;
+        } else if (s.compare(i, 2, "*/") == 0) {
+          i += 2;
+          if (--depth == 0) break;
+        } else {
+          ++i;
+        }
+      }
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+bool only_blank(std::string_view s) {
+  size_t i = 0;
+  while (true) {
+    i = skip_blank(s, i);
+    if (i < s.size() && s[i] == ';') {
+      ++i;
+      continue;
+    }
+    return i >= s.size();
+  }
+}
+
+std::string join_words(const std::vector<std::string> &w, size_t from, size_t count) {
+  std::string out;
+  for (size_t i = from; i < from + count && i < w.size(); ++i) {
+    if (!out.empty()) out += ' ';
+    out += w[i];
+  }
+  return out;
+}
+
+// Object words PostgreSQL puts into CREATE/DROP/ALTER tags.
+const char *const kObjectWords[] = {"TABLE",    "VIEW",     "SCHEMA",   "SEQUENCE", "INDEX", "FUNCTION",
+                                    "TYPE",     "DATABASE", "ROLE",     "USER",     "MACRO", "EXTENSION",
+                                    "TRIGGER",  "SECRET",   "PROCEDURE", "DOMAIN",  "AGGREGATE"};
+
+std::string object_tag(const std::string &verb, const std::vector<std::string> &w) {
+  for (size_t i = 1; i < w.size(); ++i) {
+    if (w[i] == "MATERIALIZED" && i + 1 < w.size() && w[i + 1] == "VIEW") return verb + " MATERIALIZED VIEW";
+    for (const char *obj : kObjectWords) {
+      if (w[i] == obj) {
+        if (w[i] == "MACRO") return verb + " FUNCTION";
+        return verb + " " + w[i];
+      }
+    }
+  }
+  return verb;
+}
+
+}  // namespace
+
+std::vector<std::string> split(std::string_view query) {
+  std::vector<std::string> out;
+  std::string text(query);
+  PgQuerySplitResult r = pg_query_split_with_scanner(text.c_str());
+  if (r.error) {
+    // The scanner failed (e.g. an unterminated quote): hand the whole text to the engine, which
+    // reports the syntax error with a position.
+    pg_query_free_split_result(r);
+    if (!only_blank(text)) out.emplace_back(trim(text));
+    return out;
+  }
+  for (int i = 0; i < r.n_stmts; ++i) {
+    std::string_view s(text.data() + r.stmts[i]->stmt_location, r.stmts[i]->stmt_len);
+    if (only_blank(s)) continue;
+    out.emplace_back(trim(s));
+  }
+  pg_query_free_split_result(r);
+  return out;
+}
+
+std::vector<std::string> leading_keywords(std::string_view s, size_t max_words) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (words.size() < max_words) {
+    i = skip_blank(s, i);
+    while (i < s.size() && s[i] == '(') i = skip_blank(s, i + 1);
+    if (i >= s.size()) break;
+    size_t start = i;
+    while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_')) ++i;
+    if (i == start) break;
+    std::string w(s.substr(start, i - start));
+    for (auto &c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    words.push_back(std::move(w));
+  }
+  return words;
+}
+
+Classified classify(std::string_view statement) {
+  auto w = leading_keywords(statement, 8);
+  Classified c;
+  if (w.empty()) return c;
+  const std::string &first = w[0];
+  if (first == "SELECT" || first == "VALUES" || first == "TABLE" || first == "WITH" || first == "FROM" ||
+      first == "INSERT" || first == "UPDATE" || first == "DELETE" || first == "MERGE" || first == "DESCRIBE" ||
+      first == "SUMMARIZE" || first == "PIVOT" || first == "UNPIVOT" || first == "CALL" || first == "PRAGMA" ||
+      first == "EXPLAIN" || first == "EXECUTE") {
+    c.kind = Kind::kQuery;
+    if (first == "EXPLAIN") c.tag = "EXPLAIN";
+    return c;
+  }
+  if (first == "BEGIN" || (first == "START" && w.size() > 1 && w[1] == "TRANSACTION")) {
+    c.kind = Kind::kBegin;
+    c.tag = first == "BEGIN" ? "BEGIN" : "START TRANSACTION";
+  } else if (first == "COMMIT" || first == "END") {
+    if (w.size() > 1 && w[1] == "PREPARED") {
+      c.tag = "COMMIT PREPARED";
+      return c;
+    }
+    c.kind = Kind::kCommit;
+    c.tag = "COMMIT";
+  } else if (first == "ROLLBACK" || first == "ABORT") {
+    bool to_savepoint = (w.size() > 1 && w[1] == "TO") || (w.size() > 2 && w[2] == "TO");
+    if (to_savepoint) {
+      c.tag = "ROLLBACK";
+      return c;
+    }
+    c.kind = Kind::kRollback;
+    c.tag = "ROLLBACK";
+  } else if (first == "SET" || first == "RESET") {
+    c.kind = Kind::kSet;
+    c.tag = first;
+  } else if (first == "SHOW") {
+    c.kind = Kind::kShow;
+    c.tag = "SHOW";
+  } else if (first == "COPY") {
+    c.kind = Kind::kCopy;
+    c.tag = "COPY";
+  } else if (first == "INSTALL" || first == "LOAD" || (first == "FORCE" && w.size() > 1 && w[1] == "INSTALL")) {
+    c.kind = Kind::kExtension;
+  } else if (first == "CREATE" || first == "DROP" || first == "ALTER") {
+    c.tag = object_tag(first, w);
+  } else if (first == "TRUNCATE") {
+    c.tag = "TRUNCATE TABLE";
+  } else if (first == "COMMENT") {
+    c.tag = "COMMENT";
+  } else if (first == "PREPARE") {
+    c.tag = w.size() > 1 && w[1] == "TRANSACTION" ? "PREPARE TRANSACTION" : "PREPARE";
+  } else if (first == "DEALLOCATE") {
+    c.tag = w.size() > 1 && w[1] == "ALL" ? "DEALLOCATE ALL" : "DEALLOCATE";
+  } else {
+    c.tag = join_words(w, 0, 1);
+  }
+  return c;
+}
+
+std::optional<nlohmann::json> parse(const std::string &statement) {
+  PgQueryParseResult r = pg_query_parse(statement.c_str());
+  std::optional<nlohmann::json> out;
+  if (!r.error && r.parse_tree) {
+    auto tree = nlohmann::json::parse(r.parse_tree, nullptr, false);
+    if (!tree.is_discarded() && tree.contains("stmts") && tree["stmts"].size() == 1)
+      out = std::move(tree["stmts"][0]["stmt"]);
+  }
+  pg_query_free_parse_result(r);
+  return out;
+}
+
+bool valid_utf8(std::string_view text, size_t *bad_offset) {
+  const auto *s = reinterpret_cast<const unsigned char *>(text.data());
+  size_t n = text.size(), i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      if (c == 0) break;  // NUL is not allowed inside PostgreSQL text
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      break;
+    }
+    if (i + len > n) break;
+    bool ok = true;
+    for (size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) {
+        ok = false;
+        break;
+      }
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    if (!ok) break;
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      break;
+    i += len;
+  }
+  if (i < n) {
+    if (bad_offset) *bad_offset = i;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace mallard::sql

@@ -1,0 +1,51 @@
+#pragma once
+// Statement splitting and classification with PostgreSQL's own scanner and parser (libpg_query).
+// Text that PostgreSQL cannot parse (DuckDB-only syntax) is still split and classified by its
+// leading keywords, and then handed to DuckDB unchanged.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace mallard::sql {
+
+// The statements of a query string, each without surrounding whitespace or the trailing ';'.
+// Statements that are empty (only whitespace, comments or ';') are dropped.
+std::vector<std::string> split(std::string_view query);
+
+enum class Kind {
+  kQuery,      // returns rows or changes rows: SELECT, VALUES, TABLE, WITH, INSERT, UPDATE, DELETE, ...
+  kBegin,      // BEGIN, START TRANSACTION
+  kCommit,     // COMMIT, END
+  kRollback,   // ROLLBACK, ABORT
+  kSet,        // SET, RESET
+  kShow,       // SHOW
+  kCopy,       // COPY
+  kExtension,  // INSTALL, LOAD: never allowed
+  kUtility,    // DDL and everything else: CommandComplete carries `tag`
+};
+
+struct Classified {
+  Kind kind = Kind::kUtility;
+  // CommandComplete tag for statements whose tag does not carry a row count
+  // ("CREATE TABLE", "DROP VIEW", "BEGIN", ...). Empty for kQuery: the tag then comes from the
+  // executed statement's type and row count.
+  std::string tag;
+};
+
+Classified classify(std::string_view statement);
+
+// Upper-cased leading keywords of a statement (skipping comments and opening parentheses).
+std::vector<std::string> leading_keywords(std::string_view statement, size_t max_words);
+
+// The parse tree of one statement as libpg_query's JSON, or nullopt when PostgreSQL's grammar
+// cannot parse it.
+std::optional<nlohmann::json> parse(const std::string &statement);
+
+// True when text is valid UTF-8 (no overlongs, no surrogates). On failure `bad_offset` is set.
+bool valid_utf8(std::string_view text, size_t *bad_offset = nullptr);
+
+}  // namespace mallard::sql
