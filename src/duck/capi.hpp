@@ -165,6 +165,7 @@ struct duckdb_string_t {
 
 struct duckdb_list_entry { uint64_t offset; uint64_t length; };
 struct duckdb_bit { uint8_t *data; idx_t size; };
+struct duckdb_blob { void *data; idx_t size; };
 
 // The result struct is filled by the library; its fields are opaque to Mallard.
 struct duckdb_result {
@@ -266,6 +267,10 @@ duckdb_value duckdb_create_array_value(duckdb_logical_type type, duckdb_value *v
 // The returned type belongs to the value: it must not be destroyed.
 duckdb_logical_type duckdb_get_value_type(duckdb_value value);
 bool duckdb_is_null_value(duckdb_value value);
+bool duckdb_get_bool(duckdb_value value);
+double duckdb_get_double(duckdb_value value);
+// The data must be freed with duckdb_free.
+duckdb_blob duckdb_get_blob(duckdb_value value);
 void duckdb_destroy_value(duckdb_value *value);
 char *duckdb_get_varchar(duckdb_value value);
 

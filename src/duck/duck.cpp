@@ -12,8 +12,28 @@ bool contains(std::string_view s, std::string_view needle) { return s.find(needl
 // under the offending character. PostgreSQL clients expect a bare message plus a position.
 struct SplitMessage {
   std::string text;
+  std::string hint;
   int position = 0;
 };
+
+// DuckDB's wording of the most common errors, in PostgreSQL's words (clients and people know them).
+std::string postgres_wording(std::string m) {
+  auto between = [&](std::string_view prefix, std::string_view suffix, std::string &out) {
+    if (m.rfind(prefix, 0) != 0) return false;
+    auto end = m.rfind(suffix);
+    if (end == std::string::npos || end < prefix.size()) return false;
+    out = m.substr(prefix.size(), end - prefix.size());
+    return true;
+  };
+  std::string name;
+  if (between("Table with name ", " does not exist!", name)) return "relation \"" + name + "\" does not exist";
+  if (between("Referenced column \"", "\" not found in FROM clause!", name)) return "column \"" + name + "\" does not exist";
+  if (between("Table with name \"", "\" already exists!", name) || between("Table with name ", " already exists!", name))
+    return "relation \"" + name + "\" already exists";
+  if (between("Schema with name ", " does not exist!", name)) return "schema \"" + name + "\" does not exist";
+  if (!m.empty() && m.back() == '!') m.pop_back();
+  return m;
+}
 
 SplitMessage split_message(std::string_view message, std::string_view statement) {
   SplitMessage out;
@@ -69,7 +89,15 @@ SplitMessage split_message(std::string_view message, std::string_view statement)
     }
   }
   while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.remove_suffix(1);
-  out.text = std::string(body);
+  // Suggestions ("Did you mean ...", "Candidate bindings ...") follow the first line: a hint.
+  auto nl = body.find('\n');
+  if (nl != std::string_view::npos) {
+    std::string_view rest = body.substr(nl + 1);
+    while (!rest.empty() && (rest.front() == '\n' || rest.front() == ' ')) rest.remove_prefix(1);
+    out.hint = std::string(rest);
+    body = body.substr(0, nl);
+  }
+  out.text = postgres_wording(std::string(body));
   return out;
 }
 
@@ -85,9 +113,7 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
         if (contains(msg, "Table") || contains(msg, "View")) return kDuplicateTable;
         return kDuplicateObject;
       }
-      if (contains(msg, "Table with name") || contains(msg, "View with name") ||
-          contains(msg, "Table Function with name") == false && contains(msg, "table"))
-        return kUndefinedTable;
+      if (contains(msg, "Table with name") || contains(msg, "View with name")) return kUndefinedTable;
       if (contains(msg, "Function with name") || contains(msg, "Macro")) return kUndefinedFunction;
       if (contains(msg, "Schema with name")) return "3F000";
       if (contains(msg, "Catalog") || contains(msg, "database")) return kInvalidCatalogName;
@@ -167,7 +193,7 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
 
 Error translate_error(duckdb_error_type type, std::string_view message, std::string_view statement) {
   auto split = split_message(message, statement);
-  return Error(sqlstate_for(type, split.text), split.text, split.position);
+  return Error(sqlstate_for(type, message), split.text, split.position, "", split.hint);
 }
 
 std::string take_string(char *s) {

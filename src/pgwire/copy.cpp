@@ -310,13 +310,17 @@ void Session::copy_out(const CopyOptions &o, const std::string &query, std::stri
   put_i16(out_, static_cast<int16_t>(ncols));
   for (idx_t i = 0; i < ncols; ++i) put_i16(out_, binary ? 1 : 0);
   end_message(out_, at);
-  if (binary) {
-    at = begin_message(out_, 'd');
+  // The binary header travels in the same CopyData message as the first row (or the trailer), as
+  // PostgreSQL sends it and as clients parse it.
+  bool header_pending = binary;
+  auto put_binary_header = [&] {
+    if (!header_pending) return;
     out_.append(kBinarySignature, 11);
     put_i32(out_, 0);
     put_i32(out_, 0);
-    end_message(out_, at);
-  } else if (o.header) {
+    header_pending = false;
+  };
+  if (!binary && o.header) {
     at = begin_message(out_, 'd');
     for (idx_t i = 0; i < ncols; ++i) {
       if (i) out_ += o.delimiter;
@@ -339,6 +343,7 @@ void Session::copy_out(const CopyOptions &o, const std::string &query, std::stri
     for (idx_t r = 0; r < n; ++r) {
       at = begin_message(out_, 'd');
       if (binary) {
+        put_binary_header();
         put_i16(out_, static_cast<int16_t>(ncols));
         for (idx_t c = 0; c < ncols; ++c) {
           if (enc[c]->is_null(r)) {
@@ -376,6 +381,7 @@ void Session::copy_out(const CopyOptions &o, const std::string &query, std::stri
   }
   if (binary) {
     at = begin_message(out_, 'd');
+    put_binary_header();
     put_i16(out_, -1);
     end_message(out_, at);
   }

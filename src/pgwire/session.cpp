@@ -755,6 +755,24 @@ std::shared_ptr<PreparedStatement> Session::prepare(const std::string &text, con
   }
   materialize_open_portals(nullptr);
   ps->prepared = duck::Prepared(*conn_, text);
+  // Parameters DuckDB cannot type (e.g. a bare `SELECT $1`) leave the result columns unknown until
+  // execution, but Describe must answer before. Give them the client's declared type, or text as
+  // PostgreSQL does for unknown parameters, and prepare again.
+  {
+    idx_t np = ps->prepared.param_count();
+    std::vector<std::string> casts(np);
+    bool any = false;
+    for (idx_t i = 0; i < np; ++i) {
+      duck::LogicalType t = ps->prepared.param_type(i);
+      duckdb_type id = t ? duckdb_get_type_id(t.get()) : DUCKDB_TYPE_INVALID;
+      if (id == DUCKDB_TYPE_INVALID || id == DUCKDB_TYPE_ANY || id == DUCKDB_TYPE_SQLNULL ||
+          id == DUCKDB_TYPE_STRING_LITERAL || id == DUCKDB_TYPE_INTEGER_LITERAL) {
+        casts[i] = duckdb_type_name_for_oid(i < declared.size() ? declared[i] : 0);
+        any = true;
+      }
+    }
+    if (any) ps->prepared = duck::Prepared(*conn_, sql::cast_parameters(text, casts));
+  }
   idx_t n = ps->prepared.param_count();
   ps->param_oids.resize(n);
   for (idx_t i = 0; i < n; ++i) {

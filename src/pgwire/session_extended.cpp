@@ -20,10 +20,13 @@ void Session::handle_parse(std::string_view body) {
     throw Error(sqlstate::kDuplicatePreparedStatement, "prepared statement \"" + name + "\" already exists");
   size_t bad = 0;
   if (!sql::valid_utf8(text, &bad)) throw Error(sqlstate::kCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"");
-  if (tx_ == TxStatus::kFailed)
-    throw Error(sqlstate::kInFailedTransaction,
-                "current transaction is aborted, commands ignored until end of transaction block");
   auto stmts = sql::split(text);
+  if (tx_ == TxStatus::kFailed) {
+    auto k = stmts.empty() ? sql::Kind::kUtility : sql::classify(stmts[0]).kind;
+    if (k != sql::Kind::kCommit && k != sql::Kind::kRollback)
+      throw Error(sqlstate::kInFailedTransaction,
+                  "current transaction is aborted, commands ignored until end of transaction block");
+  }
   if (stmts.size() > 1) throw Error(sqlstate::kSyntaxError, "cannot insert multiple commands into a prepared statement");
   std::shared_ptr<PreparedStatement> ps;
   if (stmts.empty()) {
@@ -47,7 +50,8 @@ void Session::handle_bind(std::string_view body) {
     throw Error(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + stmt_name + "\" does not exist");
   if (!portal_name.empty() && portals_.count(portal_name))
     throw Error(sqlstate::kDuplicateCursor, "portal \"" + portal_name + "\" already exists");
-  if (tx_ == TxStatus::kFailed)
+  if (tx_ == TxStatus::kFailed && it->second->cls.kind != sql::Kind::kCommit &&
+      it->second->cls.kind != sql::Kind::kRollback)
     throw Error(sqlstate::kInFailedTransaction,
                 "current transaction is aborted, commands ignored until end of transaction block");
   auto p = std::make_unique<Portal>();

@@ -45,6 +45,10 @@ struct TextOptions {
 // PostgreSQL type for a DuckDB logical type (result columns and parameters).
 PgType pg_type_of(duckdb_logical_type type);
 
+// DuckDB type name for a PostgreSQL type OID, for casting parameters DuckDB cannot type itself.
+// Unknown or 0 (unspecified) OIDs map to VARCHAR, as PostgreSQL treats unknown parameters as text.
+std::string duckdb_type_name_for_oid(uint32_t pg_oid);
+
 // Encodes one result column. Row-major use: set_vector() once per data chunk, then for each row
 // either is_null(row) or append_text/append_binary(row, out), which append only the value bytes
 // (the caller writes the field length).

@@ -240,3 +240,70 @@ bool valid_utf8(std::string_view text, size_t *bad_offset) {
 }
 
 }  // namespace mallard::sql
+
+namespace mallard::sql {
+
+std::string cast_parameters(std::string_view s, const std::vector<std::string> &casts) {
+  std::string out;
+  out.reserve(s.size() + 32);
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    size_t start = i;
+    if (c == '\'' || c == '"') {
+      bool backslash = c == '\'' && i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e');
+      ++i;
+      while (i < s.size()) {
+        if (backslash && s[i] == '\\') {
+          i += 2;
+          continue;
+        }
+        if (s[i] == c) {
+          if (i + 1 < s.size() && s[i + 1] == c) {
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        ++i;
+      }
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
+      i = skip_blank(s, i);
+      if (i == start) ++i;
+    } else if (c == '$') {
+      size_t j = i + 1;
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      if (j > i + 1 && (i == 0 || !(std::isalnum(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '_'))) {
+        size_t n = std::stoul(std::string(s.substr(i + 1, j - i - 1)));
+        if (n >= 1 && n <= casts.size() && !casts[n - 1].empty()) {
+          out += "CAST(";
+          out.append(s.substr(i, j - i));
+          out += " AS " + casts[n - 1] + ")";
+          i = j;
+          continue;
+        }
+        i = j;
+      } else {
+        // Dollar-quoted string: $tag$ ... $tag$
+        size_t k = i + 1;
+        while (k < s.size() && (std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '_')) ++k;
+        if (k < s.size() && s[k] == '$' && !(i > 0 && (std::isalnum(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '_'))) {
+          std::string tag(s.substr(i, k - i + 1));
+          auto end = s.find(tag, k + 1);
+          i = end == std::string_view::npos ? s.size() : end + tag.size();
+        } else {
+          i = k;
+        }
+      }
+    } else {
+      ++i;
+    }
+    out.append(s.substr(start, i - start));
+  }
+  return out;
+}
+
+}  // namespace mallard::sql

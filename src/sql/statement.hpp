@@ -49,3 +49,12 @@ std::optional<nlohmann::json> parse(const std::string &statement);
 bool valid_utf8(std::string_view text, size_t *bad_offset = nullptr);
 
 }  // namespace mallard::sql
+
+namespace mallard::sql {
+
+// Rewrites every `$n` placeholder (outside quotes, comments and dollar quotes) whose 1-based number
+// has a non-empty entry in `casts` into `CAST($n AS <type>)`. Used to give a type to parameters the
+// engine cannot infer, as PostgreSQL does (unknown parameters are text).
+std::string cast_parameters(std::string_view text, const std::vector<std::string> &casts);
+
+}  // namespace mallard::sql
