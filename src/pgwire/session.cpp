@@ -534,7 +534,7 @@ bool Session::authenticate(const std::string &user) {
       return false;
     }
     auto first = r.bytes(static_cast<size_t>(n));
-    ScramServer scram(rec ? verifier : "");
+    ScramServer scram(rec ? verifier : "", user);
     std::string server_first = scram.handle_client_first(first);
     if (!send_auth(11, server_first)) return false;
     if (!read_password_message(body)) return false;
