@@ -157,6 +157,93 @@ void append_array_element(std::string &out, std::string_view s) {
 // Floats: shortest round-trip digits, laid out the way PostgreSQL's float4out/float8out do
 // (fixed notation for decimal exponents in [-4, 15) for float8 and [-4, 6) for float4).
 
+// A decimal in scientific form: digits d[0..n) with the point after d[0], times 10^exp.
+struct SciDigits {
+  char d[40];
+  int n = 0;
+  int exp = 0;
+  bool neg = false;
+};
+
+// Formats v with std::to_chars (shortest when precision < 0) and splits the result.
+template <typename F>
+void sci_digits(F v, int precision, SciDigits &out) {
+  char buf[64];
+  char *end = precision < 0 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific).ptr
+                            : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, precision).ptr;
+  char *e = static_cast<char *>(std::memchr(buf, 'e', size_t(end - buf)));
+  std::from_chars(e + (e[1] == '+' ? 2 : 1), end, out.exp);
+  const char *p = buf;
+  out.neg = *p == '-';
+  if (out.neg) ++p;
+  out.n = 0;
+  for (; p < e; ++p)
+    if (*p != '.') out.d[out.n++] = *p;
+  while (out.n > 1 && out.d[out.n - 1] == '0') --out.n;
+}
+
+// Whether D * 10^k equals M * 2^j exactly, for odd M.
+bool decimal_equals(u128 digits, int k, uint64_t odd, int j) {
+  if (digits == 0) return false;
+  const int twos = uint64_t(digits) != 0 ? __builtin_ctzll(uint64_t(digits))
+                                         : 64 + __builtin_ctzll(uint64_t(digits >> 64));
+  u128 digits_odd = digits >> twos;
+  // 10^k = 2^k * 5^k: powers of two and odd parts must agree separately.
+  if (k >= 0) {
+    if (twos + k != j) return false;
+    u128 lhs = digits_odd;
+    for (int i = 0; i < k; ++i) {
+      if (lhs > odd) return false;
+      lhs *= 5;
+    }
+    return lhs == odd;
+  }
+  if (twos != j - k) return false;
+  u128 rhs = odd;
+  for (int i = 0; i < -k; ++i) {
+    if (rhs > digits_odd) return false;
+    rhs *= 5;
+  }
+  return rhs == digits_odd;
+}
+
+// PostgreSQL's shortest-digit search keeps strictly inside the interval of decimals that read
+// back as v; std::to_chars also accepts the interval's ends when they round to v (even
+// mantissa). This tells whether `sd` sits exactly on one of those ends.
+template <typename F>
+bool on_rounding_boundary(F v, const SciDigits &sd) {
+  using Bits = std::conditional_t<sizeof(F) == 4, uint32_t, uint64_t>;
+  constexpr int kMantissaBits = sizeof(F) == 4 ? 23 : 52;
+  constexpr int kBias = sizeof(F) == 4 ? 127 : 1023;
+  const Bits bits = std::bit_cast<Bits>(v);
+  const int biased = int((bits >> kMantissaBits) & ((Bits{1} << (sizeof(F) == 4 ? 8 : 11)) - 1));
+  if (biased == 0) return false;  // subnormal: the ends need far more digits than any output has
+  const uint64_t fraction = uint64_t(bits & ((Bits{1} << kMantissaBits) - 1));
+  const uint64_t m = fraction | (uint64_t{1} << kMantissaBits);
+  const int e = biased - kBias - kMantissaBits;  // |v| = m * 2^e
+  u128 digits = 0;
+  for (int i = 0; i < sd.n; ++i) digits = digits * 10 + u128(sd.d[i] - '0');
+  const int k = sd.exp - (sd.n - 1);
+  if (decimal_equals(digits, k, 2 * m + 1, e - 1)) return true;
+  if (fraction == 0 && biased > 1) return decimal_equals(digits, k, 4 * m - 1, e - 2);
+  return decimal_equals(digits, k, 2 * m - 1, e - 1);
+}
+
+template <typename F>
+bool reads_back_as(F v, const SciDigits &sd) {
+  char buf[64];
+  char *p = buf;
+  *p++ = sd.d[0];
+  *p++ = '.';
+  std::memcpy(p, sd.d + 1, size_t(sd.n - 1));
+  p += sd.n - 1;
+  *p++ = 'e';
+  p = std::to_chars(p, buf + sizeof buf, sd.exp).ptr;
+  F back;
+  std::from_chars(buf, p, back);
+  return back == (v < 0 ? -v : v);
+}
+
 template <typename F>
 void append_float(std::string &out, F v) {
   if (std::isnan(v)) {
@@ -171,38 +258,51 @@ void append_float(std::string &out, F v) {
     out += std::signbit(v) ? "-0" : "0";
     return;
   }
-  char sci[40];
-  char *end = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific).ptr;
-  char *e = static_cast<char *>(std::memchr(sci, 'e', size_t(end - sci)));
-  int exp = 0;
-  std::from_chars(e + (e[1] == '+' ? 2 : 1), end, exp);
-  constexpr int kFixedLimit = sizeof(F) == 4 ? 6 : 15;
-  if (exp < -4 || exp >= kFixedLimit) {
-    out.append(sci, end);
-    return;
+  SciDigits sd;
+  sci_digits(v, -1, sd);
+  // Only values of at least 2^(mantissa bits + 1) have interval ends short enough to collide
+  // with a shortest output; below that the check is skipped.
+  constexpr F kBoundaryFloor = sizeof(F) == 4 ? F(16777216.0f) : F(9007199254740992.0);
+  if ((v >= kBoundaryFloor || v <= -kBoundaryFloor) && on_rounding_boundary(v, sd)) {
+    constexpr int kMaxDigits = sizeof(F) == 4 ? 9 : 17;
+    for (int digits = sd.n + 1; digits <= kMaxDigits; ++digits) {
+      SciDigits longer;
+      sci_digits(v, digits - 1, longer);
+      if (reads_back_as(v, longer) && !on_rounding_boundary(v, longer)) {
+        sd = longer;
+        break;
+      }
+    }
   }
-  char digits[24];
-  int n = 0;
-  const char *p = sci;
-  bool neg = *p == '-';
-  if (neg) ++p;
-  for (; p < e; ++p)
-    if (*p != '.') digits[n++] = *p;
-  char buf[48];
+  constexpr int kFixedLimit = sizeof(F) == 4 ? 6 : 15;
+  const int n = sd.n, exp = sd.exp;
+  char buf[64];
   char *w = buf;
-  if (neg) *w++ = '-';
-  if (exp >= 0) {
+  if (sd.neg) *w++ = '-';
+  if (exp < -4 || exp >= kFixedLimit) {
+    *w++ = sd.d[0];
+    if (n > 1) {
+      *w++ = '.';
+      std::memcpy(w, sd.d + 1, size_t(n - 1));
+      w += n - 1;
+    }
+    *w++ = 'e';
+    *w++ = exp < 0 ? '-' : '+';
+    int a = exp < 0 ? -exp : exp;
+    if (a < 10) *w++ = '0';
+    w = std::to_chars(w, buf + sizeof buf, a).ptr;
+  } else if (exp >= 0) {
     int int_len = exp + 1;
-    for (int i = 0; i < int_len; ++i) *w++ = i < n ? digits[i] : '0';
+    for (int i = 0; i < int_len; ++i) *w++ = i < n ? sd.d[i] : '0';
     if (n > int_len) {
       *w++ = '.';
-      for (int i = int_len; i < n; ++i) *w++ = digits[i];
+      for (int i = int_len; i < n; ++i) *w++ = sd.d[i];
     }
   } else {
     *w++ = '0';
     *w++ = '.';
     for (int i = 0; i < -exp - 1; ++i) *w++ = '0';
-    for (int i = 0; i < n; ++i) *w++ = digits[i];
+    for (int i = 0; i < n; ++i) *w++ = sd.d[i];
   }
   out.append(buf, w);
 }
@@ -933,7 +1033,9 @@ class BitEncoder final : public Encoder {
   }
 
  private:
-  static bool bit(std::string_view raw, size_t i) { return (static_cast<unsigned char>(raw[1 + i / 8]) >> (7 - i % 8)) & 1; }
+  static bool bit(std::string_view raw, size_t i) {
+    return (static_cast<unsigned char>(raw[1 + i / 8]) >> (7 - i % 8)) & 1;
+  }
 };
 
 // SQLNULL columns: every row is NULL, whatever the vector's own mask says.
@@ -1448,7 +1550,8 @@ std::string parse_bytea(std::string_view s) {
         throw Error(sqlstate::kInvalidParameterValue, "invalid hexadecimal data: odd number of digits");
       int lo = hex_value(s[i + 1]);
       if (lo < 0)
-        throw Error(sqlstate::kInvalidParameterValue, "invalid hexadecimal digit: \"" + std::string(1, s[i + 1]) + "\"");
+        throw Error(sqlstate::kInvalidParameterValue,
+                    "invalid hexadecimal digit: \"" + std::string(1, s[i + 1]) + "\"");
       out += char(hi << 4 | lo);
       i += 2;
     }
@@ -1487,7 +1590,8 @@ class ArrayLiteralParser {
   ArrayNode parse() {
     skip_space();
     if (pos_ < s_.size() && s_[pos_] == '[') skip_dimensions();
-    if (pos_ >= s_.size() || s_[pos_] != '{') bad_array_literal(s_, "Array value must start with \"{\" or dimension information.");
+    if (pos_ >= s_.size() || s_[pos_] != '{')
+      bad_array_literal(s_, "Array value must start with \"{\" or dimension information.");
     ArrayNode root = parse_level(0);
     skip_space();
     if (pos_ != s_.size()) bad_array_literal(s_, "Junk after closing right brace.");
@@ -1584,17 +1688,18 @@ duck::Value decode_binary(std::string_view s, uint32_t pg_oid, duckdb_logical_ty
 // refuses (an element that does not cast), reports the first element that fails.
 duck::Value make_list(duckdb_logical_type list_target, duckdb_logical_type child, std::vector<duck::Value> &items,
                       const std::vector<std::string> *texts, uint32_t elem_oid, bool binary) {
-  std::vector<duckdb_value> raw(items.size());
+  // The C API refuses a null values pointer even for an empty list.
+  std::vector<duckdb_value> raw(std::max<size_t>(items.size(), 1), nullptr);
   for (size_t i = 0; i < items.size(); ++i) raw[i] = items[i].get();
+  const idx_t count = items.size();
   duckdb_value v = nullptr;
-  if (list_target && type_id(list_target) == DUCKDB_TYPE_ARRAY &&
-      duckdb_array_type_array_size(list_target) == raw.size()) {
-    v = duckdb_create_array_value(child, raw.data(), raw.size());
+  if (list_target && type_id(list_target) == DUCKDB_TYPE_ARRAY && duckdb_array_type_array_size(list_target) == count) {
+    v = duckdb_create_array_value(child, raw.data(), count);
   } else {
-    v = duckdb_create_list_value(child, raw.data(), raw.size());
+    v = duckdb_create_list_value(child, raw.data(), count);
   }
   if (v) return duck::Value(v);
-  for (size_t i = 0; i < raw.size(); ++i) {
+  for (size_t i = 0; i < count; ++i) {
     duckdb_value one = duckdb_create_list_value(child, &raw[i], 1);
     if (one) {
       duckdb_destroy_value(&one);
@@ -1611,19 +1716,31 @@ duck::Value make_list(duckdb_logical_type list_target, duckdb_logical_type child
 duck::LogicalType leaf_type(uint32_t elem_oid, const std::vector<duck::Value> &leaves) {
   duck::LogicalType t = duck_type_for_oid(elem_oid);
   if (t) return t;
+  // Numeric elements decode to BIGINT, HUGEINT, DECIMAL, DOUBLE (NaN, infinities) or VARCHAR
+  // (too wide); pick the narrowest type that holds them all.
   int scale = 0;
-  bool decimal_only = true;
+  bool any_varchar = false, any_double = false, any_decimal = false, any_huge = false;
   for (const auto &v : leaves) {
     if (duckdb_is_null_value(v.get())) continue;
     duckdb_logical_type vt = duckdb_get_value_type(v.get());
-    if (type_id(vt) != DUCKDB_TYPE_DECIMAL) {
-      decimal_only = false;
-      break;
+    switch (type_id(vt)) {
+      case DUCKDB_TYPE_DECIMAL:
+        any_decimal = true;
+        scale = std::max<int>(scale, duckdb_decimal_scale(vt));
+        break;
+      case DUCKDB_TYPE_HUGEINT: any_huge = true; break;
+      case DUCKDB_TYPE_DOUBLE: any_double = true; break;
+      case DUCKDB_TYPE_BIGINT: break;
+      default: any_varchar = true; break;
     }
-    scale = std::max<int>(scale, duckdb_decimal_scale(vt));
   }
-  if (!decimal_only) return duck::LogicalType(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR));
-  return duck::LogicalType(duckdb_create_decimal_type(38, uint8_t(std::min(scale, 38))));
+  duckdb_type id = any_varchar  ? DUCKDB_TYPE_VARCHAR
+                   : any_double ? DUCKDB_TYPE_DOUBLE
+                   : any_decimal ? DUCKDB_TYPE_DECIMAL
+                   : any_huge   ? DUCKDB_TYPE_HUGEINT
+                                : DUCKDB_TYPE_BIGINT;
+  if (id == DUCKDB_TYPE_DECIMAL) return duck::LogicalType(duckdb_create_decimal_type(38, uint8_t(std::min(scale, 38))));
+  return duck::LogicalType(duckdb_create_logical_type(id));
 }
 
 bool is_list_type(duckdb_logical_type t) {
@@ -1653,7 +1770,7 @@ class ListAssembler {
   // `shape` holds, per level, the child counts of every node at that level (depth-first order).
   duck::Value assemble(std::vector<duck::Value> &leaves, const std::vector<std::string> *texts,
                        const std::vector<std::vector<size_t>> &shape) {
-    // Child type per level, innermost first.
+    // child_of[d]: element type of the lists built at depth d, worked out from the leaves up.
     const int ndim = int(level_targets_.size());
     std::vector<duck::LogicalType> child_types(static_cast<size_t>(ndim));
     duck::LogicalType leaf = leaf_target_ ? duck::LogicalType() : leaf_type(elem_oid_, leaves);
@@ -1712,10 +1829,12 @@ void flatten(const ArrayNode &n, int depth, int ndim, std::vector<std::vector<si
   shape[size_t(depth)].push_back(n.items.size());
   for (const auto &c : n.items) {
     if (depth + 1 < ndim) {
-      if (!c.is_array) bad_array_literal(literal, "Multidimensional arrays must have sub-arrays with matching dimensions.");
+      if (!c.is_array)
+        bad_array_literal(literal, "Multidimensional arrays must have sub-arrays with matching dimensions.");
       flatten(c, depth + 1, ndim, shape, leaves, literal);
     } else {
-      if (c.is_array) bad_array_literal(literal, "Multidimensional arrays must have sub-arrays with matching dimensions.");
+      if (c.is_array)
+        bad_array_literal(literal, "Multidimensional arrays must have sub-arrays with matching dimensions.");
       leaves.push_back(&c);
     }
   }
@@ -1737,6 +1856,43 @@ duck::Value decode_text_array(std::string_view s, uint32_t elem_oid, duckdb_logi
                                 : decode_text(n->text, elem_oid, assembler.leaf_target()));
   }
   return assembler.assemble(leaves, &texts, shape);
+}
+
+// PostgreSQL spellings that DuckDB's casts misread: "YYYY-MM-DD ... BC" (DuckDB ignores the
+// suffix on dates and rejects it on timestamps) and interval fields with an explicit '+'.
+bool rewrite_for_duckdb(std::string_view s, uint32_t pg_oid, duckdb_type tid, std::string &out) {
+  auto is = [&](uint32_t o, duckdb_type t) { return pg_oid == o || (is_generic_oid(pg_oid) && tid == t); };
+  if (is(oid::kInterval, DUCKDB_TYPE_INTERVAL)) {
+    if (s.find('+') == std::string_view::npos) return false;
+    out.clear();
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '+' && (i == 0 || std::isspace(static_cast<unsigned char>(s[i - 1])))) continue;
+      out += s[i];
+    }
+    return true;
+  }
+  if (!is(oid::kDate, DUCKDB_TYPE_DATE) && !is(oid::kTimestamp, DUCKDB_TYPE_TIMESTAMP) &&
+      !is(oid::kTimestamptz, DUCKDB_TYPE_TIMESTAMP_TZ))
+    return false;
+  std::string_view t = s;
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+  if (t.size() < 4 || strncasecmp(t.data() + t.size() - 3, " BC", 3) != 0) return false;
+  t.remove_suffix(3);
+  size_t digits = 0;
+  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
+  int64_t year = 0;
+  if (digits == 0 || digits > 9 || std::from_chars(t.data(), t.data() + digits, year).ec != std::errc() || year < 1)
+    return false;
+  // Year N BC is astronomical year 1 - N, which DuckDB reads with a leading minus.
+  out.clear();
+  if (year > 1) out += '-';
+  char buf[16];
+  int n = int(std::to_chars(buf, buf + sizeof buf, year - 1).ptr - buf);
+  out.append(size_t(std::max(0, 4 - n)), '0');
+  out.append(buf, size_t(n));
+  out.append(t.substr(digits));
+  return true;
 }
 
 duck::Value decode_text(std::string_view s, uint32_t pg_oid, duckdb_logical_type target) {
@@ -1768,6 +1924,8 @@ duck::Value decode_text(std::string_view s, uint32_t pg_oid, duckdb_logical_type
       return decode_text_array(s, elem, target);
     }
   }
+  std::string rewritten;
+  if (rewrite_for_duckdb(s, pg_oid, tid, rewritten)) return make_varchar(rewritten);
   return make_varchar(s);
 }
 
@@ -1776,7 +1934,8 @@ duck::Value decode_text(std::string_view s, uint32_t pg_oid, duckdb_logical_type
 
 class Reader {
  public:
-  Reader(std::string_view s, uint32_t oid) : p_(reinterpret_cast<const unsigned char *>(s.data())), end_(p_ + s.size()), oid_(oid) {}
+  Reader(std::string_view s, uint32_t oid)
+      : p_(reinterpret_cast<const unsigned char *>(s.data())), end_(p_ + s.size()), oid_(oid) {}
   size_t left() const { return size_t(end_ - p_); }
   void need(size_t n) const {
     if (left() < n) bad_binary(oid_, "insufficient data");
@@ -1873,7 +2032,6 @@ duck::Value decode_numeric(std::string_view s, duckdb_logical_type target) {
     int tw = duckdb_decimal_width(target), ts = duckdb_decimal_scale(target);
     if (ts >= scale && int(ndig) + (ts - scale) <= tw) {
       digits.append(size_t(ts - scale), '0');
-      if (ndig == 0) digits.clear();
       u128 mag = 0;
       for (char c : digits) mag = mag * 10 + u128(c - '0');
       i128 v = neg ? -i128(mag) : i128(mag);
@@ -1881,9 +2039,21 @@ duck::Value decode_numeric(std::string_view s, duckdb_logical_type target) {
       return checked(duckdb_create_decimal(d));
     }
   }
-  if (ndig <= 38 && scale <= 38) {
-    u128 mag = 0;
-    for (char c : digits) mag = mag * 10 + u128(c - '0');
+  u128 mag = 0;
+  bool fits = ndig <= 39;
+  for (size_t i = 0; fits && i < ndig; ++i)
+    fits = !__builtin_mul_overflow(mag, u128(10), &mag) && !__builtin_add_overflow(mag, u128(digits[i] - '0'), &mag);
+  if (fits && scale == 0) {
+    // An integral numeric becomes an integer value, which every DuckDB integer type (BIGNUM
+    // included) accepts; DECIMAL would not cast to BIGNUM.
+    if (mag <= u128(std::numeric_limits<int64_t>::max()) + (neg ? 1 : 0))
+      return checked(duckdb_create_int64(neg ? int64_t(0 - uint64_t(mag)) : int64_t(mag)));
+    if (mag <= u128(std::numeric_limits<i128>::max()) + (neg ? 1 : 0)) {
+      i128 v = neg ? i128(0 - mag) : i128(mag);
+      return checked(duckdb_create_hugeint({uint64_t(v), int64_t(v >> 64)}));
+    }
+  }
+  if (fits && ndig <= 38 && scale <= 38) {
     i128 v = neg ? -i128(mag) : i128(mag);
     int width = std::max({int(ndig), scale, 1});
     duckdb_decimal d{uint8_t(width), uint8_t(scale), {uint64_t(v), int64_t(v >> 64)}};
