@@ -113,14 +113,17 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
         if (contains(msg, "Table") || contains(msg, "View")) return kDuplicateTable;
         return kDuplicateObject;
       }
-      if (contains(msg, "Table with name") || contains(msg, "View with name")) return kUndefinedTable;
+      if (contains(msg, "Table with name") || contains(msg, "View with name") ||
+          (contains(msg, "Table") && contains(msg, "could not be found")))
+        return kUndefinedTable;
       if (contains(msg, "Function with name") || contains(msg, "Macro")) return kUndefinedFunction;
       if (contains(msg, "Schema with name")) return "3F000";
       if (contains(msg, "Catalog") || contains(msg, "database")) return kInvalidCatalogName;
       return kUndefinedObject;
     case DUCKDB_ERROR_BINDER:
       if (contains(msg, "Referenced column") || contains(msg, "not found in FROM clause") ||
-          contains(msg, "does not have a column"))
+          contains(msg, "does not have a column") || contains(msg, "Referenced update column") ||
+          contains(msg, "not found in table"))
         return kUndefinedColumn;
       if (contains(msg, "Referenced table")) return kUndefinedTable;
       if (contains(msg, "Ambiguous reference")) return kAmbiguousColumn;
@@ -129,6 +132,7 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
       if (contains(msg, "Could not determine") || contains(msg, "parameter")) return kIndeterminateDatatype;
       return "42000";
     case DUCKDB_ERROR_CONVERSION:
+      if ((contains(msg, "date") || contains(msg, "time")) && contains(msg, "out of range")) return "22008";
       if (contains(msg, "out of range") || contains(msg, "overflow")) return kNumericValueOutOfRange;
       return kInvalidTextRepresentation;
     case DUCKDB_ERROR_OUT_OF_RANGE:
@@ -193,7 +197,15 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
 
 Error translate_error(duckdb_error_type type, std::string_view message, std::string_view statement) {
   auto split = split_message(message, statement);
-  return Error(sqlstate_for(type, message), split.text, split.position, "", split.hint);
+  int position = split.position;
+  if (position == 0 && !statement.empty() && contains(split.text, "at end of input")) {
+    // PostgreSQL points one past the last character.
+    int chars = 0;
+    for (unsigned char c : statement)
+      if ((c & 0xC0) != 0x80) ++chars;
+    position = chars + 1;
+  }
+  return Error(sqlstate_for(type, message), split.text, position, "", split.hint);
 }
 
 std::string take_string(char *s) {
@@ -312,10 +324,13 @@ void Prepared::bind_text(idx_t i, std::string_view text) {
     throw Error(sqlstate::kInvalidTextRepresentation, "could not bind parameter $" + std::to_string(i + 1));
 }
 
-void Prepared::bind(idx_t i, Value &&v) {
-  if (duckdb_bind_value(p_, i + 1, v.get()) != DuckDBSuccess)
-    throw Error(sqlstate::kInvalidParameterValue,
-                "could not bind parameter $" + std::to_string(i + 1) + ": value does not fit the parameter type");
+void Prepared::bind(idx_t i, duckdb_value v) {
+  // DuckDB refuses a value it cannot cast to the parameter's type: for text input that is
+  // PostgreSQL's invalid_text_representation.
+  if (duckdb_bind_value(p_, i + 1, v) != DuckDBSuccess)
+    throw Error(sqlstate::kInvalidTextRepresentation,
+                "invalid input value for parameter $" + std::to_string(i + 1) + ": \"" +
+                    take_string(duckdb_get_varchar(v)) + "\"");
 }
 
 Result Prepared::execute_streaming() {

@@ -156,7 +156,8 @@ class Prepared {
   }
   void bind_null(idx_t i);
   void bind_text(idx_t i, std::string_view text);
-  void bind(idx_t i, Value &&v);
+  // Binds without taking ownership: a portal keeps its values and binds them again at Execute.
+  void bind(idx_t i, duckdb_value v);
   void clear_bindings() { duckdb_clear_bindings(p_); }
   // Starts execution; rows are pulled from the result chunk by chunk.
   Result execute_streaming();

@@ -126,35 +126,39 @@ int serve(const ServeOptions &opts) {
 int main(int argc, char **argv) {
   CLI::App app{"Mallard: a PostgreSQL-wire lakehouse server"};
   app.require_subcommand(1);
-  app.set_config("--config", "", "Read options from a TOML/INI file");
   ServeOptions opts;
   auto *serve_cmd = app.add_subcommand("serve", "Run the server");
-  serve_cmd->add_option("--data-dir", opts.data_dir, "Data directory")->envname("MALLARD_DATA_DIR")->capture_default_str();
-  serve_cmd->add_option("--listen", opts.listen, "HOST:PORT to listen on")->envname("MALLARD_LISTEN")->capture_default_str();
-  serve_cmd->add_option("--auth-method", opts.auth_method, "Password authentication method")
+  // Server options live on the top-level app so that a config file names them without a section
+  // (`listen = "..."`); the subcommand falls through to them.
+  app.set_config("--config", "", "Read options from a TOML/INI file (keys are the option names)")
+      ->envname("MALLARD_CONFIG");
+  app.fallthrough();
+  serve_cmd->fallthrough();
+  auto *serve_opts = &app;
+  serve_opts->add_option("--data-dir", opts.data_dir, "Data directory")->envname("MALLARD_DATA_DIR")->capture_default_str();
+  serve_opts->add_option("--listen", opts.listen, "HOST:PORT to listen on")->envname("MALLARD_LISTEN")->capture_default_str();
+  serve_opts->add_option("--auth-method", opts.auth_method, "Password authentication method")
       ->envname("MALLARD_AUTH_METHOD")
       ->check(CLI::IsMember({"scram-sha-256", "md5", "password"}))
       ->capture_default_str();
-  serve_cmd->add_option("--password-encryption", opts.password_encryption, "Verifier kind for new users")
+  serve_opts->add_option("--password-encryption", opts.password_encryption, "Verifier kind for new users")
       ->envname("MALLARD_PASSWORD_ENCRYPTION")
       ->check(CLI::IsMember({"scram-sha-256", "md5"}))
       ->capture_default_str();
-  serve_cmd->add_option("--tls-required", opts.tls_required, "Require TLS (auto: when not on loopback)")
+  serve_opts->add_option("--tls-required", opts.tls_required, "Require TLS (auto: when not on loopback)")
       ->envname("MALLARD_TLS_REQUIRED")
       ->check(CLI::IsMember({"auto", "true", "false"}))
       ->capture_default_str();
-  serve_cmd->add_option("--tls-cert", opts.tls_cert, "TLS certificate file (PEM)")->envname("MALLARD_TLS_CERT");
-  serve_cmd->add_option("--tls-key", opts.tls_key, "TLS private key file (PEM)")->envname("MALLARD_TLS_KEY");
-  serve_cmd->add_option("--max-connections", opts.max_connections, "Maximum concurrent client connections")
+  serve_opts->add_option("--tls-cert", opts.tls_cert, "TLS certificate file (PEM)")->envname("MALLARD_TLS_CERT");
+  serve_opts->add_option("--tls-key", opts.tls_key, "TLS private key file (PEM)")->envname("MALLARD_TLS_KEY");
+  serve_opts->add_option("--max-connections", opts.max_connections, "Maximum concurrent client connections")
       ->envname("MALLARD_MAX_CONNECTIONS")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  serve_cmd->add_option("--log-level", opts.log_level, "trace, debug, info, warn, error")
+  serve_opts->add_option("--log-level", opts.log_level, "trace, debug, info, warn, error")
       ->envname("MALLARD_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
-  // Options in the config file may be written without the subcommand prefix.
-  serve_cmd->configurable(true);
   app.allow_config_extras(false);
   CLI11_PARSE(app, argc, argv);
   try {

@@ -171,7 +171,8 @@ void append_text_escaped(std::string &out, size_t from, char delimiter) {
 
 void append_csv_quoted(std::string &out, size_t from, const CopyOptions &o) {
   std::string_view v(out.data() + from, out.size() - from);
-  bool quote = v.empty() || v == o.null_string;
+  // An empty string needs quotes only when it would read back as NULL.
+  bool quote = v == o.null_string;
   for (char c : v) {
     if (c == o.delimiter || c == o.quote || c == '\n' || c == '\r' || c == o.escape) {
       quote = true;

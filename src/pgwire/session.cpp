@@ -253,12 +253,13 @@ void Session::run() {
     spdlog::error("session {}: {}", pid_, e.what());
     if (!dead_) send_error(Error(sqlstate::kInternalError, e.what()), true);
   }
-  if (!dead_ && terminating_) send_error(Error(sqlstate::kAdminShutdown, "terminating connection due to administrator command"), true);
+  if (!dead_ && terminating_)
+    send_error(Error(sqlstate::kAdminShutdown, "terminating connection due to administrator command"), true);
   flush();
   // Portals hold results of the connection: release them before it.
   portals_.clear();
   statements_.clear();
-  if (conn_ && tx_ != TxStatus::kIdle) {
+  if (conn_ && (tx_ != TxStatus::kIdle || implicit_tx_)) {
     try {
       conn_->query("ROLLBACK");
     } catch (...) {
@@ -561,7 +562,7 @@ bool Session::read_message(char &type, std::string &body, int timeout_ms) {
     return false;
   }
   if (st != Stream::ReadStatus::kOk) {
-    dead_ = true;
+    if (!terminating_) dead_ = true;  // at shutdown the socket can still carry the final FATAL
     return false;
   }
   type = head[0];
@@ -620,10 +621,16 @@ void Session::dispatch(char type, std::string_view body) {
         handle_close(body);
         break;
       case 'H':
-        flush();
-        break;
       case 'S':
-        handle_sync();
+        // A malformed Sync or Flush leaves no message to resynchronise on: the session ends.
+        if (!body.empty()) {
+          send_error(Error(sqlstate::kProtocolViolation, "invalid message format"), true);
+          break;
+        }
+        if (type == 'H')
+          flush();
+        else
+          handle_sync();
         break;
       case 'X':
         dead_ = true;
@@ -642,16 +649,31 @@ void Session::dispatch(char type, std::string_view body) {
   } catch (const Error &err) {
     Error e = interrupted_error(err);
     if (tx_ == TxStatus::kInTransaction) tx_ = TxStatus::kFailed;
+    if (implicit_tx_) {
+      try {
+        end_implicit_transaction(false);
+      } catch (...) {
+      }
+    }
     send_error(e);
     if (extended) skip_until_sync_ = true;
+    if (type == 'Q' && !dead_) send_ready();
   } catch (const std::exception &ex) {
     if (tx_ == TxStatus::kInTransaction) tx_ = TxStatus::kFailed;
+    if (implicit_tx_) {
+      try {
+        end_implicit_transaction(false);
+      } catch (...) {
+      }
+    }
     send_error(Error(sqlstate::kInternalError, ex.what()));
     if (extended) skip_until_sync_ = true;
+    if (type == 'Q' && !dead_) send_ready();
   }
 }
 
 void Session::handle_query(std::string_view text) {
+  end_implicit_transaction(true);  // a Query without a Sync before it ends the extended batch
   portals_.erase("");
   statements_.erase("");
   size_t bad = 0;
@@ -675,18 +697,21 @@ void Session::handle_query(std::string_view text) {
   // themselves, as in PostgreSQL.
   bool implicit = false;
   if (stmts.size() > 1 && tx_ == TxStatus::kIdle) {
-    implicit = std::none_of(stmts.begin(), stmts.end(), [](const std::string &s) {
-      auto k = sql::classify(s).kind;
+    implicit = std::none_of(stmts.begin(), stmts.end(), [](const sql::Statement &s) {
+      auto k = sql::classify(s.text).kind;
       return k == sql::Kind::kBegin || k == sql::Kind::kCommit || k == sql::Kind::kRollback;
     });
   }
   bool ok = true;
+  size_t current_offset = 0;
   try {
     if (implicit) {
       materialize_open_portals(nullptr);
       conn_->query("BEGIN TRANSACTION");
     }
-    for (auto &text_one : stmts) {
+    for (auto &one : stmts) {
+      const std::string &text_one = one.text;
+      current_offset = one.offset;
       if (tx_ == TxStatus::kFailed) {
         auto k = sql::classify(text_one).kind;
         if (k != sql::Kind::kCommit && k != sql::Kind::kRollback)
@@ -720,6 +745,13 @@ void Session::handle_query(std::string_view text) {
   } catch (const Error &err) {
     ok = false;
     Error e = interrupted_error(err);
+    if (e.position() > 0 && current_offset > 0) {
+      // Positions count from the start of the whole Query string, in characters.
+      int chars = 0;
+      for (size_t b = 0; b < current_offset && b < text.size(); ++b)
+        if ((static_cast<unsigned char>(text[b]) & 0xC0) != 0x80) ++chars;
+      e = Error(e.sqlstate(), e.message(), e.position() + chars, e.detail(), e.hint());
+    }
     if (implicit) {
       try {
         conn_->query("ROLLBACK");
@@ -735,6 +767,22 @@ void Session::handle_query(std::string_view text) {
 }
 
 std::shared_ptr<PreparedStatement> Session::prepare(const std::string &text, const std::vector<uint32_t> &declared) {
+  std::string key = text;
+  for (auto o : declared) key += "\x01" + std::to_string(o);
+  if (auto hit = plan_cache_.find(key); hit != plan_cache_.end()) return hit->second;
+  auto ps = prepare_uncached(text, declared);
+  bool cacheable = ps->prepared && ps->prepared.statement_type() == DUCKDB_STATEMENT_TYPE_SELECT && ps->cls.tag.empty();
+  if (!cacheable) {
+    plan_cache_.clear();
+  } else {
+    if (plan_cache_.size() >= 64) plan_cache_.clear();
+    plan_cache_[key] = ps;
+  }
+  return ps;
+}
+
+std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &text,
+                                                             const std::vector<uint32_t> &declared) {
   auto ps = std::make_shared<PreparedStatement>();
   ps->text = text;
   ps->cls = sql::classify(text);
@@ -799,18 +847,7 @@ void Session::start_portal(Portal &p) {
     return;
   }
   materialize_open_portals(&p);
-  s.prepared.clear_bindings();
-  for (size_t i = 0; i < p.params.size(); ++i) {
-    if (!p.params[i]) {
-      s.prepared.bind_null(i);
-      continue;
-    }
-    Format f = p.param_formats.empty() ? Format::kText
-               : p.param_formats.size() == 1 ? p.param_formats[0]
-                                              : p.param_formats[i];
-    duck::LogicalType target = s.prepared.param_type(i);
-    s.prepared.bind(i, decode_value(*p.params[i], f, s.param_oids[i], target.get()));
-  }
+  bind_values(p);
   p.result = s.prepared.execute_streaming();
   p.stype = s.prepared.statement_type();
   if (p.result.return_type() == DUCKDB_RESULT_TYPE_QUERY_RESULT && s.returns_rows) {
@@ -830,8 +867,21 @@ void Session::start_portal(Portal &p) {
   }
   uint64_t count = 0;
   if (p.result.return_type() == DUCKDB_RESULT_TYPE_CHANGED_ROWS) count = read_count(p.result);
-  if (p.stype == DUCKDB_STATEMENT_TYPE_CREATE && p.result.return_type() == DUCKDB_RESULT_TYPE_CHANGED_ROWS &&
-      s.cls.tag == "CREATE TABLE") {
+  // CREATE TABLE ... AS reports the rows it stored ("SELECT n"); DuckDB returns that count as a
+  // row, which a plain CREATE TABLE does not.
+  bool ctas = false;
+  if (p.stype == DUCKDB_STATEMENT_TYPE_CREATE && s.cls.tag == "CREATE TABLE") {
+    duck::DataChunk c = p.result.fetch();
+    if (c && duckdb_data_chunk_get_size(c.get()) > 0) {
+      duckdb_vector v = duckdb_data_chunk_get_vector(c.get(), 0);
+      duck::LogicalType t(duckdb_vector_get_column_type(v));
+      if (duckdb_get_type_id(t.get()) == DUCKDB_TYPE_BIGINT) {
+        ctas = true;
+        count = static_cast<uint64_t>(static_cast<int64_t *>(duckdb_vector_get_data(v))[0]);
+      }
+    }
+  }
+  if (ctas) {
     p.done_tag = "SELECT " + std::to_string(count);
   } else {
     p.done_tag = completion_tag(p, count);
@@ -840,8 +890,20 @@ void Session::start_portal(Portal &p) {
   p.done = true;
 }
 
+void Session::bind_values(Portal &p) {
+  auto &s = *p.stmt;
+  s.prepared.clear_bindings();
+  for (size_t i = 0; i < p.values.size(); ++i) {
+    if (!p.values[i])
+      s.prepared.bind_null(i);
+    else
+      s.prepared.bind(i, p.values[i].get());
+  }
+}
+
 bool Session::send_rows(Portal &p, uint64_t max_rows) {
   uint64_t sent = 0;
+  p.rows = 0;
   const size_t ncols = p.encoders.size();
   while (max_rows == 0 || sent < max_rows) {
     if (p.chunk_row >= p.chunk_size) {

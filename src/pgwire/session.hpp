@@ -33,8 +33,8 @@ struct PreparedStatement {
 
 struct Portal {
   std::shared_ptr<PreparedStatement> stmt;
-  std::vector<std::optional<std::string>> params;
-  std::vector<Format> param_formats;
+  // Decoded at Bind (so bad input fails there, as in PostgreSQL); an empty handle is NULL.
+  std::vector<duck::Value> values;
   std::vector<int16_t> result_format_codes;
   bool started = false;
   bool done = false;
@@ -47,7 +47,7 @@ struct Portal {
   uint64_t chunk_row = 0, chunk_size = 0;
   std::vector<std::unique_ptr<ColumnEncoder>> encoders;
   std::vector<Format> formats;
-  uint64_t rows = 0;
+  uint64_t rows = 0;  // rows sent by the current Execute
   std::string done_tag;
   duckdb_statement_type stype = DUCKDB_STATEMENT_TYPE_INVALID;
 };
@@ -82,9 +82,12 @@ class Session {
   void handle_execute(std::string_view body);
   void handle_close(std::string_view body);
   void handle_sync();
+  void bind_values(Portal &p);
+  void end_implicit_transaction(bool commit);
 
   // Statement execution shared by both protocols.
   std::shared_ptr<PreparedStatement> prepare(const std::string &text, const std::vector<uint32_t> &declared);
+  std::shared_ptr<PreparedStatement> prepare_uncached(const std::string &text, const std::vector<uint32_t> &declared);
   void start_portal(Portal &p);
   // Sends up to max_rows DataRows (0 = all); true when the portal finished.
   bool send_rows(Portal &p, uint64_t max_rows);
@@ -141,6 +144,8 @@ class Session {
   std::unique_ptr<duck::Connection> conn_;
   TxStatus tx_ = TxStatus::kIdle;
   bool skip_until_sync_ = false;
+  // Extended-protocol messages up to Sync run in one implicit transaction, as in PostgreSQL.
+  bool implicit_tx_ = false;
   bool in_extended_ = false;  // messages since the last Sync belong to the extended protocol
   TextOptions text_options_;
 
@@ -153,6 +158,12 @@ class Session {
   int64_t idle_in_tx_timeout_ms_ = 0;
 
   std::map<std::string, std::shared_ptr<PreparedStatement>> statements_;
+  // Plans of SELECTs by text and declared parameter types, reused when the same text comes again
+  // (planning dominates short queries). Any other kind of statement clears it, so settings and
+  // DDL never meet a stale plan; DuckDB itself rebinds a plan whose catalog entries changed.
+  // Sharing one plan between portals is safe: executions on a connection are serialized and a
+  // suspended portal is materialized before another execution starts.
+  std::map<std::string, std::shared_ptr<PreparedStatement>> plan_cache_;
   std::map<std::string, std::unique_ptr<Portal>> portals_;
 
   std::atomic<int> interrupt_{0};

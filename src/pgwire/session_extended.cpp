@@ -22,7 +22,7 @@ void Session::handle_parse(std::string_view body) {
   if (!sql::valid_utf8(text, &bad)) throw Error(sqlstate::kCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"");
   auto stmts = sql::split(text);
   if (tx_ == TxStatus::kFailed) {
-    auto k = stmts.empty() ? sql::Kind::kUtility : sql::classify(stmts[0]).kind;
+    auto k = stmts.empty() ? sql::Kind::kUtility : sql::classify(stmts[0].text).kind;
     if (k != sql::Kind::kCommit && k != sql::Kind::kRollback)
       throw Error(sqlstate::kInFailedTransaction,
                   "current transaction is aborted, commands ignored until end of transaction block");
@@ -33,7 +33,7 @@ void Session::handle_parse(std::string_view body) {
     ps = std::make_shared<PreparedStatement>();  // empty query: Execute answers EmptyQueryResponse
     ps->cls.kind = sql::Kind::kUtility;
   } else {
-    ps = prepare(stmts[0], oids);
+    ps = prepare(stmts[0].text, oids);
   }
   statements_[name] = std::move(ps);
   size_t at = begin_message(out_, '1');
@@ -58,10 +58,11 @@ void Session::handle_bind(std::string_view body) {
   p->stmt = it->second;
   int16_t nf = r.i16();
   if (nf < 0) throw Error(sqlstate::kProtocolViolation, "invalid number of parameter format codes");
+  std::vector<Format> formats;
   for (int i = 0; i < nf; ++i) {
     int16_t f = r.i16();
     if (f != 0 && f != 1) throw Error(sqlstate::kProtocolViolation, "unsupported format code: " + std::to_string(f));
-    p->param_formats.push_back(static_cast<Format>(f));
+    formats.push_back(static_cast<Format>(f));
   }
   int16_t np = r.i16();
   size_t expected = p->stmt->param_oids.size();
@@ -75,11 +76,14 @@ void Session::handle_bind(std::string_view body) {
   for (int i = 0; i < np; ++i) {
     int32_t len = r.i32();
     if (len == -1) {
-      p->params.emplace_back(std::nullopt);
+      p->values.emplace_back();
     } else if (len < 0) {
       throw Error(sqlstate::kProtocolViolation, "invalid parameter length");
     } else {
-      p->params.emplace_back(std::string(r.bytes(static_cast<size_t>(len))));
+      Format f = formats.empty() ? Format::kText : formats.size() == 1 ? formats[0] : formats[i];
+      auto bytes = r.bytes(static_cast<size_t>(len));
+      duck::LogicalType target = p->stmt->prepared.param_type(i);
+      p->values.push_back(decode_value(bytes, f, p->stmt->param_oids[i], target.get()));
     }
   }
   int16_t nr = r.i16();
@@ -94,6 +98,8 @@ void Session::handle_bind(std::string_view body) {
     throw Error(sqlstate::kProtocolViolation, "bind message has " + std::to_string(nr) +
                                                   " result formats but query has " +
                                                   std::to_string(p->stmt->prepared.column_count()) + " columns");
+  // Binding now lets DuckDB reject values its cast refuses, at Bind as PostgreSQL does.
+  if (p->stmt->prepared) bind_values(*p);
   portals_[portal_name] = std::move(p);
   size_t at = begin_message(out_, '2');
   end_message(out_, at);
@@ -170,7 +176,27 @@ void Session::handle_execute(std::string_view body) {
     return;
   }
   Running guard(*this);
-  if (!p.started) start_portal(p);
+  if (!p.started) {
+    auto k = p.stmt->cls.kind;
+    if (tx_ == TxStatus::kIdle && !implicit_tx_ && k != sql::Kind::kBegin && k != sql::Kind::kCommit &&
+        k != sql::Kind::kRollback) {
+      materialize_open_portals(nullptr);
+      conn_->query("BEGIN TRANSACTION");
+      implicit_tx_ = true;
+    }
+    if (implicit_tx_ && (k == sql::Kind::kBegin || k == sql::Kind::kCommit || k == sql::Kind::kRollback)) {
+      // Transaction control inside the implicit block: BEGIN makes it explicit; COMMIT and
+      // ROLLBACK end it, as the statement says.
+      implicit_tx_ = false;
+      tx_ = TxStatus::kInTransaction;
+      if (k == sql::Kind::kBegin) {
+        p.started = true;
+        p.done = true;
+        p.done_tag = "BEGIN";
+      }
+    }
+    if (!p.started) start_portal(p);
+  }
   if (p.done) {
     send_command_complete(p.done_tag);
   } else if (send_rows(p, max_rows > 0 ? static_cast<uint64_t>(max_rows) : 0)) {
@@ -202,9 +228,21 @@ void Session::handle_close(std::string_view body) {
   end_message(out_, at);
 }
 
+void Session::end_implicit_transaction(bool commit) {
+  if (!implicit_tx_) return;
+  implicit_tx_ = false;
+  materialize_open_portals(nullptr);
+  conn_->query(commit ? "COMMIT" : "ROLLBACK");
+}
+
 void Session::handle_sync() {
-  skip_until_sync_ = false;
   in_extended_ = false;
+  try {
+    end_implicit_transaction(!skip_until_sync_);
+  } catch (const Error &e) {
+    send_error(interrupted_error(e));
+  }
+  skip_until_sync_ = false;
   // Outside an explicit transaction block, Sync ends the implicit transaction and its portals.
   if (tx_ == TxStatus::kIdle) end_transaction_portals();
   send_ready();

@@ -88,6 +88,7 @@ void Session::apply_timezone(const std::string &zone) {
   int64_t secs = 0;
   std::from_chars(off.data(), off.data() + off.size(), secs);
   text_options_.utc_offset_seconds = static_cast<int32_t>(secs);
+  text_options_.zone = ZoneOffsets::load(z);
 }
 
 void Session::set_guc(const std::string &name, const std::string &value, bool from_startup) {

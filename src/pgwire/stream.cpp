@@ -27,7 +27,7 @@ Stream::~Stream() {
   ::close(fd_);
 }
 
-void Stream::shutdown() { ::shutdown(fd_, SHUT_RDWR); }
+void Stream::shutdown() { ::shutdown(fd_, SHUT_RD); }
 
 std::string Stream::peer_address() const {
   sockaddr_storage ss{};

@@ -31,7 +31,8 @@ class Stream {
   bool is_tls() const { return ssl_ != nullptr; }
   // True when bytes are buffered or readable without blocking (used to detect pipelined input).
   bool has_pending_input();
-  // Wakes any blocked read and makes further I/O fail; safe from another thread.
+  // Wakes any blocked read and makes further reads fail, while writes still work (so a final
+  // error can be sent); safe from another thread.
   void shutdown();
   int fd() const { return fd_; }
   std::string peer_address() const;

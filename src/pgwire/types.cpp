@@ -932,14 +932,17 @@ enum class TsUnit { kSec, kMilli, kMicro, kNano };
 template <TsUnit kUnit, bool kWithZone>
 class TimestampEncoder final : public Encoder {
  public:
-  TimestampEncoder(PgType t, int32_t offset) : Encoder(t), offset_(offset) {}
+  TimestampEncoder(PgType t, int32_t offset, std::shared_ptr<const ZoneOffsets> zone = nullptr)
+      : Encoder(t), offset_(offset), zone_(zone && !zone->is_fixed() ? std::move(zone) : nullptr) {}
   void append_text(uint64_t row, std::string &out) override {
-    append_timestamp(out, micros(row), kWithZone, offset_, false);
+    int64_t us = micros(row);
+    append_timestamp(out, us, kWithZone, offset_at(us), false);
   }
   void append_binary(uint64_t row, std::string &out) override { put_u64(out, uint64_t(pg_timestamp(micros(row)))); }
   void append_json(uint64_t row, std::string &out) override {
+    int64_t us = micros(row);
     out += '"';
-    append_timestamp(out, micros(row), kWithZone, offset_, true);
+    append_timestamp(out, us, kWithZone, offset_at(us), true);
     out += '"';
   }
 
@@ -960,7 +963,13 @@ class TimestampEncoder final : public Encoder {
       }
     }
   }
+  // Zones with daylight-saving rules have an offset per instant.
+  int32_t offset_at(int64_t us) const {
+    if (!zone_ || us == kTimestampInfinity || us == -kTimestampInfinity) return offset_;
+    return zone_->offset_at(floor_div(us, kUsecPerSec));
+  }
   int32_t offset_;
+  std::shared_ptr<const ZoneOffsets> zone_;
 };
 
 class IntervalEncoder final : public Encoder {
@@ -1314,7 +1323,7 @@ EncoderPtr build_encoder(duckdb_logical_type type, const TextOptions &options) {
     case DUCKDB_TYPE_TIMESTAMP_MS: return std::make_unique<TimestampEncoder<TsUnit::kMilli, false>>(pg, 0);
     case DUCKDB_TYPE_TIMESTAMP_NS: return std::make_unique<TimestampEncoder<TsUnit::kNano, false>>(pg, 0);
     case DUCKDB_TYPE_TIMESTAMP_TZ:
-      return std::make_unique<TimestampEncoder<TsUnit::kMicro, true>>(pg, options.utc_offset_seconds);
+      return std::make_unique<TimestampEncoder<TsUnit::kMicro, true>>(pg, options.utc_offset_seconds, options.zone);
     case DUCKDB_TYPE_INTERVAL: return std::make_unique<IntervalEncoder>(pg);
     case DUCKDB_TYPE_UUID: return std::make_unique<UuidEncoder>(pg);
     case DUCKDB_TYPE_ENUM:
@@ -1923,6 +1932,32 @@ duck::Value decode_text(std::string_view s, uint32_t pg_oid, duckdb_logical_type
       }
       return decode_text_array(s, elem, target);
     }
+  }
+  // Integers are parsed here, so malformed input fails at Bind with PostgreSQL's message (and the
+  // value reaches DuckDB already typed).
+  uint32_t int_oid = pg_oid == oid::kInt2 || pg_oid == oid::kInt4 || pg_oid == oid::kInt8 ? pg_oid
+                     : !is_generic_oid(pg_oid)                                              ? 0
+                     : tid == DUCKDB_TYPE_SMALLINT                                          ? oid::kInt2
+                     : tid == DUCKDB_TYPE_INTEGER                                           ? oid::kInt4
+                     : tid == DUCKDB_TYPE_BIGINT                                            ? oid::kInt8
+                                                                                            : 0;
+  if (int_oid) {
+    std::string_view t = s;
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+    if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || (ec != std::errc() && ec != std::errc::result_out_of_range) || end != t.data() + t.size())
+      bad_text(int_oid, s);
+    int64_t lo = int_oid == oid::kInt2 ? INT16_MIN : int_oid == oid::kInt4 ? INT32_MIN : INT64_MIN;
+    int64_t hi = int_oid == oid::kInt2 ? INT16_MAX : int_oid == oid::kInt4 ? INT32_MAX : INT64_MAX;
+    if (ec == std::errc::result_out_of_range || v < lo || v > hi)
+      throw Error(sqlstate::kNumericValueOutOfRange,
+                  "value \"" + std::string(s) + "\" is out of range for type " + oid_name(int_oid));
+    if (int_oid == oid::kInt2) return checked(duckdb_create_int16(static_cast<int16_t>(v)));
+    if (int_oid == oid::kInt4) return checked(duckdb_create_int32(static_cast<int32_t>(v)));
+    return checked(duckdb_create_int64(v));
   }
   std::string rewritten;
   if (rewrite_for_duckdb(s, pg_oid, tid, rewritten)) return make_varchar(rewritten);

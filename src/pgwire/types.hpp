@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "duck/duck.hpp"
+#include "pgwire/timezone.hpp"
 
 namespace mallard::pgwire {
 
@@ -40,6 +41,8 @@ struct PgType {
 struct TextOptions {
   // Offset east of UTC, in seconds, used for timestamptz/timetz text output (TimeZone setting).
   int32_t utc_offset_seconds = 0;
+  // When set and not fixed, the offset of each timestamptz value is looked up here instead.
+  std::shared_ptr<const ZoneOffsets> zone;
 };
 
 // PostgreSQL type for a DuckDB logical type (result columns and parameters).

@@ -86,23 +86,66 @@ std::string object_tag(const std::string &verb, const std::vector<std::string> &
 
 }  // namespace
 
-std::vector<std::string> split(std::string_view query) {
-  std::vector<std::string> out;
-  std::string text(query);
-  PgQuerySplitResult r = pg_query_split_with_scanner(text.c_str());
-  if (r.error) {
-    // The scanner failed (e.g. an unterminated quote): hand the whole text to the engine, which
-    // reports the syntax error with a position.
-    pg_query_free_split_result(r);
-    if (!only_blank(text)) out.emplace_back(trim(text));
-    return out;
+size_t skip_lexeme(std::string_view s, size_t i) {
+  char c = s[i];
+  auto ident_char = [&](size_t k) {
+    return std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '_' || static_cast<unsigned char>(s[k]) >= 0x80;
+  };
+  if (c == '\'' || c == '"') {
+    bool backslash = c == '\'' && i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e') && !(i > 1 && ident_char(i - 2));
+    size_t j = i + 1;
+    while (j < s.size()) {
+      if (backslash && s[j] == '\\') {
+        j += 2;
+        continue;
+      }
+      if (s[j] == c) {
+        if (j + 1 < s.size() && s[j + 1] == c) {
+          j += 2;
+          continue;
+        }
+        return j + 1;
+      }
+      ++j;
+    }
+    return s.size();
   }
-  for (int i = 0; i < r.n_stmts; ++i) {
-    std::string_view s(text.data() + r.stmts[i]->stmt_location, r.stmts[i]->stmt_len);
-    if (only_blank(s)) continue;
-    out.emplace_back(trim(s));
+  if ((c == '-' && i + 1 < s.size() && s[i + 1] == '-') || (c == '/' && i + 1 < s.size() && s[i + 1] == '*')) {
+    size_t j = skip_blank(s, i);
+    return j > i ? j : i + 1;
   }
-  pg_query_free_split_result(r);
+  if (c == '$' && !(i > 0 && ident_char(i - 1))) {
+    size_t k = i + 1;
+    if (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) return i + 1;  // $1 parameter
+    while (k < s.size() && (std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '_')) ++k;
+    if (k < s.size() && s[k] == '$') {
+      std::string_view tag = s.substr(i, k - i + 1);
+      auto end = s.find(tag, k + 1);
+      return end == std::string_view::npos ? s.size() : end + tag.size();
+    }
+  }
+  return i + 1;
+}
+
+std::vector<Statement> split(std::string_view query) {
+  std::vector<Statement> out;
+  auto emit = [&](size_t from, size_t to) {
+    std::string_view piece = query.substr(from, to - from);
+    if (only_blank(piece)) return;
+    size_t lead = 0;
+    while (lead < piece.size() && is_space(piece[lead])) ++lead;
+    out.push_back({std::string(trim(piece)), from + lead});
+  };
+  size_t start = 0, i = 0;
+  while (i < query.size()) {
+    if (query[i] == ';') {
+      emit(start, i);
+      start = ++i;
+      continue;
+    }
+    i = skip_lexeme(query, i);
+  }
+  emit(start, query.size());
   return out;
 }
 
@@ -248,60 +291,24 @@ std::string cast_parameters(std::string_view s, const std::vector<std::string> &
   out.reserve(s.size() + 32);
   size_t i = 0;
   while (i < s.size()) {
-    char c = s[i];
-    size_t start = i;
-    if (c == '\'' || c == '"') {
-      bool backslash = c == '\'' && i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e');
-      ++i;
-      while (i < s.size()) {
-        if (backslash && s[i] == '\\') {
-          i += 2;
-          continue;
-        }
-        if (s[i] == c) {
-          if (i + 1 < s.size() && s[i + 1] == c) {
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        ++i;
-      }
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      i = skip_blank(s, i);
-      if (i == start) ++i;
-    } else if (c == '$') {
+    if (s[i] == '$' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])) &&
+        !(i > 0 && (std::isalnum(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '_'))) {
       size_t j = i + 1;
       while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-      if (j > i + 1 && (i == 0 || !(std::isalnum(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '_'))) {
-        size_t n = std::stoul(std::string(s.substr(i + 1, j - i - 1)));
-        if (n >= 1 && n <= casts.size() && !casts[n - 1].empty()) {
-          out += "CAST(";
-          out.append(s.substr(i, j - i));
-          out += " AS " + casts[n - 1] + ")";
-          i = j;
-          continue;
-        }
-        i = j;
+      size_t n = j - i - 1 <= 6 ? std::stoul(std::string(s.substr(i + 1, j - i - 1))) : 0;
+      if (n >= 1 && n <= casts.size() && !casts[n - 1].empty()) {
+        out += "CAST(";
+        out.append(s.substr(i, j - i));
+        out += " AS " + casts[n - 1] + ")";
       } else {
-        // Dollar-quoted string: $tag$ ... $tag$
-        size_t k = i + 1;
-        while (k < s.size() && (std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '_')) ++k;
-        if (k < s.size() && s[k] == '$' && !(i > 0 && (std::isalnum(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '_'))) {
-          std::string tag(s.substr(i, k - i + 1));
-          auto end = s.find(tag, k + 1);
-          i = end == std::string_view::npos ? s.size() : end + tag.size();
-        } else {
-          i = k;
-        }
+        out.append(s.substr(i, j - i));
       }
-    } else {
-      ++i;
+      i = j;
+      continue;
     }
-    out.append(s.substr(start, i - start));
+    size_t next = skip_lexeme(s, i);
+    out.append(s.substr(i, next - i));
+    i = next;
   }
   return out;
 }

@@ -1,7 +1,8 @@
 #pragma once
-// Statement splitting and classification with PostgreSQL's own scanner and parser (libpg_query).
-// Text that PostgreSQL cannot parse (DuckDB-only syntax) is still split and classified by its
-// leading keywords, and then handed to DuckDB unchanged.
+// Statement splitting (PostgreSQL's lexical rules), classification by leading keywords, and
+// parsing with PostgreSQL's own parser (libpg_query) where the session needs the parse tree.
+// Text that PostgreSQL cannot parse (DuckDB-only syntax) is still split and classified, and then
+// handed to DuckDB unchanged.
 
 #include <optional>
 #include <string>
@@ -12,9 +13,14 @@
 
 namespace mallard::sql {
 
-// The statements of a query string, each without surrounding whitespace or the trailing ';'.
-// Statements that are empty (only whitespace, comments or ';') are dropped.
-std::vector<std::string> split(std::string_view query);
+struct Statement {
+  std::string text;  // without surrounding whitespace or the trailing ';'
+  size_t offset;     // byte offset of text in the query string
+};
+
+// The statements of a query string, split at ';' outside quotes, dollar quotes and comments
+// (PostgreSQL's lexical rules). Empty statements (only whitespace, comments or ';') are dropped.
+std::vector<Statement> split(std::string_view query);
 
 enum class Kind {
   kQuery,      // returns rows or changes rows: SELECT, VALUES, TABLE, WITH, INSERT, UPDATE, DELETE, ...

@@ -270,7 +270,7 @@ class TypesTest : public ::testing::Test {
   Encoded reencode(const std::string &expr, duck::Value v) {
     std::string type_name = conn_.query_scalar("SELECT typeof(" + expr + ")");
     duck::Prepared p(conn_, "SELECT CAST($1 AS " + type_name + ")");
-    p.bind(0, std::move(v));
+    p.bind(0, v.get());
     duck::Result r = p.execute_streaming();
     return encode_result(r);
   }

@@ -1,0 +1,249 @@
+// COPY FROM STDIN / TO STDOUT in text, CSV (HEADER, DELIMITER, NULL, QUOTE) and binary formats.
+
+#include <string>
+#include <vector>
+
+#include "support/server.hpp"
+#include "support/wire.hpp"
+
+namespace mallard::it {
+namespace {
+
+class Copy : public ServerSuite<Copy> {};
+
+// Runs a COPY ... FROM STDIN, feeding `chunks` one PQputCopyData each; `abort_reason` ends it with
+// CopyFail instead of CopyDone. Returns the final result.
+Result copy_in(PGconn *c, const std::string &sql, const std::vector<std::string> &chunks,
+               const char *abort_reason = nullptr) {
+  Result start = exec(c, sql);
+  if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
+    return start;
+  }
+  EXPECT_EQ(PQnfields(start.get()) >= 0, true);
+  for (const auto &chunk : chunks) EXPECT_EQ(PQputCopyData(c, chunk.data(), static_cast<int>(chunk.size())), 1);
+  EXPECT_EQ(PQputCopyEnd(c, abort_reason), 1);
+  Result done(PQgetResult(c));
+  while (PGresult *extra = PQgetResult(c)) PQclear(extra);
+  return done;
+}
+
+struct CopyOut {
+  std::string data;
+  std::string tag;
+  bool ok = false;
+  int binary_format = -1;
+};
+
+CopyOut copy_out(PGconn *c, const std::string &sql) {
+  CopyOut out;
+  Result start = exec(c, sql);
+  if (PQresultStatus(start.get()) != PGRES_COPY_OUT) {
+    ADD_FAILURE() << sql << ": " << PQresultErrorMessage(start.get());
+    return out;
+  }
+  out.binary_format = PQbinaryTuples(start.get());
+  char *buf = nullptr;
+  int n;
+  while ((n = PQgetCopyData(c, &buf, 0)) > 0) {
+    out.data.append(buf, static_cast<size_t>(n));
+    PQfreemem(buf);
+  }
+  EXPECT_EQ(n, -1) << PQerrorMessage(c);
+  Result done(PQgetResult(c));
+  out.ok = PQresultStatus(done.get()) == PGRES_COMMAND_OK;
+  EXPECT_TRUE(out.ok) << PQresultErrorMessage(done.get());
+  out.tag = PQcmdStatus(done.get());
+  while (PGresult *extra = PQgetResult(c)) PQclear(extra);
+  return out;
+}
+
+const std::string kPgCopySignature = std::string("PGCOPY\n\xff\r\n", 10) + std::string(1, '\0');
+
+TEST_F(Copy, TextInAndOut) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_text (id integer, name text, note text)");
+  const std::string data = "1\tone\t\\N\n2\ttwo\\tTab\tx\n3\t\\\\back\t\n";
+  // Chunk boundaries in the middle of rows and escapes.
+  Result r = copy_in(c.get(), "COPY cp_text FROM STDIN", {data.substr(0, 5), data.substr(5, 14), data.substr(19)});
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  EXPECT_STREQ(PQcmdStatus(r.get()), "COPY 3");
+  auto rows = query_rows(c.get(), "SELECT id, name, note FROM cp_text ORDER BY id");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][2], std::nullopt);
+  EXPECT_EQ(rows[1][1], "two\tTab");
+  EXPECT_EQ(rows[2][1], "\\back");
+  EXPECT_EQ(rows[2][2], "");
+  CopyOut out = copy_out(c.get(), "COPY (SELECT * FROM cp_text ORDER BY id) TO STDOUT");
+  EXPECT_EQ(out.data, data);
+  EXPECT_EQ(out.tag, "COPY 3");
+  EXPECT_EQ(out.binary_format, 0);
+  out = copy_out(c.get(), "COPY cp_text TO STDOUT");
+  EXPECT_EQ(out.tag, "COPY 3");
+  EXPECT_EQ(out.data.size(), data.size());
+  exec_ok(c.get(), "DROP TABLE cp_text");
+}
+
+TEST_F(Copy, CopyOfAQueryReportsRowCount) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  CopyOut out = copy_out(c.get(), "COPY (SELECT * FROM generate_series(1, 5)) TO STDOUT");
+  EXPECT_EQ(out.data, "1\n2\n3\n4\n5\n");
+  EXPECT_EQ(out.tag, "COPY 5");
+}
+
+TEST_F(Copy, CsvInWithHeaderDelimiterNullAndQuotes) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_csv (id integer, name text, note text)");
+  const std::string data =
+      "id;name;note\n"
+      "1;\"semi;colon\";NA\n"
+      "2;\"line\nbreak\";\"\"\n"
+      "3;plain;\"quoted \"\"q\"\"\"\n";
+  Result r = copy_in(c.get(), "COPY cp_csv FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER ';', NULL 'NA')", {data});
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  EXPECT_STREQ(PQcmdStatus(r.get()), "COPY 3");
+  auto rows = query_rows(c.get(), "SELECT id, name, note FROM cp_csv ORDER BY id");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][1], "semi;colon");
+  EXPECT_EQ(rows[0][2], std::nullopt);
+  EXPECT_EQ(rows[1][1], "line\nbreak");
+  EXPECT_EQ(rows[1][2], "");
+  EXPECT_EQ(rows[2][2], "quoted \"q\"");
+
+  CopyOut out = copy_out(c.get(), "COPY (SELECT * FROM cp_csv ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)");
+  EXPECT_EQ(out.data,
+            "id,name,note\n"
+            "1,semi;colon,\n"
+            "2,\"line\nbreak\",\"\"\n"
+            "3,plain,\"quoted \"\"q\"\"\"\n");
+  EXPECT_EQ(out.tag, "COPY 3");
+  // An empty string is quoted only when it could be mistaken for the NULL string.
+  out = copy_out(c.get(), "COPY (SELECT * FROM cp_csv ORDER BY id) TO STDOUT WITH (FORMAT csv, DELIMITER '|', NULL 'NULL')");
+  EXPECT_EQ(out.data,
+            "1|semi;colon|NULL\n"
+            "2|\"line\nbreak\"|\n"
+            "3|plain|\"quoted \"\"q\"\"\"\n");
+  exec_ok(c.get(), "DROP TABLE cp_csv");
+}
+
+TEST_F(Copy, CsvCustomQuoteCharacter) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_quote (id integer, name text)");
+  Result r = copy_in(c.get(), "COPY cp_quote FROM STDIN WITH (FORMAT csv, QUOTE '''')", {"1,'a,b'\n2,'it''s'\n"});
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  EXPECT_STREQ(PQcmdStatus(r.get()), "COPY 2");
+  auto rows = query_rows(c.get(), "SELECT name FROM cp_quote ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0], "a,b");
+  EXPECT_EQ(rows[1][0], "it's");
+  CopyOut out = copy_out(c.get(), "COPY (SELECT * FROM cp_quote ORDER BY id) TO STDOUT WITH (FORMAT csv, QUOTE '''')");
+  EXPECT_EQ(out.data, "1,'a,b'\n2,'it''s'\n");
+  exec_ok(c.get(), "DROP TABLE cp_quote");
+}
+
+TEST_F(Copy, BinaryOutIsPgcopyFormat) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_bin (id integer, name text, n bigint)");
+  exec_ok(c.get(), "INSERT INTO cp_bin VALUES (1, 'a', NULL), (2, 'bc', 5)");
+  CopyOut out = copy_out(c.get(), "COPY (SELECT * FROM cp_bin ORDER BY id) TO STDOUT WITH (FORMAT binary)");
+  std::string want = kPgCopySignature + be32(0) + be32(0) +                            //
+                     be16(3) + be32(4) + be32(1) + be32(1) + "a" + be32(-1) +           //
+                     be16(3) + be32(4) + be32(2) + be32(2) + "bc" + be32(8) + be64(5) +  //
+                     be16(-1);
+  EXPECT_EQ(out.data, want);
+  EXPECT_EQ(out.tag, "COPY 2");
+  EXPECT_EQ(out.binary_format, 1);
+  exec_ok(c.get(), "DROP TABLE cp_bin");
+}
+
+TEST_F(Copy, BinaryIn) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_bin_in (id integer, name text, n bigint)");
+  std::string data = kPgCopySignature + be32(0) + be32(0) +                                //
+                     be16(3) + be32(4) + be32(7) + be32(5) + "seven" + be32(8) + be64(-7) +  //
+                     be16(3) + be32(4) + be32(8) + be32(-1) + be32(-1) +                    //
+                     be16(-1);
+  Result r = copy_in(c.get(), "COPY cp_bin_in FROM STDIN WITH (FORMAT binary)", {data.substr(0, 7), data.substr(7)});
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  EXPECT_STREQ(PQcmdStatus(r.get()), "COPY 2");
+  auto rows = query_rows(c.get(), "SELECT id, name, n FROM cp_bin_in ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (Row{"7", "seven", "-7"}));
+  EXPECT_EQ(rows[1], (Row{"8", std::nullopt, std::nullopt}));
+  exec_ok(c.get(), "DROP TABLE cp_bin_in");
+}
+
+TEST_F(Copy, BadTextDataIs22P02AndLoadsNothing) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_bad (id integer, name text)");
+  Result r = copy_in(c.get(), "COPY cp_bad FROM STDIN", {"1\tok\nnot_a_number\tbad\n3\tok\n"});
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_FATAL_ERROR);
+  EXPECT_EQ(error_of(r.get()).sqlstate, "22P02") << error_of(r.get());
+  EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_bad"), "0");
+  exec_ok(c.get(), "DROP TABLE cp_bad");
+}
+
+TEST_F(Copy, ClientAbortIs57014AndLoadsNothing) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_abort (id integer)");
+  Result r = copy_in(c.get(), "COPY cp_abort FROM STDIN", {"1\n2\n"}, "client gave up");
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_FATAL_ERROR);
+  EXPECT_EQ(error_of(r.get()).sqlstate, "57014") << error_of(r.get());
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_abort"), "0");
+  exec_ok(c.get(), "DROP TABLE cp_abort");
+}
+
+TEST_F(Copy, CopyIntoMissingTableIs42P01) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  Result r = exec(c.get(), "COPY cp_no_such_table FROM STDIN");
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_FATAL_ERROR);
+  EXPECT_EQ(error_of(r.get()).sqlstate, "42P01");
+  EXPECT_EQ(query_value(c.get(), "SELECT 1"), "1");
+}
+
+TEST_F(Copy, RolledBackCopyLeavesNoRows) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_tx (id integer)");
+  exec_ok(c.get(), "BEGIN");
+  Result r = copy_in(c.get(), "COPY cp_tx FROM STDIN", {"1\n2\n3\n"});
+  EXPECT_STREQ(PQcmdStatus(r.get()), "COPY 3");
+  EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_INTRANS);
+  exec_ok(c.get(), "ROLLBACK");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_tx"), "0");
+  exec_ok(c.get(), "DROP TABLE cp_tx");
+}
+
+TEST_F(Copy, LargeTextCopyIn) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_large (id integer, label text)");
+  std::vector<std::string> chunks;
+  std::string chunk;
+  for (int i = 1; i <= 50000; ++i) {
+    chunk += std::to_string(i) + "\tlabel number " + std::to_string(i) + "\n";
+    if (chunk.size() > 8000) {
+      chunks.push_back(std::move(chunk));
+      chunk.clear();
+    }
+  }
+  chunks.push_back(chunk);
+  Result r = copy_in(c.get(), "COPY cp_large FROM STDIN", chunks);
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  EXPECT_STREQ(PQcmdStatus(r.get()), "COPY 50000");
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(id) FROM cp_large"), "1250025000");
+  EXPECT_EQ(query_value(c.get(), "SELECT label FROM cp_large WHERE id = 31337"), "label number 31337");
+  exec_ok(c.get(), "DROP TABLE cp_large");
+}
+
+}  // namespace
+}  // namespace mallard::it
