@@ -418,11 +418,52 @@ bool Session::startup() {
       {"server_version_num", {"150008", false}},
       {"max_connections", {std::to_string(server_.config().max_connections), false}},
   };
+  // "options" carries command-line style settings (PGOPTIONS="-c statement_timeout=5s"):
+  // "-c name=value" or "--name=value", separated by spaces, "\ " escaping a space.
+  std::vector<std::pair<std::string, std::string>> settings;
   for (auto &[k, v] : params) {
     if (k == "user" || k == "database" || k == "replication") continue;
-    if (k == "options") continue;  // command-line style options are not supported; ignored like unknown GUCs
+    if (k != "options") {
+      settings.emplace_back(to_lower(k), v);
+      continue;
+    }
+    std::vector<std::string> words(1);
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] == '\\' && i + 1 < v.size()) {
+        words.back() += v[++i];
+      } else if (v[i] == ' ' || v[i] == '\t') {
+        if (!words.back().empty()) words.emplace_back();
+      } else {
+        words.back() += v[i];
+      }
+    }
+    for (size_t i = 0; i < words.size(); ++i) {
+      std::string w = words[i];
+      if (w == "-c" && i + 1 < words.size()) {
+        w = words[++i];
+      } else if (w.rfind("--", 0) == 0) {
+        w = w.substr(2);
+      } else if (w.rfind("-c", 0) == 0) {
+        w = w.substr(2);
+      } else if (w.empty()) {
+        continue;
+      } else {
+        send_error(Error(sqlstate::kFeatureNotSupported, "unsupported startup option \"" + w + "\""), true);
+        return false;
+      }
+      auto eq = w.find('=');
+      if (eq == std::string::npos) {
+        send_error(Error(sqlstate::kSyntaxError, "-c " + w + " requires a value"), true);
+        return false;
+      }
+      std::string name = to_lower(w.substr(0, eq));
+      std::replace(name.begin(), name.end(), '-', '_');
+      settings.emplace_back(name, w.substr(eq + 1));
+    }
+  }
+  for (auto &[k, v] : settings) {
     try {
-      set_guc(to_lower(k), v, true);
+      set_guc(k, v, true);
     } catch (const Error &e) {
       send_error(e, true);
       return false;

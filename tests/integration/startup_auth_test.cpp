@@ -123,6 +123,18 @@ TEST_F(StartupAuth, StartupWithoutDatabaseUsesUserName) {
 }
 
 // Failed logins are throttled per address; one suite of its own so the delay hurts no other test.
+TEST_F(StartupAuth, StartupOptionsSetSessionParameters) {
+  // PGOPTIONS-style settings travel in the startup packet's "options" parameter.
+  Conn c = conn("options='-c statement_timeout=5s --application_name=from-options'");
+  ASSERT_TRUE(c) << PQerrorMessage(c.get());
+  EXPECT_EQ(query_value(c.get(), "SHOW statement_timeout"), "5s");
+  EXPECT_STREQ(PQparameterStatus(c.get(), "application_name"), "from-options");
+  PGconn *bad = PQconnectdb(server().conninfo("options='-c statement_timeout=soon'").c_str());
+  EXPECT_NE(PQstatus(bad), CONNECTION_OK);
+  EXPECT_NE(std::string(PQerrorMessage(bad)).find("statement_timeout"), std::string::npos) << PQerrorMessage(bad);
+  PQfinish(bad);
+}
+
 class AuthThrottle : public ServerSuite<AuthThrottle> {};
 
 TEST_F(AuthThrottle, RepeatedFailuresStayRefusedAndTheRightPasswordStillWorks) {
