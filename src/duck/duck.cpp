@@ -1,6 +1,10 @@
 #include "duck/duck.hpp"
 
+#include <charconv>
 #include <cstring>
+#include <optional>
+
+#include <nlohmann/json.hpp>
 
 namespace mallard::duck {
 
@@ -195,16 +199,117 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
 
 }  // namespace
 
+// DuckDB names its error kinds in messages ("Binder Error: ..."); prepared statements report
+// only the message, so the kind is recovered from that name.
+duckdb_error_type error_type_from_name(std::string_view name) {
+  static const std::pair<const char *, duckdb_error_type> kNames[] = {
+      {"Parser", DUCKDB_ERROR_PARSER},
+      {"Catalog", DUCKDB_ERROR_CATALOG},
+      {"Binder", DUCKDB_ERROR_BINDER},
+      {"Conversion", DUCKDB_ERROR_CONVERSION},
+      {"Not implemented", DUCKDB_ERROR_NOT_IMPLEMENTED},
+      {"Invalid Input", DUCKDB_ERROR_INVALID_INPUT},
+      {"Constraint", DUCKDB_ERROR_CONSTRAINT},
+      {"Out of Range", DUCKDB_ERROR_OUT_OF_RANGE},
+      {"Transaction", DUCKDB_ERROR_TRANSACTION},
+      {"TransactionContext", DUCKDB_ERROR_TRANSACTION},
+      {"INTERRUPT", DUCKDB_ERROR_INTERRUPT},
+      {"Interrupt", DUCKDB_ERROR_INTERRUPT},
+      {"Permission", DUCKDB_ERROR_PERMISSION},
+      {"IO", DUCKDB_ERROR_IO},
+      {"Dependency", DUCKDB_ERROR_DEPENDENCY},
+      {"Type", DUCKDB_ERROR_MISMATCH_TYPE},
+      {"Mismatch Type", DUCKDB_ERROR_MISMATCH_TYPE},
+      {"Syntax", DUCKDB_ERROR_SYNTAX},
+      {"Sequence", DUCKDB_ERROR_SEQUENCE},
+      {"Out of Memory", DUCKDB_ERROR_OUT_OF_MEMORY},
+      {"Missing Extension", DUCKDB_ERROR_MISSING_EXTENSION},
+      {"Invalid Configuration", DUCKDB_INVALID_CONFIGURATION},
+      {"Settings", DUCKDB_ERROR_SETTINGS},
+      {"Divide by Zero", DUCKDB_ERROR_DIVIDE_BY_ZERO},
+      {"Decimal", DUCKDB_ERROR_DECIMAL},
+      {"Serialization", DUCKDB_ERROR_SERIALIZATION},
+      {"Invalid type", DUCKDB_ERROR_INVALID_TYPE},
+      {"Executor", DUCKDB_ERROR_EXECUTOR},
+      {"INTERNAL", DUCKDB_ERROR_INTERNAL},
+      {"FATAL", DUCKDB_ERROR_FATAL},
+  };
+  for (auto &[n, t] : kNames)
+    if (name == n) return t;
+  return DUCKDB_ERROR_INVALID;
+}
+
+namespace {
+
+int chars_before(std::string_view statement, size_t bytes) {
+  int chars = 0;
+  for (size_t b = 0; b < bytes && b < statement.size(); ++b)
+    if ((static_cast<unsigned char>(statement[b]) & 0xC0) != 0x80) ++chars;
+  return chars;
+}
+
+// Errors come as JSON (errors_as_json): kind, message, subtype, byte position, object names.
+std::optional<Error> translate_json(duckdb_error_type type, std::string_view message, std::string_view statement) {
+  auto brace = message.find('{');
+  if (brace == std::string_view::npos || brace > 40) return std::nullopt;
+  auto j = nlohmann::json::parse(message.substr(brace), nullptr, false);
+  if (!j.is_object() || !j.contains("exception_message")) return std::nullopt;
+  auto field = [&](const char *k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+  std::string kind = field("exception_type");
+  std::string text = field("exception_message");
+  std::string subtype = field("error_subtype");
+  std::string name = field("name");
+  std::string object = field("type");
+  if (type == DUCKDB_ERROR_INVALID) type = error_type_from_name(kind);
+  std::string hint;
+  if (auto nl = text.find('\n'); nl != std::string::npos) {
+    hint = text.substr(nl + 1);
+    while (!hint.empty() && (hint.front() == '\n' || hint.front() == ' ')) hint.erase(0, 1);
+    text.resize(nl);
+  }
+  const char *state = sqlstate_for(type, text);
+  if (subtype == "SYNTAX_ERROR") {
+    state = sqlstate::kSyntaxError;
+  } else if (subtype == "COLUMN_NOT_FOUND") {
+    state = sqlstate::kUndefinedColumn;
+    if (!name.empty()) text = "column \"" + name + "\" does not exist";
+  } else if (subtype == "MISSING_ENTRY") {
+    if (object == "Table" || object == "View") {
+      state = sqlstate::kUndefinedTable;
+      if (!name.empty()) text = "relation \"" + name + "\" does not exist";
+    } else if (object == "Schema") {
+      state = "3F000";
+      if (!name.empty()) text = "schema \"" + name + "\" does not exist";
+    } else if (object.find("Function") != std::string::npos || object.find("Macro") != std::string::npos) {
+      state = sqlstate::kUndefinedFunction;
+    } else if (object == "Type") {
+      state = sqlstate::kUndefinedObject;
+      if (!name.empty()) text = "type \"" + name + "\" does not exist";
+    }
+  } else {
+    text = postgres_wording(text);
+  }
+  int position = 0;
+  if (std::string pos = field("position"); !pos.empty() && !statement.empty()) {
+    size_t bytes = 0;
+    auto [p, ec] = std::from_chars(pos.data(), pos.data() + pos.size(), bytes);
+    if (ec == std::errc() && bytes <= statement.size()) position = chars_before(statement, bytes) + 1;
+  }
+  return Error(state, text, position, "", hint);
+}
+
+}  // namespace
+
 Error translate_error(duckdb_error_type type, std::string_view message, std::string_view statement) {
+  if (auto e = translate_json(type, message, statement)) return *e;
+  if (type == DUCKDB_ERROR_INVALID) {
+    auto colon = message.find(" Error: ");
+    if (colon != std::string_view::npos && colon < 40) type = error_type_from_name(message.substr(0, colon));
+  }
   auto split = split_message(message, statement);
   int position = split.position;
-  if (position == 0 && !statement.empty() && contains(split.text, "at end of input")) {
-    // PostgreSQL points one past the last character.
-    int chars = 0;
-    for (unsigned char c : statement)
-      if ((c & 0xC0) != 0x80) ++chars;
-    position = chars + 1;
-  }
+  if (position == 0 && !statement.empty() && contains(split.text, "at end of input"))
+    position = chars_before(statement, statement.size()) + 1;  // PostgreSQL points one past the end
   return Error(sqlstate_for(type, message), split.text, position, "", split.hint);
 }
 
@@ -221,6 +326,8 @@ Database::Database(const std::string &path, int threads) {
   // Extensions are never installed or loaded: everything Mallard needs is built into the library.
   duckdb_set_config(config, "autoinstall_known_extensions", "false");
   duckdb_set_config(config, "autoload_known_extensions", "false");
+  // Structured errors: kind, subtype, position and object names without parsing prose.
+  duckdb_set_config(config, "errors_as_json", "true");
   if (threads > 0) duckdb_set_config(config, "threads", std::to_string(threads).c_str());
   char *err = nullptr;
   const char *p = path.empty() ? nullptr : path.c_str();
@@ -281,37 +388,14 @@ DataChunk Result::fetch() {
 
 void Result::throw_error() {
   const char *err = duckdb_result_error(&r_);
-  throw translate_error(duckdb_result_error_type(&r_), err ? err : "unknown error");
+  throw translate_error(duckdb_result_error_type(&r_), err ? err : "unknown error", statement_);
 }
 
-Prepared::Prepared(Connection &conn, const std::string &sql) {
+Prepared::Prepared(Connection &conn, const std::string &sql) : sql_(sql) {
   if (duckdb_prepare(conn.get(), sql.c_str(), &p_) != DuckDBSuccess) {
     const char *err = duckdb_prepare_error(p_);
     std::string msg = err ? err : "could not prepare statement";
-    // The prepared handle does not expose an error type: classify by the message prefix.
-    duckdb_error_type type = DUCKDB_ERROR_INVALID;
-    static const std::pair<const char *, duckdb_error_type> kPrefixes[] = {
-        {"Parser Error", DUCKDB_ERROR_PARSER},       {"Catalog Error", DUCKDB_ERROR_CATALOG},
-        {"Binder Error", DUCKDB_ERROR_BINDER},       {"Conversion Error", DUCKDB_ERROR_CONVERSION},
-        {"Not implemented Error", DUCKDB_ERROR_NOT_IMPLEMENTED},
-        {"Invalid Input Error", DUCKDB_ERROR_INVALID_INPUT},
-        {"Constraint Error", DUCKDB_ERROR_CONSTRAINT}, {"Out of Range Error", DUCKDB_ERROR_OUT_OF_RANGE},
-        {"Transaction Error", DUCKDB_ERROR_TRANSACTION}, {"TransactionContext Error", DUCKDB_ERROR_TRANSACTION},
-        {"INTERRUPT Error", DUCKDB_ERROR_INTERRUPT}, {"Interrupt Error", DUCKDB_ERROR_INTERRUPT},
-        {"Permission Error", DUCKDB_ERROR_PERMISSION}, {"IO Error", DUCKDB_ERROR_IO},
-        {"Dependency Error", DUCKDB_ERROR_DEPENDENCY}, {"Type Error", DUCKDB_ERROR_MISMATCH_TYPE},
-        {"Syntax Error", DUCKDB_ERROR_SYNTAX},       {"Sequence Error", DUCKDB_ERROR_SEQUENCE},
-        {"Invalid Error", DUCKDB_ERROR_INVALID},     {"Out of Memory Error", DUCKDB_ERROR_OUT_OF_MEMORY},
-        {"Missing Extension Error", DUCKDB_ERROR_MISSING_EXTENSION},
-        {"Invalid Configuration Error", DUCKDB_INVALID_CONFIGURATION},
-        {"Settings Error", DUCKDB_ERROR_SETTINGS},
-    };
-    for (auto &[prefix, t] : kPrefixes) {
-      if (msg.rfind(prefix, 0) == 0) {
-        type = t;
-        break;
-      }
-    }
+    duckdb_error_type type = DUCKDB_ERROR_INVALID;  // recovered from the message
     reset();
     throw translate_error(type, msg, sql);
   }
@@ -335,6 +419,7 @@ void Prepared::bind(idx_t i, duckdb_value v) {
 
 Result Prepared::execute_streaming() {
   Result r;
+  r.set_statement(sql_);
   if (duckdb_execute_prepared_streaming(p_, r.out()) != DuckDBSuccess) r.throw_error();
   return r;
 }

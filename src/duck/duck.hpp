@@ -14,6 +14,7 @@ namespace mallard::duck {
 // Translates a DuckDB error (type + message) to Mallard's Error with a PostgreSQL SQLSTATE and,
 // when DuckDB reports one, the 1-based character position in `statement`.
 Error translate_error(duckdb_error_type type, std::string_view message, std::string_view statement = {});
+duckdb_error_type error_type_from_name(std::string_view name);
 
 template <typename Handle, void (*Destroy)(Handle *)>
 class Owned {
@@ -71,15 +72,19 @@ class Result {
   Result() = default;
   Result(const Result &) = delete;
   Result &operator=(const Result &) = delete;
-  Result(Result &&o) noexcept : r_(o.r_), valid_(std::exchange(o.valid_, false)) {}
+  Result(Result &&o) noexcept
+      : r_(o.r_), valid_(std::exchange(o.valid_, false)), statement_(std::move(o.statement_)) {}
   Result &operator=(Result &&o) noexcept {
     if (this != &o) {
       reset();
       r_ = o.r_;
       valid_ = std::exchange(o.valid_, false);
+      statement_ = std::move(o.statement_);
     }
     return *this;
   }
+  // The statement text, so that errors raised while fetching carry a position.
+  void set_statement(std::string_view s) { statement_ = s; }
   ~Result() { reset(); }
   void reset() {
     if (valid_) duckdb_destroy_result(&r_);
@@ -104,6 +109,7 @@ class Result {
  private:
   duckdb_result r_{};
   bool valid_ = false;
+  std::string statement_;
 };
 
 class Connection {
@@ -130,11 +136,12 @@ class Prepared {
   Prepared(Connection &conn, const std::string &sql);
   Prepared(const Prepared &) = delete;
   Prepared &operator=(const Prepared &) = delete;
-  Prepared(Prepared &&o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  Prepared(Prepared &&o) noexcept : p_(std::exchange(o.p_, nullptr)), sql_(std::move(o.sql_)) {}
   Prepared &operator=(Prepared &&o) noexcept {
     if (this != &o) {
       reset();
       p_ = std::exchange(o.p_, nullptr);
+      sql_ = std::move(o.sql_);
     }
     return *this;
   }
@@ -164,6 +171,7 @@ class Prepared {
 
  private:
   duckdb_prepared_statement p_ = nullptr;
+  std::string sql_;
 };
 
 class Appender {

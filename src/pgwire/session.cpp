@@ -387,7 +387,11 @@ bool Session::startup() {
     return false;
   }
   conn_ = std::make_unique<duck::Connection>(warehouse_->database());
-  conn_->query("SET TimeZone = 'UTC'");
+  // PostgreSQL semantics where DuckDB has a switch for them: integer division truncates, and
+  // NULLs sort as larger than any value (last ascending, first descending).
+  conn_->query(
+      "SET TimeZone = 'UTC'; SET SESSION integer_division = true; "
+      "SET SESSION default_null_order = 'NULLS_LAST_ON_ASC_FIRST_ON_DESC'");
 
   gucs_ = {
       {"application_name", {"", true}},

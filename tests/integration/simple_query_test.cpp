@@ -311,5 +311,17 @@ TEST_F(SimpleQuery, ColumnTypesOfCommonExpressions) {
   EXPECT_STREQ(PQgetvalue(r.get(), 0, 3), "t");
 }
 
+TEST_F(SimpleQuery, IntegerDivisionAndNullOrderingFollowPostgres) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_value(c.get(), "SELECT 4/10"), "0");
+  EXPECT_EQ(query_value(c.get(), "SELECT 7/2"), "3");
+  EXPECT_EQ(query_value(c.get(), "SELECT 7.0/2"), "3.5");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(coalesce(x::text, 'null'), ',' ORDER BY x) FROM (VALUES (2), (NULL), (1)) t(x)"),
+            "1,2,null");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(coalesce(x::text, 'null'), ',' ORDER BY x DESC) FROM (VALUES (2), (NULL), (1)) t(x)"),
+            "null,2,1");
+}
+
 }  // namespace
 }  // namespace mallard::it
