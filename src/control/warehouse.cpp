@@ -1,5 +1,7 @@
 #include "control/warehouse.hpp"
 
+#include "control/catalog.hpp"
+
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -22,6 +24,7 @@ Warehouse::Warehouse(const WarehouseRecord &record) : record_(record) {
   }
   conn.query("SET allowed_directories = ['" + quoted + "/']");
   conn.query("SET enable_external_access = false");
+  install_pg_catalog(conn);
   spdlog::info("warehouse {} active ({})", record_.name, path);
 }
 

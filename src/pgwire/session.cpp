@@ -15,6 +15,7 @@
 #include "pgwire/auth.hpp"
 #include "pgwire/server.hpp"
 #include "pgwire/wire.hpp"
+#include "sql/rewrite.hpp"
 
 namespace mallard::pgwire {
 
@@ -847,7 +848,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
       break;
   }
   materialize_open_portals(nullptr);
-  ps->prepared = duck::Prepared(*conn_, text);
+  ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(text));
   // Parameters DuckDB cannot type (e.g. a bare `SELECT $1`) leave the result columns unknown until
   // execution, but Describe must answer before. Give them the client's declared type, or text as
   // PostgreSQL does for unknown parameters, and prepare again.
@@ -864,7 +865,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
         any = true;
       }
     }
-    if (any) ps->prepared = duck::Prepared(*conn_, sql::cast_parameters(text, casts));
+    if (any) ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::cast_parameters(text, casts)));
   }
   idx_t n = ps->prepared.param_count();
   ps->param_oids.resize(n);
