@@ -133,13 +133,18 @@ Session::~Session() = default;
 void Session::cancel(int32_t key) {
   if (key != secret_key_) return;
   int expected = static_cast<int>(Interrupt::kNone);
-  if (interrupt_.compare_exchange_strong(expected, static_cast<int>(Interrupt::kUser)) && conn_) conn_->interrupt();
+  if (interrupt_.compare_exchange_strong(expected, static_cast<int>(Interrupt::kUser))) interrupt_connection();
+}
+
+void Session::interrupt_connection() {
+  std::lock_guard lock(conn_mu_);
+  if (live_conn_) live_conn_->interrupt();
 }
 
 void Session::terminate() {
   terminating_ = true;
   interrupt_.store(static_cast<int>(Interrupt::kShutdown));
-  if (conn_) conn_->interrupt();
+  interrupt_connection();
   stream_->shutdown();
 }
 
@@ -266,6 +271,10 @@ void Session::run() {
     } catch (...) {
     }
   }
+  {
+    std::lock_guard lock(conn_mu_);  // no cancel or shutdown may touch the connection after this
+    live_conn_ = nullptr;
+  }
   conn_.reset();
 }
 
@@ -388,6 +397,10 @@ bool Session::startup() {
     return false;
   }
   conn_ = std::make_unique<duck::Connection>(warehouse_->database());
+  {
+    std::lock_guard lock(conn_mu_);
+    live_conn_ = conn_.get();
+  }
   // PostgreSQL semantics where DuckDB has a switch for them: integer division truncates, and
   // NULLs sort as larger than any value (last ascending, first descending).
   conn_->query(

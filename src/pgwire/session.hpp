@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,7 @@ class Session {
   void terminate();
 
  private:
+  void interrupt_connection();
   enum class TxStatus : char { kIdle = 'I', kInTransaction = 'T', kFailed = 'E' };
   enum class Interrupt : int { kNone = 0, kUser = 1, kTimeout = 2, kShutdown = 3 };
 
@@ -168,6 +170,10 @@ class Session {
 
   std::atomic<int> interrupt_{0};
   std::atomic<bool> terminating_{false};
+  // Cancel and shutdown reach the DuckDB connection from other threads only through this, so it
+  // is never interrupted while being opened or closed.
+  std::mutex conn_mu_;
+  duck::Connection *live_conn_ = nullptr;
 };
 
 }  // namespace mallard::pgwire
