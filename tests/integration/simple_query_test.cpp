@@ -311,6 +311,25 @@ TEST_F(SimpleQuery, ColumnTypesOfCommonExpressions) {
   EXPECT_STREQ(PQgetvalue(r.get(), 0, 3), "t");
 }
 
+TEST_F(SimpleQuery, RepeatedSelectSeesSchemaChangesFromOtherSessions) {
+  // Plans of repeated SELECTs are reused per session; a change by another session must still show.
+  Conn a = conn(), b = conn();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  exec_ok(a.get(), "CREATE TABLE sq_plan (x integer)");
+  exec_ok(a.get(), "INSERT INTO sq_plan VALUES (1)");
+  Result r1 = exec(a.get(), "SELECT * FROM sq_plan");
+  EXPECT_EQ(PQnfields(r1.get()), 1);
+  exec_ok(b.get(), "ALTER TABLE sq_plan ADD COLUMN y integer DEFAULT 5");
+  Result r2 = exec(a.get(), "SELECT * FROM sq_plan");
+  ASSERT_EQ(PQresultStatus(r2.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r2.get());
+  EXPECT_EQ(PQnfields(r2.get()), 2);
+  EXPECT_STREQ(PQgetvalue(r2.get(), 0, 1), "5");
+  exec_ok(b.get(), "DROP TABLE sq_plan");
+  SqlError e = exec_error(a.get(), "SELECT * FROM sq_plan");
+  EXPECT_EQ(e.sqlstate, "42P01") << e;
+}
+
 TEST_F(SimpleQuery, IntegerDivisionAndNullOrderingFollowPostgres) {
   Conn c = conn();
   ASSERT_TRUE(c);
