@@ -851,6 +851,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     case sql::Kind::kCommit:
     case sql::Kind::kRollback:
     case sql::Kind::kCopy:
+    case sql::Kind::kDeallocate:
       return ps;
     case sql::Kind::kExtension:
       throw Error(sqlstate::kFeatureNotSupported, "extensions cannot be installed or loaded in Mallard");

@@ -1,4 +1,5 @@
 // Transaction control and session settings (SET / SHOW / RESET) as PostgreSQL clients expect them.
+#include <cctype>
 #include <charconv>
 
 #include <nlohmann/json.hpp>
@@ -97,9 +98,10 @@ void Session::set_guc(const std::string &name, const std::string &value, bool fr
   };
   std::string v = value;
   if (name == "client_encoding") {
+    // Encoding names compare ignoring everything but letters and digits, as in PostgreSQL:
+    // asyncpg sends 'utf-8' with the quotes.
     std::string u = to_lower(v);
-    std::erase(u, '-');
-    std::erase(u, '_');
+    std::erase_if(u, [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); });
     if (u != "utf8" && u != "unicode")
       throw Error(sqlstate::kFeatureNotSupported, "client encoding \"" + value + "\" is not supported; only UTF8 is");
     v = "UTF8";
@@ -296,6 +298,37 @@ void Session::run_utility(Portal &p) {
     case sql::Kind::kCopy:
       run_copy(p);
       return;
+    case sql::Kind::kDeallocate: {
+      // Protocol-level statements (Parse) and SQL PREPAREs share one namespace, as in PostgreSQL;
+      // the latter live in DuckDB. psycopg sends DEALLOCATE ALL after a rollback.
+      auto tree = sql::parse(s.text);
+      if (!tree || !tree->contains("DeallocateStmt"))
+        throw Error(sqlstate::kSyntaxError, "syntax error in DEALLOCATE");
+      std::string name = (*tree)["DeallocateStmt"].value("name", "");
+      if (name.empty()) {
+        for (auto it = statements_.begin(); it != statements_.end();)
+          it = it->first.empty() ? std::next(it) : statements_.erase(it);
+        plan_cache_.clear();
+        std::string all = conn_->query_scalar(
+            "SELECT coalesce(string_agg(name, chr(1)), '') FROM pg_catalog.pg_prepared_statements");
+        std::vector<std::string> names;
+        for (size_t at = 0; !all.empty() && at <= all.size();) {
+          size_t end = std::min(all.find('\x01', at), all.size());
+          names.push_back(all.substr(at, end - at));
+          at = end + 1;
+        }
+        for (auto &n : names) conn_->query("DEALLOCATE " + sql_ident(n));
+      } else if (statements_.count(name)) {
+        statements_.erase(name);
+      } else {
+        try {
+          conn_->query("DEALLOCATE " + sql_ident(name));
+        } catch (const Error &) {
+          throw Error(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + name + "\" does not exist");
+        }
+      }
+      return;
+    }
     default:
       throw Error(sqlstate::kInternalError, "statement cannot run without a prepared plan");
   }

@@ -1,7 +1,351 @@
 #include "sql/rewrite.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "common/pg_compat.hpp"
+#include "common/strings.hpp"
+
 namespace mallard::sql {
 
-std::string rewrite_for_duckdb(const std::string &statement) { return statement; }
+namespace {
+
+// Words whose presence (case-insensitively) means a statement may need translating. Anything
+// the rewrites below act on contains one of them, so statements without any skip tokenizing.
+constexpr std::string_view kTriggers[] = {"pg_", "reg", "operator", "collate", "information_schema", "::name",
+                                          "::\"char\"", "::oid"};
+
+bool may_need_rewrite(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+    if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':') continue;
+    for (auto t : kTriggers) {
+      if (t[0] != c || i + t.size() > s.size()) continue;
+      if (strncasecmp(s.data() + i, t.data(), t.size()) == 0) return true;
+    }
+  }
+  return false;
+}
+
+enum class Tok { kIdent, kQuotedIdent, kString, kNumber, kParam, kCast, kOp, kPunct };
+
+struct Token {
+  Tok kind;
+  size_t begin, end;
+  std::string word;  // identifiers: folded (unquoted) or unescaped (quoted); punctuation: itself
+};
+
+bool ident_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
+bool ident_char(unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; }
+bool op_char(char c) { return std::strchr("+-*/<>=~!@#%^&|`?", c) != nullptr && c != '\0'; }
+
+// PostgreSQL's lexical structure, enough to find identifiers, casts and parentheses: comments and
+// whitespace are dropped, literals are kept whole.
+std::vector<Token> tokenize(std::string_view s) {
+  std::vector<Token> out;
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (std::isspace(c)) {
+      ++i;
+    } else if (c == '-' && i + 1 < n && s[i + 1] == '-') {
+      while (i < n && s[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+      int depth = 0;
+      while (i < n) {
+        if (s.compare(i, 2, "/*") == 0) {
+          ++depth;
+          i += 2;
+        } else if (s.compare(i, 2, "*/") == 0) {
+          i += 2;
+          if (--depth == 0) break;
+        } else {
+          ++i;
+        }
+      }
+    } else if (c == '\'' || ((c == 'E' || c == 'e') && i + 1 < n && s[i + 1] == '\'')) {
+      size_t b = i;
+      bool backslash = c != '\'';
+      i += backslash ? 2 : 1;
+      while (i < n) {
+        if (backslash && s[i] == '\\') {
+          i += 2;
+        } else if (s[i] == '\'') {
+          if (i + 1 < n && s[i + 1] == '\'') {
+            i += 2;
+          } else {
+            ++i;
+            break;
+          }
+        } else {
+          ++i;
+        }
+      }
+      out.push_back({Tok::kString, b, std::min(i, n), {}});
+    } else if (c == '"') {
+      size_t b = i++;
+      std::string w;
+      while (i < n) {
+        if (s[i] == '"') {
+          if (i + 1 < n && s[i + 1] == '"') {
+            w += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        w += s[i++];
+      }
+      out.push_back({Tok::kQuotedIdent, b, i, w});
+    } else if (c == '$' && i + 1 < n && std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
+      size_t b = i++;
+      while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      out.push_back({Tok::kParam, b, i, {}});
+    } else if (c == '$') {
+      size_t b = i, k = i + 1;
+      while (k < n && (std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '_')) ++k;
+      if (k < n && s[k] == '$') {
+        std::string_view tag = s.substr(b, k - b + 1);
+        auto e = s.find(tag, k + 1);
+        i = e == std::string_view::npos ? n : e + tag.size();
+        out.push_back({Tok::kString, b, i, {}});
+      } else {
+        out.push_back({Tok::kOp, b, ++i, "$"});
+      }
+    } else if (ident_start(c)) {
+      size_t b = i;
+      while (i < n && ident_char(static_cast<unsigned char>(s[i]))) ++i;
+      out.push_back({Tok::kIdent, b, i, to_lower(s.substr(b, i - b))});
+    } else if (std::isdigit(c) || (c == '.' && i + 1 < n && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+      size_t b = i;
+      while (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+      out.push_back({Tok::kNumber, b, i, {}});
+    } else if (c == ':' && i + 1 < n && s[i + 1] == ':') {
+      out.push_back({Tok::kCast, i, i + 2, "::"});
+      i += 2;
+    } else if (op_char(static_cast<char>(c))) {
+      size_t b = i;
+      while (i < n && op_char(s[i])) ++i;
+      out.push_back({Tok::kOp, b, i, std::string(s.substr(b, i - b))});
+    } else {
+      out.push_back({Tok::kPunct, i, i + 1, std::string(1, static_cast<char>(c))});
+      ++i;
+    }
+  }
+  return out;
+}
+
+struct Edit {
+  size_t begin, end;
+  std::string text;
+};
+
+bool is_name(const Token &t) { return t.kind == Tok::kIdent || t.kind == Tok::kQuotedIdent; }
+bool is_punct(const Token &t, char c) { return t.kind == Tok::kPunct && t.word.size() == 1 && t.word[0] == c; }
+
+// Catalog relations and functions whose DuckDB versions disagree with PostgreSQL in what clients
+// rely on (type OIDs, relations of other attached databases); the replacements are in the
+// pg_compat database.
+constexpr std::string_view kRelations[] = {"pg_type",        "pg_class",  "pg_namespace", "pg_attribute",
+                                           "pg_range",       "pg_attrdef", "pg_description", "pg_tables",
+                                           "pg_views"};
+constexpr std::string_view kFunctions[] = {"format_type"};
+constexpr std::string_view kInformationSchema[] = {"tables", "columns", "views", "schemata"};
+
+template <size_t N>
+bool one_of(const std::string &w, const std::string_view (&set)[N]) {
+  return std::find(std::begin(set), std::end(set), w) != std::end(set);
+}
+
+std::string compat(std::string_view name) { return std::string(kPgCompatCatalog) + ".main." + std::string(name); }
+
+class Rewriter {
+ public:
+  explicit Rewriter(std::string_view s) : s_(s), t_(tokenize(s)) {}
+
+  std::string run() {
+    for (size_t i = 0; i < t_.size(); ++i) {
+      if (t_[i].kind == Tok::kIdent) {
+        if (catalog_name(i)) continue;
+        if (operator_syntax(i)) continue;
+        if (collate(i)) continue;
+      } else if (t_[i].kind == Tok::kCast) {
+        cast(i);
+      }
+    }
+    if (edits_.empty()) return std::string(s_);
+    // Insertions sort before replacements that start at the same place.
+    std::stable_sort(edits_.begin(), edits_.end(), [](const Edit &a, const Edit &b) {
+      if (a.begin != b.begin) return a.begin < b.begin;
+      return (a.end == a.begin) > (b.end == b.begin);
+    });
+    std::string out;
+    size_t at = 0;
+    for (auto &e : edits_) {
+      if (e.begin < at) continue;  // overlapping edits cannot happen for valid SQL; keep the first
+      out.append(s_.substr(at, e.begin - at));
+      out += e.text;
+      at = e.end;
+    }
+    out.append(s_.substr(at));
+    return out;
+  }
+
+ private:
+  const Token *tok(size_t i) const { return i < t_.size() ? &t_[i] : nullptr; }
+  bool preceded_by_dot(size_t i) const { return i > 0 && is_punct(t_[i - 1], '.'); }
+  bool followed_by(size_t i, char c) const { return i + 1 < t_.size() && is_punct(t_[i + 1], c); }
+
+  // pg_catalog.X, information_schema.X, and unqualified catalog relations.
+  bool catalog_name(size_t i) {
+    const Token &t = t_[i];
+    if (preceded_by_dot(i)) return false;
+    if ((t.word == "pg_catalog" || t.word == "information_schema") && followed_by(i, '.') && tok(i + 2) &&
+        is_name(t_[i + 2])) {
+      const Token &x = t_[i + 2];
+      if (followed_by(i + 2, '.')) return false;  // pg_catalog.x.y is not a catalog relation
+      bool call = followed_by(i + 2, '(');
+      if (t.word == "pg_catalog" && ((!call && one_of(x.word, kRelations)) || (call && one_of(x.word, kFunctions)))) {
+        edits_.push_back({t.begin, x.end, compat(x.word)});
+        return true;
+      }
+      if (t.word == "information_schema" && !call && one_of(x.word, kInformationSchema)) {
+        edits_.push_back({t.begin, x.end, compat("information_schema_" + x.word)});
+        return true;
+      }
+      return false;
+    }
+    if (followed_by(i, '.')) return false;  // a qualifier such as pg_type.oid
+    if (i > 0 && t_[i - 1].kind == Tok::kIdent && t_[i - 1].word == "as") return false;
+    if (i > 0 && t_[i - 1].kind == Tok::kCast) return false;
+    bool call = followed_by(i, '(');
+    if ((!call && one_of(t.word, kRelations)) || (call && one_of(t.word, kFunctions))) {
+      edits_.push_back({t.begin, t.end, compat(t.word)});
+      return true;
+    }
+    return false;
+  }
+
+  // OPERATOR(pg_catalog.~) is the operator itself.
+  bool operator_syntax(size_t i) {
+    if (t_[i].word != "operator" || !followed_by(i, '(')) return false;
+    size_t k = i + 2;
+    while (k + 1 < t_.size() && is_name(t_[k]) && is_punct(t_[k + 1], '.')) k += 2;
+    if (k >= t_.size() || t_[k].kind != Tok::kOp || !followed_by(k, ')')) return false;
+    edits_.push_back({t_[i].begin, t_[k + 1].end, " " + t_[k].word + " "});
+    return true;
+  }
+
+  // COLLATE "default" / "C" / "POSIX" order by code point, which is DuckDB's own order.
+  bool collate(size_t i) {
+    if (t_[i].word != "collate") return false;
+    size_t k = i + 1;
+    if (k + 2 < t_.size() && is_name(t_[k]) && t_[k].word == "pg_catalog" && is_punct(t_[k + 1], '.')) k += 2;
+    if (k >= t_.size() || !is_name(t_[k])) return false;
+    std::string w = to_lower(t_[k].word);
+    if (w != "default" && w != "c" && w != "posix") return false;
+    edits_.push_back({t_[i].begin, t_[k].end, ""});
+    return true;
+  }
+
+  // Index of the first token of the operand that ends at token `last`.
+  size_t operand_start(size_t last) const {
+    size_t i = last;
+    while (true) {
+      const Token &t = t_[i];
+      if (is_punct(t, ')') || is_punct(t, ']')) {
+        char open = t.word[0] == ')' ? '(' : '[';
+        int depth = 0;
+        size_t k = i;
+        while (true) {
+          if (is_punct(t_[k], t.word[0])) ++depth;
+          if (is_punct(t_[k], open) && --depth == 0) break;
+          if (k == 0) return 0;
+          --k;
+        }
+        i = k;
+        if (i > 0 && (is_name(t_[i - 1]) || is_punct(t_[i - 1], ')') || is_punct(t_[i - 1], ']'))) {
+          i = i - 1;
+          continue;
+        }
+      } else if (is_name(t)) {
+        if (i >= 2 && is_punct(t_[i - 1], '.') && is_name(t_[i - 2])) {
+          i -= 2;
+          continue;
+        }
+      }
+      // A preceding cast belongs to the operand: 'x'::text::regclass.
+      if (i >= 2 && t_[i - 1].kind == Tok::kCast) {
+        i -= 2;
+        continue;
+      }
+      return i;
+    }
+  }
+
+  void cast(size_t i) {
+    if (i == 0 || i + 1 >= t_.size()) return;
+    size_t k = i + 1;
+    size_t type_begin = k;
+    if (k + 2 < t_.size() && is_name(t_[k]) && t_[k].word == "pg_catalog" && is_punct(t_[k + 1], '.')) k += 2;
+    if (!is_name(t_[k])) return;
+    const std::string &type = t_[k].word;
+    bool array = followed_by(k, '[');
+    if (type == "oid" && t_[k].kind == Tok::kIdent) {
+      edits_.push_back({t_[type_begin].begin, t_[k].end, "UINTEGER"});
+      return;
+    }
+    if (type == "name" || (type == "char" && t_[k].kind == Tok::kQuotedIdent)) {
+      edits_.push_back({t_[type_begin].begin, t_[k].end, "VARCHAR"});
+      return;
+    }
+    if (type == "regclass" || type == "regtype" || type == "regnamespace" || type == "regproc" ||
+        type == "regprocedure") {
+      if (array) throw Error(sqlstate::kFeatureNotSupported, "arrays of " + type + " are not supported");
+      size_t start = operand_start(i - 1);
+      bool literal = start == i - 1 && (t_[start].kind == Tok::kString || t_[start].kind == Tok::kParam);
+      if (!literal && start + 2 < i && (t_[start].kind == Tok::kString || t_[start].kind == Tok::kParam)) {
+        literal = true;  // 'x'::text::regclass
+        for (size_t m = start + 1; m < i; m += 2)
+          if (t_[m].kind != Tok::kCast || !is_name(t_[m + 1])) literal = false;
+      }
+      std::string fn = type == "regprocedure" ? "regproc" : type;
+      if (fn == "regproc") {
+        // Procedures are kept by name (pg_type.typinput is text here).
+        edits_.push_back({t_[start].begin, t_[start].begin, "regexp_replace(CAST("});
+        edits_.push_back({t_[i].begin, t_[k].end, " AS VARCHAR), '^pg_catalog\\.', '')"});
+        return;
+      }
+      edits_.push_back({t_[start].begin, t_[start].begin, compat(fn + (literal ? "_in(" : "_out("))});
+      edits_.push_back({t_[i].begin, t_[k].end, ")"});
+      return;
+    }
+    if (type == "regoper" || type == "regoperator" || type == "regrole" || type == "regconfig" ||
+        type == "regdictionary" || type == "regcollation")
+      throw Error(sqlstate::kFeatureNotSupported, "type " + type + " is not supported");
+    if (k != type_begin) edits_.push_back({t_[type_begin].begin, t_[k].begin, ""});  // ::pg_catalog.int4
+  }
+
+  std::string_view s_;
+  std::vector<Token> t_;
+  std::vector<Edit> edits_;
+};
+
+}  // namespace
+
+std::string rewrite_for_duckdb(const std::string &statement) {
+  size_t lead = 0;
+  while (lead < statement.size() && std::isspace(static_cast<unsigned char>(statement[lead]))) ++lead;
+  if (statement.size() - lead >= 7 && strncasecmp(statement.data() + lead, "declare", 7) == 0 &&
+      (statement.size() - lead == 7 || std::isspace(static_cast<unsigned char>(statement[lead + 7]))))
+    throw Error(sqlstate::kFeatureNotSupported,
+                "DECLARE CURSOR is not supported; fetch in batches through the extended protocol instead");
+  if (!may_need_rewrite(statement)) return statement;
+  return Rewriter(statement).run();
+}
 
 }  // namespace mallard::sql

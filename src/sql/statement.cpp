@@ -217,7 +217,9 @@ Classified classify(std::string_view statement) {
   } else if (first == "PREPARE") {
     c.tag = w.size() > 1 && w[1] == "TRANSACTION" ? "PREPARE TRANSACTION" : "PREPARE";
   } else if (first == "DEALLOCATE") {
-    c.tag = w.size() > 1 && w[1] == "ALL" ? "DEALLOCATE ALL" : "DEALLOCATE";
+    c.kind = Kind::kDeallocate;
+    bool all = (w.size() > 1 && w[1] == "ALL") || (w.size() > 2 && w[1] == "PREPARE" && w[2] == "ALL");
+    c.tag = all ? "DEALLOCATE ALL" : "DEALLOCATE";
   } else {
     c.tag = join_words(w, 0, 1);
   }
