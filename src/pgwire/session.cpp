@@ -27,6 +27,29 @@ bool is_loopback(const std::string &addr) {
   return addr == "local" || addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
 }
 
+// An untyped parameter value as SQL: a number stays a number (DuckDB, unlike PostgreSQL, does not
+// resolve `'5' - 100`), anything else is a string literal. Only text that is exactly a numeric
+// literal is written unquoted.
+std::string untyped_literal(const std::string &v) {
+  size_t i = 0, n = v.size();
+  if (i < n && (v[i] == '-' || v[i] == '+')) ++i;
+  size_t digits = 0;
+  while (i < n && std::isdigit(static_cast<unsigned char>(v[i]))) ++i, ++digits;
+  if (i < n && v[i] == '.') {
+    ++i;
+    while (i < n && std::isdigit(static_cast<unsigned char>(v[i]))) ++i, ++digits;
+  }
+  if (digits > 0 && i < n && (v[i] == 'e' || v[i] == 'E')) {
+    size_t j = i + 1;
+    if (j < n && (v[j] == '-' || v[j] == '+')) ++j;
+    size_t exp = 0;
+    while (j < n && std::isdigit(static_cast<unsigned char>(v[j]))) ++j, ++exp;
+    if (exp > 0) i = j;
+  }
+  if (digits > 0 && i == n) return "(" + v + ")";
+  return sql_literal(v);
+}
+
 // RETURNING outside quotes, identifiers and comments turns a DML statement into a row source.
 bool has_returning(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
@@ -861,6 +884,8 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     default:
       break;
   }
+  ps->expanded = sql::expand_multi_object(text);
+  if (!ps->expanded.empty()) return ps;
   materialize_open_portals(nullptr);
   ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(text));
   // Parameters DuckDB cannot type (e.g. a bare `SELECT $1`) leave the result columns unknown until
@@ -879,13 +904,40 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
         any = true;
       }
     }
-    if (any) ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::cast_parameters(text, casts)));
+    if (any) {
+      std::vector<std::string> repl(np);
+      for (idx_t i = 0; i < np; ++i)
+        if (!casts[i].empty()) repl[i] = "CAST($" + std::to_string(i + 1) + " AS " + casts[i] + ")";
+      try {
+        ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::replace_parameters(text, repl)));
+      } catch (const Error &) {
+        // Text does not fit where the parameter stands (`$1 - 100`): an untyped literal will.
+        // The remaining parameters are renumbered 1..k in order, so both plans agree on them.
+        std::vector<std::string> nulls(np);
+        ps->inline_params.assign(np, false);
+        size_t next = 0;
+        for (idx_t i = 0; i < np; ++i) {
+          bool untyped = !casts[i].empty() && !(i < declared.size() && declared[i] != 0);
+          if (untyped) {
+            nulls[i] = "NULL";
+            ps->inline_params[i] = true;
+            continue;
+          }
+          std::string n = "$" + std::to_string(++next);
+          nulls[i] = casts[i].empty() ? n : "CAST(" + n + " AS " + casts[i] + ")";
+        }
+        ps->exec_text = text;
+        ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::replace_parameters(text, nulls)));
+      }
+    }
   }
-  idx_t n = ps->prepared.param_count();
+  idx_t n = ps->inline_params.empty() ? ps->prepared.param_count() : ps->inline_params.size();
   ps->param_oids.resize(n);
   for (idx_t i = 0; i < n; ++i) {
     if (i < declared.size() && declared[i] != 0) {
       ps->param_oids[i] = declared[i];
+    } else if (!ps->inline_params.empty()) {
+      ps->param_oids[i] = oid::kText;  // the describing plan's parameter numbers are not the client's
     } else {
       duck::LogicalType t = ps->prepared.param_type(i);
       ps->param_oids[i] = t ? pg_type_of(t.get()).oid : oid::kText;
@@ -907,9 +959,47 @@ void Session::start_portal(Portal &p) {
     return;
   }
   materialize_open_portals(&p);
-  bind_values(p);
-  p.result = s.prepared.execute_streaming();
-  p.stype = s.prepared.statement_type();
+  duck::Prepared *plan = &s.prepared;
+  if (!s.inline_params.empty()) {
+    // Untyped parameters go into the statement as literals; the others stay parameters.
+    std::vector<std::string> repl(s.inline_params.size());
+    std::vector<size_t> plan_index(repl.size());
+    size_t next = 0;
+    for (size_t i = 0; i < repl.size(); ++i) {
+      if (!s.inline_params[i]) {
+        plan_index[i] = next++;
+        repl[i] = "$" + std::to_string(next);
+        if (i < s.param_oids.size() && s.param_oids[i] != oid::kText)
+          repl[i] = "CAST(" + repl[i] + " AS " + duckdb_type_name_for_oid(s.param_oids[i]) + ")";
+        continue;
+      }
+      repl[i] = p.values[i] ? untyped_literal(duck::take_string(duckdb_get_varchar(p.values[i].get()))) : "NULL";
+    }
+    p.own_plan = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::replace_parameters(s.exec_text, repl)));
+    plan = &p.own_plan;
+    plan->clear_bindings();
+    for (size_t i = 0; i < p.values.size(); ++i) {
+      if (s.inline_params[i]) continue;
+      size_t at = plan_index[i];
+      if (!p.values[i]) {
+        plan->bind_null(at);
+        continue;
+      }
+      // Values were decoded as text before this plan existed; give them its parameter types.
+      duckdb_logical_type have = duckdb_get_value_type(p.values[i].get());  // owned by the value
+      duck::LogicalType want = plan->param_type(at);
+      if (want && duckdb_get_type_id(have) == DUCKDB_TYPE_VARCHAR &&
+          duckdb_get_type_id(want.get()) != DUCKDB_TYPE_VARCHAR) {
+        std::string text = duck::take_string(duckdb_get_varchar(p.values[i].get()));
+        p.values[i] = decode_value(text, Format::kText, 0, want.get());
+      }
+      plan->bind(at, p.values[i].get());
+    }
+  } else {
+    bind_values(p);
+  }
+  p.result = plan->execute_streaming();
+  p.stype = plan->statement_type();
   if (p.result.return_type() == DUCKDB_RESULT_TYPE_QUERY_RESULT && s.returns_rows) {
     p.streaming = true;
     idx_t n = p.result.column_count();

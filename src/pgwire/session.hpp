@@ -30,6 +30,13 @@ struct PreparedStatement {
   duck::Prepared prepared;  // empty for statements Mallard runs itself (SET, SHOW, BEGIN, COPY...)
   std::vector<uint32_t> param_oids;
   bool returns_rows = false;
+  // A statement DuckDB takes one object at a time for (DROP TABLE a, b): run as these, together.
+  std::vector<std::string> expanded;
+  // Parameters no type can be found for (`$1 - 100` with no declared type): PostgreSQL treats them
+  // as untyped literals, so their values are written into the statement as string literals at
+  // Execute, and `prepared` (with NULL in their place) only describes the statement.
+  std::vector<bool> inline_params;
+  std::string exec_text;
 };
 
 struct Portal {
@@ -44,6 +51,7 @@ struct Portal {
   duck::Result result;
   bool streaming = false;
   std::deque<duck::DataChunk> buffered;
+  duck::Prepared own_plan;  // the plan with inlined parameter values, when the statement needs one
   duck::DataChunk chunk;
   uint64_t chunk_row = 0, chunk_size = 0;
   std::vector<std::unique_ptr<ColumnEncoder>> encoders;

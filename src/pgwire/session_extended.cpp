@@ -82,7 +82,8 @@ void Session::handle_bind(std::string_view body) {
     } else {
       Format f = formats.empty() ? Format::kText : formats.size() == 1 ? formats[0] : formats[i];
       auto bytes = r.bytes(static_cast<size_t>(len));
-      duck::LogicalType target = p->stmt->prepared.param_type(i);
+      duck::LogicalType target;
+      if (p->stmt->inline_params.empty()) target = p->stmt->prepared.param_type(i);
       p->values.push_back(decode_value(bytes, f, p->stmt->param_oids[i], target.get()));
     }
   }
@@ -99,7 +100,7 @@ void Session::handle_bind(std::string_view body) {
                                                   " result formats but query has " +
                                                   std::to_string(p->stmt->prepared.column_count()) + " columns");
   // Binding now lets DuckDB reject values its cast refuses, at Bind as PostgreSQL does.
-  if (p->stmt->prepared) bind_values(*p);
+  if (p->stmt->prepared && p->stmt->inline_params.empty()) bind_values(*p);
   portals_[portal_name] = std::move(p);
   size_t at = begin_message(out_, '2');
   end_message(out_, at);

@@ -298,6 +298,23 @@ void Session::run_utility(Portal &p) {
     case sql::Kind::kCopy:
       run_copy(p);
       return;
+    case sql::Kind::kUtility:
+      if (!s.expanded.empty()) {
+        // All or nothing, like the single statement it stands for.
+        materialize_open_portals(&p);
+        bool own = tx_ == TxStatus::kIdle && !implicit_tx_;
+        if (own) conn_->query("BEGIN TRANSACTION");
+        try {
+          for (const auto &one : s.expanded) conn_->query(one);
+        } catch (...) {
+          if (own) conn_->query("ROLLBACK");
+          throw;
+        }
+        if (own) conn_->query("COMMIT");
+        plan_cache_.clear();
+        return;
+      }
+      break;
     case sql::Kind::kDeallocate: {
       // Protocol-level statements (Parse) and SQL PREPAREs share one namespace, as in PostgreSQL;
       // the latter live in DuckDB. psycopg sends DEALLOCATE ALL after a rollback.

@@ -8,6 +8,9 @@
 #include "common/error.hpp"
 #include "common/pg_compat.hpp"
 #include "common/strings.hpp"
+#include "sql/statement.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace mallard::sql {
 
@@ -337,7 +340,33 @@ class Rewriter {
 
 }  // namespace
 
-std::string rewrite_for_duckdb(const std::string &statement) {
+// CREATE TABLE ... WITH (fillfactor = 100): storage parameters tune PostgreSQL's heap and mean
+// nothing to a columnar engine, so the clause is dropped rather than refused.
+std::string without_storage_parameters(const std::string &statement) {
+  auto words = leading_keywords(statement, 1);
+  if (words.empty() || words[0] != "CREATE") return statement;
+  std::string lower = to_lower(statement);
+  if (lower.find("with") == std::string::npos) return statement;
+  auto tree = parse(statement);
+  if (!tree || !tree->contains("CreateStmt")) return statement;
+  const auto &c = (*tree)["CreateStmt"];
+  if (!c.contains("options") || c["options"].empty() || !c["options"][0].contains("DefElem")) return statement;
+  size_t first = c["options"][0]["DefElem"].value("location", size_t(0));
+  size_t open = statement.rfind('(', first);
+  if (open == std::string::npos) return statement;
+  size_t with = lower.rfind("with", open);
+  if (with == std::string::npos) return statement;
+  int depth = 0;
+  for (size_t i = open; i < statement.size();) {
+    if (statement[i] == '(') ++depth;
+    if (statement[i] == ')' && --depth == 0) return statement.substr(0, with) + statement.substr(i + 1);
+    i = skip_lexeme(statement, i);
+  }
+  return statement;
+}
+
+std::string rewrite_for_duckdb(const std::string &input) {
+  const std::string statement = without_storage_parameters(input);
   size_t lead = 0;
   while (lead < statement.size() && std::isspace(static_cast<unsigned char>(statement[lead]))) ++lead;
   if (statement.size() - lead >= 7 && strncasecmp(statement.data() + lead, "declare", 7) == 0 &&
@@ -346,6 +375,64 @@ std::string rewrite_for_duckdb(const std::string &statement) {
                 "DECLARE CURSOR is not supported; fetch in batches through the extended protocol instead");
   if (!may_need_rewrite(statement)) return statement;
   return Rewriter(statement).run();
+}
+
+}  // namespace mallard::sql
+
+namespace mallard::sql {
+
+namespace {
+
+std::string qualified_name(const nlohmann::json &items) {
+  std::string out;
+  for (const auto &part : items) {
+    if (!part.contains("String")) return {};
+    if (!out.empty()) out += '.';
+    out += sql_ident(part["String"].value("sval", ""));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> expand_multi_object(const std::string &statement) {
+  auto words = leading_keywords(statement, 1);
+  if (words.empty() || (words[0] != "DROP" && words[0] != "TRUNCATE") || statement.find(',') == std::string::npos)
+    return {};
+  auto tree = parse(statement);
+  if (!tree) return {};
+  std::vector<std::string> out;
+  if (tree->contains("DropStmt")) {
+    const auto &d = (*tree)["DropStmt"];
+    static const std::pair<const char *, const char *> kKinds[] = {
+        {"OBJECT_TABLE", "TABLE"}, {"OBJECT_VIEW", "VIEW"}, {"OBJECT_SEQUENCE", "SEQUENCE"},
+        {"OBJECT_INDEX", "INDEX"}, {"OBJECT_SCHEMA", "SCHEMA"}};
+    std::string kind;
+    for (auto &[k, v] : kKinds)
+      if (d.value("removeType", "") == k) kind = v;
+    if (kind.empty() || !d.contains("objects") || d["objects"].size() < 2) return {};
+    std::string prefix = "DROP " + kind + (d.value("missing_ok", false) ? " IF EXISTS " : " ");
+    std::string suffix = d.value("behavior", "") == "DROP_CASCADE" ? " CASCADE" : "";
+    for (const auto &o : d["objects"]) {
+      std::string name;
+      if (o.contains("List"))
+        name = qualified_name(o["List"].value("items", nlohmann::json::array()));
+      else if (o.contains("String"))
+        name = sql_ident(o["String"].value("sval", ""));
+      if (name.empty()) return {};
+      out.push_back(prefix + name + suffix);
+    }
+  } else if (tree->contains("TruncateStmt")) {
+    const auto &t = (*tree)["TruncateStmt"];
+    if (!t.contains("relations") || t["relations"].size() < 2) return {};
+    for (const auto &r : t["relations"]) {
+      const auto &rv = r["RangeVar"];
+      std::string name = sql_ident(rv.value("relname", ""));
+      if (rv.contains("schemaname")) name = sql_ident(rv.value("schemaname", "")) + "." + name;
+      out.push_back("TRUNCATE " + name);
+    }
+  }
+  return out;
 }
 
 }  // namespace mallard::sql

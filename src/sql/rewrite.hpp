@@ -12,3 +12,14 @@ namespace mallard::sql {
 std::string rewrite_for_duckdb(const std::string &statement);
 
 }  // namespace mallard::sql
+
+#include <vector>
+
+namespace mallard::sql {
+
+// PostgreSQL statements that act on several objects where DuckDB takes one
+// (`DROP TABLE a, b`, `TRUNCATE a, b`): the equivalent single-object statements, to be run in one
+// transaction. Empty when the statement is not such a statement.
+std::vector<std::string> expand_multi_object(const std::string &statement);
+
+}  // namespace mallard::sql

@@ -288,7 +288,7 @@ bool valid_utf8(std::string_view text, size_t *bad_offset) {
 
 namespace mallard::sql {
 
-std::string cast_parameters(std::string_view s, const std::vector<std::string> &casts) {
+std::string replace_parameters(std::string_view s, const std::vector<std::string> &casts) {
   std::string out;
   out.reserve(s.size() + 32);
   size_t i = 0;
@@ -299,9 +299,7 @@ std::string cast_parameters(std::string_view s, const std::vector<std::string> &
       while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
       size_t n = j - i - 1 <= 6 ? std::stoul(std::string(s.substr(i + 1, j - i - 1))) : 0;
       if (n >= 1 && n <= casts.size() && !casts[n - 1].empty()) {
-        out += "CAST(";
-        out.append(s.substr(i, j - i));
-        out += " AS " + casts[n - 1] + ")";
+        out += casts[n - 1];
       } else {
         out.append(s.substr(i, j - i));
       }

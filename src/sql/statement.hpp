@@ -48,6 +48,10 @@ Classified classify(std::string_view statement);
 // Upper-cased leading keywords of a statement (skipping comments and opening parentheses).
 std::vector<std::string> leading_keywords(std::string_view statement, size_t max_words);
 
+// End of the lexeme starting at s[i]: a quoted string or identifier, a comment, a dollar-quoted
+// string, or else the single character.
+size_t skip_lexeme(std::string_view s, size_t i);
+
 // The parse tree of one statement as libpg_query's JSON, or nullopt when PostgreSQL's grammar
 // cannot parse it.
 std::optional<nlohmann::json> parse(const std::string &statement);
@@ -59,9 +63,8 @@ bool valid_utf8(std::string_view text, size_t *bad_offset = nullptr);
 
 namespace mallard::sql {
 
-// Rewrites every `$n` placeholder (outside quotes, comments and dollar quotes) whose 1-based number
-// has a non-empty entry in `casts` into `CAST($n AS <type>)`. Used to give a type to parameters the
-// engine cannot infer, as PostgreSQL does (unknown parameters are text).
-std::string cast_parameters(std::string_view text, const std::vector<std::string> &casts);
+// Replaces every `$n` placeholder (outside quotes, comments and dollar quotes) whose 1-based number
+// has a non-empty entry in `replacements` by that SQL text.
+std::string replace_parameters(std::string_view text, const std::vector<std::string> &replacements);
 
 }  // namespace mallard::sql
