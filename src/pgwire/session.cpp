@@ -804,21 +804,7 @@ void Session::handle_query(std::string_view text) {
       p.stmt = prepare(text_one, {});
       Running guard(*this);
       start_portal(p);
-      if (!p.done && p.streaming) {
-        size_t at = begin_message(out_, 'T');
-        put_i16(out_, static_cast<int16_t>(p.encoders.size()));
-        for (size_t i = 0; i < p.encoders.size(); ++i) {
-          const PgType &t = p.encoders[i]->pg_type();
-          put_cstr(out_, p.result.column_name(i));
-          put_i32(out_, 0);
-          put_i16(out_, 0);
-          put_i32(out_, static_cast<int32_t>(t.oid));
-          put_i16(out_, t.typlen);
-          put_i32(out_, t.typmod);
-          put_i16(out_, 0);
-        }
-        end_message(out_, at);
-      }
+      if (!p.done && p.streaming) send_row_description(p);
       if (!p.done) send_rows(p, 0);
       finish_portal(p);
       if (dead_) return;
@@ -875,6 +861,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     case sql::Kind::kRollback:
     case sql::Kind::kCopy:
     case sql::Kind::kDeallocate:
+    case sql::Kind::kCursor:
       return ps;
     case sql::Kind::kExtension:
       throw Error(sqlstate::kFeatureNotSupported, "extensions cannot be installed or loaded in Mallard");
@@ -1006,6 +993,7 @@ void Session::start_portal(Portal &p) {
     p.encoders.reserve(n);
     p.formats.resize(n, Format::kText);
     for (idx_t i = 0; i < n; ++i) {
+      p.column_names.push_back(p.result.column_name(i));
       duck::LogicalType t = p.result.column_type(i);
       p.encoders.push_back(ColumnEncoder::make(t.get(), text_options_));
       int16_t code = p.result_format_codes.empty()       ? 0
@@ -1077,6 +1065,11 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
       continue;
     }
     uint64_t row = p.chunk_row++;
+    if (discard_rows_) {  // MOVE: rows are skipped, not sent
+      ++p.rows;
+      ++sent;
+      continue;
+    }
     size_t at = begin_message(out_, 'D');
     put_i16(out_, static_cast<int16_t>(ncols));
     for (size_t c = 0; c < ncols; ++c) {
@@ -1113,6 +1106,22 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
 
 void Session::finish_portal(Portal &p) { send_command_complete(p.done_tag); }
 
+void Session::send_row_description(const Portal &p) {
+  size_t at = begin_message(out_, 'T');
+  put_i16(out_, static_cast<int16_t>(p.encoders.size()));
+  for (size_t i = 0; i < p.encoders.size(); ++i) {
+    const PgType &t = p.encoders[i]->pg_type();
+    put_cstr(out_, p.column_names[i]);
+    put_i32(out_, 0);
+    put_i16(out_, 0);
+    put_i32(out_, static_cast<int32_t>(t.oid));
+    put_i16(out_, t.typlen);
+    put_i32(out_, t.typmod);
+    put_i16(out_, static_cast<int16_t>(p.formats[i]));
+  }
+  end_message(out_, at);
+}
+
 void Session::materialize_open_portals(Portal *except) {
   for (auto &[name, portal] : portals_) {
     Portal &p = *portal;
@@ -1128,7 +1137,7 @@ void Session::materialize_open_portals(Portal *except) {
 }
 
 void Session::end_transaction_portals() {
-  for (auto it = portals_.begin(); it != portals_.end();) it = portals_.erase(it);
+  for (auto it = portals_.begin(); it != portals_.end();) it = it->second->held ? std::next(it) : portals_.erase(it);
 }
 
 }  // namespace mallard::pgwire

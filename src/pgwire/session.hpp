@@ -56,8 +56,12 @@ struct Portal {
   uint64_t chunk_row = 0, chunk_size = 0;
   std::vector<std::unique_ptr<ColumnEncoder>> encoders;
   std::vector<Format> formats;
+  std::vector<std::string> column_names;
   uint64_t rows = 0;  // rows sent by the current Execute
   std::string done_tag;
+  // SQL cursors: WITH HOLD ones outlive the transaction (materialized at COMMIT).
+  bool holdable = false;
+  bool held = false;
   duckdb_statement_type stype = DUCKDB_STATEMENT_TYPE_INVALID;
 };
 
@@ -102,11 +106,13 @@ class Session {
   // Sends up to max_rows DataRows (0 = all); true when the portal finished.
   bool send_rows(Portal &p, uint64_t max_rows);
   void finish_portal(Portal &p);
+  void send_row_description(const Portal &p);
   void describe_columns(const PreparedStatement &s, const std::vector<int16_t> &format_codes);
   void run_utility(Portal &p);
   void run_set(const std::string &text);
   std::shared_ptr<PreparedStatement> show_statement(const std::string &text);
   void run_copy(Portal &p);
+  void run_cursor(Portal &p);
   void copy_in(const CopyOptions &opts, const std::string &schema, const std::string &table,
                const std::vector<std::string> &columns, std::string &tag);
   void copy_out(const CopyOptions &opts, const std::string &query, std::string &tag);
@@ -154,6 +160,7 @@ class Session {
   std::unique_ptr<duck::Connection> conn_;
   TxStatus tx_ = TxStatus::kIdle;
   bool skip_until_sync_ = false;
+  bool discard_rows_ = false;  // set while MOVE advances a cursor
   // Extended-protocol messages up to Sync run in one implicit transaction, as in PostgreSQL.
   bool implicit_tx_ = false;
   bool in_extended_ = false;  // messages since the last Sync belong to the extended protocol

@@ -250,13 +250,21 @@ std::shared_ptr<PreparedStatement> Session::show_statement(const std::string &te
 void Session::run_utility(Portal &p) {
   auto &s = *p.stmt;
   p.done_tag = s.cls.tag;
-  auto drop_other_portals = [&] {
+  // Ending a transaction ends its portals; at COMMIT, WITH HOLD cursors are kept, with their
+  // remaining rows pulled into memory (the DuckDB transaction they read from ends).
+  auto drop_other_portals = [&](bool commit) {
     for (auto it = portals_.begin(); it != portals_.end();) {
-      if (it->second.get() == &p)
+      Portal &q = *it->second;
+      if (&q == &p || q.held) {
         ++it;
-      else
+      } else if (commit && q.holdable) {
+        q.held = true;
+        ++it;
+      } else {
         it = portals_.erase(it);
+      }
     }
+    materialize_open_portals(&p);
   };
   switch (s.cls.kind) {
     case sql::Kind::kBegin:
@@ -273,7 +281,7 @@ void Session::run_utility(Portal &p) {
         send_notice(sqlstate::kNoActiveTransaction, "there is no transaction in progress");
         return;
       }
-      drop_other_portals();
+      drop_other_portals(tx_ != TxStatus::kFailed);
       if (tx_ == TxStatus::kFailed) {
         conn_->query("ROLLBACK");
         tx_ = TxStatus::kIdle;
@@ -288,7 +296,7 @@ void Session::run_utility(Portal &p) {
         send_notice(sqlstate::kNoActiveTransaction, "there is no transaction in progress");
         return;
       }
-      drop_other_portals();
+      drop_other_portals(false);
       tx_ = TxStatus::kIdle;
       conn_->query("ROLLBACK");
       return;
@@ -297,6 +305,9 @@ void Session::run_utility(Portal &p) {
       return;
     case sql::Kind::kCopy:
       run_copy(p);
+      return;
+    case sql::Kind::kCursor:
+      run_cursor(p);
       return;
     case sql::Kind::kUtility:
       if (!s.expanded.empty()) {

@@ -19,12 +19,12 @@ namespace {
 // Words whose presence (case-insensitively) means a statement may need translating. Anything
 // the rewrites below act on contains one of them, so statements without any skip tokenizing.
 constexpr std::string_view kTriggers[] = {"pg_", "reg", "operator", "collate", "information_schema", "::name",
-                                          "::\"char\"", "::oid"};
+                                          "::\"char\"", "::oid", "::bytea"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-    if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':') continue;
+    if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':') continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
       if (strncasecmp(s.data() + i, t.data(), t.size()) == 0) return true;
@@ -302,6 +302,20 @@ class Rewriter {
       edits_.push_back({t_[type_begin].begin, t_[k].end, "UINTEGER"});
       return;
     }
+    if (type == "bytea" && i >= 1 && t_[i - 1].kind == Tok::kString) {
+      // '\x00ff'::bytea is hex input in PostgreSQL; DuckDB's cast would read "\x00" as one byte
+      // and "ff" as two characters.
+      std::string_view lit = s_.substr(t_[i - 1].begin, t_[i - 1].end - t_[i - 1].begin);
+      if (lit.size() >= 4 && lit.front() == '\'' && lit.substr(1, 2) == "\\x") {
+        std::string_view hex = lit.substr(3, lit.size() - 4);
+        bool ok = hex.size() % 2 == 0 && std::all_of(hex.begin(), hex.end(), [](char ch) {
+                    return std::isxdigit(static_cast<unsigned char>(ch));
+                  });
+        if (!ok) throw Error(sqlstate::kInvalidTextRepresentation, "invalid hexadecimal data in bytea literal");
+        edits_.push_back({t_[i - 1].begin, t_[k].end, "unhex('" + std::string(hex) + "')"});
+        return;
+      }
+    }
     if (type == "name" || (type == "char" && t_[k].kind == Tok::kQuotedIdent)) {
       edits_.push_back({t_[type_begin].begin, t_[k].end, "VARCHAR"});
       return;
@@ -367,12 +381,6 @@ std::string without_storage_parameters(const std::string &statement) {
 
 std::string rewrite_for_duckdb(const std::string &input) {
   const std::string statement = without_storage_parameters(input);
-  size_t lead = 0;
-  while (lead < statement.size() && std::isspace(static_cast<unsigned char>(statement[lead]))) ++lead;
-  if (statement.size() - lead >= 7 && strncasecmp(statement.data() + lead, "declare", 7) == 0 &&
-      (statement.size() - lead == 7 || std::isspace(static_cast<unsigned char>(statement[lead + 7]))))
-    throw Error(sqlstate::kFeatureNotSupported,
-                "DECLARE CURSOR is not supported; fetch in batches through the extended protocol instead");
   if (!may_need_rewrite(statement)) return statement;
   return Rewriter(statement).run();
 }

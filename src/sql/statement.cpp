@@ -216,6 +216,9 @@ Classified classify(std::string_view statement) {
     c.tag = "COMMENT";
   } else if (first == "PREPARE") {
     c.tag = w.size() > 1 && w[1] == "TRANSACTION" ? "PREPARE TRANSACTION" : "PREPARE";
+  } else if (first == "DECLARE" || first == "FETCH" || first == "MOVE" || first == "CLOSE") {
+    c.kind = Kind::kCursor;
+    c.tag = first == "DECLARE" ? "DECLARE CURSOR" : first == "CLOSE" ? "CLOSE CURSOR" : first;
   } else if (first == "DEALLOCATE") {
     c.kind = Kind::kDeallocate;
     bool all = (w.size() > 1 && w[1] == "ALL") || (w.size() > 2 && w[1] == "PREPARE" && w[2] == "ALL");

@@ -31,6 +31,7 @@ enum class Kind {
   kShow,       // SHOW
   kCopy,       // COPY
   kExtension,  // INSTALL, LOAD: never allowed
+  kCursor,     // DECLARE ... CURSOR, FETCH, MOVE, CLOSE: SQL-level cursors over the session's portals
   kDeallocate, // DEALLOCATE [PREPARE] name | ALL: the session's prepared statements
   kUtility,    // DDL and everything else: CommandComplete carries `tag`
 };

@@ -330,6 +330,56 @@ TEST_F(SimpleQuery, RepeatedSelectSeesSchemaChangesFromOtherSessions) {
   EXPECT_EQ(e.sqlstate, "42P01") << e;
 }
 
+TEST_F(SimpleQuery, SqlCursorsDeclareFetchMoveClose) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  SqlError outside = exec_error(c.get(), "DECLARE sq_cur CURSOR FOR SELECT 1");
+  EXPECT_EQ(outside.sqlstate, "25P01") << outside;
+  EXPECT_EQ(exec_ok(c.get(), "BEGIN"), "BEGIN");
+  EXPECT_EQ(exec_ok(c.get(), "DECLARE sq_cur CURSOR FOR SELECT x FROM range(10) t(x) ORDER BY x"), "DECLARE CURSOR");
+  Result r = exec(c.get(), "FETCH 3 FROM sq_cur");
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_STREQ(PQcmdStatus(r.get()), "FETCH 3");
+  ASSERT_EQ(PQntuples(r.get()), 3);
+  EXPECT_STREQ(PQgetvalue(r.get(), 2, 0), "2");
+  EXPECT_EQ(exec_ok(c.get(), "MOVE 4 FROM sq_cur"), "MOVE 4");
+  Result rest = exec(c.get(), "FETCH ALL FROM sq_cur");
+  EXPECT_STREQ(PQcmdStatus(rest.get()), "FETCH 3");
+  ASSERT_EQ(PQntuples(rest.get()), 3);
+  EXPECT_STREQ(PQgetvalue(rest.get(), 0, 0), "7");
+  Result none = exec(c.get(), "FETCH NEXT FROM sq_cur");
+  EXPECT_STREQ(PQcmdStatus(none.get()), "FETCH 0");
+  // Another statement in between does not disturb an open cursor.
+  EXPECT_EQ(exec_ok(c.get(), "DECLARE sq_two CURSOR FOR SELECT x FROM range(3) t(x) ORDER BY x"), "DECLARE CURSOR");
+  EXPECT_EQ(query_value(c.get(), "SELECT 42"), "42");
+  Result two = exec(c.get(), "FETCH 2 FROM sq_two");
+  ASSERT_EQ(PQntuples(two.get()), 2);
+  EXPECT_STREQ(PQgetvalue(two.get(), 1, 0), "1");
+  EXPECT_EQ(exec_ok(c.get(), "CLOSE sq_cur"), "CLOSE CURSOR");
+  SqlError gone = exec_error(c.get(), "FETCH 1 FROM sq_cur");
+  EXPECT_EQ(gone.sqlstate, "34000") << gone;
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK"), "ROLLBACK");
+  // WITH HOLD cursors outlive their transaction.
+  EXPECT_EQ(exec_ok(c.get(), "BEGIN"), "BEGIN");
+  EXPECT_EQ(exec_ok(c.get(), "DECLARE sq_held CURSOR WITH HOLD FOR SELECT x FROM range(5) t(x) ORDER BY x"), "DECLARE CURSOR");
+  EXPECT_EQ(exec_ok(c.get(), "COMMIT"), "COMMIT");
+  Result held = exec(c.get(), "FETCH ALL FROM sq_held");
+  EXPECT_STREQ(PQcmdStatus(held.get()), "FETCH 5");
+  EXPECT_EQ(exec_ok(c.get(), "CLOSE ALL"), "CLOSE CURSOR ALL");
+  SqlError back = exec_error(c.get(), "BEGIN; DECLARE b CURSOR FOR SELECT 1; FETCH BACKWARD 1 FROM b");
+  EXPECT_EQ(back.sqlstate, "55000") << back;
+  exec_ok(c.get(), "ROLLBACK");
+}
+
+TEST_F(SimpleQuery, ByteaHexLiteralsMeanBytes) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_value(c.get(), "SELECT '\\x00ff'::bytea"), "\\x00ff");
+  EXPECT_EQ(query_value(c.get(), "SELECT octet_length('\\x00ff'::bytea)"), "2");
+  SqlError e = exec_error(c.get(), "SELECT '\\x0g'::bytea");
+  EXPECT_EQ(e.sqlstate, "22P02") << e;
+}
+
 TEST_F(SimpleQuery, IntegerDivisionAndNullOrderingFollowPostgres) {
   Conn c = conn();
   ASSERT_TRUE(c);
