@@ -625,7 +625,9 @@ PgType scalar_pg_type(duckdb_logical_type t) {
     case DUCKDB_TYPE_SMALLINT: return {oid::kInt2, 2, -1};
     case DUCKDB_TYPE_USMALLINT:
     case DUCKDB_TYPE_INTEGER: return {oid::kInt4, 4, -1};
-    case DUCKDB_TYPE_UINTEGER:
+    // oid is PostgreSQL's unsigned 32-bit integer: the same range, and the type clients expect
+    // from catalog queries (whose OID columns are UINTEGER here).
+    case DUCKDB_TYPE_UINTEGER: return {oid::kOid, 4, -1};
     case DUCKDB_TYPE_BIGINT: return {oid::kInt8, 8, -1};
     case DUCKDB_TYPE_UBIGINT:
     case DUCKDB_TYPE_HUGEINT:
@@ -1295,7 +1297,7 @@ EncoderPtr build_encoder(duckdb_logical_type type, const TextOptions &options) {
     case DUCKDB_TYPE_SMALLINT: return std::make_unique<IntEncoder<int16_t, int16_t>>(pg);
     case DUCKDB_TYPE_USMALLINT: return std::make_unique<IntEncoder<uint16_t, int32_t>>(pg);
     case DUCKDB_TYPE_INTEGER: return std::make_unique<IntEncoder<int32_t, int32_t>>(pg);
-    case DUCKDB_TYPE_UINTEGER: return std::make_unique<IntEncoder<uint32_t, int64_t>>(pg);
+    case DUCKDB_TYPE_UINTEGER: return std::make_unique<IntEncoder<uint32_t, uint32_t>>(pg);
     case DUCKDB_TYPE_BIGINT: return std::make_unique<IntEncoder<int64_t, int64_t>>(pg);
     case DUCKDB_TYPE_UBIGINT: return std::make_unique<NumericEncoder<uint64_t>>(pg, 0);
     case DUCKDB_TYPE_HUGEINT: return std::make_unique<NumericEncoder<duckdb_hugeint>>(pg, 0);

@@ -35,7 +35,7 @@ const Case kScalarCases[] = {
     {R"((-32768)::SMALLINT)", 21, 2, -1, "-32768", "8000"},
     {R"(65535::USMALLINT)", 23, 4, -1, "65535", "0000ffff"},
     {R"((-2147483648)::INTEGER)", 23, 4, -1, "-2147483648", "80000000"},
-    {R"(4294967295::UINTEGER)", 20, 8, -1, "4294967295", "00000000ffffffff"},
+    {R"(4294967295::UINTEGER)", 26, 4, -1, "4294967295", "ffffffff"},
     {R"((-9223372036854775808)::BIGINT)", 20, 8, -1, "-9223372036854775808", "8000000000000000"},
     {R"(18446744073709551615::UBIGINT)", 1700, -1, -1, "18446744073709551615", "000500040000000007341a5802e103bb064f"},
     {R"(170141183460469231731687303715884105727::HUGEINT)", 1700, -1, -1, "170141183460469231731687303715884105727", "000a00090000000000aa0583209a01d5090d0c601c871bf620da165f"},
@@ -331,7 +331,7 @@ TEST_F(TypesTest, UnsignedAndWideTypesMapping) {
     uint32_t oid;
   } const expected[] = {
       {DUCKDB_TYPE_TINYINT, oid::kInt2},      {DUCKDB_TYPE_UTINYINT, oid::kInt2},   {DUCKDB_TYPE_USMALLINT, oid::kInt4},
-      {DUCKDB_TYPE_UINTEGER, oid::kInt8},     {DUCKDB_TYPE_UBIGINT, oid::kNumeric}, {DUCKDB_TYPE_HUGEINT, oid::kNumeric},
+      {DUCKDB_TYPE_UINTEGER, oid::kOid},     {DUCKDB_TYPE_UBIGINT, oid::kNumeric}, {DUCKDB_TYPE_HUGEINT, oid::kNumeric},
       {DUCKDB_TYPE_UHUGEINT, oid::kNumeric},  {DUCKDB_TYPE_BIGNUM, oid::kNumeric},  {DUCKDB_TYPE_TIMESTAMP_S, oid::kTimestamp},
       {DUCKDB_TYPE_TIMESTAMP_MS, oid::kTimestamp}, {DUCKDB_TYPE_TIMESTAMP_NS, oid::kTimestamp},
       {DUCKDB_TYPE_TIME_NS, oid::kTime},      {DUCKDB_TYPE_BIT, oid::kVarbit},      {DUCKDB_TYPE_VARCHAR, oid::kText},
