@@ -104,7 +104,7 @@ CopyOptions parse_options(const nlohmann::json &stmt) {
   }
   if (o.format == CopyFormat::kBinary && (delimiter_set || null_set || o.header))
     throw Error(sqlstate::kSyntaxError, "cannot specify DELIMITER, NULL or HEADER in BINARY mode");
-  if (o.delimiter == '\n' || o.delimiter == '\r' || o.delimiter == '\\' && o.format == CopyFormat::kText)
+  if (o.delimiter == '\n' || o.delimiter == '\r' || (o.delimiter == '\\' && o.format == CopyFormat::kText))
     throw Error(sqlstate::kFeatureNotSupported, "COPY delimiter cannot be newline, carriage return or backslash");
   return o;
 }
