@@ -67,7 +67,7 @@ template <typename T>
 inline void append_int(std::string &out, T v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
+  out.append(buf, size_t(r.ptr - buf));
 }
 
 inline int64_t floor_div(int64_t a, int64_t b) {
@@ -171,8 +171,17 @@ void sci_digits(F v, int precision, SciDigits &out) {
   char buf[64];
   char *end = precision < 0 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific).ptr
                             : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, precision).ptr;
-  char *e = static_cast<char *>(std::memchr(buf, 'e', size_t(end - buf)));
-  std::from_chars(e + (e[1] == '+' ? 2 : 1), end, out.exp);
+  // The exponent is the tail "e[+-]d+": read it backwards instead of searching and re-parsing.
+  char *e = end - 1;
+  int exp = 0, scale = 1;
+  while (*e >= '0' && *e <= '9') {
+    exp += (*e - '0') * scale;
+    scale *= 10;
+    --e;
+  }
+  if (*e == '-') exp = -exp;
+  --e;  // now at 'e'
+  out.exp = exp;
   const char *p = buf;
   out.neg = *p == '-';
   if (out.neg) ++p;
@@ -304,7 +313,7 @@ void append_float(std::string &out, F v) {
     for (int i = 0; i < -exp - 1; ++i) *w++ = '0';
     for (int i = 0; i < n; ++i) *w++ = sd.d[i];
   }
-  out.append(buf, w);
+  out.append(buf, size_t(w - buf));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -460,7 +469,7 @@ void append_date(std::string &out, int32_t days) {
   bool bc;
   char *p = put_date(buf, days, bc);
   if (bc) p = std::copy_n(" BC", 3, p);
-  out.append(buf, p);
+  out.append(buf, size_t(p - buf));
 }
 
 // `us` is microseconds since 1970-01-01 (UTC when with_zone). xsd selects the JSON layout.
@@ -484,13 +493,13 @@ void append_timestamp(std::string &out, int64_t us, bool with_zone, int32_t offs
   p = put_clock(p, uint64_t(us - days * kUsecPerDay));
   if (with_zone) p = put_zone(p, offset, xsd);
   if (bc) p = std::copy_n(" BC", 3, p);
-  out.append(buf, p);
+  out.append(buf, size_t(p - buf));
 }
 
 void append_time(std::string &out, int64_t us) {
   char buf[32];
   char *p = put_clock(buf, uint64_t(us < 0 ? 0 : us));
-  out.append(buf, p);
+  out.append(buf, size_t(p - buf));
 }
 
 inline int64_t timetz_micros(uint64_t bits) { return int64_t(bits >> 24); }
@@ -501,7 +510,7 @@ void append_timetz(std::string &out, uint64_t bits) {
   int64_t us = timetz_micros(bits);
   char *p = put_clock(buf, uint64_t(us));
   p = put_zone(p, timetz_offset(bits), false);
-  out.append(buf, p);
+  out.append(buf, size_t(p - buf));
 }
 
 // IntervalStyle 'postgres': "1 year 2 mons 3 days 04:05:06.5", signs carried per field.
@@ -531,7 +540,7 @@ void append_interval(std::string &out, const duckdb_interval &iv) {
     }
     uint64_t mag = minus ? 0 - uint64_t(iv.micros) : uint64_t(iv.micros);
     char buf[40];
-    out.append(buf, put_clock(buf, mag));
+    out.append(buf, size_t(put_clock(buf, mag) - buf));
   }
 }
 
