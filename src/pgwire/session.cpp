@@ -457,6 +457,7 @@ bool Session::startup() {
       {"lc_numeric", {"C", false}},
       {"lc_time", {"C", false}},
       {"server_version_num", {"150008", false}},
+      {"ssl", {server_.tls() ? "on" : "off", false}},
       {"max_connections", {std::to_string(server_.config().max_connections), false}},
   };
   // "options" carries command-line style settings (PGOPTIONS="-c statement_timeout=5s"):

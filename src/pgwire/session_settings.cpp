@@ -135,7 +135,7 @@ void Session::set_guc(const std::string &name, const std::string &value, bool fr
       throw Error(sqlstate::kInvalidParameterValue, "invalid value for parameter \"extra_float_digits\": \"" + value + "\"");
   } else if (name == "server_version" || name == "server_encoding" || name == "integer_datetimes" ||
              name == "server_version_num" || name == "is_superuser" || name == "max_identifier_length" ||
-             name == "in_hot_standby" || name == "max_connections") {
+             name == "in_hot_standby" || name == "max_connections" || name == "ssl") {
     if (!from_startup) read_only();
     return;
   } else if (name == "session_authorization") {
