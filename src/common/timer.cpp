@@ -41,7 +41,9 @@ void Timer::loop() {
     }
     auto it = queue_.begin();
     if (it->first > Clock::now()) {
-      cv_.wait_until(lock, it->first);
+      // A copy: cancel() may erase the entry while the lock is released during the wait.
+      const Clock::time_point when = it->first;
+      cv_.wait_until(lock, when);
       continue;
     }
     auto [id, fn] = std::move(it->second);
