@@ -54,21 +54,8 @@ std::vector<Token> tokenize(std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (std::isspace(c)) {
       ++i;
-    } else if (c == '-' && i + 1 < n && s[i + 1] == '-') {
-      while (i < n && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-      int depth = 0;
-      while (i < n) {
-        if (s.compare(i, 2, "/*") == 0) {
-          ++depth;
-          i += 2;
-        } else if (s.compare(i, 2, "*/") == 0) {
-          i += 2;
-          if (--depth == 0) break;
-        } else {
-          ++i;
-        }
-      }
+    } else if ((c == '-' && i + 1 < n && s[i + 1] == '-') || (c == '/' && i + 1 < n && s[i + 1] == '*')) {
+      i = skip_lexeme(s, i);  // a comment
     } else if (c == '\'' || ((c == 'E' || c == 'e') && i + 1 < n && s[i + 1] == '\'')) {
       size_t b = i;
       bool backslash = c != '\'';
