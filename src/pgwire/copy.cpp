@@ -242,29 +242,18 @@ std::string unescape_text(std::string_view f) {
 void Session::run_copy(Portal &p) {
   const std::string &text = p.stmt->text;
   auto tree = sql::parse(text);
-  if (!tree || !tree->contains("CopyStmt")) {
-    // DuckDB's own COPY forms (e.g. COPY db TO ...): the engine runs them within its file limits.
+  // DuckDB's own COPY forms (COPY db TO ...) and server-side files: the engine runs them, within
+  // the warehouse's file limits (only its data path is reachable).
+  auto run_in_engine = [&] {
     materialize_open_portals(&p);
     duck::Result r = conn_->query(text);
     p.done_tag = "COPY " + std::to_string(r.rows_changed());
-    return;
-  }
+  };
+  if (!tree || !tree->contains("CopyStmt")) return run_in_engine();
   const auto &stmt = (*tree)["CopyStmt"];
   if (stmt.value("is_program", false))
     throw Error(sqlstate::kFeatureNotSupported, "COPY TO or FROM PROGRAM is not supported");
-  if (stmt.contains("filename")) {
-    // Server-side files: DuckDB reads and writes them, only under the warehouse's data path.
-    materialize_open_portals(&p);
-    duck::Result r = conn_->query(text);
-    uint64_t n = 0;
-    if (r.return_type() == DUCKDB_RESULT_TYPE_CHANGED_ROWS) {
-      duck::DataChunk c = r.fetch();
-      if (c && duckdb_data_chunk_get_size(c.get()) > 0)
-        n = static_cast<uint64_t>(static_cast<int64_t *>(duckdb_vector_get_data(duckdb_data_chunk_get_vector(c.get(), 0)))[0]);
-    }
-    p.done_tag = "COPY " + std::to_string(n);
-    return;
-  }
+  if (stmt.contains("filename")) return run_in_engine();
   CopyOptions opts = parse_options(stmt);
   std::vector<std::string> columns;
   if (stmt.contains("attlist"))

@@ -136,11 +136,6 @@ void Server::serve_client(int fd) {
   sessions_done_.notify_all();
 }
 
-void Server::register_session(int32_t pid, Session *s) {
-  std::lock_guard lock(mu_);
-  sessions_[pid] = s;
-}
-
 void Server::unregister_session(int32_t pid) {
   std::lock_guard lock(mu_);
   sessions_.erase(pid);

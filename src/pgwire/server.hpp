@@ -51,7 +51,6 @@ class Server {
   bool stopping() const { return stopping_.load(); }
 
   // Session bookkeeping (called by sessions).
-  void register_session(int32_t pid, Session *s);
   void unregister_session(int32_t pid);
   int active_sessions();
   void cancel(int32_t pid, int32_t key);

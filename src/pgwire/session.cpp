@@ -53,23 +53,13 @@ std::string untyped_literal(const std::string &v) {
 // RETURNING outside quotes, identifiers and comments turns a DML statement into a row source.
 bool has_returning(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
-    char c = s[i];
-    if (c == '\'' || c == '"') {
-      size_t j = i + 1;
-      while (j < s.size() && s[j] != c) ++j;
-      i = j + 1;
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      auto e = s.find("*/", i + 2);
-      i = e == std::string_view::npos ? s.size() : e + 2;
-    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+    if (std::isalpha(static_cast<unsigned char>(s[i])) || s[i] == '_') {
       size_t j = i;
       while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
       if (j - i == 9 && strncasecmp(s.data() + i, "returning", 9) == 0) return true;
       i = j;
     } else {
-      ++i;
+      i = sql::skip_lexeme(s, i);  // quotes, comments and dollar quotes are skipped whole
     }
   }
   return false;
@@ -785,7 +775,6 @@ void Session::handle_query(std::string_view text) {
       return k == sql::Kind::kBegin || k == sql::Kind::kCommit || k == sql::Kind::kRollback;
     });
   }
-  bool ok = true;
   size_t current_offset = 0;
   try {
     if (implicit) {
@@ -812,7 +801,6 @@ void Session::handle_query(std::string_view text) {
     }
     if (implicit) conn_->query("COMMIT");
   } catch (const Error &err) {
-    ok = false;
     Error e = interrupted_error(err);
     if (e.position() > 0 && current_offset > 0) {
       // Positions count from the start of the whole Query string, in characters.
@@ -831,7 +819,6 @@ void Session::handle_query(std::string_view text) {
     }
     send_error(e);
   }
-  (void)ok;
   if (!dead_) send_ready();
 }
 

@@ -53,7 +53,7 @@ bool Stream::wait_readable(int timeout_ms) {
 }
 
 bool Stream::has_pending_input() {
-  if (rpos_ < rbuf_end_()) return true;
+  if (rpos_ < rlen_) return true;
   if (ssl_ && SSL_pending(ssl_) > 0) return true;
   pollfd p{fd_, POLLIN, 0};
   return ::poll(&p, 1, 0) > 0;
@@ -64,7 +64,7 @@ Stream::ReadStatus Stream::read_exact(char *buf, size_t n, int timeout_ms) {
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
   size_t got = 0;
   while (got < n) {
-    size_t avail = rbuf_end_() - rpos_;
+    size_t avail = rlen_ - rpos_;
     if (avail > 0) {
       size_t take = std::min(avail, n - got);
       std::memcpy(buf + got, rbuf_.data() + rpos_, take);
@@ -138,7 +138,7 @@ bool Stream::write_all(const char *buf, size_t n) {
 bool Stream::start_tls(const TlsContext &ctx) {
   // Bytes the client pipelined after SSLRequest would be plaintext injected before the
   // handshake (CVE-2021-23214): refuse them.
-  if (rpos_ < rbuf_end_()) {
+  if (rpos_ < rlen_) {
     spdlog::warn("unencrypted data after SSL request from {}", peer_address());
     return false;
   }

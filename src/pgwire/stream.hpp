@@ -41,7 +41,6 @@ class Stream {
   bool wait_readable(int timeout_ms);
   int fd_;
   SSL *ssl_ = nullptr;
-  size_t rbuf_end_() const { return rlen_; }
   std::string rbuf_;
   size_t rpos_ = 0;
   size_t rlen_ = 0;
