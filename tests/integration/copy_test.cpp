@@ -1,3 +1,4 @@
+#include <unistd.h>
 // COPY FROM STDIN / TO STDOUT in text, CSV (HEADER, DELIMITER, NULL, QUOTE) and binary formats.
 
 #include <string>
@@ -199,6 +200,21 @@ TEST_F(Copy, ClientAbortIs57014AndLoadsNothing) {
   EXPECT_EQ(error_of(r.get()).sqlstate, "57014") << error_of(r.get());
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_abort"), "0");
   exec_ok(c.get(), "DROP TABLE cp_abort");
+}
+
+TEST_F(Copy, ServerFilesOnlyUnderTheWarehouseDataPath) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_file AS SELECT range AS x FROM range(7)");
+  std::string inside = server().data_dir() + "/warehouses/mallard/cp_file.csv";
+  EXPECT_EQ(exec_ok(c.get(), "COPY cp_file TO '" + inside + "'"), "COPY 7");
+  EXPECT_EQ(exec_ok(c.get(), "COPY cp_file FROM '" + inside + "'"), "COPY 7");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_file"), "14");
+  SqlError e = exec_error(c.get(), "COPY cp_file TO '/tmp/mallard-outside-" + std::to_string(getpid()) + ".csv'");
+  EXPECT_EQ(e.sqlstate, "42501") << e;
+  e = exec_error(c.get(), "SELECT * FROM read_csv('/etc/passwd')");
+  EXPECT_EQ(e.sqlstate, "42501") << e;
+  exec_ok(c.get(), "DROP TABLE cp_file");
 }
 
 TEST_F(Copy, CopyIntoMissingTableIs42P01) {
