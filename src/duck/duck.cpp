@@ -377,6 +377,55 @@ std::string Connection::query_scalar(const std::string &sql) {
   return std::string(data, len);
 }
 
+void append_text_rows(duckdb_data_chunk chunk, TextRows &out) {
+  idx_t n = duckdb_data_chunk_get_size(chunk);
+  idx_t cols = duckdb_data_chunk_get_column_count(chunk);
+  size_t base = out.size();
+  out.resize(base + n, TextRow(cols));
+  for (idx_t c = 0; c < cols; ++c) {
+    duckdb_vector v = duckdb_data_chunk_get_vector(chunk, c);
+    uint64_t *validity = duckdb_vector_get_validity(v);
+    LogicalType t(duckdb_vector_get_column_type(v));
+    auto id = duckdb_get_type_id(t.get());
+    void *data = duckdb_vector_get_data(v);
+    for (idx_t r = 0; r < n; ++r) {
+      if (validity && !(validity[r / 64] >> (r % 64) & 1)) continue;
+      auto &cell = out[base + r][c];
+      switch (id) {
+        case DUCKDB_TYPE_VARCHAR: {
+          auto &s = static_cast<duckdb_string_t *>(data)[r];
+          uint32_t len = s.value.inlined.length;
+          cell.emplace(len <= 12 ? s.value.inlined.inlined : s.value.pointer.ptr, len);
+          break;
+        }
+        case DUCKDB_TYPE_BIGINT: cell = std::to_string(static_cast<int64_t *>(data)[r]); break;
+        case DUCKDB_TYPE_UBIGINT: cell = std::to_string(static_cast<uint64_t *>(data)[r]); break;
+        case DUCKDB_TYPE_INTEGER: cell = std::to_string(static_cast<int32_t *>(data)[r]); break;
+        case DUCKDB_TYPE_BOOLEAN: cell = static_cast<bool *>(data)[r] ? "true" : "false"; break;
+        default:
+          throw Error(sqlstate::kInternalError, "query_text: unsupported column type " + std::to_string(id));
+      }
+    }
+  }
+}
+
+TextRows Connection::query_text(const std::string &sql, const std::vector<std::optional<std::string>> &params) {
+  TextRows rows;
+  Result r;
+  if (params.empty()) {
+    r = query(sql);
+  } else {
+    Prepared p(*this, sql);
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (params[i]) p.bind_text(i, *params[i]);
+      else p.bind_null(i);
+    }
+    r = p.execute_streaming();
+  }
+  while (DataChunk chunk = r.fetch()) append_text_rows(chunk.get(), rows);
+  return rows;
+}
+
 DataChunk Result::fetch() {
   DataChunk chunk(duckdb_fetch_chunk(r_));
   if (!chunk) {

@@ -2,6 +2,8 @@
 // Thin RAII wrappers over DuckDB's C API. Each owns one C handle and frees it exactly once.
 
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,6 +52,12 @@ class Owned {
 using LogicalType = Owned<duckdb_logical_type, duckdb_destroy_logical_type>;
 using Value = Owned<duckdb_value, duckdb_destroy_value>;
 using DataChunk = Owned<duckdb_data_chunk, duckdb_destroy_data_chunk>;
+
+using TextRow = std::vector<std::optional<std::string>>;
+using TextRows = std::vector<TextRow>;
+
+// Appends the rows of one chunk as text (see Connection::query_text for the types handled).
+void append_text_rows(duckdb_data_chunk chunk, TextRows &out);
 
 // A string allocated by DuckDB (freed with duckdb_free).
 std::string take_string(char *s);
@@ -123,6 +131,10 @@ class Connection {
   Result query(const std::string &sql);
   // Runs a statement and returns the first column of the first row as text ("" when NULL/empty).
   std::string query_scalar(const std::string &sql);
+  // Runs a statement with text parameters ($1..$n; nullopt binds NULL) and returns every row,
+  // each value as text. For internal queries with small results: VARCHAR, integer and BOOLEAN
+  // columns are converted; cast anything else to VARCHAR in the query.
+  TextRows query_text(const std::string &sql, const std::vector<std::optional<std::string>> &params = {});
   void interrupt() { duckdb_interrupt(c_); }
 
  private:
