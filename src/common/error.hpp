@@ -26,6 +26,7 @@ inline constexpr const char *kUndefinedColumn = "42703";
 inline constexpr const char *kUndefinedFunction = "42883";
 inline constexpr const char *kUndefinedObject = "42704";
 inline constexpr const char *kDuplicateTable = "42P07";
+inline constexpr const char *kDuplicateColumn = "42701";
 inline constexpr const char *kDuplicateObject = "42710";
 inline constexpr const char *kDuplicateSchema = "42P06";
 inline constexpr const char *kDatatypeMismatch = "42804";

@@ -10,6 +10,7 @@
 
 #include "control/configstore.hpp"
 #include "duck/duck.hpp"
+#include "lake/lake.hpp"
 
 namespace mallard::control {
 
@@ -19,10 +20,14 @@ class Warehouse {
   const std::string &name() const { return record_.name; }
   const WarehouseRecord &record() const { return record_; }
   duck::Database &database() { return *db_; }
+  lake::Lake &lake() { return *lake_; }
+  // Every client connection starts here: the lake catalog is its default database.
+  void prepare_connection(duck::Connection &conn);
 
  private:
   WarehouseRecord record_;
   std::unique_ptr<duck::Database> db_;
+  std::unique_ptr<lake::Lake> lake_;
 };
 
 class Registry {

@@ -384,11 +384,15 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
                       const std::vector<std::string> &columns, std::string &tag) {
   materialize_open_portals(nullptr);
   // COPY is all or nothing: outside a transaction block it runs in its own transaction.
-  bool own_tx = tx_ == TxStatus::kIdle;
-  if (own_tx) conn_->query("BEGIN TRANSACTION");
+  bool own_tx = !in_transaction();
+  if (own_tx) tx_begin();
   uint64_t rows = 0;
   try {
-    duck::Appender app(*conn_, schema, table);
+    // A lake table takes the rows in its staging table; they become a data file at commit.
+    std::string target_schema = schema, target_table = table;
+    if (schema != "temp" && !is_temp_table(schema, table))
+      std::tie(target_schema, target_table) = lake_->copy_target(*conn_, schema, table);
+    duck::Appender app(*conn_, target_schema, target_table);
     for (auto &c : columns) app.add_column(c);
     idx_t ncols = app.column_count();
     std::vector<duck::LogicalType> types;
@@ -685,15 +689,10 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
     }
     app.close();
   } catch (...) {
-    if (own_tx) {
-      try {
-        conn_->query("ROLLBACK");
-      } catch (...) {
-      }
-    }
+    if (own_tx) tx_rollback();
     throw;
   }
-  if (own_tx) conn_->query("COMMIT");
+  if (own_tx) tx_commit();
   tag = "COPY " + std::to_string(rows);
 }
 

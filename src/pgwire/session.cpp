@@ -84,6 +84,7 @@ bool statement_returns_rows(duckdb_statement_type t, const std::string &text) {
 }
 
 std::string completion_tag(const Portal &p, uint64_t count) {
+  if (!p.fixed_tag.empty()) return p.fixed_tag;
   const auto &cls = p.stmt->cls;
   auto n = std::to_string(count);
   switch (p.stype) {
@@ -278,12 +279,7 @@ void Session::run() {
   // Portals hold results of the connection: release them before it.
   portals_.clear();
   statements_.clear();
-  if (conn_ && (tx_ != TxStatus::kIdle || implicit_tx_)) {
-    try {
-      conn_->query("ROLLBACK");
-    } catch (...) {
-    }
-  }
+  if (conn_ && (tx_ != TxStatus::kIdle || implicit_tx_)) tx_rollback();
   {
     std::lock_guard lock(conn_mu_);  // no cancel or shutdown may touch the connection after this
     live_conn_ = nullptr;
@@ -410,6 +406,8 @@ bool Session::startup() {
     return false;
   }
   conn_ = std::make_unique<duck::Connection>(warehouse_->database());
+  warehouse_->prepare_connection(*conn_);
+  lake_ = std::make_unique<lake::Session>(warehouse_->lake());
   {
     std::lock_guard lock(conn_mu_);
     live_conn_ = conn_.get();
@@ -779,7 +777,8 @@ void Session::handle_query(std::string_view text) {
   try {
     if (implicit) {
       materialize_open_portals(nullptr);
-      conn_->query("BEGIN TRANSACTION");
+      tx_begin();
+      implicit_block_ = true;
     }
     for (auto &one : stmts) {
       const std::string &text_one = one.text;
@@ -799,7 +798,10 @@ void Session::handle_query(std::string_view text) {
       finish_portal(p);
       if (dead_) return;
     }
-    if (implicit) conn_->query("COMMIT");
+    if (implicit) {
+      implicit_block_ = false;
+      tx_commit();
+    }
   } catch (const Error &err) {
     Error e = interrupted_error(err);
     if (e.position() > 0 && current_offset > 0) {
@@ -810,10 +812,8 @@ void Session::handle_query(std::string_view text) {
       e = Error(e.sqlstate(), e.message(), e.position() + chars, e.detail(), e.hint());
     }
     if (implicit) {
-      try {
-        conn_->query("ROLLBACK");
-      } catch (...) {
-      }
+      if (implicit_block_) tx_rollback();
+      implicit_block_ = false;
     } else if (tx_ == TxStatus::kInTransaction) {
       tx_ = TxStatus::kFailed;
     }
@@ -859,10 +859,29 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     default:
       break;
   }
-  ps->expanded = sql::expand_multi_object(text);
-  if (!ps->expanded.empty()) return ps;
+  std::string duck_text = text;
+  if (auto lk = route_to_lake(text)) {
+    if (lk->kind != lake::Statement::Kind::kInsert) {
+      // Run by the lake at Execute; parameters are bound there as literals.
+      size_t np = count_parameters(text);
+      ps->param_oids.assign(np, oid::kText);
+      for (size_t i = 0; i < np && i < declared.size(); ++i)
+        if (declared[i] != 0) ps->param_oids[i] = declared[i];
+      ps->returns_rows = !lk->returning.empty();
+      ps->lake = std::move(*lk);
+      return ps;
+    }
+    materialize_open_portals(nullptr);
+    auto o = lake_->prepare_insert(*conn_, *lk);
+    duck_text = o.rewritten;
+    ps->lake_tables = o.written_tables;
+    if (ps->lake_tables.empty()) ps->lake_tables.push_back(-1);  // a table created in this transaction
+  } else {
+    ps->expanded = sql::expand_multi_object(text);
+    if (!ps->expanded.empty()) return ps;
+  }
   materialize_open_portals(nullptr);
-  ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(text));
+  ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(duck_text));
   // Parameters DuckDB cannot type (e.g. a bare `SELECT $1`) leave the result columns unknown until
   // execution, but Describe must answer before. Give them the client's declared type, or text as
   // PostgreSQL does for unknown parameters, and prepare again.
@@ -884,7 +903,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
       for (idx_t i = 0; i < np; ++i)
         if (!casts[i].empty()) repl[i] = "CAST($" + std::to_string(i + 1) + " AS " + casts[i] + ")";
       try {
-        ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::replace_parameters(text, repl)));
+        ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::replace_parameters(duck_text, repl)));
       } catch (const Error &) {
         // Text does not fit where the parameter stands (`$1 - 100`): an untyped literal will.
         // The remaining parameters are renumbered 1..k in order, so both plans agree on them.
@@ -901,8 +920,8 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
           std::string n = "$" + std::to_string(++next);
           nulls[i] = casts[i].empty() ? n : "CAST(" + n + " AS " + casts[i] + ")";
         }
-        ps->exec_text = text;
-        ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::replace_parameters(text, nulls)));
+        ps->exec_text = duck_text;
+        ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::replace_parameters(duck_text, nulls)));
       }
     }
   }
@@ -926,6 +945,35 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
 }
 
 void Session::start_portal(Portal &p) {
+  auto &s = *p.stmt;
+  if (s.lake) {
+    p.started = true;
+    materialize_open_portals(&p);
+    run_lake(p);
+    return;
+  }
+  if (s.lake_tables.empty()) return start_plain_portal(p);
+  // An INSERT into lake tables: outside a transaction block it commits on its own, after its
+  // rows (RETURNING) are in memory and before CommandComplete.
+  bool own = !in_transaction();
+  if (own) {
+    materialize_open_portals(&p);
+    tx_begin();
+  }
+  try {
+    lake_->touch(s.lake_tables);
+    start_plain_portal(p);
+    if (own) {
+      buffer_rows(p);
+      tx_commit();
+    }
+  } catch (...) {
+    if (own) tx_rollback();
+    throw;
+  }
+}
+
+void Session::start_plain_portal(Portal &p) {
   p.started = true;
   auto &s = *p.stmt;
   if (!s.prepared) {
@@ -1037,7 +1085,7 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
       if (!p.buffered.empty()) {
         p.chunk = std::move(p.buffered.front());
         p.buffered.pop_front();
-      } else if (p.streaming) {
+      } else if (p.streaming && !p.exhausted) {
         p.chunk = p.result.fetch();
       }
       if (!p.chunk) {

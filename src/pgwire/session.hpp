@@ -15,6 +15,7 @@
 
 #include "control/warehouse.hpp"
 #include "duck/duck.hpp"
+#include "lake/statement.hpp"
 #include "pgwire/stream.hpp"
 #include "pgwire/types.hpp"
 #include "sql/statement.hpp"
@@ -23,6 +24,9 @@ namespace mallard::pgwire {
 
 class Server;
 struct CopyOptions;
+
+// The highest $n placeholder number in a statement (outside quotes and comments).
+size_t count_parameters(std::string_view text);
 
 struct PreparedStatement {
   std::string text;
@@ -37,6 +41,11 @@ struct PreparedStatement {
   // Execute, and `prepared` (with NULL in their place) only describes the statement.
   std::vector<bool> inline_params;
   std::string exec_text;
+  // A statement on lake objects the lake runs at Execute (DDL, DELETE, UPDATE, ...).
+  std::optional<lake::Statement> lake;
+  // INSERT into lake tables, prepared against their staging tables: the tables it may write.
+  std::vector<int64_t> lake_tables;
+  bool lake_write() const { return lake.has_value() || !lake_tables.empty(); }
 };
 
 struct Portal {
@@ -59,6 +68,8 @@ struct Portal {
   std::vector<std::string> column_names;
   uint64_t rows = 0;  // rows sent by the current Execute
   std::string done_tag;
+  std::string fixed_tag;
+  bool exhausted = false;  // every row is in `buffered`; the result is gone  // the tag whatever the rows sent (a lake DELETE ... RETURNING)
   // SQL cursors: WITH HOLD ones outlive the transaction (materialized at COMMIT).
   bool holdable = false;
   bool held = false;
@@ -103,6 +114,7 @@ class Session {
   std::shared_ptr<PreparedStatement> prepare(const std::string &text, const std::vector<uint32_t> &declared);
   std::shared_ptr<PreparedStatement> prepare_uncached(const std::string &text, const std::vector<uint32_t> &declared);
   void start_portal(Portal &p);
+  void start_plain_portal(Portal &p);
   // Sends up to max_rows DataRows (0 = all); true when the portal finished.
   bool send_rows(Portal &p, uint64_t max_rows);
   void finish_portal(Portal &p);
@@ -118,6 +130,20 @@ class Session {
   void copy_out(const CopyOptions &opts, const std::string &query, std::string &tag);
   void materialize_open_portals(Portal *except);
   void end_transaction_portals();
+
+  // Transactions: the DuckDB transaction and the lake's. A transaction that wrote the lake
+  // commits it (data files, then one metadata snapshot) and then discards the DuckDB side, whose
+  // staging tables only ever held this transaction's rows.
+  void tx_begin();
+  void tx_commit();
+  void tx_rollback() noexcept;
+  bool in_transaction() const { return tx_ != TxStatus::kIdle || implicit_tx_ || implicit_block_; }
+  void run_lake(Portal &p);
+  // The lake statement `text` is, unless it is not one or it names a temp object.
+  std::optional<lake::Statement> route_to_lake(const std::string &text);
+  // Pulls a portal's remaining rows into memory (before an autocommit write commits).
+  void buffer_rows(Portal &p);
+  bool is_temp_table(const std::string &schema, const std::string &table);
 
   // Settings.
   void set_guc(const std::string &name, const std::string &value, bool from_startup);
@@ -164,6 +190,8 @@ class Session {
   // Extended-protocol messages up to Sync run in one implicit transaction, as in PostgreSQL.
   bool implicit_tx_ = false;
   bool in_extended_ = false;  // messages since the last Sync belong to the extended protocol
+  bool implicit_block_ = false;  // several statements of one simple Query, in one transaction
+  std::unique_ptr<lake::Session> lake_;
   TextOptions text_options_;
 
   struct Guc {

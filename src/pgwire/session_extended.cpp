@@ -182,7 +182,7 @@ void Session::handle_execute(std::string_view body) {
     if (tx_ == TxStatus::kIdle && !implicit_tx_ && k != sql::Kind::kBegin && k != sql::Kind::kCommit &&
         k != sql::Kind::kRollback) {
       materialize_open_portals(nullptr);
-      conn_->query("BEGIN TRANSACTION");
+      tx_begin();
       implicit_tx_ = true;
     }
     if (implicit_tx_ && (k == sql::Kind::kBegin || k == sql::Kind::kCommit || k == sql::Kind::kRollback)) {
@@ -233,7 +233,8 @@ void Session::end_implicit_transaction(bool commit) {
   if (!implicit_tx_) return;
   implicit_tx_ = false;
   materialize_open_portals(nullptr);
-  conn_->query(commit ? "COMMIT" : "ROLLBACK");
+  if (commit) tx_commit();
+  else tx_rollback();
 }
 
 void Session::handle_sync() {

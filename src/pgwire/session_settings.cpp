@@ -273,7 +273,7 @@ void Session::run_utility(Portal &p) {
         return;
       }
       materialize_open_portals(&p);
-      conn_->query("BEGIN TRANSACTION");
+      tx_begin();
       tx_ = TxStatus::kInTransaction;
       return;
     case sql::Kind::kCommit:
@@ -283,13 +283,13 @@ void Session::run_utility(Portal &p) {
       }
       drop_other_portals(tx_ != TxStatus::kFailed);
       if (tx_ == TxStatus::kFailed) {
-        conn_->query("ROLLBACK");
+        tx_rollback();
         tx_ = TxStatus::kIdle;
         p.done_tag = "ROLLBACK";
         return;
       }
       tx_ = TxStatus::kIdle;  // a failed COMMIT still ends the transaction
-      conn_->query("COMMIT");
+      tx_commit();
       return;
     case sql::Kind::kRollback:
       if (tx_ == TxStatus::kIdle) {
@@ -298,7 +298,7 @@ void Session::run_utility(Portal &p) {
       }
       drop_other_portals(false);
       tx_ = TxStatus::kIdle;
-      conn_->query("ROLLBACK");
+      tx_rollback();
       return;
     case sql::Kind::kSet:
       run_set(s.text);
@@ -314,14 +314,14 @@ void Session::run_utility(Portal &p) {
         // All or nothing, like the single statement it stands for.
         materialize_open_portals(&p);
         bool own = tx_ == TxStatus::kIdle && !implicit_tx_;
-        if (own) conn_->query("BEGIN TRANSACTION");
+        if (own) tx_begin();
         try {
           for (const auto &one : s.expanded) conn_->query(one);
         } catch (...) {
-          if (own) conn_->query("ROLLBACK");
+          if (own) tx_rollback();
           throw;
         }
-        if (own) conn_->query("COMMIT");
+        if (own) tx_commit();
         plan_cache_.clear();
         return;
       }

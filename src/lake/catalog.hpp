@@ -1,0 +1,93 @@
+#pragma once
+// One snapshot of a DuckLake catalog, loaded from the metadata store: schemas, tables with their
+// columns and live files, views. Immutable once loaded; shared by every transaction that reads it.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "metastore/store.hpp"
+
+namespace mallard::lake {
+
+struct Column {
+  int64_t id = 0;
+  int64_t order = 0;
+  std::string name;
+  std::string lake_type;
+  std::string duck_type;
+  std::optional<std::string> initial_default;  // SQL literal or expression text, as stored
+  std::optional<std::string> default_value;
+  bool nulls_allowed = true;
+};
+
+struct DeleteFile {
+  int64_t id = 0;
+  std::string path;  // absolute
+  int64_t count = 0;
+};
+
+struct DataFile {
+  int64_t id = 0;
+  std::string path;  // absolute
+  int64_t record_count = 0;
+  int64_t row_id_start = 0;
+  int64_t file_size = 0;
+  std::optional<DeleteFile> deletes;
+};
+
+struct Table {
+  int64_t id = 0;
+  int64_t schema_id = 0;
+  std::string name;
+  std::string path;  // absolute directory, ends in '/'
+  std::vector<Column> columns;  // in column order
+  std::vector<DataFile> files;  // ordered by data_file_id; a file's index here is its file_index
+  int64_t next_row_id = 0;
+  int64_t record_count = 0;
+  std::optional<std::string> comment;
+  bool has_deletes() const;
+  const Column *column(const std::string &name) const;
+};
+
+struct Schema {
+  int64_t id = 0;
+  std::string name;
+  std::string path;  // absolute, ends in '/'
+};
+
+struct View {
+  int64_t id = 0;
+  int64_t schema_id = 0;
+  std::string name;
+  std::string sql;
+  std::optional<std::string> comment;
+};
+
+struct Snapshot {
+  int64_t id = 0;
+  int64_t schema_version = 0;
+  int64_t next_catalog_id = 0;
+  int64_t next_file_id = 0;
+  std::string data_path;  // absolute, ends in '/'
+  std::map<int64_t, Schema> schemas;
+  std::map<int64_t, Table> tables;
+  std::map<int64_t, View> views;
+
+  const Schema *schema(const std::string &name) const;
+  const Table *table(int64_t schema_id, const std::string &name) const;
+  const View *view(int64_t schema_id, const std::string &name) const;
+};
+
+// The newest snapshot id in the store.
+int64_t latest_snapshot_id(metastore::Transaction &txn);
+// Loads the catalog as of `snapshot_id`; throws 22023 when no such snapshot exists.
+std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id);
+
+// Resolves `rel` against `base` when is_relative.
+std::string resolve_path(const std::string &base, const std::string &rel, bool is_relative);
+
+}  // namespace mallard::lake

@@ -1,0 +1,473 @@
+#include "lake/commit.hpp"
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "common/strings.hpp"
+#include "lake/format.hpp"
+#include "lake/views.hpp"
+
+namespace mallard::lake {
+
+namespace {
+
+// Iceberg's reserved field ids for positional delete files, which DuckLake uses too.
+constexpr const char *kDeleteFieldIds = "{file_path: 2147483546, pos: 2147483545}";
+
+// A conflict found by the rules: never retried.
+struct Conflict : Error {
+  explicit Conflict(const std::string &what)
+      : Error(sqlstate::kSerializationFailure,
+              "could not serialize access: " + what + " by a concurrent transaction", 0, {},
+              "Retry the transaction.") {}
+};
+
+std::string new_uuid(duck::Connection &c) { return c.query_scalar("SELECT CAST(uuid() AS VARCHAR)"); }
+
+int64_t num(const std::optional<std::string> &v) { return v ? std::stoll(*v) : 0; }
+
+// COPY ... (RETURN_STATS) answers one row: file name, row count, file size, footer size, ...
+void read_copy_stats(duck::Result &r, int64_t &count, int64_t &size, int64_t &footer) {
+  duck::DataChunk chunk = r.fetch();
+  if (!chunk || duckdb_data_chunk_get_size(chunk.get()) == 0)
+    throw Error(sqlstate::kInternalError, "COPY returned no statistics");
+  auto get = [&](idx_t col) {
+    duckdb_vector v = duckdb_data_chunk_get_vector(chunk.get(), col);
+    return static_cast<int64_t>(static_cast<uint64_t *>(duckdb_vector_get_data(v))[0]);
+  };
+  count = get(1);
+  size = get(2);
+  footer = get(3);
+}
+
+bool is_float(const std::string &duck_type) { return duck_type == "FLOAT" || duck_type == "DOUBLE"; }
+
+// Elements of changes_made: kind:value, comma-separated; values may be quoted names with commas.
+std::vector<std::pair<std::string, std::string>> parse_changes(const std::string &s) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto colon = s.find(':', i);
+    if (colon == std::string::npos) break;
+    std::string kind = s.substr(i, colon - i);
+    size_t j = colon + 1;
+    bool quoted = false;
+    while (j < s.size() && (quoted || s[j] != ',')) {
+      if (s[j] == '"') quoted = !quoted;
+      ++j;
+    }
+    out.emplace_back(kind, s.substr(colon + 1, j - colon - 1));
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Committer::Committer(metastore::Store &store, const Options &options, const Snapshot &base, TxnChanges &changes,
+                     duck::Connection &client)
+    : store_(store), options_(options), base_(base), changes_(changes), client_(client) {}
+
+Committer::~Committer() {
+  if (committed_) return;
+  std::error_code ec;
+  for (auto &f : files_) std::filesystem::remove(f.path, ec);
+  for (auto &d : deletes_)
+    if (!d.path.empty()) std::filesystem::remove(d.path, ec);
+}
+
+const Table &Committer::table_for_key(int64_t key) const {
+  if (key < 0) return changes_.created_tables[-key - 1].table;
+  if (auto a = changes_.altered.find(key); a != changes_.altered.end()) return a->second.table;
+  return base_.tables.at(key);
+}
+
+void Committer::write_files() {
+  for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
+    auto &nt = changes_.created_tables[i];
+    write_inserts(-static_cast<int64_t>(i) - 1, nt.table, nt.ins);
+  }
+  for (int64_t id : changes_.inserted) {
+    if (changes_.dropped_tables.count(id)) continue;
+    auto a = changes_.altered.find(id);
+    write_inserts(id, table_for_key(id), a == changes_.altered.end() ? inserts_table(id) : a->second.ins);
+  }
+  for (int64_t id : changes_.deleted) {
+    if (changes_.dropped_tables.count(id)) continue;
+    auto a = changes_.altered.find(id);
+    write_deletes(base_.tables.at(id), a == changes_.altered.end() ? deletes_table(id) : a->second.del);
+  }
+}
+
+void Committer::write_inserts(int64_t key, const Table &t, const std::string &ins) {
+  std::string cols, field_ids, aggs;
+  for (auto &c : t.columns) {
+    std::string q = sql_ident(c.name);
+    cols += (cols.empty() ? "" : ", ") + q;
+    field_ids += (field_ids.empty() ? "" : ", ") + q + ": " + std::to_string(c.id);
+    aggs += ", count(*) - count(" + q + "), CAST(min(" + q + ") AS VARCHAR), CAST(max(" + q + ") AS VARCHAR), " +
+            (is_float(c.duck_type) ? "CAST(bool_or(isnan(" + q + ")) AS VARCHAR)" : "CAST(NULL AS VARCHAR)");
+  }
+  auto agg = client_.query_text("SELECT CAST(count(*) AS BIGINT)" + aggs + " FROM " + ins);
+  int64_t rows = num(agg[0][0]);
+  if (rows == 0) return;
+  std::string dir = t.path;
+  if (key < 0) {
+    auto &nt = changes_.created_tables[-key - 1];
+    const Schema *sc = base_.schema(nt.schema);
+    dir = (sc ? sc->path : base_.data_path + nt.schema + "/") + nt.table.name + "/";
+  }
+  std::filesystem::create_directories(dir);
+  NewFile f;
+  f.table_key = key;
+  f.name = "ducklake-" + new_uuid(client_) + ".parquet";
+  f.path = dir + f.name;
+  files_.push_back(f);  // registered before writing, so a failure removes a partial file
+  auto r = client_.query("COPY (SELECT " + cols + " FROM " + ins + ") TO " + sql_literal(f.path) +
+                         " (FORMAT parquet, FIELD_IDS {" + field_ids + "}, RETURN_STATS)");
+  NewFile &w = files_.back();
+  read_copy_stats(r, w.records, w.size, w.footer);
+  std::map<int64_t, int64_t> sizes;
+  for (auto &row : client_.query_text("SELECT CAST(column_id AS BIGINT), CAST(sum(total_compressed_size) AS BIGINT) "
+                                      "FROM parquet_metadata(" + sql_literal(f.path) + ") GROUP BY column_id"))
+    sizes[num(row[0])] = num(row[1]);
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    ColumnStats s;
+    s.column_id = t.columns[i].id;
+    s.value_count = rows;
+    s.null_count = num(agg[0][1 + 4 * i]);
+    s.min = agg[0][2 + 4 * i];
+    s.max = agg[0][3 + 4 * i];
+    if (agg[0][4 + 4 * i]) s.contains_nan = *agg[0][4 + 4 * i] == "true";
+    s.size_bytes = sizes.count(static_cast<int64_t>(i)) ? sizes[static_cast<int64_t>(i)] : 0;
+    w.stats.push_back(s);
+  }
+}
+
+void Committer::write_deletes(const Table &t, const std::string &del) {
+  for (auto &row : client_.query_text("SELECT fidx, CAST(count(*) AS BIGINT) FROM " + del + " GROUP BY fidx ORDER BY fidx")) {
+    size_t k = static_cast<size_t>(num(row[0]));
+    if (k >= t.files.size()) throw Error(sqlstate::kInternalError, "staged delete names an unknown file");
+    const DataFile &file = t.files[k];
+    NewDelete d;
+    d.table_id = t.id;
+    d.data_file_id = file.id;
+    if (file.deletes) d.old_delete_id = file.deletes->id;
+    int64_t total = num(row[1]) + (file.deletes ? file.deletes->count : 0);
+    if (total >= file.record_count) {
+      d.whole_file = true;
+      d.count = file.record_count;
+      deletes_.push_back(d);
+      continue;
+    }
+    d.name = "ducklake-" + new_uuid(client_) + "-delete.parquet";
+    d.path = t.path + d.name;
+    deletes_.push_back(d);
+    std::string positions = "SELECT pos FROM " + del + " WHERE fidx = " + std::to_string(k);
+    if (file.deletes) positions += " UNION ALL SELECT pos FROM read_parquet(" + sql_literal(file.deletes->path) + ")";
+    auto r = client_.query("COPY (SELECT CAST(" + sql_literal(file.path) + " AS VARCHAR) AS file_path, CAST(pos AS BIGINT) AS pos FROM (" +
+                           positions + ") ORDER BY pos) TO " + sql_literal(d.path) + " (FORMAT parquet, FIELD_IDS " +
+                           kDeleteFieldIds + ", RETURN_STATS)");
+    NewDelete &w = deletes_.back();
+    read_copy_stats(r, w.count, w.size, w.footer);
+  }
+}
+
+void Committer::check_conflicts(metastore::Transaction &txn) {
+  std::set<std::string> created_schemas, created_objects;
+  std::set<int64_t> dropped_schemas, dropped_tables, altered_tables, deleted_tables, compacted_tables, dropped_views,
+      altered_views;
+  std::vector<metastore::Param> at = {std::to_string(base_.id)};
+  for (auto &row : txn.query("SELECT changes_made FROM ducklake_snapshot_changes WHERE snapshot_id > CAST($1 AS BIGINT)",
+                             at)) {
+    for (auto &[kind, value] : parse_changes(row[0].value_or(""))) {
+      auto id = [&] { return std::stoll(value); };
+      if (kind == "created_schema") created_schemas.insert(value);
+      else if (kind == "created_table" || kind == "created_view") created_objects.insert(value);
+      else if (kind == "dropped_schema") dropped_schemas.insert(id());
+      else if (kind == "dropped_table") dropped_tables.insert(id());
+      else if (kind == "altered_table") altered_tables.insert(id());
+      else if (kind == "deleted_from_table" || kind == "inlined_delete") deleted_tables.insert(id());
+      else if (kind == "compacted_table" || kind == "merge_adjacent" || kind == "rewrite_delete") compacted_tables.insert(id());
+      else if (kind == "dropped_view") dropped_views.insert(id());
+      else if (kind == "altered_view") altered_views.insert(id());
+    }
+  }
+  auto table_name = [&](int64_t id) {
+    auto &t = base_.tables.at(id);
+    return "table " + quoted_name(base_.schemas.at(t.schema_id).name) + "." + quoted_name(t.name);
+  };
+  for (auto &s : changes_.created_schemas)
+    if (created_schemas.count(quoted_name(s))) throw Conflict("schema " + quoted_name(s) + " was created");
+  for (auto &[id, name] : changes_.dropped_schemas) {
+    if (dropped_schemas.count(id)) throw Conflict("schema " + quoted_name(name) + " was dropped");
+    for (auto &o : created_objects)
+      if (o.rfind(quoted_name(name) + ".", 0) == 0) throw Conflict("schema " + quoted_name(name) + " got a new object");
+  }
+  auto check_create = [&](const std::string &schema, const std::string &name) {
+    std::string key = quoted_name(schema) + "." + quoted_name(name);
+    if (created_objects.count(key)) throw Conflict(key + " was created");
+    if (const Schema *sc = base_.schema(schema); sc && dropped_schemas.count(sc->id))
+      throw Conflict("schema " + quoted_name(schema) + " was dropped");
+  };
+  for (auto &nt : changes_.created_tables) check_create(nt.schema, nt.table.name);
+  for (auto &v : changes_.created_views) check_create(v.schema, v.name);
+  for (int64_t id : changes_.dropped_tables)
+    if (dropped_tables.count(id) || altered_tables.count(id)) throw Conflict(table_name(id) + " was changed");
+  for (auto &[id, a] : changes_.altered)
+    if (dropped_tables.count(id) || altered_tables.count(id)) throw Conflict(table_name(id) + " was changed");
+  for (int64_t id : changes_.inserted)
+    if (dropped_tables.count(id) || altered_tables.count(id)) throw Conflict(table_name(id) + " was changed");
+  for (int64_t id : changes_.deleted) {
+    if (dropped_tables.count(id) || altered_tables.count(id) || compacted_tables.count(id))
+      throw Conflict(table_name(id) + " was changed");
+    if (!deleted_tables.count(id)) continue;
+    // Deletes from different files of one table commit side by side; from the same file they conflict.
+    std::set<int64_t> touched;
+    std::vector<metastore::Param> p = {std::to_string(base_.id), std::to_string(id)};
+    for (auto &r : txn.query("SELECT data_file_id FROM ducklake_delete_file WHERE table_id = CAST($2 AS BIGINT) AND "
+                             "(begin_snapshot > CAST($1 AS BIGINT) OR end_snapshot > CAST($1 AS BIGINT)) UNION ALL "
+                             "SELECT data_file_id FROM ducklake_data_file WHERE table_id = CAST($2 AS BIGINT) AND "
+                             "end_snapshot > CAST($1 AS BIGINT)",
+                             p))
+      touched.insert(num(r[0]));
+    for (auto &d : deletes_)
+      if (d.table_id == id && touched.count(d.data_file_id))
+        throw Conflict("rows of " + table_name(id) + " were deleted");
+  }
+  for (int64_t id : changes_.dropped_views)
+    if (dropped_views.count(id) || altered_views.count(id)) throw Conflict("view " + std::to_string(id) + " was changed");
+}
+
+void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id, const std::string &marker) {
+  auto latest = txn.query("SELECT schema_version, next_catalog_id, next_file_id FROM ducklake_snapshot "
+                          "WHERE snapshot_id = CAST($1 AS BIGINT)",
+                          {std::to_string(snapshot_id - 1)});
+  if (latest.empty()) throw Error(sqlstate::kSerializationFailure, "the latest snapshot moved");
+  bool ddl = !changes_.created_schemas.empty() || !changes_.dropped_schemas.empty() ||
+             !changes_.created_tables.empty() || !changes_.dropped_tables.empty() || !changes_.altered.empty() ||
+             !changes_.created_views.empty() || !changes_.dropped_views.empty();
+  int64_t schema_version = num(latest[0][0]) + (ddl ? 1 : 0);
+  int64_t next_catalog = num(latest[0][1]);
+  int64_t next_file = num(latest[0][2]);
+  std::string snap = std::to_string(snapshot_id);
+  std::vector<std::string> changes;
+  auto P = [](int64_t v) -> metastore::Param { return std::to_string(v); };
+
+  std::map<std::string, int64_t> schema_ids;
+  for (auto &[id, sc] : base_.schemas) schema_ids[sc.name] = id;
+  for (auto &name : changes_.created_schemas) {
+    int64_t id = next_catalog++;
+    schema_ids[name] = id;
+    txn.exec("INSERT INTO ducklake_schema VALUES (CAST($1 AS BIGINT), gen_random_uuid(), CAST($2 AS BIGINT), NULL, $3, $4, true)",
+             {P(id), snap, name, name + "/"});
+    changes.push_back("created_schema:" + quoted_name(name));
+  }
+  for (auto &[id, name] : changes_.dropped_schemas) {
+    txn.exec("UPDATE ducklake_schema SET end_snapshot = CAST($1 AS BIGINT) WHERE schema_id = CAST($2 AS BIGINT) AND end_snapshot IS NULL",
+             {snap, P(id)});
+    changes.push_back("dropped_schema:" + std::to_string(id));
+  }
+  for (int64_t id : changes_.dropped_tables) {
+    for (const char *tbl : {"ducklake_table", "ducklake_column", "ducklake_data_file", "ducklake_delete_file",
+                            "ducklake_partition_info", "ducklake_column_tag", "ducklake_sort_info"})
+      txn.exec(std::string("UPDATE ") + tbl + " SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND end_snapshot IS NULL",
+               {snap, P(id)});
+    txn.exec("UPDATE ducklake_tag SET end_snapshot = CAST($1 AS BIGINT) WHERE object_id = CAST($2 AS BIGINT) AND end_snapshot IS NULL",
+             {snap, P(id)});
+    changes.push_back("dropped_table:" + std::to_string(id));
+  }
+  auto insert_column = [&](int64_t table_id, const Column &c) {
+    txn.exec("INSERT INTO ducklake_column VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, CAST($3 AS BIGINT), "
+             "CAST($4 AS BIGINT), $5, $6, $7, $8, CAST($9 AS BOOLEAN), NULL, $10, $11)",
+             {P(c.id), snap, P(table_id), P(c.order), c.name, c.lake_type, c.initial_default, c.default_value,
+              c.nulls_allowed ? "true" : "false", c.default_value ? metastore::Param("expression") : std::nullopt,
+              c.default_value ? metastore::Param("duckdb") : std::nullopt});
+  };
+  std::map<int64_t, int64_t> table_ids;  // key → id
+  for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
+    auto &nt = changes_.created_tables[i];
+    int64_t id = next_catalog++;
+    table_ids[-static_cast<int64_t>(i) - 1] = id;
+    txn.exec("INSERT INTO ducklake_table VALUES (CAST($1 AS BIGINT), gen_random_uuid(), CAST($2 AS BIGINT), NULL, "
+             "CAST($3 AS BIGINT), $4, $5, true)",
+             {P(id), snap, P(schema_ids.at(nt.schema)), nt.table.name, nt.table.name + "/"});
+    for (auto &c : nt.table.columns) insert_column(id, c);
+    txn.exec("INSERT INTO ducklake_table_stats VALUES (CAST($1 AS BIGINT), 0, 0, 0)", {P(id)});
+    txn.exec("INSERT INTO ducklake_schema_versions VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT))",
+             {snap, P(schema_version), P(id)});
+    changes.push_back("created_table:" + quoted_name(nt.schema) + "." + quoted_name(nt.table.name));
+  }
+  for (auto &[id, a] : changes_.altered) {
+    const Table &old = base_.tables.at(id);
+    for (auto &c : old.columns) {
+      const Column *now = nullptr;
+      for (auto &n : a.table.columns)
+        if (n.id == c.id) now = &n;
+      bool same = now && now->name == c.name && now->lake_type == c.lake_type && now->default_value == c.default_value &&
+                  now->nulls_allowed == c.nulls_allowed && now->order == c.order;
+      if (!same)
+        txn.exec("UPDATE ducklake_column SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND "
+                 "column_id = CAST($3 AS BIGINT) AND end_snapshot IS NULL",
+                 {snap, P(id), P(c.id)});
+      if (now && !same) insert_column(id, *now);
+    }
+    for (auto &n : a.table.columns)
+      if (!old.column(n.name) || old.column(n.name)->id != n.id) {
+        bool existed = false;
+        for (auto &c : old.columns) existed |= c.id == n.id;
+        if (!existed) insert_column(id, n);
+      }
+    if (a.table.name != old.name) {
+      txn.exec("UPDATE ducklake_table SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND end_snapshot IS NULL",
+               {snap, P(id)});
+      txn.exec("INSERT INTO ducklake_table SELECT table_id, table_uuid, CAST($1 AS BIGINT), NULL, schema_id, $3, path, "
+               "path_is_relative FROM ducklake_table WHERE table_id = CAST($2 AS BIGINT) AND end_snapshot = CAST($1 AS BIGINT)",
+               {snap, P(id), a.table.name});
+    }
+    txn.exec("INSERT INTO ducklake_schema_versions VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT))",
+             {snap, P(schema_version), P(id)});
+    changes.push_back("altered_table:" + std::to_string(id));
+  }
+  // Data files: row ids continue from the table's next_row_id as committed now (not as the
+  // transaction saw it), so concurrent inserters never share row ids.
+  std::map<int64_t, std::array<int64_t, 3>> stats_delta;  // table id → records, next row id, bytes
+  auto table_stats = [&](int64_t id) -> std::array<int64_t, 3> & {
+    auto it = stats_delta.find(id);
+    if (it != stats_delta.end()) return it->second;
+    auto r = txn.query("SELECT record_count, next_row_id, file_size_bytes FROM ducklake_table_stats WHERE table_id = CAST($1 AS BIGINT)",
+                       {P(id)});
+    std::array<int64_t, 3> v = {0, 0, 0};
+    if (!r.empty()) v = {num(r[0][0]), num(r[0][1]), num(r[0][2])};
+    else txn.exec("INSERT INTO ducklake_table_stats VALUES (CAST($1 AS BIGINT), 0, 0, 0)", {P(id)});
+    return stats_delta[id] = v;
+  };
+  std::set<int64_t> inserted_ids, deleted_ids;
+  for (auto &f : files_) {
+    int64_t tid = f.table_key < 0 ? table_ids.at(f.table_key) : f.table_key;
+    int64_t fid = next_file++;
+    auto &st = table_stats(tid);
+    txn.exec("INSERT INTO ducklake_data_file VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT), NULL, "
+             "CAST($1 AS BIGINT), $4, true, 'parquet', CAST($5 AS BIGINT), CAST($6 AS BIGINT), CAST($7 AS BIGINT), "
+             "CAST($8 AS BIGINT), NULL, NULL, NULL, NULL)",
+             {P(fid), P(tid), snap, f.name, P(f.records), P(f.size), P(f.footer), P(st[1])});
+    st[0] += f.records;
+    st[1] += f.records;
+    st[2] += f.size;
+    for (auto &s : f.stats) {
+      txn.exec("INSERT INTO ducklake_file_column_stats VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT), "
+               "CAST($4 AS BIGINT), CAST($5 AS BIGINT), CAST($6 AS BIGINT), $7, $8, CAST($9 AS BOOLEAN), NULL)",
+               {P(fid), P(tid), P(s.column_id), P(s.size_bytes), P(s.value_count), P(s.null_count), s.min, s.max,
+                s.contains_nan ? metastore::Param(*s.contains_nan ? "true" : "false") : std::nullopt});
+    }
+    inserted_ids.insert(tid);
+  }
+  for (auto &d : deletes_) {
+    auto &st = table_stats(d.table_id);
+    if (d.old_delete_id)
+      txn.exec("UPDATE ducklake_delete_file SET end_snapshot = CAST($1 AS BIGINT) WHERE delete_file_id = CAST($2 AS BIGINT)",
+               {snap, P(*d.old_delete_id)});
+    int64_t before = 0;
+    for (auto &f : base_.tables.at(d.table_id).files)
+      if (f.id == d.data_file_id && f.deletes) before = f.deletes->count;
+    if (d.whole_file) {
+      txn.exec("UPDATE ducklake_data_file SET end_snapshot = CAST($1 AS BIGINT) WHERE data_file_id = CAST($2 AS BIGINT)",
+               {snap, P(d.data_file_id)});
+    } else {
+      txn.exec("INSERT INTO ducklake_delete_file VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT), NULL, "
+               "CAST($4 AS BIGINT), $5, true, 'parquet', CAST($6 AS BIGINT), CAST($7 AS BIGINT), CAST($8 AS BIGINT), NULL, NULL)",
+               {P(next_file++), P(d.table_id), snap, P(d.data_file_id), d.name, P(d.count), P(d.size), P(d.footer)});
+    }
+    st[0] -= d.count - before;
+    deleted_ids.insert(d.table_id);
+  }
+  for (auto &[id, st] : stats_delta)
+    txn.exec("UPDATE ducklake_table_stats SET record_count = CAST($2 AS BIGINT), next_row_id = CAST($3 AS BIGINT), "
+             "file_size_bytes = CAST($4 AS BIGINT) WHERE table_id = CAST($1 AS BIGINT)",
+             {P(id), P(st[0]), P(st[1]), P(st[2])});
+  for (int64_t id : inserted_ids) changes.push_back("inserted_into_table:" + std::to_string(id));
+  for (int64_t id : deleted_ids) changes.push_back("deleted_from_table:" + std::to_string(id));
+  for (auto &v : changes_.created_views) {
+    int64_t id = next_catalog++;
+    txn.exec("INSERT INTO ducklake_view VALUES (CAST($1 AS BIGINT), gen_random_uuid(), CAST($2 AS BIGINT), NULL, "
+             "CAST($3 AS BIGINT), $4, 'duckdb', $5, NULL)",
+             {P(id), snap, P(schema_ids.at(v.schema)), v.name, v.sql});
+    changes.push_back("created_view:" + quoted_name(v.schema) + "." + quoted_name(v.name));
+  }
+  for (int64_t id : changes_.dropped_views) {
+    txn.exec("UPDATE ducklake_view SET end_snapshot = CAST($1 AS BIGINT) WHERE view_id = CAST($2 AS BIGINT) AND end_snapshot IS NULL",
+             {snap, P(id)});
+    changes.push_back("dropped_view:" + std::to_string(id));
+  }
+  for (auto &[key, comment] : changes_.comments) {
+    int64_t id = key < 0 && table_ids.count(key) ? table_ids.at(key) : key;
+    txn.exec("UPDATE ducklake_tag SET end_snapshot = CAST($1 AS BIGINT) WHERE object_id = CAST($2 AS BIGINT) AND "
+             "\"key\" = 'comment' AND end_snapshot IS NULL",
+             {snap, P(id)});
+    if (comment)
+      txn.exec("INSERT INTO ducklake_tag VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, 'comment', $3)",
+               {P(id), snap, *comment});
+    changes.push_back((base_.views.count(id) ? "altered_view:" : "altered_table:") + std::to_string(id));
+  }
+  std::string made;
+  for (auto &c : changes) made += (made.empty() ? "" : ",") + c;
+  txn.exec("INSERT INTO ducklake_snapshot VALUES (CAST($1 AS BIGINT), now(), CAST($2 AS BIGINT), CAST($3 AS BIGINT), "
+           "CAST($4 AS BIGINT))",
+           {snap, P(schema_version), P(next_catalog), P(next_file)});
+  txn.exec("INSERT INTO ducklake_snapshot_changes VALUES (CAST($1 AS BIGINT), $2, $3, $4, $5)",
+           {snap, made, changes_.author.empty() ? std::nullopt : metastore::Param(changes_.author),
+            changes_.commit_message.empty() ? std::nullopt : metastore::Param(changes_.commit_message),
+            "{\"mallard_commit\": \"" + marker + "\"}"});
+}
+
+bool Committer::marker_committed(const std::string &marker) {
+  try {
+    auto txn = store_.begin();
+    auto r = txn->query("SELECT snapshot_id FROM ducklake_snapshot_changes WHERE commit_extra_info = $1",
+                        {"{\"mallard_commit\": \"" + marker + "\"}"});
+    txn->rollback();
+    return !r.empty();
+  } catch (const Error &) {
+    return false;
+  }
+}
+
+int64_t Committer::commit_metadata() {
+  const auto &profile = store_.profile();
+  std::string marker = new_uuid(client_);
+  auto wait = profile.first_wait;
+  std::mt19937_64 rng(std::random_device{}());
+  for (int attempt = 1;; ++attempt) {
+    int64_t id = 0;
+    try {
+      auto txn = store_.begin();
+      id = latest_snapshot_id(*txn) + 1;
+      if (id - 1 != base_.id) check_conflicts(*txn);
+      write_metadata(*txn, id, marker);
+      txn->commit();
+      committed_ = true;
+      return id;
+    } catch (const Conflict &) {
+      throw;
+    } catch (const Error &e) {
+      auto kind = metastore::classify(e, profile);
+      if (kind == metastore::Failure::kFatal) throw;
+      if (kind == metastore::Failure::kAmbiguous && marker_committed(marker)) {
+        committed_ = true;
+        return id;
+      }
+      if (attempt >= profile.max_attempts)
+        throw Error(sqlstate::kSerializationFailure,
+                    "could not commit after " + std::to_string(attempt) + " attempts: " + e.what());
+      spdlog::debug("metadata commit attempt {} failed ({}): {}", attempt, e.sqlstate(), e.what());
+    }
+    auto jitter = std::uniform_int_distribution<int64_t>(0, wait.count())(rng);
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait.count() / 2 + jitter));
+    wait = std::min(wait * 2, profile.max_wait);
+  }
+}
+
+}  // namespace mallard::lake

@@ -1,0 +1,65 @@
+#pragma once
+// The commit of one client transaction: data files first (in the client's DuckDB transaction,
+// which holds the staged rows), then the metadata as one snapshot, retried while only other
+// writers' non-conflicting snapshots stand in the way.
+
+#include <string>
+#include <vector>
+
+#include "duck/duck.hpp"
+#include "lake/catalog.hpp"
+#include "lake/lake.hpp"
+#include "metastore/store.hpp"
+
+namespace mallard::lake {
+
+struct ColumnStats {
+  int64_t column_id = 0;
+  int64_t value_count = 0, null_count = 0, size_bytes = 0;
+  std::optional<std::string> min, max;
+  std::optional<bool> contains_nan;
+};
+
+class Committer {
+ public:
+  Committer(metastore::Store &store, const Options &options, const Snapshot &base, TxnChanges &changes,
+            duck::Connection &client);
+  ~Committer();  // removes the files written unless the metadata commit succeeded
+  void write_files();
+  // Returns the new snapshot id.
+  int64_t commit_metadata();
+
+ private:
+  // A table key: an existing table's id, or -(i + 1) for created_tables[i].
+  struct NewFile {
+    int64_t table_key = 0;
+    std::string path, name;
+    int64_t records = 0, size = 0, footer = 0;
+    std::vector<ColumnStats> stats;
+  };
+  struct NewDelete {
+    int64_t table_id = 0, data_file_id = 0;
+    std::optional<int64_t> old_delete_id;
+    bool whole_file = false;  // every row of the data file is gone: end the file itself
+    std::string path, name;
+    int64_t count = 0, size = 0, footer = 0;
+  };
+
+  void write_inserts(int64_t key, const Table &t, const std::string &ins);
+  void write_deletes(const Table &t, const std::string &del);
+  void check_conflicts(metastore::Transaction &txn);
+  void write_metadata(metastore::Transaction &txn, int64_t snapshot_id, const std::string &marker);
+  bool marker_committed(const std::string &marker);
+  const Table &table_for_key(int64_t key) const;
+
+  metastore::Store &store_;
+  const Options &options_;
+  const Snapshot &base_;
+  TxnChanges &changes_;
+  duck::Connection &client_;
+  std::vector<NewFile> files_;
+  std::vector<NewDelete> deletes_;
+  bool committed_ = false;
+};
+
+}  // namespace mallard::lake

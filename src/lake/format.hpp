@@ -1,0 +1,27 @@
+#pragma once
+// The DuckLake 1.0 metadata format: the 28 tables, a fresh catalog's snapshot 0, and the mapping
+// between DuckDB's type names and DuckLake's.
+
+#include <string>
+
+#include "metastore/store.hpp"
+
+namespace mallard::lake {
+
+inline constexpr const char *kFormatVersion = "1.0";
+
+// True when the store already holds a DuckLake catalog (its version is checked: 1.0 only).
+bool is_initialized(metastore::Transaction &txn);
+// Creates the 28 tables and snapshot 0 (schema "main") in an empty store. data_path ends in '/'.
+void initialize(metastore::Transaction &txn, const std::string &data_path, const std::string &created_by);
+
+// DuckDB type (as duckdb_columns() spells it) → DuckLake type; throws 0A000 for types a lake
+// table cannot hold.
+std::string to_lake_type(const std::string &duckdb_type);
+// DuckLake type → DuckDB type name.
+std::string to_duckdb_type(const std::string &lake_type);
+
+// A name in ducklake_snapshot_changes: double-quoted with "" for a quote.
+std::string quoted_name(const std::string &name);
+
+}  // namespace mallard::lake

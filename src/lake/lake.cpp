@@ -1,0 +1,187 @@
+#include "lake/lake.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "common/strings.hpp"
+#include "lake/commit.hpp"
+#include "lake/format.hpp"
+#include "lake/views.hpp"
+
+namespace mallard::lake {
+
+bool TxnChanges::empty() const {
+  return created_schemas.empty() && dropped_schemas.empty() && created_tables.empty() && dropped_tables.empty() &&
+         inserted.empty() && deleted.empty() && altered.empty() && created_views.empty() && dropped_views.empty() &&
+         comments.empty();
+}
+
+Lake::Lake(std::unique_ptr<metastore::Store> store, duck::Database &db, Options options)
+    : store_(std::move(store)), db_(db), options_(std::move(options)) {
+  std::filesystem::create_directories(options_.data_path);
+  {
+    auto txn = store_->begin();
+    if (!is_initialized(*txn)) {
+      initialize(*txn, options_.data_path, options_.created_by);
+      txn->commit();
+      spdlog::info("initialised a DuckLake {} catalog in {}", kFormatVersion, store_->describe());
+    }
+  }
+  conn_ = std::make_unique<duck::Connection>(db_);
+  conn_->query("USE " + sql_ident(options_.catalog));
+  conn_->query(std::string("CREATE SCHEMA IF NOT EXISTS ") + kHiddenSchema);
+  conn_->query(std::string("CREATE TABLE IF NOT EXISTS ") + kHiddenSchema + ".state (snapshot_id BIGINT)");
+  refresh();
+}
+
+Lake::~Lake() = default;
+
+std::shared_ptr<const Snapshot> Lake::current() {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+std::shared_ptr<const Snapshot> Lake::snapshot(int64_t id) {
+  {
+    std::lock_guard lock(mu_);
+    if (current_ && current_->id == id) return current_;
+    if (auto it = cache_.find(id); it != cache_.end())
+      if (auto s = it->second.lock()) return s;
+  }
+  auto txn = store_->begin();
+  auto s = load_snapshot(*txn, id);
+  std::lock_guard lock(mu_);
+  cache_[id] = s;
+  return s;
+}
+
+int64_t Lake::base_snapshot(duck::Connection &conn) {
+  auto v = conn.query_scalar(std::string("SELECT CAST(max(snapshot_id) AS VARCHAR) FROM ") + kHiddenSchema + ".state");
+  return v.empty() ? 0 : std::stoll(v);
+}
+
+void Lake::refresh() {
+  // An embedded store has one writer, this process: nothing moved unless this process committed.
+  if (store_->profile().flavor == metastore::Flavor::kEmbedded && current_ &&
+      committed_.load() <= current_->id)
+    return;
+  std::lock_guard lock(mu_);
+  std::shared_ptr<const Snapshot> snap;
+  {
+    auto txn = store_->begin();
+    int64_t latest = latest_snapshot_id(*txn);
+    if (current_ && current_->id == latest) return;
+    snap = load_snapshot(*txn, latest);
+  }
+  apply(snap);
+}
+
+// Rebuilds, in one DuckDB transaction, what changed between the current snapshot and `snap`.
+// Client transactions that began earlier keep their views (DuckDB's catalog is MVCC).
+void Lake::apply(std::shared_ptr<const Snapshot> snap) {
+  auto prev = current_;
+  auto &c = *conn_;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      c.query("BEGIN TRANSACTION");
+      auto schema_name = [](const Snapshot &s, int64_t id) { return s.schemas.at(id).name; };
+      for (auto &[id, sc] : snap->schemas)
+        if (!prev || !prev->schemas.count(id)) c.query("CREATE SCHEMA IF NOT EXISTS " + sql_ident(sc.name));
+      if (prev) {
+        for (auto &[id, v] : prev->views)
+          if (!snap->views.count(id) || snap->views.at(id).name != v.name || snap->views.at(id).schema_id != v.schema_id)
+            c.query("DROP VIEW IF EXISTS " + user_view(schema_name(*prev, v.schema_id), v.name));
+        for (auto &[id, t] : prev->tables) {
+          auto now = snap->tables.find(id);
+          if (now == snap->tables.end() || now->second.name != t.name || now->second.schema_id != t.schema_id)
+            c.query("DROP VIEW IF EXISTS " + user_view(schema_name(*prev, t.schema_id), t.name));
+          if (now == snap->tables.end()) {
+            c.query("DROP VIEW IF EXISTS " + positional_view(id));
+            for (auto &n : {inserts_table(id), deletes_table(id), committed_deletes_table(id)})
+              c.query("DROP TABLE IF EXISTS " + n);
+          }
+        }
+      }
+      for (auto &[id, t] : snap->tables) {
+        const Table *old = nullptr;
+        if (prev)
+          if (auto it = prev->tables.find(id); it != prev->tables.end()) old = &it->second;
+        std::string defs = column_definitions(t);
+        if (!old || column_definitions(*old) != defs) {
+          c.query("CREATE OR REPLACE TABLE " + inserts_table(id) + " (" + defs + ")");
+          c.query("CREATE TABLE IF NOT EXISTS " + deletes_table(id) + " (fidx BIGINT, pos BIGINT)");
+        }
+        if (t.has_deletes()) {
+          std::string q;
+          for (size_t i = 0; i < t.files.size(); ++i) {
+            if (!t.files[i].deletes) continue;
+            q += (q.empty() ? "" : " UNION ALL ") +
+                 ("SELECT CAST(" + std::to_string(i) + " AS BIGINT) AS fidx, CAST(pos AS BIGINT) AS pos FROM read_parquet(" +
+                  sql_literal(t.files[i].deletes->path) + ")");
+          }
+          c.query("CREATE OR REPLACE TABLE " + committed_deletes_table(id) + " AS " + q);
+        } else if (old && old->has_deletes()) {
+          c.query("DROP TABLE IF EXISTS " + committed_deletes_table(id));
+        }
+        c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " +
+                scan_sql(t, inserts_table(id), deletes_table(id), true));
+        c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " +
+                scan_sql(t, inserts_table(id), deletes_table(id), false));
+        if (t.comment) {
+          c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
+        }
+      }
+      for (auto &[id, v] : snap->views) {
+        const View *old = nullptr;
+        if (prev)
+          if (auto it = prev->views.find(id); it != prev->views.end()) old = &it->second;
+        if (old && old->sql == v.sql && old->name == v.name && old->schema_id == v.schema_id) continue;
+        c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, v.schema_id), v.name) + " AS " + v.sql);
+      }
+      if (prev)
+        for (auto &[id, sc] : prev->schemas)
+          if (!snap->schemas.count(id)) c.query("DROP SCHEMA IF EXISTS " + sql_ident(sc.name));
+      c.query(std::string("DELETE FROM ") + kHiddenSchema + ".state");
+      c.query(std::string("INSERT INTO ") + kHiddenSchema + ".state VALUES (" + std::to_string(snap->id) + ")");
+      c.query("COMMIT");
+      break;
+    } catch (const Error &e) {
+      try {
+        c.query("ROLLBACK");
+      } catch (...) {
+      }
+      // A client transaction holding an uncommitted change to the same DuckDB object makes this
+      // a write-write conflict; that transaction cannot commit anyway, so wait for it briefly.
+      if (attempt >= 50) {
+        spdlog::warn("could not show snapshot {} yet: {}", snap->id, e.what());
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
+    }
+  }
+  current_ = snap;
+  cache_[snap->id] = snap;
+  for (auto it = cache_.begin(); it != cache_.end();) it = it->second.expired() ? cache_.erase(it) : std::next(it);
+}
+
+int64_t Lake::commit(duck::Connection &conn, TxnChanges &changes) {
+  int64_t base = base_snapshot(conn);
+  auto base_snap = snapshot(base);
+  Committer committer(*store_, options_, *base_snap, changes, conn);
+  committer.write_files();
+  int64_t id;
+  {
+    std::lock_guard lock(mu_);
+    id = committer.commit_metadata();
+  }
+  int64_t seen = committed_.load();
+  while (seen < id && !committed_.compare_exchange_weak(seen, id)) {
+  }
+  return id;
+}
+
+}  // namespace mallard::lake

@@ -1,0 +1,95 @@
+#pragma once
+// A warehouse's lake: the DuckLake catalog in its metadata store, mirrored as views in the
+// warehouse's DuckDB database, and the commit protocol that turns a client transaction's staged
+// work into one new snapshot.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "duck/duck.hpp"
+#include "lake/catalog.hpp"
+#include "metastore/store.hpp"
+
+namespace mallard::lake {
+
+struct Options {
+  std::string data_path;   // absolute, ends in '/'
+  std::string created_by;  // "Mallard <version>"
+  std::string catalog;     // the DuckDB database the views live in
+};
+
+// A table created in the running transaction: its staging objects are private to it.
+struct NewTable {
+  std::string schema;
+  Table table;  // id is a placeholder (negative) until commit; column ids are 1..n
+  std::string ins, del, pos;
+};
+
+// What one client transaction did to the lake, kept until it commits or rolls back.
+struct TxnChanges {
+  std::vector<std::string> created_schemas;
+  std::vector<std::pair<int64_t, std::string>> dropped_schemas;  // id, name
+  std::vector<NewTable> created_tables;
+  std::set<int64_t> dropped_tables;
+  std::set<int64_t> inserted;  // existing tables with staged inserts
+  std::set<int64_t> deleted;   // existing tables with staged deletes
+  struct Alter {
+    int64_t table_id;
+    Table table;  // the new definition
+    std::string ins, del;
+  };
+  std::map<int64_t, Alter> altered;
+  struct NewView {
+    std::string schema, name, sql;
+  };
+  std::vector<NewView> created_views;
+  std::set<int64_t> dropped_views;
+  std::map<int64_t, std::optional<std::string>> comments;  // object id → comment
+  std::string commit_message;
+  std::string author;
+  bool empty() const;
+};
+
+class Lake {
+ public:
+  // Opens (initialising an empty store) and builds the views for the latest snapshot.
+  Lake(std::unique_ptr<metastore::Store> store, duck::Database &db, Options options);
+  ~Lake();
+
+  metastore::Store &store() { return *store_; }
+  const Options &options() const { return options_; }
+
+  // Brings the views to the newest snapshot when the store moved (cheap when it did not).
+  void refresh();
+  // The snapshot the views currently show.
+  std::shared_ptr<const Snapshot> current();
+  // The catalog as of `id` (time travel, and the base of a transaction).
+  std::shared_ptr<const Snapshot> snapshot(int64_t id);
+  // The snapshot a client transaction on `conn` is reading (from its DuckDB snapshot).
+  int64_t base_snapshot(duck::Connection &conn);
+
+  // Writes the transaction's data files and commits its metadata as one new snapshot; retries
+  // the metadata commit when another writer got there first and nothing conflicts. Throws 40001
+  // naming the object on a real conflict. On failure no file written for it remains.
+  int64_t commit(duck::Connection &conn, TxnChanges &changes);
+
+ private:
+  void apply(std::shared_ptr<const Snapshot> snap);
+
+  std::unique_ptr<metastore::Store> store_;
+  duck::Database &db_;
+  Options options_;
+  std::mutex mu_;  // serialises refreshes and (inside one process) metadata commits
+  std::unique_ptr<duck::Connection> conn_;  // the refresher's connection
+  std::shared_ptr<const Snapshot> current_;
+  std::map<int64_t, std::weak_ptr<const Snapshot>> cache_;
+  std::atomic<int64_t> committed_{-1};  // newest snapshot committed by this process
+};
+
+}  // namespace mallard::lake

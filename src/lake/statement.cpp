@@ -1,0 +1,654 @@
+#include "lake/statement.hpp"
+
+#include <algorithm>
+
+#include "common/strings.hpp"
+#include "lake/format.hpp"
+#include "lake/views.hpp"
+
+namespace mallard::lake {
+
+namespace {
+
+std::string hidden(const std::string &name) { return std::string(kHiddenSchema) + "." + sql_ident(name); }
+
+// A scratch temp table that carries a DML statement's selected rows between its steps.
+constexpr const char *kScratch = "temp.main.__mallard_dml";
+
+Error undefined_table(const QualifiedName &n) {
+  std::string full = n.schema.empty() ? n.name : n.schema + "." + n.name;
+  return Error(sqlstate::kUndefinedTable, "relation \"" + full + "\" does not exist");
+}
+
+// Columns of a DuckDB table created from the user's definition: DuckDB has already checked the
+// types, defaults and constraints the way it will enforce them.
+std::vector<Column> read_columns(duck::Connection &conn, const std::string &schema, const std::string &table,
+                                 const std::string &catalog = {}) {
+  std::vector<Column> cols;
+  auto rows = conn.query_text(
+      "SELECT column_name, data_type, column_default, CAST(is_nullable AS VARCHAR) FROM duckdb_columns() "
+      "WHERE database_name = coalesce($3, current_database()) AND schema_name = $1 AND table_name = $2 "
+      "ORDER BY column_index",
+      {schema, table, catalog.empty() ? std::nullopt : std::optional<std::string>(catalog)});
+  for (auto &r : rows) {
+    Column c;
+    c.id = static_cast<int64_t>(cols.size()) + 1;
+    c.order = c.id;
+    c.name = r[0].value_or("");
+    c.duck_type = r[1].value_or("");
+    c.lake_type = to_lake_type(c.duck_type);
+    c.duck_type = to_duckdb_type(c.lake_type);
+    c.default_value = r[2];
+    c.nulls_allowed = r[3].value_or("true") == "true";
+    cols.push_back(c);
+  }
+  auto cons = conn.query_text(
+      "SELECT constraint_type FROM duckdb_constraints() WHERE database_name = coalesce($3, current_database()) AND "
+      "schema_name = $1 AND table_name = $2 AND constraint_type <> 'NOT NULL'",
+      {schema, table, catalog.empty() ? std::nullopt : std::optional<std::string>(catalog)});
+  if (!cons.empty())
+    throw Error(sqlstate::kFeatureNotSupported,
+                cons[0][0].value_or("") + " constraints are not supported on lake tables",
+                0, {}, "Lake tables enforce NOT NULL only; declare the column NOT NULL and drop the constraint.");
+  return cols;
+}
+
+std::string join(const std::vector<std::string> &v, const std::string &sep) {
+  std::string s;
+  for (auto &x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+// RETURNING items as select-list entries and the names PostgreSQL gives their columns.
+struct Returning {
+  std::vector<std::string> exprs, names;
+};
+
+Returning expand_returning(const std::vector<std::string> &items, const Table &t, const std::string &alias) {
+  Returning r;
+  for (auto &item : items) {
+    std::string trimmed = item;
+    while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.pop_back();
+    if (trimmed == "*" || trimmed == alias + ".*" || trimmed == sql_ident(alias) + ".*") {
+      for (auto &c : t.columns) {
+        r.exprs.push_back(sql_ident(alias) + "." + sql_ident(c.name));
+        r.names.push_back(c.name);
+      }
+      continue;
+    }
+    r.exprs.push_back(trimmed);
+    // Name: an explicit alias, else the column name of a plain reference, else ?column?.
+    std::string name = "?column?";
+    auto lower = to_lower(trimmed);
+    auto as = lower.rfind(" as ");
+    if (as != std::string::npos) {
+      name = trimmed.substr(as + 4);
+      r.exprs.back() = trimmed.substr(0, as);
+      if (name.size() > 1 && name.front() == '"') name = name.substr(1, name.size() - 2);
+    } else {
+      std::string last = trimmed.substr(trimmed.rfind('.') == std::string::npos ? 0 : trimmed.rfind('.') + 1);
+      bool ident = !last.empty();
+      for (char ch : last) ident &= std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+      if (ident) name = to_lower(last);
+      else if (last.size() > 1 && last.front() == '"' && last.back() == '"') name = last.substr(1, last.size() - 2);
+    }
+    r.names.push_back(name);
+  }
+  return r;
+}
+
+}  // namespace
+
+std::shared_ptr<const Snapshot> Session::base(duck::Connection &conn) {
+  if (!base_) base_ = lake_.snapshot(lake_.base_snapshot(conn));
+  return base_;
+}
+
+std::string Session::schema_of(const QualifiedName &n) const {
+  if (n.schema.empty() || n.schema == "public") return "main";
+  return n.schema;
+}
+
+bool Session::schema_exists(duck::Connection &conn, const std::string &schema) {
+  for (auto &s : changes_.created_schemas)
+    if (s == schema) return true;
+  for (auto &[id, name] : changes_.dropped_schemas)
+    if (name == schema) return false;
+  return base(conn)->schema(schema) != nullptr;
+}
+
+bool Session::name_taken(duck::Connection &conn, const std::string &schema, const std::string &name) {
+  auto b = base(conn);
+  for (auto &nt : changes_.created_tables)
+    if (nt.schema == schema && nt.table.name == name) return true;
+  for (auto &v : changes_.created_views)
+    if (v.schema == schema && v.name == name) return true;
+  if (const Schema *sc = b->schema(schema)) {
+    if (const Table *t = b->table(sc->id, name); t && !changes_.dropped_tables.count(t->id)) return true;
+    if (const View *v = b->view(sc->id, name); v && !changes_.dropped_views.count(v->id)) return true;
+  }
+  return false;
+}
+
+std::optional<Session::Resolved> Session::resolve(duck::Connection &conn, const QualifiedName &n) {
+  std::string schema = schema_of(n);
+  for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
+    auto &nt = changes_.created_tables[i];
+    if (nt.schema == schema && nt.table.name == n.name) {
+      Resolved r;
+      r.table = &nt.table;
+      r.new_index = static_cast<int>(i);
+      r.schema = schema;
+      r.ins = nt.ins;
+      r.del = nt.del;
+      r.pos = nt.pos;
+      return r;
+    }
+  }
+  auto b = base(conn);
+  const Schema *sc = b->schema(schema);
+  if (!sc) return std::nullopt;
+  const Table *t = b->table(sc->id, n.name);
+  if (!t || changes_.dropped_tables.count(t->id)) return std::nullopt;
+  if (changes_.altered.count(t->id))
+    throw Error(sqlstate::kFeatureNotSupported,
+                "table \"" + n.name + "\" was altered in this transaction; commit before changing its rows");
+  Resolved r;
+  r.table = t;
+  r.id = t->id;
+  r.schema = schema;
+  r.ins = inserts_table(t->id);
+  r.del = deletes_table(t->id);
+  r.pos = positional_view(t->id);
+  return r;
+}
+
+Session::Resolved Session::require(duck::Connection &conn, const QualifiedName &n) {
+  auto r = resolve(conn, n);
+  if (!r) throw undefined_table(n);
+  return *r;
+}
+
+Outcome Session::prepare_insert(duck::Connection &conn, const Statement &st) {
+  // Prepared outside a transaction, the snapshot read here must not stick to the next one.
+  bool had_base = base_ != nullptr;
+  std::optional<Resolved> found;
+  try {
+    found = resolve(conn, st.target);
+  } catch (...) {
+    if (!had_base) base_.reset();
+    throw;
+  }
+  if (!had_base) base_.reset();
+  if (!found) throw undefined_table(st.target);
+  auto &r = *found;
+  Outcome o;
+  std::string target = r.ins + " AS " + sql_ident(st.alias.empty() ? st.target.name : st.alias);
+  if (!st.alias.empty()) target = r.ins;  // the user's alias follows the name
+  o.rewritten = st.text.substr(0, st.target.begin) + target + st.text.substr(st.target.end);
+  if (r.id >= 0) o.written_tables.push_back(r.id);
+  return o;
+}
+
+std::pair<std::string, std::string> Session::copy_target(duck::Connection &conn, const std::string &schema,
+                                                         const std::string &name) {
+  QualifiedName n{schema, name};
+  auto r = require(conn, n);
+  if (r.id >= 0) touched_.insert(r.id);
+  // ins is kHiddenSchema."name"
+  std::string table = r.ins.substr(std::string(kHiddenSchema).size() + 1);
+  return {kHiddenSchema, table.substr(1, table.size() - 2)};
+}
+
+Outcome Session::execute(duck::Connection &conn, const Statement &st) {
+  using K = Statement::Kind;
+  switch (st.kind) {
+    case K::kCreateSchema: return create_schema(conn, st);
+    case K::kDropSchema: return drop_schema(conn, st);
+    case K::kCreateTable: return create_table(conn, st);
+    case K::kDropTable: {
+      Outcome o;
+      o.tag = "DROP TABLE";
+      drop_table(conn, st, st.target);
+      for (auto &n : st.more) drop_table(conn, st, n);
+      return o;
+    }
+    case K::kCreateView: return create_view(conn, st);
+    case K::kDropView: {
+      Outcome o;
+      o.tag = "DROP VIEW";
+      drop_view(conn, st, st.target);
+      for (auto &n : st.more) drop_view(conn, st, n);
+      return o;
+    }
+    case K::kInsert: {
+      Outcome o = prepare_insert(conn, st);
+      touch(o.written_tables);
+      return o;
+    }
+    case K::kDelete: return delete_rows(conn, st, false);
+    case K::kTruncate: {
+      Outcome o;
+      Statement one = st;
+      for (auto &n : st.more) {
+        one.target = n;
+        delete_rows(conn, one, true);
+      }
+      one.target = st.target;
+      delete_rows(conn, one, true);
+      o.tag = "TRUNCATE TABLE";
+      return o;
+    }
+    case K::kUpdate: return update_rows(conn, st);
+    case K::kAlterTable: return alter_table(conn, st);
+    case K::kComment: return comment(conn, st);
+  }
+  throw Error(sqlstate::kInternalError, "unknown lake statement");
+}
+
+Outcome Session::create_schema(duck::Connection &conn, const Statement &st) {
+  Outcome o;
+  o.tag = "CREATE SCHEMA";
+  std::string name = st.target.name == "public" ? "main" : st.target.name;
+  if (schema_exists(conn, name)) {
+    if (st.if_not_exists) {
+      o.notices.push_back("schema \"" + name + "\" already exists, skipping");
+      return o;
+    }
+    throw Error(sqlstate::kDuplicateSchema, "schema \"" + name + "\" already exists");
+  }
+  conn.query("CREATE SCHEMA " + sql_ident(name));
+  changes_.created_schemas.push_back(name);
+  return o;
+}
+
+Outcome Session::drop_schema(duck::Connection &conn, const Statement &st) {
+  Outcome o;
+  o.tag = "DROP SCHEMA";
+  std::string name = st.target.name == "public" ? "main" : st.target.name;
+  if (!schema_exists(conn, name)) {
+    if (st.if_exists) {
+      o.notices.push_back("schema \"" + st.target.name + "\" does not exist, skipping");
+      return o;
+    }
+    throw Error("3F000", "schema \"" + st.target.name + "\" does not exist");
+  }
+  if (name == "main") throw Error(sqlstate::kFeatureNotSupported, "the default schema cannot be dropped");
+  auto b = base(conn);
+  std::vector<QualifiedName> members;
+  for (auto &nt : changes_.created_tables)
+    if (nt.schema == name) members.push_back({name, nt.table.name});
+  if (const Schema *sc = b->schema(name)) {
+    for (auto &[id, t] : b->tables)
+      if (t.schema_id == sc->id && !changes_.dropped_tables.count(id)) members.push_back({name, t.name});
+  }
+  if (!members.empty() && !st.cascade)
+    throw Error("2BP01", "cannot drop schema " + name + " because other objects depend on it", 0, {},
+                "Use DROP ... CASCADE to drop the dependent objects too.");
+  for (auto &m : members) drop_table(conn, st, m);
+  if (const Schema *sc = b->schema(name)) {
+    for (auto &[id, v] : b->views)
+      if (v.schema_id == sc->id && !changes_.dropped_views.count(id)) {
+        if (!st.cascade)
+          throw Error("2BP01", "cannot drop schema " + name + " because other objects depend on it");
+        changes_.dropped_views.insert(id);
+      }
+    changes_.dropped_schemas.emplace_back(sc->id, name);
+  } else {
+    std::erase(changes_.created_schemas, name);
+    conn.query("DROP SCHEMA " + sql_ident(name) + " CASCADE");
+  }
+  return o;
+}
+
+Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
+  Outcome o;
+  o.tag = "CREATE TABLE";
+  std::string schema = schema_of(st.target);
+  if (!schema_exists(conn, schema)) throw Error("3F000", "schema \"" + schema + "\" does not exist");
+  if (name_taken(conn, schema, st.target.name)) {
+    if (st.if_not_exists) {
+      o.notices.push_back("relation \"" + st.target.name + "\" already exists, skipping");
+      return o;
+    }
+    throw Error(sqlstate::kDuplicateTable, "relation \"" + st.target.name + "\" already exists");
+  }
+  std::string key = conn.query_scalar("SELECT CAST(replace(CAST(uuid() AS VARCHAR), '-', '') AS VARCHAR)");
+  std::string ins_name = "n" + key;
+  NewTable nt;
+  nt.schema = schema;
+  nt.ins = hidden(ins_name);
+  nt.del = hidden("e" + key);
+  std::string text = st.text.substr(0, st.target.begin) + nt.ins + st.text.substr(st.target.end);
+  auto r = conn.query(text);
+  nt.table.id = -static_cast<int64_t>(changes_.created_tables.size()) - 1;
+  nt.table.name = st.target.name;
+  nt.table.columns = read_columns(conn, kHiddenSchema, ins_name);
+  conn.query("CREATE TABLE " + nt.del + " (fidx BIGINT, pos BIGINT)");
+  nt.pos = hidden("q" + key);
+  conn.query("CREATE VIEW " + nt.pos + " AS " + scan_sql(nt.table, nt.ins, nt.del, true));
+  conn.query("CREATE VIEW " + user_view(schema, nt.table.name) + " AS " + scan_sql(nt.table, nt.ins, nt.del, false));
+  if (st.as_select) {
+    o.tag = "SELECT";
+    o.has_count = true;
+    o.count = std::stoll(conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM " + nt.ins));
+  }
+  changes_.created_tables.push_back(std::move(nt));
+  return o;
+}
+
+Outcome Session::drop_table(duck::Connection &conn, const Statement &st, const QualifiedName &n) {
+  Outcome o;
+  std::string schema = schema_of(n);
+  for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
+    auto &nt = changes_.created_tables[i];
+    if (nt.schema != schema || nt.table.name != n.name) continue;
+    conn.query("DROP VIEW " + user_view(schema, n.name));
+    // Its staging objects stay until the DuckDB transaction ends; later ids must not shift.
+    nt.table.name = "\x01dropped";
+    return o;
+  }
+  auto b = base(conn);
+  const Schema *sc = b->schema(schema);
+  const Table *t = sc ? b->table(sc->id, n.name) : nullptr;
+  if (!t || changes_.dropped_tables.count(t->id)) {
+    if (st.if_exists) return o;
+    throw undefined_table(n);
+  }
+  changes_.dropped_tables.insert(t->id);
+  touched_.erase(t->id);
+  return o;
+}
+
+Outcome Session::create_view(duck::Connection &conn, const Statement &st) {
+  Outcome o;
+  o.tag = "CREATE VIEW";
+  std::string schema = schema_of(st.target);
+  if (!schema_exists(conn, schema)) throw Error("3F000", "schema \"" + schema + "\" does not exist");
+  auto b = base(conn);
+  const Schema *sc = b->schema(schema);
+  const View *old = sc ? b->view(sc->id, st.target.name) : nullptr;
+  if (old && st.or_replace && !changes_.dropped_views.count(old->id)) {
+    changes_.dropped_views.insert(old->id);
+  } else if (name_taken(conn, schema, st.target.name)) {
+    throw Error(sqlstate::kDuplicateTable, "relation \"" + st.target.name + "\" already exists");
+  }
+  // Checked by DuckDB now (a bad query fails here); a replaced view keeps its old definition for
+  // the rest of this transaction.
+  if (!old) conn.query("CREATE VIEW " + user_view(schema, st.target.name) + " AS " + st.body);
+  else conn.query("SELECT * FROM (" + st.body + ") LIMIT 0");
+  changes_.created_views.push_back({schema, st.target.name, st.body});
+  return o;
+}
+
+Outcome Session::drop_view(duck::Connection &conn, const Statement &st, const QualifiedName &n) {
+  Outcome o;
+  std::string schema = schema_of(n);
+  for (auto it = changes_.created_views.begin(); it != changes_.created_views.end(); ++it) {
+    if (it->schema == schema && it->name == n.name) {
+      conn.query("DROP VIEW " + user_view(schema, n.name));
+      changes_.created_views.erase(it);
+      return o;
+    }
+  }
+  auto b = base(conn);
+  const Schema *sc = b->schema(schema);
+  const View *v = sc ? b->view(sc->id, n.name) : nullptr;
+  if (!v || changes_.dropped_views.count(v->id)) {
+    if (st.if_exists) return o;
+    throw Error(sqlstate::kUndefinedTable, "view \"" + n.name + "\" does not exist");
+  }
+  changes_.dropped_views.insert(v->id);
+  return o;
+}
+
+Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool truncate) {
+  auto r = require(conn, st.target);
+  std::string alias = st.alias.empty() ? st.target.name : st.alias;
+  Returning ret = expand_returning(st.returning, *r.table, alias);
+  std::string sel = "SELECT DISTINCT ON (" + sql_ident(alias) + ".__f, " + sql_ident(alias) + ".__p) " +
+                    sql_ident(alias) + ".__f, " + sql_ident(alias) + ".__p";
+  for (size_t i = 0; i < ret.exprs.size(); ++i) sel += ", " + ret.exprs[i] + " AS \"__r" + std::to_string(i) + "\"";
+  sel += " FROM " + r.pos + " AS " + sql_ident(alias);
+  if (!st.from.empty()) sel += ", " + st.from;
+  if (!st.where.empty()) sel += " WHERE " + st.where;
+  conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
+  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f >= 0");
+  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f < 0)");
+  if (r.id >= 0) touched_.insert(r.id);
+  Outcome o;
+  o.tag = truncate ? "TRUNCATE TABLE" : "DELETE";
+  o.has_count = !truncate;
+  o.count = std::stoll(conn.query_scalar(std::string("SELECT CAST(count(*) AS VARCHAR) FROM ") + kScratch));
+  if (!ret.exprs.empty()) {
+    std::vector<std::string> cols;
+    for (size_t i = 0; i < ret.exprs.size(); ++i)
+      cols.push_back("\"__r" + std::to_string(i) + "\" AS " + sql_ident(ret.names[i]));
+    o.rows_sql = "SELECT " + join(cols, ", ") + " FROM " + kScratch;
+  }
+  return o;
+}
+
+Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
+  auto r = require(conn, st.target);
+  std::string alias = st.alias.empty() ? st.target.name : st.alias;
+  std::string a = sql_ident(alias);
+  std::vector<std::string> values, names;
+  for (auto &c : r.table->columns) {
+    std::string v = a + "." + sql_ident(c.name);
+    for (auto &[col, expr] : st.set) {
+      if (col != c.name) continue;
+      std::string e = expr;
+      if (to_lower(e) == "default") e = c.default_value.value_or("NULL");
+      v = "CAST((" + e + ") AS " + c.duck_type + ")";
+    }
+    values.push_back(v + " AS " + sql_ident(c.name));
+    names.push_back(sql_ident(c.name));
+  }
+  for (auto &[col, expr] : st.set)
+    if (!r.table->column(col))
+      throw Error(sqlstate::kUndefinedColumn,
+                  "column \"" + col + "\" of relation \"" + st.target.name + "\" does not exist");
+  std::string sel = "SELECT DISTINCT ON (" + a + ".__f, " + a + ".__p) " + a + ".__f, " + a + ".__p, " + join(values, ", ") +
+                    " FROM " + r.pos + " AS " + a;
+  if (!st.from.empty()) sel += ", " + st.from;
+  if (!st.where.empty()) sel += " WHERE " + st.where;
+  conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
+  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f >= 0");
+  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f < 0)");
+  conn.query("INSERT INTO " + r.ins + " (" + join(names, ", ") + ") SELECT " + join(names, ", ") + " FROM " + kScratch);
+  if (r.id >= 0) touched_.insert(r.id);
+  Outcome o;
+  o.tag = "UPDATE";
+  o.has_count = true;
+  o.count = std::stoll(conn.query_scalar(std::string("SELECT CAST(count(*) AS VARCHAR) FROM ") + kScratch));
+  Returning ret = expand_returning(st.returning, *r.table, alias);
+  if (!ret.exprs.empty()) {
+    std::vector<std::string> cols;
+    for (size_t i = 0; i < ret.exprs.size(); ++i) cols.push_back(ret.exprs[i] + " AS " + sql_ident(ret.names[i]));
+    o.rows_sql = "SELECT " + join(cols, ", ") + " FROM " + kScratch + " AS " + a;
+  }
+  return o;
+}
+
+Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
+  Outcome o;
+  o.tag = "ALTER TABLE";
+  auto b = base(conn);
+  std::string schema = schema_of(st.target);
+  const Schema *sc = b->schema(schema);
+  const Table *t = sc ? b->table(sc->id, st.target.name) : nullptr;
+  if (!t || changes_.dropped_tables.count(t->id)) {
+    for (auto &nt : changes_.created_tables)
+      if (nt.schema == schema && nt.table.name == st.target.name)
+        throw Error(sqlstate::kFeatureNotSupported,
+                    "table \"" + st.target.name + "\" was created in this transaction; commit before altering it");
+    if (st.if_exists) return o;
+    throw undefined_table(st.target);
+  }
+  if (touched_.count(t->id))
+    throw Error(sqlstate::kFeatureNotSupported,
+                "rows of table \"" + t->name + "\" were changed in this transaction; commit before altering it");
+  auto it = changes_.altered.find(t->id);
+  Table def = it == changes_.altered.end() ? *t : it->second.table;
+  int64_t next_id = 1;
+  for (auto &c : def.columns) next_id = std::max(next_id, c.id + 1);
+  // Column ids are never reused within a table: count the dropped ones from the store too.
+  {
+    auto txn = lake_.store().begin();
+    auto r = txn->query("SELECT CAST(max(column_id) AS BIGINT) FROM ducklake_column WHERE table_id = CAST($1 AS BIGINT)",
+                        {std::to_string(t->id)});
+    if (!r.empty() && r[0][0]) next_id = std::max<int64_t>(next_id, std::stoll(*r[0][0]) + 1);
+  }
+  auto find = [&](const std::string &name, bool if_exists) -> Column * {
+    for (auto &c : def.columns)
+      if (c.name == name) return &c;
+    if (if_exists) return nullptr;
+    throw Error(sqlstate::kUndefinedColumn,
+                "column \"" + name + "\" of relation \"" + t->name + "\" does not exist");
+  };
+  using AK = AlterAction::Kind;
+  for (auto &a : st.actions) {
+    switch (a.kind) {
+      case AK::kAddColumn: {
+        conn.query("CREATE OR REPLACE TEMP TABLE __mallard_coldef (" + a.text + ")");
+        auto cols = read_columns(conn, "main", "__mallard_coldef", "temp");
+        conn.query("DROP TABLE temp.main.__mallard_coldef");
+        if (cols.size() != 1) throw Error(sqlstate::kSyntaxError, "ADD COLUMN expects one column definition");
+        Column c = cols[0];
+        if (find(c.name, true)) {
+          if (a.if_not_exists) {
+            o.notices.push_back("column \"" + c.name + "\" of relation \"" + t->name + "\" already exists, skipping");
+            continue;
+          }
+          throw Error(sqlstate::kDuplicateColumn, "column \"" + c.name + "\" of relation \"" + t->name + "\" already exists");
+        }
+        c.id = next_id++;
+        c.order = def.columns.empty() ? 1 : def.columns.back().order + 1;
+        if (c.default_value) {
+          // Rows written before the column existed read its default as of now.
+          c.initial_default = conn.query_scalar("SELECT CAST((" + *c.default_value + ") AS VARCHAR)");
+          if (c.initial_default->empty()) c.initial_default.reset();
+        }
+        if (!c.nulls_allowed && !c.initial_default && !t->files.empty())
+          throw Error(sqlstate::kNotNullViolation, "column \"" + c.name + "\" of relation \"" + t->name +
+                                                       "\" contains null values");
+        def.columns.push_back(c);
+        break;
+      }
+      case AK::kDropColumn: {
+        Column *c = find(a.column, a.if_exists);
+        if (!c) {
+          o.notices.push_back("column \"" + a.column + "\" of relation \"" + t->name + "\" does not exist, skipping");
+          continue;
+        }
+        if (def.columns.size() == 1) throw Error(sqlstate::kFeatureNotSupported, "a lake table needs at least one column");
+        def.columns.erase(def.columns.begin() + (c - def.columns.data()));
+        break;
+      }
+      case AK::kRenameColumn: {
+        Column *c = find(a.column, false);
+        if (find(a.text, true))
+          throw Error(sqlstate::kDuplicateColumn, "column \"" + a.text + "\" of relation \"" + t->name + "\" already exists");
+        c->name = a.text;
+        break;
+      }
+      case AK::kRenameTable:
+        if (name_taken(conn, schema, a.text))
+          throw Error(sqlstate::kDuplicateTable, "relation \"" + a.text + "\" already exists");
+        def.name = a.text;
+        break;
+      case AK::kSetDefault: {
+        Column *c = find(a.column, false);
+        conn.query("SELECT CAST((" + a.text + ") AS " + c->duck_type + ")");
+        c->default_value = a.text;
+        break;
+      }
+      case AK::kDropDefault: find(a.column, false)->default_value.reset(); break;
+      case AK::kSetNotNull: {
+        Column *c = find(a.column, false);
+        auto n = conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM " + user_view(schema, t->name) + " WHERE " +
+                                   sql_ident(c->name) + " IS NULL");
+        if (n != "0")
+          throw Error(sqlstate::kNotNullViolation,
+                      "column \"" + c->name + "\" of relation \"" + t->name + "\" contains null values");
+        c->nulls_allowed = false;
+        break;
+      }
+      case AK::kDropNotNull: find(a.column, false)->nulls_allowed = true; break;
+      case AK::kSetType: {
+        Column *c = find(a.column, false);
+        std::string duck = conn.query_scalar("SELECT CAST(typeof(CAST(NULL AS " + a.text + ")) AS VARCHAR)");
+        std::string lake = to_lake_type(duck);
+        // Only widening changes: old files are read as the new type without rewriting them.
+        static const std::vector<std::vector<std::string>> ladders = {
+            {"int8", "int16", "int32", "int64"}, {"uint8", "uint16", "uint32", "uint64"}, {"float32", "float64"},
+            {"uint8", "int16"}, {"uint16", "int32"}, {"uint32", "int64"}};
+        bool ok = lake == c->lake_type;
+        for (auto &l : ladders) {
+          auto from = std::find(l.begin(), l.end(), c->lake_type), to = std::find(l.begin(), l.end(), lake);
+          if (from != l.end() && to != l.end() && from <= to) ok = true;
+        }
+        if (!ok)
+          throw Error(sqlstate::kFeatureNotSupported, "cannot change column \"" + c->name + "\" from " + c->duck_type +
+                                                          " to " + duck + ": lake tables allow widening type changes only");
+        c->lake_type = lake;
+        c->duck_type = to_duckdb_type(lake);
+        break;
+      }
+    }
+  }
+  changes_.altered[t->id] = {t->id, def, inserts_table(t->id), deletes_table(t->id)};
+  return o;
+}
+
+Outcome Session::comment(duck::Connection &conn, const Statement &st) {
+  Outcome o;
+  o.tag = "COMMENT";
+  auto b = base(conn);
+  std::string schema = schema_of(st.target);
+  const Schema *sc = b->schema(schema);
+  std::optional<std::string> value;
+  if (!st.body.empty()) value = conn.query_scalar("SELECT CAST(" + st.body + " AS VARCHAR)");
+  if (sc) {
+    if (const Table *t = b->table(sc->id, st.target.name); t && !st.comment_on_view) {
+      changes_.comments[t->id] = value;
+      return o;
+    }
+    if (const View *v = b->view(sc->id, st.target.name)) {
+      changes_.comments[v->id] = value;
+      return o;
+    }
+  }
+  throw undefined_table(st.target);
+}
+
+void Session::commit(duck::Connection &conn) {
+  for (int64_t id : touched_) {
+    if (changes_.dropped_tables.count(id)) continue;
+    if (conn.query_scalar("SELECT CAST(count(*) > 0 AS VARCHAR) FROM (SELECT 1 FROM " + inserts_table(id) + " LIMIT 1)") == "true")
+      changes_.inserted.insert(id);
+    if (conn.query_scalar("SELECT CAST(count(*) > 0 AS VARCHAR) FROM (SELECT 1 FROM " + deletes_table(id) + " LIMIT 1)") == "true")
+      changes_.deleted.insert(id);
+  }
+  // A table created and dropped in the same transaction leaves nothing.
+  std::vector<NewTable> kept;
+  for (auto &nt : changes_.created_tables)
+    if (nt.table.name != "\x01dropped") kept.push_back(std::move(nt));
+  changes_.created_tables = std::move(kept);
+  changes_.author = author_;
+  changes_.commit_message = message_;
+  if (changes_.empty()) return;
+  base(conn);
+  lake_.commit(conn, changes_);
+}
+
+void Session::finish() {
+  base_.reset();
+  changes_ = TxnChanges{};
+  touched_.clear();
+  message_.clear();
+  lake_.refresh();
+}
+
+}  // namespace mallard::lake

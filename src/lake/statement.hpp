@@ -1,0 +1,119 @@
+#pragma once
+// A statement on lake objects, as the statement router (sql/) understood it, and how the lake
+// runs it inside the client's DuckDB transaction. Text pieces are spans of the original SQL, so
+// DuckDB still does the typing, casting, defaults and NOT NULL checks.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "duck/duck.hpp"
+#include "lake/lake.hpp"
+
+namespace mallard::lake {
+
+struct QualifiedName {
+  std::string schema;  // empty: the default schema
+  std::string name;
+  size_t begin = 0, end = 0;  // span in the statement text
+};
+
+struct AlterAction {
+  enum class Kind { kAddColumn, kDropColumn, kRenameColumn, kRenameTable, kSetDefault, kDropDefault, kSetNotNull,
+                    kDropNotNull, kSetType };
+  Kind kind;
+  std::string column;  // the column acted on
+  std::string text;    // column definition, new name, default expression or type
+  bool if_exists = false, if_not_exists = false;
+};
+
+struct Statement {
+  enum class Kind { kCreateSchema, kDropSchema, kCreateTable, kDropTable, kCreateView, kDropView, kInsert, kDelete,
+                    kUpdate, kTruncate, kAlterTable, kComment };
+  Kind kind;
+  std::string text;
+  QualifiedName target;
+  std::vector<QualifiedName> more;  // DROP TABLE a, b / TRUNCATE a, b
+  bool if_exists = false, if_not_exists = false, cascade = false, or_replace = false, as_select = false;
+  std::string alias;
+  std::string from;   // DELETE ... USING / UPDATE ... FROM list
+  std::string where;  // the condition, without WHERE
+  std::vector<std::pair<std::string, std::string>> set;  // UPDATE: column, expression
+  std::vector<std::string> returning;                    // RETURNING items
+  std::string body;                                      // CREATE VIEW query; COMMENT literal
+  bool comment_on_view = false;
+  std::vector<AlterAction> actions;
+};
+
+// The outcome for the session: run `rows_sql` (if any) as the statement's result and report
+// `tag` (with " <count>" appended when has_count).
+struct Outcome {
+  std::string tag;
+  bool has_count = false;
+  int64_t count = 0;
+  std::string rows_sql;     // RETURNING rows
+  std::string rewritten;    // INSERT: the statement to prepare instead (target = staging table)
+  std::vector<int64_t> written_tables;  // existing table ids whose staging this statement may fill
+  std::vector<std::string> notices;
+};
+
+// State of one client transaction on the lake; reset when the DuckDB transaction ends.
+class Session {
+ public:
+  explicit Session(Lake &lake) : lake_(lake) {}
+  Lake &lake() { return lake_; }
+  // Whether the running transaction changed anything in the lake.
+  bool dirty() const { return !changes_.empty() || !touched_.empty() || !changes_.created_tables.empty(); }
+  void touch(const std::vector<int64_t> &tables) {
+    for (int64_t id : tables)
+      if (id >= 0) touched_.insert(id);
+  }
+  // Only INSERT is prepared ahead (its plan stays valid); everything else runs at execution.
+  Outcome prepare_insert(duck::Connection &conn, const Statement &st);
+  Outcome execute(duck::Connection &conn, const Statement &st);
+  // COPY FROM into a lake table: the staging table to append to.
+  std::pair<std::string, std::string> copy_target(duck::Connection &conn, const std::string &schema,
+                                                  const std::string &name);
+  // Commits the lake part of the transaction (data files + metadata). The caller then ends the
+  // DuckDB transaction by ROLLBACK and calls finish().
+  void commit(duck::Connection &conn);
+  void finish();  // after the DuckDB transaction ended (either way)
+  void set_commit_message(std::string author, std::string message) {
+    author_ = std::move(author);
+    message_ = std::move(message);
+  }
+
+ private:
+  struct Resolved {
+    const Table *table = nullptr;  // the definition this transaction sees
+    int64_t id = -1;               // existing table id, or -1
+    int new_index = -1;            // index in changes_.created_tables
+    std::string schema;
+    std::string ins, del, pos;     // staging objects
+  };
+  std::shared_ptr<const Snapshot> base(duck::Connection &conn);
+  std::string schema_of(const QualifiedName &n) const;
+  std::optional<Resolved> resolve(duck::Connection &conn, const QualifiedName &n);
+  Resolved require(duck::Connection &conn, const QualifiedName &n);
+  bool schema_exists(duck::Connection &conn, const std::string &schema);
+  bool name_taken(duck::Connection &conn, const std::string &schema, const std::string &name);
+
+  Outcome create_schema(duck::Connection &conn, const Statement &st);
+  Outcome drop_schema(duck::Connection &conn, const Statement &st);
+  Outcome create_table(duck::Connection &conn, const Statement &st);
+  Outcome drop_table(duck::Connection &conn, const Statement &st, const QualifiedName &n);
+  Outcome create_view(duck::Connection &conn, const Statement &st);
+  Outcome drop_view(duck::Connection &conn, const Statement &st, const QualifiedName &n);
+  Outcome delete_rows(duck::Connection &conn, const Statement &st, bool truncate);
+  Outcome update_rows(duck::Connection &conn, const Statement &st);
+  Outcome alter_table(duck::Connection &conn, const Statement &st);
+  Outcome comment(duck::Connection &conn, const Statement &st);
+
+  Lake &lake_;
+  std::shared_ptr<const Snapshot> base_;
+  TxnChanges changes_;
+  std::set<int64_t> touched_;
+  std::string author_, message_;
+};
+
+}  // namespace mallard::lake

@@ -1,0 +1,144 @@
+// Transactions and statements on lake tables. The lake runs DDL, DELETE and UPDATE itself inside
+// the session's DuckDB transaction; INSERT is prepared against the table's staging table. A write
+// outside a transaction block commits on its own, before its CommandComplete.
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/strings.hpp"
+#include "pgwire/session.hpp"
+#include "pgwire/wire.hpp"
+#include "sql/lake_router.hpp"
+
+namespace mallard::pgwire {
+
+void Session::tx_begin() { conn_->query("BEGIN TRANSACTION"); }
+
+void Session::tx_commit() {
+  if (!lake_->dirty()) {
+    conn_->query("COMMIT");
+    lake_->finish();
+    return;
+  }
+  try {
+    lake_->commit(*conn_);
+  } catch (...) {
+    tx_rollback();
+    throw;
+  }
+  tx_rollback();
+}
+
+void Session::tx_rollback() noexcept {
+  try {
+    conn_->query("ROLLBACK");
+  } catch (...) {
+  }
+  try {
+    lake_->finish();
+  } catch (...) {
+  }
+}
+
+bool Session::is_temp_table(const std::string &schema, const std::string &table) {
+  if (!schema.empty() && schema != "temp") return false;
+  auto rows = conn_->query_text(
+      "SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = $1 UNION ALL "
+      "SELECT 1 FROM duckdb_views() WHERE temporary AND view_name = $1",
+      {table});
+  return !rows.empty();
+}
+
+std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
+  auto words = sql::leading_keywords(text, 1);
+  if (words.empty()) return std::nullopt;
+  static const char *const kWrites[] = {"CREATE", "DROP", "INSERT", "DELETE", "UPDATE", "TRUNCATE", "ALTER", "COMMENT"};
+  if (std::none_of(std::begin(kWrites), std::end(kWrites), [&](const char *w) { return words[0] == w; }))
+    return std::nullopt;
+  auto st = sql::route_lake(text);
+  if (!st) return std::nullopt;
+  using K = lake::Statement::Kind;
+  bool names_table = st->kind != K::kCreateSchema && st->kind != K::kDropSchema && st->kind != K::kCreateTable &&
+                     st->kind != K::kCreateView;
+  if (names_table && is_temp_table(st->target.schema, st->target.name)) return std::nullopt;
+  return st;
+}
+
+size_t count_parameters(std::string_view text) {
+  size_t n = 0;
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '$' && i + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+      size_t v = 0, j = i + 1;
+      while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) v = v * 10 + (text[j++] - '0');
+      n = std::max(n, v);
+      i = j;
+      continue;
+    }
+    i = sql::skip_lexeme(text, i);
+  }
+  return n;
+}
+
+void Session::buffer_rows(Portal &p) {
+  if (!p.streaming) return;
+  while (duck::DataChunk c = p.result.fetch()) p.buffered.push_back(std::move(c));
+  p.result.reset();
+  p.exhausted = true;
+}
+
+void Session::run_lake(Portal &p) {
+  const PreparedStatement &s = *p.stmt;
+  lake::Statement st = *s.lake;
+  if (!p.values.empty()) {
+    // Parameters of statements the lake runs step by step go in as literals.
+    std::vector<std::string> repl(p.values.size());
+    for (size_t i = 0; i < repl.size(); ++i) {
+      if (!p.values[i]) {
+        repl[i] = "NULL";
+        continue;
+      }
+      std::string v = duck::take_string(duckdb_get_varchar(p.values[i].get()));
+      uint32_t oid = i < s.param_oids.size() ? s.param_oids[i] : 0;
+      repl[i] = sql_literal(v);
+      if (oid != 0 && oid != oid::kText) repl[i] = "CAST(" + repl[i] + " AS " + duckdb_type_name_for_oid(oid) + ")";
+    }
+    auto routed = sql::route_lake(sql::replace_parameters(st.text, repl));
+    if (!routed) throw Error(sqlstate::kInternalError, "statement changed meaning after binding parameters");
+    st = *routed;
+  }
+  bool own = !in_transaction();
+  if (own) tx_begin();
+  try {
+    lake::Outcome o = lake_->execute(*conn_, st);
+    for (auto &n : o.notices) send_notice("00000", n, "NOTICE");
+    std::string tag = o.tag + (o.has_count ? " " + std::to_string(o.count) : "");
+    if (!o.rows_sql.empty()) {
+      p.own_plan = duck::Prepared(*conn_, o.rows_sql);
+      p.result = p.own_plan.execute_streaming();
+      p.stype = DUCKDB_STATEMENT_TYPE_SELECT;
+      p.streaming = true;
+      idx_t n = p.result.column_count();
+      p.formats.assign(n, Format::kText);
+      for (idx_t i = 0; i < n; ++i) {
+        p.column_names.push_back(p.result.column_name(i));
+        duck::LogicalType t = p.result.column_type(i);
+        p.encoders.push_back(ColumnEncoder::make(t.get(), text_options_));
+        int16_t code = p.result_format_codes.empty()       ? 0
+                       : p.result_format_codes.size() == 1 ? p.result_format_codes[0]
+                                                           : (i < p.result_format_codes.size() ? p.result_format_codes[i] : 0);
+        p.formats[i] = code == 1 ? Format::kBinary : Format::kText;
+      }
+      p.fixed_tag = tag;
+      buffer_rows(p);  // the scratch rows live in this transaction
+    } else {
+      p.done_tag = tag;
+      p.done = true;
+    }
+    if (own) tx_commit();
+  } catch (...) {
+    if (own) tx_rollback();
+    throw;
+  }
+}
+
+}  // namespace mallard::pgwire

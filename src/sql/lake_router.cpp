@@ -1,0 +1,394 @@
+#include "sql/lake_router.hpp"
+
+#include <cctype>
+
+#include "common/strings.hpp"
+#include "sql/statement.hpp"
+
+namespace mallard::sql {
+
+namespace {
+
+struct Token {
+  size_t b = 0, e = 0;
+  enum Kind { kWord, kQuoted, kOther } kind = kOther;
+  std::string upper;  // words: upper-cased; others: the text
+  std::string ident;  // words: lower-cased; quoted identifiers: unquoted
+};
+
+bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80; }
+bool ident_char(char c) { return ident_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$'; }
+
+std::vector<Token> tokenize(std::string_view s) {
+  std::vector<Token> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    Token t;
+    t.b = i;
+    if (ident_start(c) && !((c == 'E' || c == 'e') && i + 1 < s.size() && s[i + 1] == '\'')) {
+      size_t j = i;
+      while (j < s.size() && ident_char(s[j])) ++j;
+      t.e = j;
+      t.kind = Token::kWord;
+      std::string w(s.substr(i, j - i));
+      t.ident = to_lower(w);
+      for (auto &ch : w) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      t.upper = w;
+    } else {
+      t.e = skip_lexeme(s, i);
+      if ((c == '-' && t.e > i + 1 && s[i + 1] == '-') || (c == '/' && t.e > i + 1 && s[i + 1] == '*')) {
+        i = t.e;
+        continue;
+      }
+      if (c == '"') {
+        t.kind = Token::kQuoted;
+        std::string v;
+        for (size_t k = i + 1; k + 1 < t.e; ++k) {
+          v += s[k];
+          if (s[k] == '"') ++k;
+        }
+        t.ident = v;
+      }
+      t.upper = std::string(s.substr(i, t.e - i));
+    }
+    out.push_back(t);
+    i = t.e;
+  }
+  return out;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : text_(text), toks_(tokenize(text)) {}
+
+  bool at_end() const { return i_ >= toks_.size(); }
+  bool is(const char *word, size_t ahead = 0) const {
+    return i_ + ahead < toks_.size() && toks_[i_ + ahead].kind == Token::kWord && toks_[i_ + ahead].upper == word;
+  }
+  bool is_punct(const char *p) const { return !at_end() && toks_[i_].kind == Token::kOther && toks_[i_].upper == p; }
+  bool accept_punct(const char *p) {
+    if (!is_punct(p)) return false;
+    ++i_;
+    return true;
+  }
+  bool accept(const char *word) {
+    if (!is(word)) return false;
+    ++i_;
+    return true;
+  }
+  bool accept_all(std::initializer_list<const char *> words) {
+    size_t k = 0;
+    for (auto *w : words)
+      if (!is(w, k++)) return false;
+    i_ += words.size();
+    return true;
+  }
+  bool is_identifier() const {
+    return !at_end() && (toks_[i_].kind == Token::kQuoted || toks_[i_].kind == Token::kWord);
+  }
+  std::string identifier() {
+    if (!is_identifier()) throw Error(sqlstate::kSyntaxError, "syntax error: a name was expected");
+    return toks_[i_++].ident;
+  }
+  // name [. name [. name]]; false when a catalog other than the warehouse's own is named.
+  std::optional<lake::QualifiedName> name() {
+    if (!is_identifier()) return std::nullopt;
+    lake::QualifiedName n;
+    n.begin = toks_[i_].b;
+    std::vector<std::string> parts{identifier()};
+    while (is_punct(".") && i_ + 1 < toks_.size()) {
+      ++i_;
+      parts.push_back(identifier());
+    }
+    n.end = toks_[i_ - 1].e;
+    if (parts.size() > 3) return std::nullopt;
+    if (parts.size() == 3) {
+      catalog_ = parts[0];
+      parts.erase(parts.begin());
+    }
+    n.name = parts.back();
+    if (parts.size() == 2) n.schema = parts[0];
+    return n;
+  }
+  const std::string &catalog() const { return catalog_; }
+  // The text from the current token up to (not including) the first top-level token for which
+  // stop() holds, or to the end; advances past it.
+  template <class Stop>
+  std::string until(Stop stop) {
+    int depth = 0;
+    size_t start = at_end() ? text_.size() : toks_[i_].b;
+    while (!at_end()) {
+      auto &t = toks_[i_];
+      if (t.kind == Token::kOther && (t.upper == "(" || t.upper == "[")) ++depth;
+      if (t.kind == Token::kOther && (t.upper == ")" || t.upper == "]")) --depth;
+      if (depth == 0 && stop(t)) break;
+      ++i_;
+    }
+    size_t end = at_end() ? text_.size() : toks_[i_].b;
+    return std::string(text_.substr(start, end - start));
+  }
+  std::string rest() { return until([](const Token &) { return false; }); }
+  std::vector<std::string> comma_list(const std::vector<const char *> &stops) {
+    std::vector<std::string> items;
+    while (!at_end()) {
+      items.push_back(until([&](const Token &t) {
+        if (t.kind == Token::kOther && t.upper == ",") return true;
+        if (t.kind != Token::kWord) return false;
+        for (auto *s : stops)
+          if (t.upper == s) return true;
+        return false;
+      }));
+      if (!is_punct(",")) break;
+      ++i_;
+    }
+    return items;
+  }
+  bool word_in(const Token &t, std::initializer_list<const char *> words) const {
+    if (t.kind != Token::kWord) return false;
+    for (auto *w : words)
+      if (t.upper == w) return true;
+    return false;
+  }
+  size_t pos() const { return i_; }
+
+ private:
+  std::string_view text_;
+  std::vector<Token> toks_;
+  size_t i_ = 0;
+  std::string catalog_;
+};
+
+Error unsupported(const std::string &what) {
+  return Error(sqlstate::kFeatureNotSupported, what + " is not supported on lake tables");
+}
+
+void names_list(Parser &p, lake::Statement &st) {
+  auto first = p.name();
+  if (!first) throw Error(sqlstate::kSyntaxError, "syntax error: a name was expected");
+  st.target = *first;
+  while (p.accept_punct(",")) {
+    auto n = p.name();
+    if (!n) break;
+    st.more.push_back(*n);
+  }
+}
+
+std::optional<lake::Statement> route_create(Parser &p, lake::Statement &st) {
+  bool or_replace = p.accept_all({"OR", "REPLACE"});
+  if (p.accept("TEMP") || p.accept("TEMPORARY") || p.accept("LOCAL") || p.accept("GLOBAL")) return std::nullopt;
+  p.accept("UNLOGGED");
+  if (p.accept("SCHEMA")) {
+    st.kind = lake::Statement::Kind::kCreateSchema;
+    st.if_not_exists = p.accept_all({"IF", "NOT", "EXISTS"});
+    auto n = p.name();
+    if (!n) return std::nullopt;  // CREATE SCHEMA AUTHORIZATION role
+    st.target = *n;
+    return st;
+  }
+  if (p.accept("TABLE")) {
+    st.kind = lake::Statement::Kind::kCreateTable;
+    st.if_not_exists = p.accept_all({"IF", "NOT", "EXISTS"});
+    auto n = p.name();
+    if (!n) return std::nullopt;
+    st.target = *n;
+    if (or_replace) throw unsupported("CREATE OR REPLACE TABLE");
+    p.until([&](const Token &t) { return p.word_in(t, {"AS"}); });
+    st.as_select = p.accept("AS");
+    return st;
+  }
+  if (p.accept("VIEW")) {
+    st.kind = lake::Statement::Kind::kCreateView;
+    st.or_replace = or_replace;
+    st.if_not_exists = p.accept_all({"IF", "NOT", "EXISTS"});
+    auto n = p.name();
+    if (!n) return std::nullopt;
+    st.target = *n;
+    std::string cols;
+    if (p.is_punct("(")) cols = p.until([&](const Token &t) { return p.word_in(t, {"AS"}); });
+    if (!p.accept("AS")) throw Error(sqlstate::kSyntaxError, "syntax error: CREATE VIEW needs AS");
+    st.body = p.rest();
+    if (!cols.empty()) st.body = "SELECT * FROM (" + st.body + ") AS __v" + cols;
+    return st;
+  }
+  return std::nullopt;
+}
+
+std::optional<lake::Statement> route_drop(Parser &p, lake::Statement &st) {
+  if (p.accept("SCHEMA")) st.kind = lake::Statement::Kind::kDropSchema;
+  else if (p.accept("TABLE")) st.kind = lake::Statement::Kind::kDropTable;
+  else if (p.accept("VIEW")) st.kind = lake::Statement::Kind::kDropView;
+  else return std::nullopt;
+  st.if_exists = p.accept_all({"IF", "EXISTS"});
+  names_list(p, st);
+  st.cascade = p.accept("CASCADE");
+  return st;
+}
+
+std::vector<lake::AlterAction> alter_actions(Parser &p) {
+  using AK = lake::AlterAction::Kind;
+  std::vector<lake::AlterAction> out;
+  do {
+    lake::AlterAction a;
+    if (p.accept("ADD")) {
+      if (p.is("CONSTRAINT") || p.is("PRIMARY") || p.is("UNIQUE") || p.is("CHECK") || p.is("FOREIGN"))
+        throw unsupported("ALTER TABLE ADD CONSTRAINT");
+      p.accept("COLUMN");
+      a.kind = AK::kAddColumn;
+      a.if_not_exists = p.accept_all({"IF", "NOT", "EXISTS"});
+      a.text = p.until([](const Token &t) { return t.kind == Token::kOther && t.upper == ","; });
+    } else if (p.accept("DROP")) {
+      if (p.is("CONSTRAINT")) throw unsupported("ALTER TABLE DROP CONSTRAINT");
+      p.accept("COLUMN");
+      a.kind = AK::kDropColumn;
+      a.if_exists = p.accept_all({"IF", "EXISTS"});
+      a.column = p.identifier();
+      p.accept("CASCADE") || p.accept("RESTRICT");
+    } else if (p.accept("RENAME")) {
+      if (p.accept("TO")) {
+        a.kind = AK::kRenameTable;
+        a.text = p.identifier();
+      } else {
+        if (p.is("CONSTRAINT")) throw unsupported("ALTER TABLE RENAME CONSTRAINT");
+        p.accept("COLUMN");
+        a.kind = AK::kRenameColumn;
+        a.column = p.identifier();
+        if (!p.accept("TO")) throw Error(sqlstate::kSyntaxError, "syntax error: RENAME COLUMN needs TO");
+        a.text = p.identifier();
+      }
+    } else if (p.accept("ALTER")) {
+      p.accept("COLUMN");
+      a.column = p.identifier();
+      if (p.accept_all({"SET", "DEFAULT"})) {
+        a.kind = AK::kSetDefault;
+        a.text = p.until([](const Token &t) { return t.kind == Token::kOther && t.upper == ","; });
+      } else if (p.accept_all({"DROP", "DEFAULT"})) {
+        a.kind = AK::kDropDefault;
+      } else if (p.accept_all({"SET", "NOT", "NULL"})) {
+        a.kind = AK::kSetNotNull;
+      } else if (p.accept_all({"DROP", "NOT", "NULL"})) {
+        a.kind = AK::kDropNotNull;
+      } else if (p.accept_all({"SET", "DATA", "TYPE"}) || p.accept("TYPE")) {
+        a.kind = AK::kSetType;
+        a.text = p.until([&](const Token &t) {
+          return (t.kind == Token::kOther && t.upper == ",") || p.word_in(t, {"USING", "COLLATE"});
+        });
+        if (p.is("USING")) throw unsupported("ALTER COLUMN TYPE ... USING");
+      } else {
+        throw unsupported("this ALTER COLUMN form");
+      }
+    } else {
+      throw unsupported("this ALTER TABLE form");
+    }
+    out.push_back(a);
+  } while (p.accept_punct(","));
+  return out;
+}
+
+}  // namespace
+
+std::optional<lake::Statement> route_lake(std::string_view text) {
+  Parser p(text);
+  lake::Statement st;
+  st.text = std::string(text);
+  std::optional<lake::Statement> out;
+  using K = lake::Statement::Kind;
+  if (p.accept("CREATE")) {
+    out = route_create(p, st);
+  } else if (p.accept("DROP")) {
+    out = route_drop(p, st);
+  } else if (p.accept("INSERT")) {
+    if (!p.accept("INTO")) return std::nullopt;  // INSERT OR REPLACE/IGNORE: DuckDB's, needs a key
+    auto n = p.name();
+    if (!n) return std::nullopt;
+    st.kind = K::kInsert;
+    st.target = *n;
+    if (p.accept("AS")) st.alias = p.identifier();
+    out = st;
+  } else if (p.accept("DELETE")) {
+    if (!p.accept("FROM")) return std::nullopt;
+    p.accept("ONLY");
+    auto n = p.name();
+    if (!n) return std::nullopt;
+    st.kind = K::kDelete;
+    st.target = *n;
+    auto stop = [&](const Token &t) { return p.word_in(t, {"USING", "WHERE", "RETURNING"}); };
+    if (p.accept("AS") || (p.is_identifier() && !p.is("USING") && !p.is("WHERE") && !p.is("RETURNING")))
+      st.alias = p.identifier();
+    if (p.accept("USING")) st.from = p.until(stop);
+    if (p.accept("WHERE")) {
+      if (p.is("CURRENT")) throw unsupported("WHERE CURRENT OF");
+      st.where = p.until(stop);
+    }
+    if (p.accept("RETURNING")) st.returning = p.comma_list({});
+    out = st;
+  } else if (p.accept("UPDATE")) {
+    p.accept("ONLY");
+    auto n = p.name();
+    if (!n) return std::nullopt;
+    st.kind = K::kUpdate;
+    st.target = *n;
+    if (p.accept("AS") || (p.is_identifier() && !p.is("SET"))) st.alias = p.identifier();
+    if (!p.accept("SET")) throw Error(sqlstate::kSyntaxError, "syntax error: UPDATE needs SET");
+    for (auto &item : p.comma_list({"FROM", "WHERE", "RETURNING"})) {
+      Parser ip(item);
+      if (ip.is_punct("(")) throw unsupported("UPDATE ... SET (columns) = (...)");
+      std::string col = ip.identifier();
+      if (!ip.is_punct("=")) throw Error(sqlstate::kSyntaxError, "syntax error in UPDATE ... SET");
+      ip.until([](const Token &) { return false; });
+      auto eq = item.find('=');
+      st.set.emplace_back(col, item.substr(eq + 1));
+    }
+    auto stop = [&](const Token &t) { return p.word_in(t, {"FROM", "WHERE", "RETURNING"}); };
+    if (p.accept("FROM")) st.from = p.until(stop);
+    if (p.accept("WHERE")) {
+      if (p.is("CURRENT")) throw unsupported("WHERE CURRENT OF");
+      st.where = p.until(stop);
+    }
+    if (p.accept("RETURNING")) st.returning = p.comma_list({});
+    out = st;
+  } else if (p.accept("TRUNCATE")) {
+    p.accept("TABLE");
+    p.accept("ONLY");
+    st.kind = K::kTruncate;
+    names_list(p, st);
+    out = st;
+  } else if (p.accept("ALTER")) {
+    if (!p.accept("TABLE")) return std::nullopt;
+    st.kind = K::kAlterTable;
+    st.if_exists = p.accept_all({"IF", "EXISTS"});
+    p.accept("ONLY");
+    auto n = p.name();
+    if (!n) return std::nullopt;
+    st.target = *n;
+    if (p.accept("OWNER") || p.is("SET") || p.is("ENABLE") || p.is("DISABLE"))
+      throw unsupported("this ALTER TABLE form");
+    st.actions = alter_actions(p);
+    out = st;
+  } else if (p.accept("COMMENT")) {
+    if (!p.accept("ON")) return std::nullopt;
+    if (p.accept("TABLE")) st.comment_on_view = false;
+    else if (p.accept("VIEW")) st.comment_on_view = true;
+    else return std::nullopt;
+    auto n = p.name();
+    if (!n || !p.accept("IS")) return std::nullopt;
+    st.kind = K::kComment;
+    st.target = *n;
+    st.body = p.rest();
+    if (to_lower(st.body) == "null") st.body.clear();
+    out = st;
+  }
+  if (!out) return std::nullopt;
+  // Objects in the temp schema or in another catalog (pg_compat, system) are DuckDB's.
+  if (out->target.schema == "temp" || out->target.schema == "pg_catalog" ||
+      out->target.schema == "information_schema")
+    return std::nullopt;
+  if (p.catalog() == "temp" || p.catalog() == "system" || p.catalog() == "pg_compat") return std::nullopt;
+  return out;
+}
+
+}  // namespace mallard::sql

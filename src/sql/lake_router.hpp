@@ -1,0 +1,16 @@
+#pragma once
+// The statement router: recognises DDL and DML on lake objects and describes them for the lake
+// layer. Everything else (queries, temp objects, DuckDB-only statements) goes to DuckDB as it is.
+// Recognition works on PostgreSQL's lexical tokens, so the spans it reports can be spliced.
+
+#include <optional>
+#include <string_view>
+
+#include "lake/statement.hpp"
+
+namespace mallard::sql {
+
+// nullopt: not a lake statement. Throws 0A000 for lake statements Mallard cannot honour.
+std::optional<lake::Statement> route_lake(std::string_view text);
+
+}  // namespace mallard::sql
