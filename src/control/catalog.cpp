@@ -75,7 +75,7 @@ std::string statements() {
   add("CREATE VIEW " + q + "raw_pg_namespace AS "
       "SELECT CAST(oid AS BIGINT) AS oid, schema_name AS nspname, CAST(10 AS BIGINT) AS nspowner, "
       "CAST(NULL AS VARCHAR[]) AS nspacl FROM duckdb_schemas() "
-      "WHERE database_name = current_database() "
+      "WHERE database_name = current_database() AND schema_name <> '__mallard' "
       "UNION ALL SELECT 11, 'pg_catalog', 10, NULL UNION ALL SELECT 13183, 'information_schema', 10, NULL");
   add("CREATE VIEW " + q + "pg_namespace AS " + oids({"oid", "nspowner"}) + " FROM " + q + "raw_pg_namespace");
 
@@ -131,6 +131,8 @@ std::string statements() {
       "((CAST(regexp_extract(dt, '\\(([0-9]+),', 1) AS INTEGER) << 16) | "
       "CAST(regexp_extract(dt, ',([0-9]+)\\)', 1) AS INTEGER)) + 4 ELSE -1 END");
 
+  // A lake table is a view over its files and staging table; clients see a table.
+  add("CREATE MACRO " + q + "is_lake_table(view_sql) AS regexp_matches(view_sql, '__mallard\\.\"?[in][_0-9a-f]')");
   add("CREATE VIEW " + q + "raw_pg_class AS "
       "SELECT CAST(table_oid AS BIGINT) AS oid, table_name AS relname, CAST(schema_oid AS BIGINT) AS relnamespace, "
       "CAST(0 AS BIGINT) AS reltype, CAST(0 AS BIGINT) AS reloftype, CAST(10 AS BIGINT) AS relowner, "
@@ -142,11 +144,14 @@ std::string statements() {
       "false AS relforcerowsecurity, true AS relispopulated, 'd' AS relreplident, false AS relispartition, "
       "CAST(0 AS BIGINT) AS relrewrite, CAST(0 AS BIGINT) AS relfrozenxid, CAST(0 AS BIGINT) AS relminmxid, "
       "CAST(NULL AS VARCHAR[]) AS relacl, CAST(NULL AS VARCHAR[]) AS reloptions, CAST(NULL AS VARCHAR) AS relpartbound "
-      "FROM duckdb_tables() WHERE database_name IN (current_database(), 'temp') "
-      "UNION ALL SELECT view_oid, view_name, schema_oid, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, false, false, "
-      "CASE WHEN temporary THEN 't' ELSE 'p' END, 'v', column_count, 0, true, false, false, false, false, true, 'n', "
+      "FROM duckdb_tables() WHERE database_name IN (current_database(), 'temp') AND schema_name <> '__mallard' "
+      "UNION ALL SELECT view_oid, view_name, schema_oid, 0, 0, 10, CASE WHEN " + q + "is_lake_table(sql) THEN 2 ELSE 0 END, "
+      "0, 0, 0, 0, 0, 0, false, false, "
+      "CASE WHEN temporary THEN 't' ELSE 'p' END, CASE WHEN " + q + "is_lake_table(sql) THEN 'r' ELSE 'v' END, "
+      "column_count, 0, NOT " + q + "is_lake_table(sql), false, false, false, false, true, "
+      "CASE WHEN " + q + "is_lake_table(sql) THEN 'd' ELSE 'n' END, "
       "false, 0, 0, 0, NULL, NULL, NULL FROM duckdb_views() WHERE database_name IN (current_database(), 'temp') "
-      "AND NOT internal "
+      "AND NOT internal AND schema_name <> '__mallard' "
       "UNION ALL SELECT sequence_oid, sequence_name, schema_oid, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, false, false, "
       "CASE WHEN temporary THEN 't' ELSE 'p' END, 'S', 3, 0, false, false, false, false, false, true, 'n', false, "
       "0, 0, 0, NULL, NULL, NULL FROM duckdb_sequences() WHERE database_name IN (current_database(), 'temp') "
@@ -171,14 +176,19 @@ std::string statements() {
       "CAST(NULL AS VARCHAR[]) AS attoptions, CAST(NULL AS VARCHAR[]) AS attfdwoptions, "
       "CAST(NULL AS VARCHAR) AS attmissingval "
       "FROM duckdb_columns() c LEFT JOIN " + q + "pg_type t ON t.oid = " + q + "type_oid(c.data_type) "
-      "WHERE c.database_name IN (current_database(), 'temp')");
+      "WHERE c.database_name IN (current_database(), 'temp') AND c.schema_name <> '__mallard'");
   add("CREATE VIEW " + q + "pg_attribute AS " + oids({"attrelid", "atttypid", "attcollation"}) + " FROM " + q +
       "raw_pg_attribute");
 
   add("CREATE VIEW " + q + "raw_pg_attrdef AS "
       "SELECT CAST(table_oid * 1000 + column_index AS BIGINT) AS oid, CAST(table_oid AS BIGINT) AS adrelid, "
       "CAST(column_index AS SMALLINT) AS adnum, column_default AS adbin FROM duckdb_columns() "
-      "WHERE column_default IS NOT NULL AND database_name IN (current_database(), 'temp')");
+      "WHERE column_default IS NOT NULL AND database_name IN (current_database(), 'temp') AND schema_name <> '__mallard' "
+      "UNION ALL SELECT CAST(v.view_oid * 1000 + c.column_index AS BIGINT), CAST(v.view_oid AS BIGINT), "
+      "CAST(c.column_index AS SMALLINT), c.column_default FROM duckdb_views() v JOIN duckdb_columns() c "
+      "ON c.database_name = v.database_name AND c.schema_name = '__mallard' AND "
+      "c.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) "
+      "WHERE v.database_name = current_database() AND " + q + "is_lake_table(v.sql) AND c.column_default IS NOT NULL");
   add("CREATE VIEW " + q + "pg_attrdef AS " + oids({"oid", "adrelid"}) + " FROM " + q + "raw_pg_attrdef");
 
   add("CREATE VIEW " + q + "raw_pg_description AS "
@@ -196,18 +206,24 @@ std::string statements() {
       "FROM " + q + "pg_class c JOIN " + q + "pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r'");
   add("CREATE VIEW " + q + "pg_views AS SELECT schema_name AS schemaname, view_name AS viewname, "
       "'mallard' AS viewowner, sql AS definition FROM duckdb_views() "
-      "WHERE database_name = current_database() AND NOT internal");
+      "WHERE database_name = current_database() AND NOT internal AND schema_name <> '__mallard' "
+      "AND NOT " + q + "is_lake_table(sql)");
 
   // information_schema restricted to the warehouse, so the compatibility objects stay out of
   // listings.
-  add("CREATE VIEW " + q + "information_schema_tables AS SELECT * FROM information_schema.tables "
-      "WHERE table_catalog <> '" + c + "'");
+  add("CREATE VIEW " + q + "information_schema_tables AS SELECT t.* REPLACE (CASE WHEN t.table_type = 'VIEW' AND "
+      "EXISTS (SELECT 1 FROM duckdb_views() v WHERE v.database_name = t.table_catalog AND "
+      "v.schema_name = t.table_schema AND v.view_name = t.table_name AND " + q + "is_lake_table(v.sql)) "
+      "THEN 'BASE TABLE' ELSE t.table_type END AS table_type) FROM information_schema.tables t "
+      "WHERE t.table_catalog <> '" + c + "' AND t.table_schema <> '__mallard'");
   add("CREATE VIEW " + q + "information_schema_columns AS SELECT * FROM information_schema.columns "
-      "WHERE table_catalog <> '" + c + "'");
-  add("CREATE VIEW " + q + "information_schema_views AS SELECT * FROM information_schema.views "
-      "WHERE table_catalog <> '" + c + "'");
+      "WHERE table_catalog <> '" + c + "' AND table_schema <> '__mallard'");
+  add("CREATE VIEW " + q + "information_schema_views AS SELECT v.* FROM information_schema.views v "
+      "WHERE v.table_catalog <> '" + c + "' AND v.table_schema <> '__mallard' AND NOT EXISTS (SELECT 1 FROM "
+      "duckdb_views() d WHERE d.database_name = v.table_catalog AND d.schema_name = v.table_schema AND "
+      "d.view_name = v.table_name AND " + q + "is_lake_table(d.sql))");
   add("CREATE VIEW " + q + "information_schema_schemata AS SELECT * FROM information_schema.schemata "
-      "WHERE catalog_name <> '" + c + "'");
+      "WHERE catalog_name <> '" + c + "' AND schema_name <> '__mallard'");
 
   // format_type over PostgreSQL OIDs, with PostgreSQL's SQL-standard spellings.
   add("CREATE MACRO " + q + "format_type(o, typmod) AS CASE WHEN o IS NULL THEN NULL ELSE coalesce("

@@ -222,8 +222,22 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
       return o;
     }
     case K::kInsert: {
-      Outcome o = prepare_insert(conn, st);
-      touch(o.written_tables);
+      // The source reads the target: gather its rows first, so the insert cannot see itself.
+      auto r = require(conn, st.target);
+      conn.query("CREATE OR REPLACE TEMP TABLE __mallard_src AS " + st.body);
+      if (r.id >= 0) touched_.insert(r.id);
+      Outcome o;
+      o.tag = "INSERT 0";
+      o.has_count = true;
+      o.count = std::stoll(conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM temp.main.__mallard_src"));
+      std::string alias = st.alias.empty() ? st.target.name : st.alias;
+      std::string insert = "INSERT INTO " + r.ins + " AS " + sql_ident(alias) + " " + st.columns +
+                           " SELECT * FROM temp.main.__mallard_src";
+      if (st.returning.empty()) {
+        conn.query(insert);
+      } else {
+        o.rows_sql = insert + " RETURNING " + join(st.returning, ", ");
+      }
       return o;
     }
     case K::kDelete: return delete_rows(conn, st, false);

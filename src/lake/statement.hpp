@@ -35,6 +35,9 @@ struct Statement {
   QualifiedName target;
   std::vector<QualifiedName> more;  // DROP TABLE a, b / TRUNCATE a, b
   bool if_exists = false, if_not_exists = false, cascade = false, or_replace = false, as_select = false;
+  // INSERT whose source reads the target table: its rows are gathered before any is inserted.
+  bool reads_target = false;
+  std::string columns;  // INSERT column list, with parentheses
   std::string alias;
   std::string from;   // DELETE ... USING / UPDATE ... FROM list
   std::string where;  // the condition, without WHERE

@@ -6,6 +6,8 @@
 
 #include "pgwire/session.hpp"
 #include "pgwire/wire.hpp"
+#include "sql/lake_router.hpp"
+#include "common/strings.hpp"
 
 namespace mallard::pgwire {
 
@@ -253,7 +255,33 @@ void Session::run_copy(Portal &p) {
   const auto &stmt = (*tree)["CopyStmt"];
   if (stmt.value("is_program", false))
     throw Error(sqlstate::kFeatureNotSupported, "COPY TO or FROM PROGRAM is not supported");
-  if (stmt.contains("filename")) return run_in_engine();
+  if (stmt.contains("filename")) {
+    // A server-side file into a lake table: DuckDB reads it into the table's staging table.
+    if (stmt.value("is_from", false) && stmt.contains("relation")) {
+      const auto &rel = stmt["relation"];
+      std::string schema = rel.value("schemaname", ""), table = rel.value("relname", "");
+      if (!is_temp_table(schema, table)) {
+        auto name = sql::name_at(text, rel.value("location", 0));
+        if (name) {
+          materialize_open_portals(&p);
+          bool own = !in_transaction();
+          if (own) tx_begin();
+          try {
+            auto [s, t] = lake_->copy_target(*conn_, name->schema, name->name);
+            duck::Result r = conn_->query(text.substr(0, name->begin) + sql_ident(s) + "." + sql_ident(t) +
+                                          text.substr(name->end));
+            p.done_tag = "COPY " + std::to_string(r.rows_changed());
+            if (own) tx_commit();
+          } catch (...) {
+            if (own) tx_rollback();
+            throw;
+          }
+          return;
+        }
+      }
+    }
+    return run_in_engine();
+  }
   CopyOptions opts = parse_options(stmt);
   std::vector<std::string> columns;
   if (stmt.contains("attlist"))

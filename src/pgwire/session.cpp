@@ -861,7 +861,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   }
   std::string duck_text = text;
   if (auto lk = route_to_lake(text)) {
-    if (lk->kind != lake::Statement::Kind::kInsert) {
+    if (lk->kind != lake::Statement::Kind::kInsert || lk->reads_target) {
       // Run by the lake at Execute; parameters are bound there as literals.
       size_t np = count_parameters(text);
       ps->param_oids.assign(np, oid::kText);

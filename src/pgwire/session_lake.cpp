@@ -9,6 +9,7 @@
 #include "pgwire/session.hpp"
 #include "pgwire/wire.hpp"
 #include "sql/lake_router.hpp"
+#include "sql/rewrite.hpp"
 
 namespace mallard::pgwire {
 
@@ -55,7 +56,7 @@ std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
   static const char *const kWrites[] = {"CREATE", "DROP", "INSERT", "DELETE", "UPDATE", "TRUNCATE", "ALTER", "COMMENT"};
   if (std::none_of(std::begin(kWrites), std::end(kWrites), [&](const char *w) { return words[0] == w; }))
     return std::nullopt;
-  auto st = sql::route_lake(text);
+  auto st = sql::route_lake(sql::rewrite_for_duckdb(text));
   if (!st) return std::nullopt;
   using K = lake::Statement::Kind;
   bool names_table = st->kind != K::kCreateSchema && st->kind != K::kDropSchema && st->kind != K::kCreateTable &&

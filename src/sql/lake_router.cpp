@@ -155,6 +155,9 @@ class Parser {
     return false;
   }
   size_t pos() const { return i_; }
+  size_t offset() const { return at_end() ? text_.size() : toks_[i_].b; }
+  const std::string &peek_ident() const { return toks_[i_].ident; }
+  void skip() { ++i_; }
 
  private:
   std::string_view text_;
@@ -291,6 +294,17 @@ std::vector<lake::AlterAction> alter_actions(Parser &p) {
 
 }  // namespace
 
+std::optional<lake::QualifiedName> name_at(std::string_view text, size_t offset) {
+  if (offset >= text.size()) return std::nullopt;
+  Parser p(text.substr(offset));
+  auto n = p.name();
+  if (!n) return std::nullopt;
+  n->begin += offset;
+  n->end += offset;
+  if (n->schema == "public") n->schema = "main";
+  return n;
+}
+
 std::optional<lake::Statement> route_lake(std::string_view text) {
   Parser p(text);
   lake::Statement st;
@@ -308,6 +322,18 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
     st.kind = K::kInsert;
     st.target = *n;
     if (p.accept("AS")) st.alias = p.identifier();
+    // A column list, unless the parenthesis opens the source query.
+    if (p.is_punct("(") && !p.is("SELECT", 1) && !p.is("WITH", 1) && !p.is("VALUES", 1)) {
+      p.accept_punct("(");
+      st.columns = "(" + p.until([](const Token &t) { return t.kind == Token::kOther && t.upper == ")"; }) + ")";
+      p.accept_punct(")");
+    }
+    std::string source = p.until([&](const Token &t) { return p.word_in(t, {"ON", "RETURNING"}); });
+    st.body = source;
+    for (Parser sp(source); !sp.at_end(); sp.skip())
+      if (sp.is_identifier() && sp.peek_ident() == st.target.name) st.reads_target = true;
+    if (p.is("ON")) st.reads_target = false;  // ON CONFLICT: leave the whole statement to DuckDB's binder
+    if (p.accept("RETURNING")) st.returning = p.comma_list({});
     out = st;
   } else if (p.accept("DELETE")) {
     if (!p.accept("FROM")) return std::nullopt;

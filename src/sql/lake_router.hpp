@@ -13,4 +13,7 @@ namespace mallard::sql {
 // nullopt: not a lake statement. Throws 0A000 for lake statements Mallard cannot honour.
 std::optional<lake::Statement> route_lake(std::string_view text);
 
+// The (possibly qualified) name that starts at byte `offset` of `text`.
+std::optional<lake::QualifiedName> name_at(std::string_view text, size_t offset);
+
 }  // namespace mallard::sql
