@@ -27,8 +27,13 @@ inline constexpr const char *kPassword = "It-Secret-pa55word";
 std::string long_query();
 // True when the suite runs against a real PostgreSQL instead of mallard.
 bool reference_mode();
+// The bin directory of the installed PostgreSQL server (initdb, postgres), or empty.
+std::string installed_postgres_bin();
 
 struct ServerOptions {
+  // Non-empty: always run this real PostgreSQL (its bin directory), whatever the mode, for tests of
+  // components that are clients of PostgreSQL themselves (the external metadata store).
+  std::string postgres_bin;
   // MALLARD_PASSWORD for the first start; nullopt leaves it unset so the server generates one.
   std::optional<std::string> password = std::string(kPassword);
   std::string listen_host = "127.0.0.1";
@@ -87,6 +92,8 @@ class Server {
   std::string scratch_path(std::string_view name) const;
 
  private:
+  // A real PostgreSQL: in reference mode, or when options().postgres_bin is set.
+  bool is_postgres() const { return !options_.postgres_bin.empty() || reference_mode(); }
   bool start_mallard();
   bool start_reference();
   bool wait_ready(const std::string &pre_ping_conninfo);
