@@ -170,12 +170,19 @@ std::string statements() {
       "CAST(CASE WHEN regexp_matches(c.data_type, '\\]$') THEN 1 ELSE 0 END AS INTEGER) AS attndims, "
       "-1 AS attcacheoff, " + q + "type_mod(c.data_type) AS atttypmod, coalesce(t.typbyval, false) AS attbyval, "
       "coalesce(t.typalign, 'i') AS attalign, coalesce(t.typstorage, 'x') AS attstorage, '' AS attcompression, "
-      "NOT c.is_nullable AS attnotnull, c.column_default IS NOT NULL AS atthasdef, false AS atthasmissing, "
+      "NOT coalesce(s.is_nullable, c.is_nullable) AS attnotnull, "
+      "coalesce(s.column_default, c.column_default) IS NOT NULL AS atthasdef, false AS atthasmissing, "
       "'' AS attidentity, '' AS attgenerated, false AS attisdropped, true AS attislocal, 0 AS attinhcount, "
       "CAST(coalesce(t.typcollation, 0) AS BIGINT) AS attcollation, CAST(NULL AS VARCHAR[]) AS attacl, "
       "CAST(NULL AS VARCHAR[]) AS attoptions, CAST(NULL AS VARCHAR[]) AS attfdwoptions, "
       "CAST(NULL AS VARCHAR) AS attmissingval "
       "FROM duckdb_columns() c LEFT JOIN " + q + "pg_type t ON t.oid = " + q + "type_oid(c.data_type) "
+      // A lake table's NOT NULL and defaults live on its staging table.
+      "LEFT JOIN duckdb_views() v ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND "
+      "v.view_name = c.table_name AND " + q + "is_lake_table(v.sql) "
+      "LEFT JOIN duckdb_columns() s ON v.view_name IS NOT NULL AND s.database_name = c.database_name AND "
+      "s.schema_name = '__mallard' AND s.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) AND "
+      "s.column_name = c.column_name "
       "WHERE c.database_name IN (current_database(), 'temp') AND c.schema_name <> '__mallard'");
   add("CREATE VIEW " + q + "pg_attribute AS " + oids({"attrelid", "atttypid", "attcollation"}) + " FROM " + q +
       "raw_pg_attribute");

@@ -256,6 +256,12 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
     case K::kUpdate: return update_rows(conn, st);
     case K::kAlterTable: return alter_table(conn, st);
     case K::kComment: return comment(conn, st);
+    case K::kMaintenance: {
+      // VACUUM and ANALYZE: lake files are immutable and statistics are kept at commit.
+      Outcome o;
+      o.tag = st.body;
+      return o;
+    }
   }
   throw Error(sqlstate::kInternalError, "unknown lake statement");
 }

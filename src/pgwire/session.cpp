@@ -27,28 +27,6 @@ bool is_loopback(const std::string &addr) {
   return addr == "local" || addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
 }
 
-// An untyped parameter value as SQL: a number stays a number (DuckDB, unlike PostgreSQL, does not
-// resolve `'5' - 100`), anything else is a string literal. Only text that is exactly a numeric
-// literal is written unquoted.
-std::string untyped_literal(const std::string &v) {
-  size_t i = 0, n = v.size();
-  if (i < n && (v[i] == '-' || v[i] == '+')) ++i;
-  size_t digits = 0;
-  while (i < n && std::isdigit(static_cast<unsigned char>(v[i]))) ++i, ++digits;
-  if (i < n && v[i] == '.') {
-    ++i;
-    while (i < n && std::isdigit(static_cast<unsigned char>(v[i]))) ++i, ++digits;
-  }
-  if (digits > 0 && i < n && (v[i] == 'e' || v[i] == 'E')) {
-    size_t j = i + 1;
-    if (j < n && (v[j] == '-' || v[j] == '+')) ++j;
-    size_t exp = 0;
-    while (j < n && std::isdigit(static_cast<unsigned char>(v[j]))) ++j, ++exp;
-    if (exp > 0) i = j;
-  }
-  if (digits > 0 && i == n) return "(" + v + ")";
-  return sql_literal(v);
-}
 
 // RETURNING outside quotes, identifiers and comments turns a DML statement into a row source.
 bool has_returning(std::string_view s) {
@@ -119,6 +97,29 @@ uint64_t read_count(duck::Result &r) {
 }
 
 }  // namespace
+
+// An untyped parameter value as SQL: a number stays a number (DuckDB, unlike PostgreSQL, does not
+// resolve `'5' - 100`), anything else is a string literal. Only text that is exactly a numeric
+// literal is written unquoted.
+std::string untyped_literal(const std::string &v) {
+  size_t i = 0, n = v.size();
+  if (i < n && (v[i] == '-' || v[i] == '+')) ++i;
+  size_t digits = 0;
+  while (i < n && std::isdigit(static_cast<unsigned char>(v[i]))) ++i, ++digits;
+  if (i < n && v[i] == '.') {
+    ++i;
+    while (i < n && std::isdigit(static_cast<unsigned char>(v[i]))) ++i, ++digits;
+  }
+  if (digits > 0 && i < n && (v[i] == 'e' || v[i] == 'E')) {
+    size_t j = i + 1;
+    if (j < n && (v[j] == '-' || v[j] == '+')) ++j;
+    size_t exp = 0;
+    while (j < n && std::isdigit(static_cast<unsigned char>(v[j]))) ++j, ++exp;
+    if (exp > 0) i = j;
+  }
+  if (digits > 0 && i == n) return "(" + v + ")";
+  return sql_literal(v);
+}
 
 Session::Running::Running(Session &s) : s_(s) {
   s_.interrupt_.store(static_cast<int>(Interrupt::kNone));

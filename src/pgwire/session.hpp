@@ -25,6 +25,9 @@ namespace mallard::pgwire {
 class Server;
 struct CopyOptions;
 
+// A parameter value of unknown type as SQL: a number stays a number, anything else is quoted.
+std::string untyped_literal(const std::string &v);
+
 // The highest $n placeholder number in a statement (outside quotes and comments).
 size_t count_parameters(std::string_view text);
 

@@ -53,14 +53,15 @@ bool Session::is_temp_table(const std::string &schema, const std::string &table)
 std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
   auto words = sql::leading_keywords(text, 1);
   if (words.empty()) return std::nullopt;
-  static const char *const kWrites[] = {"CREATE", "DROP", "INSERT", "DELETE", "UPDATE", "TRUNCATE", "ALTER", "COMMENT"};
+  static const char *const kWrites[] = {"CREATE", "DROP",    "INSERT",  "DELETE", "UPDATE",
+                                        "TRUNCATE", "ALTER", "COMMENT", "VACUUM", "ANALYZE", "ANALYSE"};
   if (std::none_of(std::begin(kWrites), std::end(kWrites), [&](const char *w) { return words[0] == w; }))
     return std::nullopt;
   auto st = sql::route_lake(sql::rewrite_for_duckdb(text));
   if (!st) return std::nullopt;
   using K = lake::Statement::Kind;
   bool names_table = st->kind != K::kCreateSchema && st->kind != K::kDropSchema && st->kind != K::kCreateTable &&
-                     st->kind != K::kCreateView;
+                     st->kind != K::kCreateView && st->kind != K::kMaintenance;
   if (names_table && is_temp_table(st->target.schema, st->target.name)) return std::nullopt;
   return st;
 }
@@ -100,8 +101,10 @@ void Session::run_lake(Portal &p) {
       }
       std::string v = duck::take_string(duckdb_get_varchar(p.values[i].get()));
       uint32_t oid = i < s.param_oids.size() ? s.param_oids[i] : 0;
-      repl[i] = sql_literal(v);
-      if (oid != 0 && oid != oid::kText) repl[i] = "CAST(" + repl[i] + " AS " + duckdb_type_name_for_oid(oid) + ")";
+      if (oid != 0 && oid != oid::kText)
+        repl[i] = "CAST(" + sql_literal(v) + " AS " + duckdb_type_name_for_oid(oid) + ")";
+      else
+        repl[i] = untyped_literal(v);
     }
     auto routed = sql::route_lake(sql::replace_parameters(st.text, repl));
     if (!routed) throw Error(sqlstate::kInternalError, "statement changed meaning after binding parameters");

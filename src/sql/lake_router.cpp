@@ -395,6 +395,10 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
       throw unsupported("this ALTER TABLE form");
     st.actions = alter_actions(p);
     out = st;
+  } else if (p.is("VACUUM") || p.is("ANALYZE") || p.is("ANALYSE")) {
+    st.kind = K::kMaintenance;
+    st.body = p.is("VACUUM") ? "VACUUM" : "ANALYZE";
+    return st;
   } else if (p.accept("COMMENT")) {
     if (!p.accept("ON")) return std::nullopt;
     if (p.accept("TABLE")) st.comment_on_view = false;

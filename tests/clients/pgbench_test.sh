@@ -18,7 +18,9 @@ scalar() {
   psql -X -v ON_ERROR_STOP=1 -At -c "$1"
 }
 
-pgbench -i -s 1 -q >"$work/init.log" 2>&1 || {
+# Every initialisation step but primary keys ('p'): lake tables enforce NOT NULL only, and
+# Mallard refuses a constraint it would not enforce (0A000).
+pgbench -i -I dtgv -s 1 -q >"$work/init.log" 2>&1 || {
   cat "$work/init.log" >&2
   fail "pgbench -i"
 }

@@ -39,7 +39,7 @@ def main():
 
         conn.execute("DROP TABLE IF EXISTS p3_items")
         conn.execute(
-            "CREATE TABLE p3_items (id integer PRIMARY KEY, name text, price numeric(10,2), "
+            "CREATE TABLE p3_items (id integer NOT NULL, name text, price numeric(10,2), "
             "qty bigint, ok boolean, born date, seen timestamptz, ratio double precision, "
             "tag uuid, data bytea)"
         )
