@@ -35,6 +35,12 @@ Lake::Lake(std::unique_ptr<metastore::Store> store, duck::Database &db, Options 
   conn_->query("USE " + sql_ident(options_.catalog));
   conn_->query(std::string("CREATE SCHEMA IF NOT EXISTS ") + kHiddenSchema);
   conn_->query(std::string("CREATE TABLE IF NOT EXISTS ") + kHiddenSchema + ".state (snapshot_id BIGINT)");
+  // The lake's history, for ducklake_snapshots(): appended to as snapshots are shown.
+  conn_->query(std::string("CREATE TABLE IF NOT EXISTS ") + kHiddenSchema +
+               ".snapshots (snapshot_id BIGINT, snapshot_time TIMESTAMP WITH TIME ZONE, schema_version BIGINT, "
+               "changes VARCHAR, author VARCHAR, commit_message VARCHAR, commit_extra_info VARCHAR)");
+  conn_->query(std::string("CREATE OR REPLACE MACRO main.ducklake_snapshots() AS TABLE SELECT * FROM ") +
+               kHiddenSchema + ".snapshots ORDER BY snapshot_id");
   refresh();
 }
 
@@ -71,18 +77,25 @@ void Lake::refresh() {
     return;
   std::lock_guard lock(mu_);
   std::shared_ptr<const Snapshot> snap;
+  metastore::Rows history;
   {
     auto txn = store_->begin();
     int64_t latest = latest_snapshot_id(*txn);
     if (current_ && current_->id == latest) return;
     snap = load_snapshot(*txn, latest);
+    history = txn->query(
+        "SELECT s.snapshot_id, CAST(s.snapshot_time AS VARCHAR), s.schema_version, c.changes_made, c.author, "
+        "c.commit_message, c.commit_extra_info FROM ducklake_snapshot s LEFT JOIN ducklake_snapshot_changes c "
+        "ON c.snapshot_id = s.snapshot_id WHERE s.snapshot_id > CAST($1 AS BIGINT) AND s.snapshot_id <= "
+        "CAST($2 AS BIGINT) ORDER BY s.snapshot_id",
+        {std::to_string(current_ ? current_->id : -1), std::to_string(latest)});
   }
-  apply(snap);
+  apply(snap, history);
 }
 
 // Rebuilds, in one DuckDB transaction, what changed between the current snapshot and `snap`.
 // Client transactions that began earlier keep their views (DuckDB's catalog is MVCC).
-void Lake::apply(std::shared_ptr<const Snapshot> snap) {
+void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &history) {
   auto prev = current_;
   auto &c = *conn_;
   for (int attempt = 0;; ++attempt) {
@@ -145,6 +158,11 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap) {
       if (prev)
         for (auto &[id, sc] : prev->schemas)
           if (!snap->schemas.count(id)) c.query("DROP SCHEMA IF EXISTS " + sql_ident(sc.name));
+      for (auto &h : history) {
+        std::string values;
+        for (size_t i = 0; i < h.size(); ++i) values += (i ? ", " : "") + (h[i] ? sql_literal(*h[i]) : "NULL");
+        c.query(std::string("INSERT INTO ") + kHiddenSchema + ".snapshots VALUES (" + values + ")");
+      }
       c.query(std::string("DELETE FROM ") + kHiddenSchema + ".state");
       c.query(std::string("INSERT INTO ") + kHiddenSchema + ".state VALUES (" + std::to_string(snap->id) + ")");
       c.query("COMMIT");
@@ -166,6 +184,26 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap) {
   current_ = snap;
   cache_[snap->id] = snap;
   for (auto it = cache_.begin(); it != cache_.end();) it = it->second.expired() ? cache_.erase(it) : std::next(it);
+}
+
+int64_t Lake::snapshot_at(const std::string &timestamp) {
+  auto txn = store_->begin();
+  auto r = txn->query("SELECT CAST(max(snapshot_id) AS BIGINT) FROM ducklake_snapshot WHERE snapshot_time <= "
+                      "CAST($1 AS TIMESTAMP WITH TIME ZONE)",
+                      {timestamp});
+  if (r.empty() || !r[0][0])
+    throw Error(sqlstate::kInvalidParameterValue, "no snapshot exists at or before " + timestamp);
+  return std::stoll(*r[0][0]);
+}
+
+std::string Lake::time_travel_sql(const std::string &schema, const std::string &name, int64_t id) {
+  auto snap = snapshot(id);
+  const Schema *sc = snap->schema(schema);
+  const Table *t = sc ? snap->table(sc->id, name) : nullptr;
+  if (!t)
+    throw Error(sqlstate::kUndefinedTable,
+                "relation \"" + name + "\" does not exist at snapshot " + std::to_string(id));
+  return snapshot_scan_sql(*t);
 }
 
 int64_t Lake::commit(duck::Connection &conn, TxnChanges &changes) {

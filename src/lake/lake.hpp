@@ -73,6 +73,10 @@ class Lake {
   std::shared_ptr<const Snapshot> snapshot(int64_t id);
   // The snapshot a client transaction on `conn` is reading (from its DuckDB snapshot).
   int64_t base_snapshot(duck::Connection &conn);
+  // The newest snapshot committed at or before `timestamp` (22023 when there is none).
+  int64_t snapshot_at(const std::string &timestamp);
+  // SQL reading table schema.name as of snapshot `id` (time travel); 42P01 when it did not exist.
+  std::string time_travel_sql(const std::string &schema, const std::string &name, int64_t id);
 
   // Writes the transaction's data files and commits its metadata as one new snapshot; retries
   // the metadata commit when another writer got there first and nothing conflicts. Throws 40001
@@ -80,7 +84,7 @@ class Lake {
   int64_t commit(duck::Connection &conn, TxnChanges &changes);
 
  private:
-  void apply(std::shared_ptr<const Snapshot> snap);
+  void apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &history);
 
   std::unique_ptr<metastore::Store> store_;
   duck::Database &db_;

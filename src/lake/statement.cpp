@@ -667,7 +667,6 @@ void Session::finish() {
   base_.reset();
   changes_ = TxnChanges{};
   touched_.clear();
-  message_.clear();
   lake_.refresh();
 }
 

@@ -828,7 +828,8 @@ std::shared_ptr<PreparedStatement> Session::prepare(const std::string &text, con
   for (auto o : declared) key += "\x01" + std::to_string(o);
   if (auto hit = plan_cache_.find(key); hit != plan_cache_.end()) return hit->second;
   auto ps = prepare_uncached(text, declared);
-  bool cacheable = ps->prepared && ps->prepared.statement_type() == DUCKDB_STATEMENT_TYPE_SELECT && ps->cls.tag.empty();
+  bool cacheable = ps->prepared && ps->prepared.statement_type() == DUCKDB_STATEMENT_TYPE_SELECT &&
+                   ps->cls.tag.empty() && !ps->no_cache;
   if (!cacheable) {
     plan_cache_.clear();
   } else {
@@ -880,6 +881,10 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   } else {
     ps->expanded = sql::expand_multi_object(text);
     if (!ps->expanded.empty()) return ps;
+    if (text.find("=>") != std::string::npos) {
+      duck_text = with_time_travel(text);
+      ps->no_cache = duck_text != text;
+    }
   }
   materialize_open_portals(nullptr);
   ps->prepared = duck::Prepared(*conn_, sql::rewrite_for_duckdb(duck_text));

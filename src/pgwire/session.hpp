@@ -49,6 +49,7 @@ struct PreparedStatement {
   // INSERT into lake tables, prepared against their staging tables: the tables it may write.
   std::vector<int64_t> lake_tables;
   bool lake_write() const { return lake.has_value() || !lake_tables.empty(); }
+  bool no_cache = false;  // the plan depends on more than the text (time travel)
 };
 
 struct Portal {
@@ -144,6 +145,8 @@ class Session {
   void run_lake(Portal &p);
   // The lake statement `text` is, unless it is not one or it names a temp object.
   std::optional<lake::Statement> route_to_lake(const std::string &text);
+  // `t AT (VERSION => n)` / `AT (TIMESTAMP => ts)` replaced by a read of t at that snapshot.
+  std::string with_time_travel(const std::string &text);
   // Pulls a portal's remaining rows into memory (before an autocommit write commits).
   void buffer_rows(Portal &p);
   bool is_temp_table(const std::string &schema, const std::string &table);

@@ -21,12 +21,16 @@ void Session::tx_commit() {
     lake_->finish();
     return;
   }
+  // SET mallard.commit_message / mallard.commit_author label the snapshot; a message labels one.
+  lake_->set_commit_message(get_guc("mallard.commit_author").value_or(""),
+                            get_guc("mallard.commit_message").value_or(""));
   try {
     lake_->commit(*conn_);
   } catch (...) {
     tx_rollback();
     throw;
   }
+  gucs_.erase("mallard.commit_message");
   tx_rollback();
 }
 
@@ -64,6 +68,30 @@ std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
                      st->kind != K::kCreateView && st->kind != K::kMaintenance;
   if (names_table && is_temp_table(st->target.schema, st->target.name)) return std::nullopt;
   return st;
+}
+
+std::string Session::with_time_travel(const std::string &text) {
+  auto found = sql::find_time_travel(text);
+  std::string out = text;
+  for (auto it = found.rbegin(); it != found.rend(); ++it) {
+    std::string v = conn_->query_scalar("SELECT CAST((" + it->expr + ") AS VARCHAR)");
+    auto &lake = warehouse_->lake();
+    int64_t id = 0;
+    if (it->by_version) {
+      try {
+        id = std::stoll(v);
+      } catch (...) {
+        throw Error(sqlstate::kInvalidParameterValue, "VERSION must be a snapshot id, not \"" + v + "\"");
+      }
+    } else {
+      id = lake.snapshot_at(v);
+    }
+    std::string schema = it->name.schema.empty() || it->name.schema == "public" ? "main" : it->name.schema;
+    std::string sql = "(" + lake.time_travel_sql(schema, it->name.name, id) + ")";
+    if (!it->aliased) sql += " AS " + sql_ident(it->name.name);
+    out = out.substr(0, it->name.begin) + sql + out.substr(it->end);
+  }
+  return out;
 }
 
 size_t count_parameters(std::string_view text) {

@@ -294,6 +294,55 @@ std::vector<lake::AlterAction> alter_actions(Parser &p) {
 
 }  // namespace
 
+std::vector<TimeTravel> find_time_travel(std::string_view text) {
+  std::vector<TimeTravel> out;
+  auto toks = tokenize(text);
+  auto punct = [&](size_t k, const char *p) { return k < toks.size() && toks[k].kind == Token::kOther && toks[k].upper == p; };
+  auto word = [&](size_t k, const char *w) { return k < toks.size() && toks[k].kind == Token::kWord && toks[k].upper == w; };
+  auto ident = [&](size_t k) { return k < toks.size() && (toks[k].kind == Token::kWord || toks[k].kind == Token::kQuoted); };
+  for (size_t k = 1; k < toks.size(); ++k) {
+    if (!word(k, "AT") || !punct(k + 1, "(") || !(word(k + 2, "VERSION") || word(k + 2, "TIMESTAMP")) ||
+        !punct(k + 3, "=") || !punct(k + 4, ">") || !ident(k - 1))
+      continue;
+    TimeTravel tt;
+    tt.by_version = word(k + 2, "VERSION");
+    size_t first = k - 1;
+    std::vector<std::string> parts{toks[first].ident};
+    while (first >= 2 && punct(first - 1, ".") && ident(first - 2)) {
+      first -= 2;
+      parts.insert(parts.begin(), toks[first].ident);
+    }
+    if (parts.size() == 3) parts.erase(parts.begin());
+    tt.name.name = parts.back();
+    if (parts.size() == 2) tt.name.schema = parts[0];
+    tt.name.begin = toks[first].b;
+    tt.name.end = toks[k - 1].e;
+    int depth = 0;
+    size_t j = k + 5, expr_begin = j < toks.size() ? toks[j].b : text.size();
+    for (; j < toks.size(); ++j) {
+      if (punct(j, "(")) ++depth;
+      if (punct(j, ")")) {
+        if (depth == 0) break;
+        --depth;
+      }
+    }
+    if (j >= toks.size()) continue;
+    tt.expr = std::string(text.substr(expr_begin, toks[j].b - expr_begin));
+    tt.end = toks[j].e;
+    static const char *const kFollowers[] = {"WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL",
+                                             "ON", "USING", "GROUP", "ORDER", "LIMIT", "OFFSET", "UNION", "EXCEPT",
+                                             "INTERSECT", "HAVING", "WINDOW", "QUALIFY", "FETCH", "FOR", "POSITIONAL",
+                                             "ASOF", "ANTI", "SEMI"};
+    if (j + 1 < toks.size()) {
+      bool follower = false;
+      for (auto *f : kFollowers) follower |= word(j + 1, f);
+      tt.aliased = word(j + 1, "AS") || (ident(j + 1) && !follower);
+    }
+    out.push_back(tt);
+  }
+  return out;
+}
+
 std::optional<lake::QualifiedName> name_at(std::string_view text, size_t offset) {
   if (offset >= text.size()) return std::nullopt;
   Parser p(text.substr(offset));

@@ -13,6 +13,16 @@ namespace mallard::sql {
 // nullopt: not a lake statement. Throws 0A000 for lake statements Mallard cannot honour.
 std::optional<lake::Statement> route_lake(std::string_view text);
 
+// A table read at an earlier snapshot: `name AT (VERSION => expr)` or `AT (TIMESTAMP => expr)`.
+struct TimeTravel {
+  lake::QualifiedName name;
+  size_t end = 0;  // just past the closing parenthesis
+  bool by_version = true;
+  std::string expr;
+  bool aliased = false;  // an alias follows the clause
+};
+std::vector<TimeTravel> find_time_travel(std::string_view text);
+
 // The (possibly qualified) name that starts at byte `offset` of `text`.
 std::optional<lake::QualifiedName> name_at(std::string_view text, size_t offset);
 
