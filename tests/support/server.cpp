@@ -113,8 +113,10 @@ Server::~Server() {
 
 std::string Server::scratch_path(std::string_view name) const { return root_ + "/" + std::string(name); }
 
+bool Server::is_postgres() const { return reference_mode() || options_.real_postgres; }
+
 std::string Server::password() const {
-  if (options_.password || reference_mode()) return options_.password.value_or(kPassword);
+  if (options_.password || is_postgres()) return options_.password.value_or(kPassword);
   return trim(read_file(data_dir_ + "/initial-password"));
 }
 
@@ -162,7 +164,7 @@ bool Server::start() {
     failure_.clear();
     port_ = free_port();
     append_log_marker();
-    ok = reference_mode() ? start_reference() : start_mallard();
+    ok = is_postgres() ? start_reference() : start_mallard();
     // The free port can be taken by someone else between our probe and the server's bind; only
     // that failure is worth another try.
     if (!ok && log_since_start().find("in use") == std::string::npos) break;
@@ -233,7 +235,7 @@ int Server::stop(int sig) {
   if (pid_ <= 0) return -1;
   // PostgreSQL's SIGTERM is a "smart" shutdown that waits for clients; SIGINT is the fast shutdown
   // that matches what mallard promises for SIGTERM.
-  if (reference_mode() && sig == SIGTERM) sig = SIGINT;
+  if (is_postgres() && sig == SIGTERM) sig = SIGINT;
   kill(pid_, sig);
   auto deadline = std::chrono::steady_clock::now() + 10s;
   int status = 0;
@@ -267,7 +269,7 @@ void Server::kill_hard() {
 // A real PostgreSQL 15 configured to match the options as closely as the contract allows, so the
 // expectations written here can be checked against the behaviour being imitated.
 bool Server::start_reference() {
-  std::string bin = reference_bin();
+  std::string bin = reference_bin() ? reference_bin() : "/usr/lib/postgresql/15/bin";
   passwd *pg = getpwnam("postgres");
   if (!pg) {
     failure_ = "reference mode needs a 'postgres' system user";
@@ -321,6 +323,7 @@ bool Server::start_reference() {
        << "password_encryption = '"
        << (options_.password_encryption.empty() ? "scram-sha-256" : options_.password_encryption) << "'\n"
        << "TimeZone = 'UTC'\n";
+  for (const auto &line : options_.postgres_conf) conf << line << "\n";
   write_file(data_dir_ + "/mallard_it.conf", conf.str());
   std::string hba = "local all all trust\n";
   hba += std::string(tls_only ? "hostssl" : "host") + " all all 0.0.0.0/0 " + method + "\n";
