@@ -129,6 +129,8 @@ Server::~Server() {
 
 std::string Server::scratch_path(std::string_view name) const { return root_ + "/" + std::string(name); }
 
+bool Server::is_postgres() const { return reference_mode() || options_.real_postgres || !options_.postgres_bin.empty(); }
+
 std::string Server::password() const {
   if (options_.password || is_postgres()) return options_.password.value_or(kPassword);
   return trim(read_file(data_dir_ + "/initial-password"));
@@ -283,7 +285,9 @@ void Server::kill_hard() {
 // A real PostgreSQL 15 configured to match the options as closely as the contract allows, so the
 // expectations written here can be checked against the behaviour being imitated.
 bool Server::start_reference() {
-  std::string bin = !options_.postgres_bin.empty() ? options_.postgres_bin : std::string(reference_bin());
+  std::string bin = !options_.postgres_bin.empty() ? options_.postgres_bin
+                    : reference_bin()               ? std::string(reference_bin())
+                                                    : installed_postgres_bin();
   passwd *pg = getpwnam("postgres");
   if (!pg) {
     failure_ = "reference mode needs a 'postgres' system user";
@@ -338,6 +342,7 @@ bool Server::start_reference() {
        << "password_encryption = '"
        << (options_.password_encryption.empty() ? "scram-sha-256" : options_.password_encryption) << "'\n"
        << "TimeZone = 'UTC'\n";
+  for (const auto &line : options_.postgres_conf) conf << line << "\n";
   write_file(data_dir_ + "/mallard_it.conf", conf.str());
   std::string hba = "local all all trust\n";
   hba += std::string(tls_only ? "hostssl" : "host") + " all all 0.0.0.0/0 " + method + "\n";

@@ -50,6 +50,11 @@ struct ServerOptions {
   std::vector<std::string> config_lines;
   std::vector<std::string> extra_args;
   std::vector<std::pair<std::string, std::string>> extra_env;
+  // Start a real PostgreSQL 15 even outside reference mode (for tests of tools that sit in front
+  // of PostgreSQL); its binaries come from MALLARD_IT_REFERENCE_PG or /usr/lib/postgresql/15/bin.
+  bool real_postgres = false;
+  // Further postgresql.conf lines for a real PostgreSQL.
+  std::vector<std::string> postgres_conf;
 };
 
 class Server {
@@ -92,10 +97,9 @@ class Server {
   std::string scratch_path(std::string_view name) const;
 
  private:
-  // A real PostgreSQL: in reference mode, or when options().postgres_bin is set.
-  bool is_postgres() const { return !options_.postgres_bin.empty() || reference_mode(); }
   bool start_mallard();
   bool start_reference();
+  bool is_postgres() const;
   bool wait_ready(const std::string &pre_ping_conninfo);
   void append_log_marker();
 

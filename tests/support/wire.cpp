@@ -51,9 +51,11 @@ Wire Wire::connect_tcp(int port) {
   return w;
 }
 
-Wire Wire::session(const Server &server) {
+Wire Wire::session(const Server &server) { return session(server.conninfo("sslmode=disable")); }
+
+Wire Wire::session(const std::string &conninfo) {
   Wire w;
-  ConnectAttempt a = try_connect(server.conninfo("sslmode=disable"));
+  ConnectAttempt a = try_connect(conninfo);
   if (!a.ok) {
     ADD_FAILURE() << "could not open a session: " << a.message;
     return w;

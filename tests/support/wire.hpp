@@ -33,6 +33,8 @@ class Wire {
   static Wire connect_tcp(int port);
   // An authenticated session: libpq runs the start-up (sslmode=disable), then the socket is used raw.
   static Wire session(const Server &server);
+  // The same through any libpq connection string (e.g. a proxy in front of a server).
+  static Wire session(const std::string &conninfo);
 
   bool ok() const { return fd_ >= 0; }
   int fd() const { return fd_; }
