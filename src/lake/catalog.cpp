@@ -1,5 +1,8 @@
 #include "lake/catalog.hpp"
 
+#include <algorithm>
+
+#include "common/strings.hpp"
 #include "lake/format.hpp"
 
 namespace mallard::lake {
@@ -12,6 +15,63 @@ constexpr const char *kVisible =
 
 int64_t num(const std::optional<std::string> &v) { return v ? std::stoll(*v) : 0; }
 bool truth(const std::optional<std::string> &v) { return v && (*v == "true" || *v == "t" || *v == "1"); }
+
+// Every inlined-data table of every table in `s`, with the column ids its columns stand for (its
+// columns are named as the table's columns were at its schema version). A column added later
+// reads as its initial default in rows stored before it existed.
+void load_inlined(metastore::Transaction &txn, Snapshot &s) {
+  struct Version {
+    Table *table;
+    std::string name;
+    std::vector<std::pair<int64_t, std::string>> cols;  // id, name at that version
+  };
+  std::vector<Version> versions;
+  for (auto &r : txn.query("SELECT i.table_id, i.table_name, i.schema_version, "
+                           "(SELECT min(v.begin_snapshot) FROM ducklake_schema_versions v WHERE v.table_id = i.table_id "
+                           "AND v.schema_version = i.schema_version) FROM ducklake_inlined_data_tables i "
+                           "ORDER BY i.table_id, i.schema_version")) {
+    auto t = s.tables.find(num(r[0]));
+    if (t == s.tables.end()) continue;
+    Version v{&t->second, r[1].value_or(""), {}};
+    int64_t since = r[3] ? num(r[3]) : s.id;
+    for (auto &c : txn.query("SELECT column_id, column_name, column_type FROM ducklake_column WHERE table_id = "
+                             "CAST($1 AS BIGINT) AND parent_column IS NULL AND begin_snapshot <= CAST($2 AS BIGINT) AND "
+                             "(end_snapshot IS NULL OR end_snapshot > CAST($2 AS BIGINT)) ORDER BY column_order",
+                             {std::to_string(v.table->id), std::to_string(since)})) {
+      int64_t id = num(c[0]);
+      v.cols.emplace_back(id, c[1].value_or(""));
+      auto &ids = v.table->inlined_columns;
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+        ids.push_back(id);
+        v.table->inlined_types[id] = to_duckdb_type(c[2].value_or("varchar"));
+      }
+    }
+    v.table->inlined_tables.push_back(v.name);
+    versions.push_back(std::move(v));
+  }
+  for (auto &[id, t] : s.tables)
+    for (auto &c : t.columns) t.inlined_types[c.id] = c.duck_type;
+  for (auto &v : versions) {
+    Table &table = *v.table;
+    std::string select = "SELECT CAST(row_id AS VARCHAR), CAST(begin_snapshot AS VARCHAR), CAST(end_snapshot AS VARCHAR)";
+    for (auto &[id, col] : v.cols) select += ", CAST(" + sql_ident(col) + " AS VARCHAR)";
+    // Where each stored column goes in the mirror row; the others take their initial default.
+    metastore::Row defaults(3 + table.inlined_columns.size());
+    std::vector<size_t> slot;
+    for (size_t k = 0; k < table.inlined_columns.size(); ++k)
+      for (auto &c : table.columns)
+        if (c.id == table.inlined_columns[k]) defaults[3 + k] = c.initial_default;
+    for (auto &[id, col] : v.cols)
+      slot.push_back(3 + (std::find(table.inlined_columns.begin(), table.inlined_columns.end(), id) -
+                          table.inlined_columns.begin()));
+    for (auto &row : txn.query(select + " FROM " + sql_ident(v.name))) {
+      metastore::Row out = defaults;
+      for (size_t k = 0; k < 3; ++k) out[k] = row[k];
+      for (size_t k = 0; k < slot.size(); ++k) out[slot[k]] = row[3 + k];
+      table.inlined_rows.push_back(std::move(out));
+    }
+  }
+}
 
 }  // namespace
 
@@ -131,6 +191,10 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
       f.deletes = DeleteFile{num(r[2]), resolve_path(t->second.path, r[3].value_or(""), truth(r[4])), num(r[5])};
     }
   }
+  for (auto &r : txn.query("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_inlining_row_limit' AND "
+                           "\"scope\" IS NULL"))
+    if (r[0]) s->inlining_row_limit = std::stoll(*r[0]);
+  load_inlined(txn, *s);
   for (auto &r : txn.query("SELECT table_id, record_count, next_row_id FROM ducklake_table_stats")) {
     auto t = s->tables.find(num(r[0]));
     if (t == s->tables.end()) continue;

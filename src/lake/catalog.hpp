@@ -49,7 +49,15 @@ struct Table {
   int64_t next_row_id = 0;
   int64_t record_count = 0;
   std::optional<std::string> comment;
+  // Inlined rows (data inlining): every row of every inlined-data table of this table, with its
+  // row_id, begin_snapshot and end_snapshot, then one value per column id in inlined_columns
+  // (text). Readers filter by snapshot, so one mirror serves every snapshot.
+  std::vector<int64_t> inlined_columns;
+  std::map<int64_t, std::string> inlined_types;  // column id → DuckDB type (its latest)
+  metastore::Rows inlined_rows;
+  std::vector<std::string> inlined_tables;  // names of the inlined-data tables in the store
   bool has_deletes() const;
+  bool has_inlined() const { return !inlined_tables.empty(); }
   const Column *column(const std::string &name) const;
 };
 
@@ -73,6 +81,7 @@ struct Snapshot {
   int64_t next_catalog_id = 0;
   int64_t next_file_id = 0;
   std::string data_path;  // absolute, ends in '/'
+  int64_t inlining_row_limit = 10;  // ducklake_metadata data_inlining_row_limit
   std::map<int64_t, Schema> schemas;
   std::map<int64_t, Table> tables;
   std::map<int64_t, View> views;

@@ -114,6 +114,12 @@ void Committer::write_inserts(int64_t key, const Table &t, const std::string &in
   auto agg = client_.query_text("SELECT CAST(count(*) AS BIGINT)" + aggs + " FROM " + ins);
   int64_t rows = num(agg[0][0]);
   if (rows == 0) return;
+  if (rows <= base_.inlining_row_limit) {
+    std::string text;
+    for (auto &c : t.columns) text += (text.empty() ? "" : ", ") + ("CAST(" + sql_ident(c.name) + " AS VARCHAR)");
+    inlined_.push_back({key, client_.query_text("SELECT " + text + " FROM " + ins)});
+    return;
+  }
   std::string dir = t.path;
   if (key < 0) {
     auto &nt = changes_.created_tables[-key - 1];
@@ -148,7 +154,10 @@ void Committer::write_inserts(int64_t key, const Table &t, const std::string &in
 }
 
 void Committer::write_deletes(const Table &t, const std::string &del) {
-  for (auto &row : client_.query_text("SELECT fidx, CAST(count(*) AS BIGINT) FROM " + del + " GROUP BY fidx ORDER BY fidx")) {
+  for (auto &row : client_.query_text("SELECT pos FROM " + del + " WHERE fidx = -2 ORDER BY pos"))
+    inlined_deletes_[t.id].push_back(num(row[0]));
+  for (auto &row : client_.query_text("SELECT fidx, CAST(count(*) AS BIGINT) FROM " + del +
+                                      " WHERE fidx >= 0 GROUP BY fidx ORDER BY fidx")) {
     size_t k = static_cast<size_t>(num(row[0]));
     if (k >= t.files.size()) throw Error(sqlstate::kInternalError, "staged delete names an unknown file");
     const DataFile &file = t.files[k];
@@ -365,6 +374,39 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     }
     inserted_ids.insert(tid);
   }
+  for (auto &in : inlined_) {
+    int64_t tid = in.table_key < 0 ? table_ids.at(in.table_key) : in.table_key;
+    auto &st = table_stats(tid);
+    bool changed_now = in.table_key < 0 || changes_.altered.count(tid);
+    int64_t version = schema_version;
+    if (!changed_now) {
+      auto r = txn.query("SELECT CAST(max(schema_version) AS BIGINT) FROM ducklake_schema_versions WHERE table_id = "
+                         "CAST($1 AS BIGINT)",
+                         {P(tid)});
+      version = !r.empty() && r[0][0] ? num(r[0][0]) : num(latest[0][0]);
+    }
+    write_inlined(txn, in, tid, version, changed_now, snap, st[1]);
+    st[0] += static_cast<int64_t>(in.rows.size());
+    inserted_ids.insert(tid);
+  }
+  for (auto &[tid, ids] : inlined_deletes_) {
+    auto &st = table_stats(tid);
+    size_t gone = 0;
+    for (auto &tbl : txn.query("SELECT table_name FROM ducklake_inlined_data_tables WHERE table_id = CAST($1 AS BIGINT)",
+                               {P(tid)})) {
+      for (size_t from = 0; from < ids.size(); from += 1000) {
+        std::string list;
+        for (size_t k = from; k < ids.size() && k < from + 1000; ++k) list += (list.empty() ? "" : ", ") + std::to_string(ids[k]);
+        gone += txn.query("UPDATE " + sql_ident(tbl[0].value_or("")) + " SET end_snapshot = CAST($1 AS BIGINT) WHERE "
+                          "end_snapshot IS NULL AND row_id IN (" + list + ") RETURNING row_id",
+                          {snap})
+                    .size();
+      }
+    }
+    if (gone != ids.size()) throw Conflict("rows of table " + std::to_string(tid) + " were deleted");
+    st[0] -= static_cast<int64_t>(ids.size());
+    deleted_ids.insert(tid);
+  }
   for (auto &d : deletes_) {
     auto &st = table_stats(d.table_id);
     if (d.old_delete_id)
@@ -421,6 +463,55 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
            {snap, made, changes_.author.empty() ? std::nullopt : metastore::Param(changes_.author),
             changes_.commit_message.empty() ? std::nullopt : metastore::Param(changes_.commit_message),
             "{\"mallard_commit\": \"" + marker + "\"}"});
+}
+
+// The type of an inlined-data column in the store: DuckDB's own in the embedded store; in
+// PostgreSQL and CockroachDB the matching type, or text where none matches exactly.
+std::string inlined_type(const Column &c, metastore::Flavor flavor) {
+  if (flavor == metastore::Flavor::kEmbedded) return c.duck_type;
+  static const std::map<std::string, std::string> kPg = {
+      {"boolean", "BOOLEAN"}, {"int8", "SMALLINT"}, {"int16", "SMALLINT"}, {"int32", "INTEGER"}, {"int64", "BIGINT"},
+      {"uint8", "SMALLINT"}, {"uint16", "INTEGER"}, {"uint32", "BIGINT"}, {"float32", "REAL"},
+      {"float64", "DOUBLE PRECISION"}, {"varchar", "VARCHAR"}, {"date", "DATE"}, {"time", "TIME"},
+      {"timestamp", "TIMESTAMP"}, {"timestamptz", "TIMESTAMPTZ"}, {"uuid", "UUID"}};
+  if (auto it = kPg.find(c.lake_type); it != kPg.end()) return it->second;
+  if (c.lake_type.starts_with("decimal(")) return "NUMERIC" + c.lake_type.substr(7);
+  return "VARCHAR";
+}
+
+void Committer::write_inlined(metastore::Transaction &txn, const NewInlined &in, int64_t table_id,
+                              int64_t schema_version, bool new_version, const std::string &snap, int64_t &next_row_id) {
+  const Table &t = table_for_key(in.table_key);
+  std::string name = "ducklake_inlined_data_" + std::to_string(table_id) + "_" + std::to_string(schema_version);
+  bool exists = !new_version &&
+                !txn.query("SELECT 1 FROM ducklake_inlined_data_tables WHERE table_id = CAST($1 AS BIGINT) AND "
+                           "schema_version = CAST($2 AS BIGINT)",
+                           {std::to_string(table_id), std::to_string(schema_version)})
+                     .empty();
+  if (!exists) {
+    std::string cols = "row_id BIGINT, begin_snapshot BIGINT, end_snapshot BIGINT";
+    for (auto &c : t.columns) cols += ", " + sql_ident(c.name) + " " + inlined_type(c, store_.profile().flavor);
+    std::string ddl = "CREATE TABLE IF NOT EXISTS " + sql_ident(name) + " (" + cols + ")";
+    if (store_.profile().ddl_in_own_transaction) {
+      // CockroachDB commits the transaction's pending writes before DDL: run it on its own.
+      auto ddl_txn = store_.begin();
+      ddl_txn->exec(ddl);
+      ddl_txn->commit();
+    } else {
+      txn.exec(ddl);
+    }
+    txn.exec("INSERT INTO ducklake_inlined_data_tables VALUES (CAST($1 AS BIGINT), $2, CAST($3 AS BIGINT))",
+             {std::to_string(table_id), name, std::to_string(schema_version)});
+  }
+  std::string insert = "INSERT INTO " + sql_ident(name) + " VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL";
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    insert += ", CAST($" + std::to_string(i + 3) + " AS " + inlined_type(t.columns[i], store_.profile().flavor) + ")";
+  insert += ")";
+  for (auto &row : in.rows) {
+    std::vector<metastore::Param> params = {std::to_string(next_row_id++), snap};
+    params.insert(params.end(), row.begin(), row.end());
+    txn.exec(insert, params);
+  }
 }
 
 bool Committer::marker_committed(const std::string &marker) {

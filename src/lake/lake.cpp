@@ -114,7 +114,7 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
             c.query("DROP VIEW IF EXISTS " + user_view(schema_name(*prev, t.schema_id), t.name));
           if (now == snap->tables.end()) {
             c.query("DROP VIEW IF EXISTS " + positional_view(id));
-            for (auto &n : {inserts_table(id), deletes_table(id), committed_deletes_table(id)})
+            for (auto &n : {inserts_table(id), deletes_table(id), committed_deletes_table(id), inlined_table(id)})
               c.query("DROP TABLE IF EXISTS " + n);
           }
         }
@@ -140,10 +140,21 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         } else if (old && old->has_deletes()) {
           c.query("DROP TABLE IF EXISTS " + committed_deletes_table(id));
         }
+        if (t.has_inlined()) {
+          bool same = old && old->inlined_rows == t.inlined_rows && old->inlined_columns == t.inlined_columns &&
+                      old->inlined_types == t.inlined_types;
+          if (!same) {
+            c.query("CREATE OR REPLACE TABLE " + inlined_table(id) + " (" + inlined_mirror_definition(t) + ")");
+            for (auto &values : inlined_mirror_values(t))
+              c.query("INSERT INTO " + inlined_table(id) + " VALUES " + values);
+          }
+        } else if (old && old->has_inlined()) {
+          c.query("DROP TABLE IF EXISTS " + inlined_table(id));
+        }
         c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " +
-                scan_sql(t, inserts_table(id), deletes_table(id), true));
+                scan_sql(t, snap->id, inserts_table(id), deletes_table(id), true));
         c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " +
-                scan_sql(t, inserts_table(id), deletes_table(id), false));
+                scan_sql(t, snap->id, inserts_table(id), deletes_table(id), false));
         if (t.comment) {
           c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
         }
@@ -203,7 +214,7 @@ std::string Lake::time_travel_sql(const std::string &schema, const std::string &
   if (!t)
     throw Error(sqlstate::kUndefinedTable,
                 "relation \"" + name + "\" does not exist at snapshot " + std::to_string(id));
-  return snapshot_scan_sql(*t);
+  return snapshot_scan_sql(*t, id);
 }
 
 int64_t Lake::commit(duck::Connection &conn, TxnChanges &changes) {

@@ -346,8 +346,8 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
   nt.table.columns = read_columns(conn, kHiddenSchema, ins_name);
   conn.query("CREATE TABLE " + nt.del + " (fidx BIGINT, pos BIGINT)");
   nt.pos = hidden("q" + key);
-  conn.query("CREATE VIEW " + nt.pos + " AS " + scan_sql(nt.table, nt.ins, nt.del, true));
-  conn.query("CREATE VIEW " + user_view(schema, nt.table.name) + " AS " + scan_sql(nt.table, nt.ins, nt.del, false));
+  conn.query("CREATE VIEW " + nt.pos + " AS " + scan_sql(nt.table, 0, nt.ins, nt.del, true));
+  conn.query("CREATE VIEW " + user_view(schema, nt.table.name) + " AS " + scan_sql(nt.table, 0, nt.ins, nt.del, false));
   if (st.as_select) {
     o.tag = "SELECT";
     o.has_count = true;
@@ -433,8 +433,8 @@ Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool t
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
   conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
-  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f >= 0");
-  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f < 0)");
+  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
+  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
   if (r.id >= 0) touched_.insert(r.id);
   Outcome o;
   o.tag = truncate ? "TRUNCATE TABLE" : "DELETE";
@@ -474,8 +474,8 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
   conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
-  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f >= 0");
-  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f < 0)");
+  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
+  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
   conn.query("INSERT INTO " + r.ins + " (" + join(names, ", ") + ") SELECT " + join(names, ", ") + " FROM " + kScratch);
   if (r.id >= 0) touched_.insert(r.id);
   Outcome o;
