@@ -168,7 +168,8 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
     t->second.columns.push_back(c);
   }
   for (auto &r : txn.query(std::string("SELECT table_id, data_file_id, path, path_is_relative, record_count, "
-                                       "row_id_start, file_size_bytes FROM ducklake_data_file WHERE") + kVisible +
+                                       "row_id_start, file_size_bytes, begin_snapshot FROM ducklake_data_file WHERE") +
+                               kVisible +
                                " ORDER BY table_id, data_file_id",
                            at)) {
     auto t = s->tables.find(num(r[0]));
@@ -179,16 +180,18 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
     f.record_count = num(r[4]);
     f.row_id_start = num(r[5]);
     f.file_size = num(r[6]);
+    f.begin_snapshot = num(r[7]);
     t->second.files.push_back(f);
   }
   for (auto &r : txn.query(std::string("SELECT table_id, data_file_id, delete_file_id, path, path_is_relative, "
-                                       "delete_count FROM ducklake_delete_file WHERE") + kVisible,
+                                       "delete_count, begin_snapshot FROM ducklake_delete_file WHERE") + kVisible,
                            at)) {
     auto t = s->tables.find(num(r[0]));
     if (t == s->tables.end()) continue;
     for (auto &f : t->second.files) {
       if (f.id != num(r[1])) continue;
-      f.deletes = DeleteFile{num(r[2]), resolve_path(t->second.path, r[3].value_or(""), truth(r[4])), num(r[5])};
+      f.deletes = DeleteFile{num(r[2]), resolve_path(t->second.path, r[3].value_or(""), truth(r[4])), num(r[5]),
+                             num(r[6])};
     }
   }
   for (auto &r : txn.query("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_inlining_row_limit' AND "

@@ -28,6 +28,7 @@ struct DeleteFile {
   int64_t id = 0;
   std::string path;  // absolute
   int64_t count = 0;
+  int64_t begin_snapshot = 0;
 };
 
 struct DataFile {
@@ -36,6 +37,7 @@ struct DataFile {
   int64_t record_count = 0;
   int64_t row_id_start = 0;
   int64_t file_size = 0;
+  int64_t begin_snapshot = 0;
   std::optional<DeleteFile> deletes;
 };
 

@@ -75,6 +75,9 @@ class Lake {
   int64_t base_snapshot(duck::Connection &conn);
   // The newest snapshot committed at or before `timestamp` (22023 when there is none).
   int64_t snapshot_at(const std::string &timestamp);
+  // SQL of the rows inserted and deleted in table schema.name by the snapshots after `from` up to
+  // `to`: snapshot_id, rowid, change_type ('insert' or 'delete'), then the table's columns.
+  std::string changes_sql(const std::string &schema, const std::string &name, int64_t from, int64_t to);
   // SQL reading table schema.name as of snapshot `id` (time travel); 42P01 when it did not exist.
   std::string time_travel_sql(const std::string &schema, const std::string &name, int64_t id);
 

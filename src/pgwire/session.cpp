@@ -881,7 +881,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   } else {
     ps->expanded = sql::expand_multi_object(text);
     if (!ps->expanded.empty()) return ps;
-    if (text.find("=>") != std::string::npos) {
+    if (text.find("=>") != std::string::npos || to_lower(text).find("table_changes") != std::string::npos) {
       duck_text = with_time_travel(text);
       ps->no_cache = duck_text != text;
     }
