@@ -68,8 +68,13 @@ std::vector<std::pair<std::string, std::string>> parse_changes(const std::string
 }  // namespace
 
 Committer::Committer(metastore::Store &store, const Options &options, const Snapshot &base, TxnChanges &changes,
-                     duck::Connection &client)
-    : store_(store), options_(options), base_(base), changes_(changes), client_(client) {}
+                     duck::Connection &client, int64_t inlining_row_limit)
+    : store_(store),
+      options_(options),
+      base_(base),
+      changes_(changes),
+      client_(client),
+      inlining_row_limit_(inlining_row_limit) {}
 
 Committer::~Committer() {
   if (committed_) return;
@@ -114,7 +119,7 @@ void Committer::write_inserts(int64_t key, const Table &t, const std::string &in
   auto agg = client_.query_text("SELECT CAST(count(*) AS BIGINT)" + aggs + " FROM " + ins);
   int64_t rows = num(agg[0][0]);
   if (rows == 0) return;
-  if (rows <= base_.inlining_row_limit) {
+  if (rows <= inlining_row_limit_) {
     std::string text;
     for (auto &c : t.columns) text += (text.empty() ? "" : ", ") + ("CAST(" + sql_ident(c.name) + " AS VARCHAR)");
     inlined_.push_back({key, client_.query_text("SELECT " + text + " FROM " + ins)});

@@ -23,7 +23,7 @@ struct ColumnStats {
 class Committer {
  public:
   Committer(metastore::Store &store, const Options &options, const Snapshot &base, TxnChanges &changes,
-            duck::Connection &client);
+            duck::Connection &client, int64_t inlining_row_limit);
   ~Committer();  // removes the files written unless the metadata commit succeeded
   void write_files();
   // Returns the new snapshot id.
@@ -69,6 +69,7 @@ class Committer {
   std::vector<NewDelete> deletes_;
   std::vector<NewInlined> inlined_;
   std::map<int64_t, std::vector<int64_t>> inlined_deletes_;  // table id → row ids
+  int64_t inlining_row_limit_;
   bool committed_ = false;
 };
 

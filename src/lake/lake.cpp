@@ -193,8 +193,32 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
     }
   }
   current_ = snap;
+  inlining_limit_ = snap->inlining_row_limit;
   cache_[snap->id] = snap;
   for (auto it = cache_.begin(); it != cache_.end();) it = it->second.expired() ? cache_.erase(it) : std::next(it);
+}
+
+void Lake::set_option(const std::string &name, const std::string &value) {
+  static const char *const kKnown[] = {"data_inlining_row_limit", "target_file_size", "parquet_row_group_size",
+                                       "parquet_row_group_size_bytes", "parquet_compression",
+                                       "parquet_compression_level", "parquet_version", "require_commit_message",
+                                       "rewrite_delete_threshold", "delete_older_than", "expire_older_than",
+                                       "auto_compact", "hive_file_pattern", "per_thread_output"};
+  if (std::none_of(std::begin(kKnown), std::end(kKnown), [&](const char *k) { return name == k; }))
+    throw Error(sqlstate::kInvalidParameterValue, "unknown lake option \"" + name + "\"");
+  int64_t limit = -1;
+  if (name == "data_inlining_row_limit") {
+    try {
+      limit = std::stoll(value);
+    } catch (...) {
+    }
+    if (limit < 0) throw Error(sqlstate::kInvalidParameterValue, "data_inlining_row_limit must be a number >= 0");
+  }
+  auto txn = store_->begin();
+  txn->exec("DELETE FROM ducklake_metadata WHERE \"key\" = $1 AND \"scope\" IS NULL", {name});
+  txn->exec("INSERT INTO ducklake_metadata (\"key\", \"value\") VALUES ($1, $2)", {name, value});
+  txn->commit();
+  if (limit >= 0) inlining_limit_ = limit;
 }
 
 int64_t Lake::snapshot_at(const std::string &timestamp) {
@@ -220,7 +244,7 @@ std::string Lake::time_travel_sql(const std::string &schema, const std::string &
 int64_t Lake::commit(duck::Connection &conn, TxnChanges &changes) {
   int64_t base = base_snapshot(conn);
   auto base_snap = snapshot(base);
-  Committer committer(*store_, options_, *base_snap, changes, conn);
+  Committer committer(*store_, options_, *base_snap, changes, conn, inlining_limit_.load());
   committer.write_files();
   int64_t id;
   {

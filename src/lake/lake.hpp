@@ -73,6 +73,9 @@ class Lake {
   std::shared_ptr<const Snapshot> snapshot(int64_t id);
   // The snapshot a client transaction on `conn` is reading (from its DuckDB snapshot).
   int64_t base_snapshot(duck::Connection &conn);
+  // A catalog-wide setting in ducklake_metadata (data_inlining_row_limit, parquet_compression, ...).
+  void set_option(const std::string &name, const std::string &value);
+  int64_t inlining_row_limit() const { return inlining_limit_.load(); }
   // The newest snapshot committed at or before `timestamp` (22023 when there is none).
   int64_t snapshot_at(const std::string &timestamp);
   // SQL of the rows inserted and deleted in table schema.name by the snapshots after `from` up to
@@ -97,6 +100,7 @@ class Lake {
   std::shared_ptr<const Snapshot> current_;
   std::map<int64_t, std::weak_ptr<const Snapshot>> cache_;
   std::atomic<int64_t> committed_{-1};  // newest snapshot committed by this process
+  std::atomic<int64_t> inlining_limit_{10};
 };
 
 }  // namespace mallard::lake

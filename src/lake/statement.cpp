@@ -256,6 +256,14 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
     case K::kUpdate: return update_rows(conn, st);
     case K::kAlterTable: return alter_table(conn, st);
     case K::kComment: return comment(conn, st);
+    case K::kSetOption: {
+      std::string name = conn.query_scalar("SELECT CAST((" + st.body + ") AS VARCHAR)");
+      std::string value = conn.query_scalar("SELECT CAST((" + st.from + ") AS VARCHAR)");
+      lake_.set_option(name, value);
+      Outcome o;
+      o.tag = "CALL";
+      return o;
+    }
     case K::kMaintenance: {
       // VACUUM and ANALYZE: lake files are immutable and statistics are kept at commit.
       Outcome o;

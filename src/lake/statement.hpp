@@ -29,7 +29,7 @@ struct AlterAction {
 
 struct Statement {
   enum class Kind { kCreateSchema, kDropSchema, kCreateTable, kDropTable, kCreateView, kDropView, kInsert, kDelete,
-                    kUpdate, kTruncate, kAlterTable, kComment, kMaintenance };
+                    kUpdate, kTruncate, kAlterTable, kComment, kMaintenance, kSetOption };
   Kind kind;
   std::string text;
   QualifiedName target;

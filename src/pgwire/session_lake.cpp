@@ -58,14 +58,14 @@ std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
   auto words = sql::leading_keywords(text, 1);
   if (words.empty()) return std::nullopt;
   static const char *const kWrites[] = {"CREATE", "DROP",    "INSERT",  "DELETE", "UPDATE",
-                                        "TRUNCATE", "ALTER", "COMMENT", "VACUUM", "ANALYZE", "ANALYSE"};
+                                        "TRUNCATE", "ALTER", "COMMENT", "VACUUM", "ANALYZE", "ANALYSE", "CALL"};
   if (std::none_of(std::begin(kWrites), std::end(kWrites), [&](const char *w) { return words[0] == w; }))
     return std::nullopt;
   auto st = sql::route_lake(sql::rewrite_for_duckdb(text));
   if (!st) return std::nullopt;
   using K = lake::Statement::Kind;
   bool names_table = st->kind != K::kCreateSchema && st->kind != K::kDropSchema && st->kind != K::kCreateTable &&
-                     st->kind != K::kCreateView && st->kind != K::kMaintenance;
+                     st->kind != K::kCreateView && st->kind != K::kMaintenance && st->kind != K::kSetOption;
   if (names_table && is_temp_table(st->target.schema, st->target.name)) return std::nullopt;
   return st;
 }

@@ -473,6 +473,18 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
       throw unsupported("this ALTER TABLE form");
     st.actions = alter_actions(p);
     out = st;
+  } else if (p.accept("CALL")) {
+    // CALL [catalog.]set_option('name', value): a lake setting, as DuckLake spells it.
+    auto n = p.name();
+    if (!n || n->name != "set_option" || !p.accept_punct("(")) return std::nullopt;
+    auto args = p.comma_list({});
+    if (args.size() != 2 || args[1].empty() || args[1].back() != ')')
+      throw Error(sqlstate::kSyntaxError, "set_option takes a name and a value");
+    args[1].pop_back();
+    st.kind = K::kSetOption;
+    st.body = args[0];
+    st.from = args[1];
+    return st;
   } else if (p.is("VACUUM") || p.is("ANALYZE") || p.is("ANALYSE")) {
     st.kind = K::kMaintenance;
     st.body = p.is("VACUUM") ? "VACUUM" : "ANALYZE";
