@@ -72,9 +72,7 @@ int64_t Lake::base_snapshot(duck::Connection &conn) {
 
 void Lake::refresh() {
   // An embedded store has one writer, this process: nothing moved unless this process committed.
-  if (store_->profile().flavor == metastore::Flavor::kEmbedded && current_ &&
-      committed_.load() <= current_->id)
-    return;
+  if (store_->profile().flavor == metastore::Flavor::kEmbedded && committed_.load() <= shown_.load()) return;
   std::lock_guard lock(mu_);
   std::shared_ptr<const Snapshot> snap;
   metastore::Rows history;
@@ -193,6 +191,7 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
     }
   }
   current_ = snap;
+  shown_ = snap->id;
   inlining_limit_ = snap->inlining_row_limit;
   cache_[snap->id] = snap;
   for (auto it = cache_.begin(); it != cache_.end();) it = it->second.expired() ? cache_.erase(it) : std::next(it);
