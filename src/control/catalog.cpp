@@ -209,6 +209,9 @@ std::string statements() {
   add("CREATE VIEW " + q + "information_schema_schemata AS SELECT * FROM information_schema.schemata "
       "WHERE catalog_name <> '" + c + "'");
 
+  // The divisor of `/` and `%` as PostgreSQL checks it (sql::rewrite_for_duckdb wraps it in this):
+  // zero raises 22012 instead of DuckDB's NULL. duck::translate_error maps the message.
+  add("CREATE MACRO " + q + "divisor(d) AS CASE WHEN d = 0 THEN error('division by zero') ELSE d END");
   // format_type over PostgreSQL OIDs, with PostgreSQL's SQL-standard spellings.
   add("CREATE MACRO " + q + "format_type(o, typmod) AS CASE WHEN o IS NULL THEN NULL ELSE coalesce("
       "(SELECT CASE WHEN t.typcategory = 'A' THEN " + q + "format_base_type(t.typelem, typmod) || '[]' "

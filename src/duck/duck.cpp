@@ -162,6 +162,7 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
     case DUCKDB_ERROR_NOT_IMPLEMENTED:
       return kFeatureNotSupported;
     case DUCKDB_ERROR_INVALID_INPUT:
+      if (msg.ends_with("division by zero")) return kDivisionByZero;  // pg_compat divisor()
       return kInvalidParameterValue;
     case DUCKDB_ERROR_OUT_OF_MEMORY:
       return kOutOfMemory;

@@ -18,13 +18,15 @@ namespace {
 
 // Words whose presence (case-insensitively) means a statement may need translating. Anything
 // the rewrites below act on contains one of them, so statements without any skip tokenizing.
+// '/' and '%' are there for the division check (see Rewriter::division).
 constexpr std::string_view kTriggers[] = {"pg_", "reg", "operator", "collate", "information_schema", "::name",
-                                          "::\"char\"", "::oid", "::bytea"};
+                                          "::\"char\"", "::oid", "::bytea", "/", "%"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-    if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':') continue;  // first letters of kTriggers
+    if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%')
+      continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
       if (strncasecmp(s.data() + i, t.data(), t.size()) == 0) return true;
@@ -155,11 +157,13 @@ std::string compat(std::string_view name) { return std::string(kPgCompatCatalog)
 
 class Rewriter {
  public:
-  explicit Rewriter(std::string_view s) : s_(s), t_(tokenize(s)) {}
+  Rewriter(std::string_view s, bool check_division) : s_(s), t_(tokenize(s)), check_division_(check_division) {}
 
   std::string run() {
     for (size_t i = 0; i < t_.size(); ++i) {
-      if (t_[i].kind == Tok::kIdent) {
+      if (t_[i].kind == Tok::kOp && check_division_) {
+        division(i);
+      } else if (t_[i].kind == Tok::kIdent) {
         if (catalog_name(i)) continue;
         if (operator_syntax(i)) continue;
         if (collate(i)) continue;
@@ -334,9 +338,165 @@ class Rewriter {
     if (k != type_begin) edits_.push_back({t_[type_begin].begin, t_[k].begin, ""});  // ::pg_catalog.int4
   }
 
+  // PostgreSQL raises 22012 for a zero divisor of `/` and `%` (integer, numeric, float and
+  // interval alike) where DuckDB answers NULL: the divisor is wrapped in a macro that raises the
+  // error. Only the right operand needs finding, which is safe to do on tokens: it ends at the
+  // first operator binding no tighter than `*`. Forms not recognized are left alone.
+  void division(size_t i) {
+    const std::string &w = t_[i].word;
+    size_t op_len = w.rfind("//", 0) == 0 ? 2 : (w[0] == '/' || w[0] == '%') ? 1 : 0;
+    if (op_len == 0) return;
+    // An operator token may carry the divisor's signs ("/-"): PostgreSQL's lexer splits those.
+    for (size_t c = op_len; c < w.size(); ++c)
+      if (w[c] != '-' && w[c] != '+') return;
+    if (i == 0 || i + 1 >= t_.size()) return;
+    const Token &prev = t_[i - 1];
+    if (prev.kind == Tok::kOp || prev.kind == Tok::kCast || is_punct(prev, '(') || is_punct(prev, ',')) return;
+    size_t end = operand_end(i + 1);
+    if (end == 0) return;
+    size_t at = w.size() > op_len ? t_[i].begin + op_len : t_[i + 1].begin;
+    edits_.push_back({at, at, compat("divisor") + "("});
+    edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
+  }
+
+  // Index of the token closing the bracket opened at t_[k] ('(' or '['), or 0.
+  size_t matching(size_t k) const {
+    char open = t_[k].word[0], close = open == '(' ? ')' : ']';
+    int depth = 0;
+    for (size_t j = k; j < t_.size(); ++j) {
+      if (is_punct(t_[j], open)) ++depth;
+      if (is_punct(t_[j], close) && --depth == 0) return j;
+    }
+    return 0;
+  }
+
+  bool word_at(size_t k, std::string_view w) const { return k < t_.size() && t_[k].kind == Tok::kIdent && t_[k].word == w; }
+
+  // One past the last token of an operand of `*`, `/` or `%` starting at token k (unary signs,
+  // a primary, postfix casts and subscripts, `^` chains), or 0 when the form is not recognized.
+  size_t operand_end(size_t k) const {
+    size_t e = unary_end(k);
+    while (e != 0 && e < t_.size() && t_[e].kind == Tok::kOp && t_[e].word == "^") e = unary_end(e + 1);
+    if (e == 0) return 0;
+    // AT TIME ZONE and COLLATE bind tighter than `/`.
+    if (word_at(e, "at") || word_at(e, "collate")) return 0;
+    return e;
+  }
+
+  size_t unary_end(size_t k) const {
+    while (k < t_.size() && t_[k].kind == Tok::kOp && (t_[k].word == "-" || t_[k].word == "+")) ++k;
+    if (k >= t_.size()) return 0;
+    size_t e = primary_end(k);
+    return e == 0 ? 0 : postfix_end(e);
+  }
+
+  size_t primary_end(size_t k) const {
+    const Token &t = t_[k];
+    switch (t.kind) {
+      case Tok::kNumber:
+      case Tok::kString:
+      case Tok::kParam:
+        return k + 1;
+      case Tok::kPunct:
+        if (t.word == "(") {
+          size_t m = matching(k);
+          return m == 0 ? 0 : m + 1;
+        }
+        return 0;
+      case Tok::kIdent:
+      case Tok::kQuotedIdent:
+        break;
+      default:
+        return 0;
+    }
+    if (t.kind == Tok::kIdent) {
+      static constexpr std::string_view kNotOperands[] = {"select", "not", "exists", "distinct", "all", "any",
+                                                          "some", "from", "where", "and", "or", "when", "then",
+                                                          "else", "end", "as", "on", "is", "in", "like"};
+      if (std::find(std::begin(kNotOperands), std::end(kNotOperands), t.word) != std::end(kNotOperands)) return 0;
+      if (t.word == "case") {
+        int depth = 0;
+        for (size_t j = k; j < t_.size(); ++j) {
+          if (word_at(j, "case")) ++depth;
+          if (word_at(j, "end") && --depth == 0) return j + 1;
+        }
+        return 0;
+      }
+      if (t.word == "array" && k + 1 < t_.size() && (is_punct(t_[k + 1], '[') || is_punct(t_[k + 1], '('))) {
+        size_t m = matching(k + 1);
+        return m == 0 ? 0 : m + 1;
+      }
+      // Typed literals: INTERVAL '1 day', DATE '2020-01-01', ...
+      if (k + 1 < t_.size() && t_[k + 1].kind == Tok::kString) return k + 2;
+    }
+    size_t e = k + 1;
+    while (e + 1 < t_.size() && is_punct(t_[e], '.') && is_name(t_[e + 1])) e += 2;
+    if (e < t_.size() && is_punct(t_[e], '(')) {
+      size_t m = matching(e);
+      if (m == 0) return 0;
+      e = m + 1;
+      // Aggregate and window decorations belong to the call.
+      if (word_at(e, "within") && word_at(e + 1, "group") && e + 2 < t_.size() && is_punct(t_[e + 2], '(')) {
+        m = matching(e + 2);
+        if (m == 0) return 0;
+        e = m + 1;
+      }
+      if (word_at(e, "filter") && e + 1 < t_.size() && is_punct(t_[e + 1], '(')) {
+        m = matching(e + 1);
+        if (m == 0) return 0;
+        e = m + 1;
+      }
+      if (word_at(e, "over")) {
+        if (e + 1 < t_.size() && is_punct(t_[e + 1], '(')) {
+          m = matching(e + 1);
+          if (m == 0) return 0;
+          e = m + 1;
+        } else if (e + 1 < t_.size() && is_name(t_[e + 1])) {
+          e += 2;
+        } else {
+          return 0;
+        }
+      }
+    }
+    return e;
+  }
+
+  size_t postfix_end(size_t e) const {
+    while (e < t_.size()) {
+      if (is_punct(t_[e], '[')) {
+        size_t m = matching(e);
+        if (m == 0) return 0;
+        e = m + 1;
+      } else if (is_punct(t_[e], '.') && e + 1 < t_.size() && is_name(t_[e + 1])) {
+        e += 2;
+      } else if (t_[e].kind == Tok::kCast) {
+        size_t k = e + 1;
+        if (k >= t_.size() || !is_name(t_[k])) return 0;
+        while (k + 2 < t_.size() && is_punct(t_[k + 1], '.') && is_name(t_[k + 2])) k += 2;
+        const std::string &type = t_[k].word;
+        ++k;
+        if (type == "double" && word_at(k, "precision")) ++k;
+        if ((type == "character" || type == "char" || type == "bit") && word_at(k, "varying")) ++k;
+        if ((type == "timestamp" || type == "time") && (word_at(k, "with") || word_at(k, "without")) &&
+            word_at(k + 1, "time") && word_at(k + 2, "zone"))
+          k += 3;
+        if (k < t_.size() && is_punct(t_[k], '(')) {
+          size_t m = matching(k);
+          if (m == 0) return 0;
+          k = m + 1;
+        }
+        e = k;
+      } else {
+        break;
+      }
+    }
+    return e;
+  }
+
   std::string_view s_;
   std::vector<Token> t_;
   std::vector<Edit> edits_;
+  bool check_division_;
 };
 
 }  // namespace
@@ -369,7 +529,11 @@ std::string without_storage_parameters(const std::string &statement) {
 std::string rewrite_for_duckdb(const std::string &input) {
   const std::string statement = without_storage_parameters(input);
   if (!may_need_rewrite(statement)) return statement;
-  return Rewriter(statement).run();
+  // Expressions that DDL stores (views, defaults, CHECK constraints) keep DuckDB's own division:
+  // they must not name the session-side compatibility database.
+  auto first = leading_keywords(statement, 1);
+  bool stored = !first.empty() && (first[0] == "CREATE" || first[0] == "ALTER");
+  return Rewriter(statement, !stored).run();
 }
 
 }  // namespace mallard::sql
