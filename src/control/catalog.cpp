@@ -53,7 +53,11 @@ std::string statements() {
   // OID columns are UINTEGER, PostgreSQL's oid range exactly. Views compute OIDs as integers and
   // cast the OID columns at the end, so every branch of a UNION agrees.
   const std::string oid = "UINTEGER";
-  auto oids = [&](std::initializer_list<const char *> cols) {
+  // One-byte "char" columns (pg_type.typtype, pg_class.relkind, ...) are VARCHAR under the alias
+  // pg_char, which pgwire reports as PostgreSQL's "char" (oid 18): clients such as asyncpg read
+  // them as bytes.
+  const std::string pg_char = "pg_char";  // registered by install_pg_catalog
+  auto oids = [&](std::initializer_list<const char *> cols, std::initializer_list<const char *> chars = {}) {
     std::string r = "SELECT * REPLACE (";
     bool first = true;
     for (const char *col : cols) {
@@ -61,6 +65,7 @@ std::string statements() {
       first = false;
       r += "CAST(" + std::string(col) + " AS " + oid + ") AS " + col;
     }
+    for (const char *col : chars) r += ", CAST(" + std::string(col) + " AS " + pg_char + ") AS " + col;
     return r + ")";
   };
 
@@ -99,7 +104,8 @@ std::string statements() {
       "CASE WHEN typlen = 8 THEN 'd' ELSE 'i' END, 'x', false, 0, -1, 0, "
       "CASE WHEN typcategory = 'S' THEN 100 ELSE 0 END, NULL, NULL, NULL FROM " + q + "base_types WHERE typarray <> 0");
   add("CREATE VIEW " + q + "pg_type AS " +
-      oids({"oid", "typnamespace", "typowner", "typrelid", "typelem", "typarray", "typbasetype", "typcollation"}) +
+      oids({"oid", "typnamespace", "typowner", "typrelid", "typelem", "typarray", "typbasetype", "typcollation"},
+           {"typtype", "typcategory", "typdelim", "typalign", "typstorage"}) +
       " FROM " + q + "raw_pg_type");
 
   add("CREATE VIEW " + q + "raw_pg_range AS SELECT CAST(NULL AS BIGINT) AS rngtypid, CAST(NULL AS BIGINT) AS rngsubtype, "
@@ -155,7 +161,8 @@ std::string statements() {
       "FROM duckdb_indexes() WHERE database_name IN (current_database(), 'temp')");
   add("CREATE VIEW " + q + "pg_class AS " +
       oids({"oid", "relnamespace", "reltype", "reloftype", "relowner", "relam", "relfilenode", "reltablespace",
-            "reltoastrelid", "relrewrite"}) +
+            "reltoastrelid", "relrewrite"},
+           {"relpersistence", "relkind", "relreplident"}) +
       " FROM " + q + "raw_pg_class");
 
   add("CREATE VIEW " + q + "raw_pg_attribute AS "
@@ -172,7 +179,7 @@ std::string statements() {
       "CAST(NULL AS VARCHAR) AS attmissingval "
       "FROM duckdb_columns() c LEFT JOIN " + q + "pg_type t ON t.oid = " + q + "type_oid(c.data_type) "
       "WHERE c.database_name IN (current_database(), 'temp')");
-  add("CREATE VIEW " + q + "pg_attribute AS " + oids({"attrelid", "atttypid", "attcollation"}) + " FROM " + q +
+  add("CREATE VIEW " + q + "pg_attribute AS " + oids({"attrelid", "atttypid", "attcollation"}, {"attalign", "attstorage", "attcompression", "attidentity", "attgenerated"}) + " FROM " + q +
       "raw_pg_attribute");
 
   add("CREATE VIEW " + q + "raw_pg_attrdef AS "
@@ -260,6 +267,7 @@ std::string statements() {
 }  // namespace
 
 void install_pg_catalog(duck::Connection &conn) {
+  conn.register_type_alias(DUCKDB_TYPE_VARCHAR, "pg_char");
   conn.query(std::string("ATTACH IF NOT EXISTS ':memory:' AS ") + kCatalogDb);
   conn.query(statements());
 }

@@ -314,6 +314,14 @@ Error translate_error(duckdb_error_type type, std::string_view message, std::str
   return Error(sqlstate_for(type, message), split.text, position, "", split.hint);
 }
 
+bool Connection::register_type_alias(duckdb_type base, const std::string &alias) {
+  duckdb_logical_type t = duckdb_create_logical_type(base);
+  duckdb_logical_type_set_alias(t, alias.c_str());
+  bool ok = duckdb_register_logical_type(c_, t, nullptr) == DuckDBSuccess;
+  duckdb_destroy_logical_type(&t);
+  return ok;
+}
+
 std::string take_string(char *s) {
   if (!s) return {};
   std::string out(s);

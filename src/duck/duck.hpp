@@ -136,6 +136,10 @@ class Connection {
   // columns are converted; cast anything else to VARCHAR in the query.
   TextRows query_text(const std::string &sql, const std::vector<std::optional<std::string>> &params = {});
   void interrupt() { duckdb_interrupt(c_); }
+  // Registers `alias` as a name for the type `base` in the database's system catalog. Unlike
+  // CREATE TYPE, the alias stays on values cast to it, so result columns can be told apart
+  // (duckdb_logical_type_get_alias). False when it cannot be registered (e.g. it exists).
+  bool register_type_alias(duckdb_type base, const std::string &alias);
 
  private:
   duckdb_connection c_ = nullptr;

@@ -307,7 +307,11 @@ class Rewriter {
         return;
       }
     }
-    if (type == "name" || (type == "char" && t_[k].kind == Tok::kQuotedIdent)) {
+    if (type == "char" && t_[k].kind == Tok::kQuotedIdent) {
+      edits_.push_back({t_[type_begin].begin, t_[k].end, "pg_char"});  // registered by control/catalog
+      return;
+    }
+    if (type == "name") {
       edits_.push_back({t_[type_begin].begin, t_[k].end, "VARCHAR"});
       return;
     }
