@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/pg_compat.hpp"
 #include "common/strings.hpp"
 #include "pgwire/auth.hpp"
 #include "pgwire/server.hpp"
@@ -21,7 +22,7 @@ namespace mallard::pgwire {
 
 namespace {
 
-constexpr const char *kServerVersion = "15.8";
+constexpr const char *kServerVersion = kPgServerVersion;
 
 bool is_loopback(const std::string &addr) {
   return addr == "local" || addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
@@ -418,7 +419,8 @@ bool Session::startup() {
   // NULLs sort as larger than any value (last ascending, first descending).
   conn_->query(
       "SET TimeZone = 'UTC'; SET SESSION integer_division = true; "
-      "SET SESSION default_null_order = 'NULLS_LAST_ON_ASC_FIRST_ON_DESC'");
+      "SET SESSION default_null_order = 'NULLS_LAST_ON_ASC_FIRST_ON_DESC'; SET VARIABLE mallard_user = " +
+      sql_literal(user_));
 
   gucs_ = {
       {"application_name", {"", true}},
@@ -446,7 +448,7 @@ bool Session::startup() {
       {"lc_monetary", {"C", false}},
       {"lc_numeric", {"C", false}},
       {"lc_time", {"C", false}},
-      {"server_version_num", {"150008", false}},
+      {"server_version_num", {kPgServerVersionNum, false}},
       {"ssl", {server_.tls() ? "on" : "off", false}},
       {"max_connections", {std::to_string(server_.config().max_connections), false}},
   };

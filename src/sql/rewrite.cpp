@@ -19,13 +19,16 @@ namespace {
 // Words whose presence (case-insensitively) means a statement may need translating. Anything
 // the rewrites below act on contains one of them, so statements without any skip tokenizing.
 // '/' and '%' are there for the division check (see Rewriter::division).
-constexpr std::string_view kTriggers[] = {"pg_", "reg", "operator", "collate", "information_schema", "::name",
-                                          "::\"char\"", "::oid", "::bytea", "/", "%"};
+// '~' for regular-expression matches, "version" for version().
+constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collate", "information_schema",
+                                          "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
+                                          "generate_series", "unnest"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-    if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%')
+    if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
+        c != 'v' && c != 'g' && c != 'u')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -142,10 +145,20 @@ bool is_punct(const Token &t, char c) { return t.kind == Tok::kPunct && t.word.s
 // Catalog relations and functions whose DuckDB versions disagree with PostgreSQL in what clients
 // rely on (type OIDs, relations of other attached databases); the replacements are in the
 // pg_compat database.
-constexpr std::string_view kRelations[] = {"pg_type",        "pg_class",  "pg_namespace", "pg_attribute",
-                                           "pg_range",       "pg_attrdef", "pg_description", "pg_tables",
-                                           "pg_views"};
-constexpr std::string_view kFunctions[] = {"format_type"};
+constexpr std::string_view kRelations[] = {
+    "pg_type",          "pg_class",           "pg_namespace",       "pg_attribute",         "pg_range",
+    "pg_attrdef",       "pg_description",     "pg_tables",          "pg_views",             "pg_roles",
+    "pg_user",          "pg_database",        "pg_am",              "pg_proc",              "pg_constraint",
+    "pg_index",         "pg_inherits",        "pg_policy",          "pg_statistic_ext",     "pg_publication",
+    "pg_publication_rel", "pg_publication_namespace", "pg_trigger", "pg_rewrite",           "pg_partitioned_table",
+    "pg_foreign_table", "pg_extension",       "pg_event_trigger"};
+constexpr std::string_view kFunctions[] = {
+    "format_type",       "pg_get_userbyid",    "pg_encoding_to_char", "pg_get_function_arguments",
+    "pg_get_function_identity_arguments",      "pg_get_function_result", "pg_function_is_visible",
+    "pg_get_constraintdef", "pg_get_indexdef", "pg_table_is_visible", "pg_get_expr",    "pg_get_viewdef",
+    "obj_description",   "col_description",    "shobj_description",   "pg_table_size",  "pg_relation_size",
+    "pg_total_relation_size", "pg_indexes_size", "pg_database_size",  "pg_get_triggerdef", "pg_get_partkeydef",
+    "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "version"};
 constexpr std::string_view kInformationSchema[] = {"tables", "columns", "views", "schemata"};
 
 template <size_t N>
@@ -161,10 +174,12 @@ class Rewriter {
 
   std::string run() {
     for (size_t i = 0; i < t_.size(); ++i) {
-      if (t_[i].kind == Tok::kOp && check_division_) {
-        division(i);
+      if (t_[i].kind == Tok::kOp) {
+        if (check_division_) division(i);
+        regex_match(i);
       } else if (t_[i].kind == Tok::kIdent) {
         if (catalog_name(i)) continue;
+        if (scalar_function_alias(i)) continue;
         if (operator_syntax(i)) continue;
         if (collate(i)) continue;
       } else if (t_[i].kind == Tok::kCast) {
@@ -205,6 +220,12 @@ class Rewriter {
       bool call = followed_by(i + 2, '(');
       if (t.word == "pg_catalog" && ((!call && one_of(x.word, kRelations)) || (call && one_of(x.word, kFunctions)))) {
         edits_.push_back({t.begin, x.end, compat(x.word)});
+        return true;
+      }
+      if (t.word == "pg_catalog" && call) {
+        // Built-in functions are found unqualified; DuckDB would read pg_catalog.unnest(x) in FROM
+        // as a method call on a column named pg_catalog.
+        edits_.push_back({t.begin, x.begin, ""});
         return true;
       }
       if (t.word == "information_schema" && !call && one_of(x.word, kInformationSchema)) {
@@ -363,6 +384,71 @@ class Rewriter {
     edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
   }
 
+  // `FROM generate_series(1, 3) g`: in PostgreSQL the alias of a function returning one column
+  // names that column, so `g` is the value; in DuckDB it would be the whole row (a struct). The
+  // alias is made a column alias too: `g(g)`.
+  bool scalar_function_alias(size_t i) {
+    const std::string &w = t_[i].word;
+    if ((w != "generate_series" && w != "unnest") || !followed_by(i, '(')) return false;
+    size_t start = i;
+    if (i >= 2 && is_punct(t_[i - 1], '.') && t_[i - 2].word == "pg_catalog") start = i - 2;
+    if (start == 0 || !(word_at(start - 1, "from") || word_at(start - 1, "join") || is_punct(t_[start - 1], ',')))
+      return false;
+    if (is_punct(t_[start - 1], ',') && !in_from_clause(start - 1)) return false;
+    size_t close = matching(i + 1);
+    if (close == 0) return false;
+    size_t a = close + 1;
+    if (word_at(a, "as")) ++a;
+    if (a >= t_.size() || !is_name(t_[a])) return false;
+    static constexpr std::string_view kClauseWords[] = {
+        "where", "join", "left", "right", "inner", "cross", "full", "on", "group", "order", "limit", "union",
+        "with", "natural", "lateral", "using", "offset", "having", "window", "except", "intersect", "fetch", "for"};
+    if (t_[a].kind == Tok::kIdent &&
+        std::find(std::begin(kClauseWords), std::end(kClauseWords), t_[a].word) != std::end(kClauseWords))
+      return false;
+    if (a + 1 < t_.size() && (is_punct(t_[a + 1], '(') || is_punct(t_[a + 1], '.'))) return false;
+    std::string alias(s_.substr(t_[a].begin, t_[a].end - t_[a].begin));
+    edits_.push_back({t_[a].end, t_[a].end, "(" + alias + ")"});
+    return true;
+  }
+
+  // Whether token k (at some parenthesis depth) is in a FROM clause: the nearest clause keyword
+  // before it at the same depth is FROM or JOIN.
+  bool in_from_clause(size_t k) const {
+    int depth = 0;
+    for (size_t j = k; j-- > 0;) {
+      if (is_punct(t_[j], ')')) ++depth;
+      if (is_punct(t_[j], '(')) {
+        if (depth == 0) return false;
+        --depth;
+      }
+      if (depth != 0 || t_[j].kind != Tok::kIdent) continue;
+      const std::string &w = t_[j].word;
+      if (w == "from" || w == "join") return true;
+      if (w == "select" || w == "where" || w == "group" || w == "having" || w == "order" || w == "on" ||
+          w == "returning" || w == "set" || w == "values")
+        return false;
+    }
+    return false;
+  }
+
+  // PostgreSQL's `~` finds the pattern anywhere in the string; DuckDB's matches the whole string.
+  // The pattern (right operand) is wrapped so that a whole-string match means the same; `~*`
+  // (case-insensitive, unknown to DuckDB) becomes `~` with the pattern in a (?i) group.
+  void regex_match(size_t i) {
+    const std::string &w = t_[i].word;
+    if (w != "~" && w != "!~" && w != "~*" && w != "!~*") return;
+    if (i == 0 || i + 1 >= t_.size()) return;
+    size_t end = operand_end(i + 1, true);
+    if (end == 0) return;
+    // `~` binds looser than arithmetic: a pattern followed by + - * / % || is left alone.
+    if (end < t_.size() && t_[end].kind == Tok::kOp) return;
+    bool icase = w.back() == '*';
+    if (icase) edits_.push_back({t_[i].begin, t_[i].end, w.substr(0, w.size() - 1)});
+    edits_.push_back({t_[i + 1].begin, t_[i + 1].begin, compat(icase ? "regex_anywhere_i" : "regex_anywhere") + "("});
+    edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
+  }
+
   // Index of the token closing the bracket opened at t_[k] ('(' or '['), or 0.
   size_t matching(size_t k) const {
     char open = t_[k].word[0], close = open == '(' ? ')' : ']';
@@ -378,12 +464,13 @@ class Rewriter {
 
   // One past the last token of an operand of `*`, `/` or `%` starting at token k (unary signs,
   // a primary, postfix casts and subscripts, `^` chains), or 0 when the form is not recognized.
-  size_t operand_end(size_t k) const {
+  // With `collate_ok`, a following COLLATE (removed by collate()) ends the operand.
+  size_t operand_end(size_t k, bool collate_ok = false) const {
     size_t e = unary_end(k);
     while (e != 0 && e < t_.size() && t_[e].kind == Tok::kOp && t_[e].word == "^") e = unary_end(e + 1);
     if (e == 0) return 0;
     // AT TIME ZONE and COLLATE bind tighter than `/`.
-    if (word_at(e, "at") || word_at(e, "collate")) return 0;
+    if (word_at(e, "at") || (word_at(e, "collate") && !collate_ok)) return 0;
     return e;
   }
 

@@ -49,3 +49,25 @@ TEST(RewriteDivision, StatementsWithoutTriggersAreUntouched) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RewriteFunctionAlias, SingleColumnFunctionAliasNamesTheColumn) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT g FROM generate_series(1, 3) g"), "SELECT g FROM generate_series(1, 3) g(g)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT x FROM t, unnest(t.a) AS x WHERE x > 1"),
+            "SELECT x FROM t, unnest(t.a) AS x(x) WHERE x > 1");
+  // Already a column alias, no alias, or not in FROM: unchanged.
+  for (const char *s : {"SELECT g FROM generate_series(1, 3) AS g(x)", "SELECT * FROM generate_series(1, 3) WHERE true",
+                        "SELECT a, unnest(b) x FROM t", "SELECT unnest(b) AS x FROM t"})
+    EXPECT_EQ(rewrite_for_duckdb(s), s) << s;
+}
+
+TEST(RewriteRegex, PatternMatchesAnywhereAsInPostgres) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a ~ '^x'"), "SELECT a ~ pg_compat.main.regex_anywhere('^x')");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a !~ 'x' COLLATE \"C\""), "SELECT a !~ pg_compat.main.regex_anywhere('x') ");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a ~* $1"), "SELECT a ~ pg_compat.main.regex_anywhere_i($1)");
+  // A pattern built with operators binds looser than the match: left alone.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a ~ 'x' || b"), "SELECT a ~ 'x' || b");
+}
+
+}  // namespace
