@@ -787,8 +787,7 @@ void Session::handle_query(std::string_view text) {
       const std::string &text_one = one.text;
       current_offset = one.offset;
       if (tx_ == TxStatus::kFailed) {
-        auto k = sql::classify(text_one).kind;
-        if (k != sql::Kind::kCommit && k != sql::Kind::kRollback)
+        if (!sql::allowed_in_failed_transaction(sql::classify(text_one)))
           throw Error(sqlstate::kInFailedTransaction,
                       "current transaction is aborted, commands ignored until end of transaction block");
       }
@@ -852,6 +851,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     case sql::Kind::kCopy:
     case sql::Kind::kDeallocate:
     case sql::Kind::kCursor:
+    case sql::Kind::kSavepoint:
       return ps;
     case sql::Kind::kExtension:
       throw Error(sqlstate::kFeatureNotSupported, "extensions cannot be installed or loaded in Mallard");
@@ -930,6 +930,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
 void Session::start_portal(Portal &p) {
   p.started = true;
   auto &s = *p.stmt;
+  note_for_savepoints(s);
   if (!s.prepared) {
     run_utility(p);
     p.done = true;

@@ -309,6 +309,9 @@ void Session::run_utility(Portal &p) {
     case sql::Kind::kCursor:
       run_cursor(p);
       return;
+    case sql::Kind::kSavepoint:
+      run_savepoint(p);
+      return;
     case sql::Kind::kUtility:
       if (!s.expanded.empty()) {
         // All or nothing, like the single statement it stands for.
