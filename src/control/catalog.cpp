@@ -86,6 +86,17 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE MACRO " + q + "version() AS 'PostgreSQL " + std::string(kPgServerVersion) +
       " (Mallard, DuckDB ' || (SELECT library_version FROM pragma_version()) || ') on " + kPlatform +
       ", compiled by " + kCompiler + ", 64-bit'");
+  // Session settings (published by the session as the variable pg_settings), with the read-only
+  // ones for sessions that have not published yet.
+  const std::string setting =
+      "coalesce(getvariable('pg_settings')[lower(n)], CASE lower(n) WHEN 'server_version' THEN '" +
+      std::string(kPgServerVersion) + "' WHEN 'server_version_num' THEN '" + kPgServerVersionNum +
+      "' WHEN 'server_encoding' THEN 'UTF8' WHEN 'client_encoding' THEN 'UTF8' WHEN 'datestyle' THEN 'ISO, MDY' "
+      "WHEN 'timezone' THEN 'UTC' WHEN 'integer_datetimes' THEN 'on' WHEN 'standard_conforming_strings' THEN 'on' "
+      "WHEN 'max_identifier_length' THEN '63' WHEN 'search_path' THEN '\"$user\", public' END)";
+  add("CREATE MACRO " + q + "current_setting(n) AS coalesce(" + setting +
+      ", error('unrecognized configuration parameter \"' || n || '\"')), (n, missing_ok) AS CASE WHEN missing_ok THEN " +
+      setting + " ELSE coalesce(" + setting + ", error('unrecognized configuration parameter \"' || n || '\"')) END");
   add("CREATE MACRO " + q + "pg_encoding_to_char(e) AS CASE e WHEN 6 THEN 'UTF8' WHEN 0 THEN 'SQL_ASCII' ELSE '' END");
   add("CREATE VIEW " + q + "pg_am AS SELECT CAST(oid AS UINTEGER) AS oid, amname, amhandler, CAST(amtype AS pg_char) AS amtype "
       "FROM (VALUES (2, 'heap', 'heap_tableam_handler', 't'), (403, 'btree', 'bthandler', 'i'), "

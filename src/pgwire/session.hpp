@@ -125,7 +125,9 @@ class Session {
   // Settings.
   void set_guc(const std::string &name, const std::string &value, bool from_startup);
   std::optional<std::string> get_guc(const std::string &name) const;
-  void apply_timezone(const std::string &zone);
+  void publish_settings();
+  // Applies a TimeZone value; returns its display form (SHOW TimeZone).
+  std::string apply_timezone(const std::string &zone);
 
   // Execution guard: arms statement_timeout and maps interrupts to the right message.
   // Arms statement_timeout for the statement being run and disarms it on scope exit.

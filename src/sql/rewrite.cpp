@@ -19,10 +19,10 @@ namespace {
 // Words whose presence (case-insensitively) means a statement may need translating. Anything
 // the rewrites below act on contains one of them, so statements without any skip tokenizing.
 // '/' and '%' are there for the division check (see Rewriter::division).
-// '~' for regular-expression matches, "version" for version().
+// '~' for regular-expression matches, "version" for version(), "current_setting" for itself.
 constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collate", "information_schema",
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
-                                          "generate_series", "unnest"};
+                                          "generate_series", "unnest", "current_setting"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -158,7 +158,7 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_constraintdef", "pg_get_indexdef", "pg_table_is_visible", "pg_get_expr",    "pg_get_viewdef",
     "obj_description",   "col_description",    "shobj_description",   "pg_table_size",  "pg_relation_size",
     "pg_total_relation_size", "pg_indexes_size", "pg_database_size",  "pg_get_triggerdef", "pg_get_partkeydef",
-    "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "version"};
+    "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "version"};
 constexpr std::string_view kInformationSchema[] = {"tables", "columns", "views", "schemata"};
 
 template <size_t N>
