@@ -23,6 +23,14 @@ TEST_F(VersionTimeZone, VersionHasPostgresForm) {
   std::string server_version = PQparameterStatus(c.get(), "server_version");
   EXPECT_EQ(server_version.rfind(m[1].str() + "." + m[2].str(), 0), 0u) << server_version;
   EXPECT_EQ(query_value(c.get(), "SELECT pg_catalog.version() = version()"), "t");
+  EXPECT_EQ(query_value(c.get(), "SHOW server_version_num"),
+            m[1].str() + (m[2].str().size() == 1 ? "000" : "00") + m[2].str());
+  if (!reference_mode()) EXPECT_NE(v.find("Mallard"), std::string::npos) << v;
+}
+
+TEST_F(VersionTimeZone, CurrentSettingReadsSessionSettings) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
   EXPECT_EQ(query_value(c.get(), "SELECT current_setting('server_version_num')"),
             query_value(c.get(), "SHOW server_version_num"));
   EXPECT_EQ(query_value(c.get(), "SELECT pg_catalog.current_setting('DateStyle')"), "ISO, MDY");
