@@ -97,6 +97,22 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE MACRO " + q + "current_setting(n) AS coalesce(" + setting +
       ", error('unrecognized configuration parameter \"' || n || '\"')), (n, missing_ok) AS CASE WHEN missing_ok THEN " +
       setting + " ELSE coalesce(" + setting + ", error('unrecognized configuration parameter \"' || n || '\"')) END");
+  // set_config() cannot reach the session's settings from DuckDB: it confirms the current value
+  // (what pgAdmin does with bytea_output) and refuses changes.
+  add("CREATE MACRO " + q + "set_config(n, v, is_local) AS CASE WHEN " + q + "current_setting(n, true) = v THEN v "
+      "ELSE error('feature not supported: set_config() cannot change settings in Mallard; use SET') END");
+  add("CREATE MACRO " + q + "pg_is_in_recovery() AS false");
+  add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
+  add("CREATE MACRO " + q + "quote_ident(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') AND s NOT IN "
+      "('all', 'and', 'any', 'array', 'as', 'asc', 'case', 'cast', 'check', 'collate', 'column', 'constraint', "
+      "'create', 'default', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'for', 'foreign', 'from', "
+      "'grant', 'group', 'having', 'in', 'intersect', 'into', 'limit', 'not', 'null', 'offset', 'on', 'only', 'or', "
+      "'order', 'primary', 'references', 'select', 'table', 'then', 'to', 'true', 'union', 'unique', 'user', "
+      "'using', 'when', 'where', 'window', 'with') THEN s ELSE '\"' || replace(s, '\"', '\"\"') || '\"' END");
+  add("CREATE MACRO " + q + "quote_literal(s) AS chr(39) || replace(CAST(s AS VARCHAR), chr(39), chr(39) || chr(39)) "
+      "|| chr(39)");
+  add("CREATE MACRO " + q + "quote_nullable(s) AS coalesce(chr(39) || replace(CAST(s AS VARCHAR), chr(39), "
+      "chr(39) || chr(39)) || chr(39), 'NULL')");
   add("CREATE MACRO " + q + "pg_encoding_to_char(e) AS CASE e WHEN 6 THEN 'UTF8' WHEN 0 THEN 'SQL_ASCII' ELSE '' END");
   add("CREATE VIEW " + q + "pg_am AS SELECT CAST(oid AS UINTEGER) AS oid, amname, amhandler, CAST(amtype AS pg_char) AS amtype "
       "FROM (VALUES (2, 'heap', 'heap_tableam_handler', 't'), (403, 'btree', 'bthandler', 'i'), "
@@ -246,6 +262,9 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   };
   const std::string o = "CAST(NULL AS UINTEGER)", t = "CAST(NULL AS VARCHAR)", b = "CAST(NULL AS BOOLEAN)",
                     c = "CAST(NULL AS pg_char)", i = "CAST(NULL AS INTEGER)";
+  empty("pg_auth_members", o + " AS roleid, " + o + " AS member, " + o + " AS grantor, " + b + " AS admin_option");
+  empty("pg_matviews", t + " AS schemaname, " + t + " AS matviewname, " + t + " AS matviewowner, " + t +
+                           " AS tablespace, " + b + " AS hasindexes, " + b + " AS ispopulated, " + t + " AS definition");
   empty("pg_inherits", o + " AS inhrelid, " + o + " AS inhparent, " + i + " AS inhseqno, " + b + " AS inhdetachpending");
   empty("pg_policy", o + " AS oid, " + t + " AS polname, " + o + " AS polrelid, " + c + " AS polcmd, " + b +
                          " AS polpermissive, CAST(NULL AS UINTEGER[]) AS polroles, " + t + " AS polqual, " + t +
@@ -457,8 +476,6 @@ std::string statements() {
   // listings.
   add("CREATE VIEW " + q + "information_schema_tables AS SELECT * FROM information_schema.tables "
       "WHERE table_catalog <> '" + c + "'");
-  add("CREATE VIEW " + q + "information_schema_columns AS SELECT * FROM information_schema.columns "
-      "WHERE table_catalog <> '" + c + "'");
   add("CREATE VIEW " + q + "information_schema_views AS SELECT * FROM information_schema.views "
       "WHERE table_catalog <> '" + c + "'");
   add("CREATE VIEW " + q + "information_schema_schemata AS SELECT * FROM information_schema.schemata "
@@ -485,14 +502,15 @@ std::string statements() {
   // shown as its name.
   add("CREATE MACRO " + q + "unquote_ident(s) AS CASE WHEN s LIKE '\"%\"' THEN replace(s[2:-2], '\"\"', '\"') "
       "ELSE lower(s) END");
-  add("CREATE MACRO " + q + "regclass_in(s) AS coalesce("
+  add("CREATE MACRO " + q + "regclass_in(s) AS CASE WHEN regexp_full_match(CAST(s AS VARCHAR), '[0-9]+') "
+      "THEN CAST(CAST(s AS VARCHAR) AS UINTEGER) ELSE coalesce("
       "(SELECT mr.oid FROM " + q + "system_relations mr WHERE mr.relname = " + q + "unquote_ident("
       "regexp_replace(CAST(s AS VARCHAR), '^pg_catalog\\.', ''))), "
       "(SELECT mc.oid FROM " + q + "pg_class mc JOIN " + q + "pg_namespace mn ON mn.oid = mc.relnamespace "
       "WHERE mc.relname = " + q + "unquote_ident(regexp_extract(CAST(s AS VARCHAR), '([^.]+)$', 1)) "
       "AND (NOT contains(CAST(s AS VARCHAR), '.') OR mn.nspname = " + q + "unquote_ident("
       "regexp_extract(CAST(s AS VARCHAR), '^([^.]+)\\.', 1))) ORDER BY mc.oid LIMIT 1), "
-      "error('relation \"' || CAST(s AS VARCHAR) || '\" does not exist'))");
+      "error('relation \"' || CAST(s AS VARCHAR) || '\" does not exist')) END");
   add("CREATE MACRO " + q + "regclass_out(o) AS coalesce("
       "(SELECT mr.relname FROM " + q + "system_relations mr WHERE mr.oid = o), "
       "(SELECT mc.relname FROM " + q + "pg_class mc WHERE mc.oid = o LIMIT 1), CAST(o AS VARCHAR))");
@@ -509,6 +527,13 @@ std::string statements() {
   add("CREATE MACRO " + q + "regnamespace_out(o) AS coalesce("
       "(SELECT mn.nspname FROM " + q + "pg_namespace mn WHERE mn.oid = o), CAST(o AS VARCHAR))");
 
+  // Column types in PostgreSQL's spelling (data_type "character varying", udt_name "varchar").
+  add("CREATE VIEW " + q + "information_schema_columns AS SELECT * REPLACE ("
+      "CASE WHEN " + q + "type_oid(data_type) IN (SELECT mb.typarray FROM " + q + "base_types mb) THEN 'ARRAY' "
+      "WHEN " + q + "type_oid(data_type) = 1700 THEN 'numeric' "
+      "ELSE coalesce(" + q + "format_base_type(" + q + "type_oid(data_type), NULL), lower(data_type)) END AS data_type, "
+      "coalesce((SELECT mt.typname FROM " + q + "pg_type mt WHERE mt.oid = " + q + "type_oid(data_type)), "
+      "lower(data_type)) AS udt_name) FROM information_schema.columns WHERE table_catalog <> '" + c + "'");
   add_tool_catalog(s, q);
   return s;
 }

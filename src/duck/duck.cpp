@@ -164,6 +164,7 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
     case DUCKDB_ERROR_INVALID_INPUT:
       if (msg.ends_with("division by zero")) return kDivisionByZero;  // pg_compat divisor()
       if (contains(msg, "unrecognized configuration parameter")) return kUndefinedObject;  // current_setting()
+      if (contains(msg, "feature not supported: ")) return kFeatureNotSupported;  // pg_compat macros
       return kInvalidParameterValue;
     case DUCKDB_ERROR_OUT_OF_MEMORY:
       return kOutOfMemory;

@@ -22,13 +22,14 @@ namespace {
 // '~' for regular-expression matches, "version" for version(), "current_setting" for itself.
 constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collate", "information_schema",
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
-                                          "generate_series", "unnest", "current_setting"};
+                                          "generate_series", "unnest", "current_", "quote_", "set_config",
+                                          "session_user"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
     if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
-        c != 'v' && c != 'g' && c != 'u')
+        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -148,7 +149,7 @@ bool is_punct(const Token &t, char c) { return t.kind == Tok::kPunct && t.word.s
 constexpr std::string_view kRelations[] = {
     "pg_type",          "pg_class",           "pg_namespace",       "pg_attribute",         "pg_range",
     "pg_attrdef",       "pg_description",     "pg_tables",          "pg_views",             "pg_roles",
-    "pg_user",          "pg_database",        "pg_am",              "pg_proc",              "pg_constraint",
+    "pg_user",          "pg_auth_members",    "pg_matviews",        "pg_database",        "pg_am",              "pg_proc",              "pg_constraint",
     "pg_index",         "pg_inherits",        "pg_policy",          "pg_statistic_ext",     "pg_publication",
     "pg_publication_rel", "pg_publication_namespace", "pg_trigger", "pg_rewrite",           "pg_partitioned_table",
     "pg_foreign_table", "pg_extension",       "pg_event_trigger"};
@@ -158,7 +159,11 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_constraintdef", "pg_get_indexdef", "pg_table_is_visible", "pg_get_expr",    "pg_get_viewdef",
     "obj_description",   "col_description",    "shobj_description",   "pg_table_size",  "pg_relation_size",
     "pg_total_relation_size", "pg_indexes_size", "pg_database_size",  "pg_get_triggerdef", "pg_get_partkeydef",
-    "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "version"};
+    "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
+    "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version"};
+// Built-in functions kept as they are but named as PostgreSQL names their column.
+constexpr std::string_view kNamedCalls[] = {"current_schema", "current_database", "current_schemas", "now",
+                                            "pg_backend_pid", "txid_current"};
 constexpr std::string_view kInformationSchema[] = {"tables", "columns", "views", "schemata"};
 
 template <size_t N>
@@ -220,12 +225,14 @@ class Rewriter {
       bool call = followed_by(i + 2, '(');
       if (t.word == "pg_catalog" && ((!call && one_of(x.word, kRelations)) || (call && one_of(x.word, kFunctions)))) {
         edits_.push_back({t.begin, x.end, compat(x.word)});
+        if (call) name_select_item(i, i + 2);
         return true;
       }
       if (t.word == "pg_catalog" && call) {
         // Built-in functions are found unqualified; DuckDB would read pg_catalog.unnest(x) in FROM
         // as a method call on a column named pg_catalog.
         edits_.push_back({t.begin, x.begin, ""});
+        name_select_item(i, i + 2);
         return true;
       }
       if (t.word == "information_schema" && !call && one_of(x.word, kInformationSchema)) {
@@ -240,9 +247,37 @@ class Rewriter {
     bool call = followed_by(i, '(');
     if ((!call && one_of(t.word, kRelations)) || (call && one_of(t.word, kFunctions))) {
       edits_.push_back({t.begin, t.end, compat(t.word)});
+      if (call) name_select_item(i, i);
+      return true;
+    }
+    if (call && one_of(t.word, kNamedCalls)) name_select_item(i, i);
+    if (!call && t.kind == Tok::kIdent && (t.word == "current_user" || t.word == "session_user")) {
+      // The session's user, not DuckDB's ("duckdb"); the variable is set at connect.
+      std::string text = "coalesce(getvariable('mallard_user'), 'mallard')";
+      if (i > 0 && (word_at(i - 1, "select") || (is_punct(t_[i - 1], ',') && clause_of(i - 1) == "select")) &&
+          (i + 1 >= t_.size() || is_punct(t_[i + 1], ',') || word_at(i + 1, "from") || is_punct(t_[i + 1], ';')))
+        text += " AS " + t.word;
+      edits_.push_back({t.begin, t.end, text});
       return true;
     }
     return false;
+  }
+
+  // A select-list item that is a bare function call, with no alias, is named after the function
+  // in PostgreSQL ("version", "current_schema"); DuckDB would name it after the call's text. The
+  // call's first token is `first`, its name token `name`.
+  void name_select_item(size_t first, size_t name) {
+    if (first == 0 || !(word_at(first - 1, "select") || is_punct(t_[first - 1], ','))) return;
+    if (is_punct(t_[first - 1], ',') && clause_of(first - 1) != "select") return;
+    size_t close = matching(name + 1);
+    if (close == 0) return;
+    size_t after = close + 1;
+    bool ends_item = after >= t_.size() || is_punct(t_[after], ',') || is_punct(t_[after], ';') ||
+                     is_punct(t_[after], ')') || word_at(after, "from") || word_at(after, "where") ||
+                     word_at(after, "union") || word_at(after, "order") || word_at(after, "limit") ||
+                     word_at(after, "group");
+    if (!ends_item) return;
+    edits_.push_back({t_[close].end, t_[close].end, " AS " + sql_ident(t_[name].word)});
   }
 
   // OPERATOR(pg_catalog.~) is the operator itself.
@@ -283,7 +318,13 @@ class Rewriter {
           --k;
         }
         i = k;
-        if (i > 0 && (is_name(t_[i - 1]) || is_punct(t_[i - 1], ')') || is_punct(t_[i - 1], ']'))) {
+        // A name before the parenthesis makes a call (f(x)), unless it is a keyword (SELECT (x)).
+        static constexpr std::string_view kNotCallees[] = {"select", "where", "and", "or", "not", "when", "then",
+                                                           "else", "on", "in", "as", "by", "from", "return",
+                                                           "having", "case", "is", "like", "between"};
+        bool keyword = i > 0 && t_[i - 1].kind == Tok::kIdent &&
+                       std::find(std::begin(kNotCallees), std::end(kNotCallees), t_[i - 1].word) != std::end(kNotCallees);
+        if (i > 0 && !keyword && (is_name(t_[i - 1]) || is_punct(t_[i - 1], ')') || is_punct(t_[i - 1], ']'))) {
           i = i - 1;
           continue;
         }
@@ -345,6 +386,17 @@ class Rewriter {
         literal = true;  // 'x'::text::regclass
         for (size_t m = start + 1; m < i; m += 2)
           if (t_[m].kind != Tok::kCast || !is_name(t_[m + 1])) literal = false;
+      }
+      // Cast on to oid ('"s"."t"'::regclass::oid) or built from strings ((a || '.' || b)::regclass):
+      // a lookup by name. regclass_in also takes OIDs written as numbers, as PostgreSQL does.
+      if (!literal && type == "regclass") {
+        size_t after = k + 1;
+        if (after + 1 < t_.size() && t_[after].kind == Tok::kCast && is_name(t_[after + 1]) &&
+            (t_[after + 1].word == "oid" ||
+             (t_[after + 1].word == "pg_catalog" && after + 3 < t_.size() && t_[after + 3].word == "oid")))
+          literal = true;
+        for (size_t m = start; m < i && !literal; ++m)
+          if (t_[m].kind == Tok::kOp && t_[m].word == "||") literal = true;
       }
       std::string fn = type == "regprocedure" ? "regproc" : type;
       if (fn == "regproc") {
@@ -410,6 +462,25 @@ class Rewriter {
     std::string alias(s_.substr(t_[a].begin, t_[a].end - t_[a].begin));
     edits_.push_back({t_[a].end, t_[a].end, "(" + alias + ")"});
     return true;
+  }
+
+  // The clause keyword (select, from, where, ...) governing token k at its parenthesis depth, or
+  // "" when k is inside parentheses that start no clause (function arguments).
+  std::string clause_of(size_t k) const {
+    int depth = 0;
+    for (size_t j = k; j-- > 0;) {
+      if (is_punct(t_[j], ')')) ++depth;
+      if (is_punct(t_[j], '(')) {
+        if (depth == 0) return "";
+        --depth;
+      }
+      if (depth != 0 || t_[j].kind != Tok::kIdent) continue;
+      const std::string &w = t_[j].word;
+      if (w == "select" || w == "from" || w == "join" || w == "where" || w == "group" || w == "having" ||
+          w == "order" || w == "on" || w == "returning" || w == "set" || w == "values")
+        return w == "join" ? "from" : w;
+    }
+    return "";
   }
 
   // Whether token k (at some parenthesis depth) is in a FROM clause: the nearest clause keyword

@@ -71,3 +71,29 @@ TEST(RewriteRegex, PatternMatchesAnywhereAsInPostgres) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(RewriteNames, BareCallsInTheSelectListAreNamedAfterTheFunction) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT version()"), "SELECT pg_compat.main.version() AS \"version\"");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT current_schema(), 1"), "SELECT current_schema() AS \"current_schema\", 1");
+  // Not a bare select item: no alias.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT version() AS v"), "SELECT pg_compat.main.version() AS v");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT lower(version())"), "SELECT lower(pg_compat.main.version())");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT 1 FROM t WHERE current_schema() = 'x'"),
+            "SELECT 1 FROM t WHERE current_schema() = 'x'");
+}
+
+TEST(RewriteNames, SessionUserIsTheConnectedUser) {
+  const std::string u = "coalesce(getvariable('mallard_user'), 'mallard')";
+  EXPECT_EQ(rewrite_for_duckdb("SELECT current_user"), "SELECT " + u + " AS current_user");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT 1 WHERE session_user = 'a'"), "SELECT 1 WHERE " + u + " = 'a'");
+}
+
+TEST(RewriteRegclass, NameLookupWhenCastOnToOid) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT ('\"s\".' || t)::regclass::oid"),
+            "SELECT pg_compat.main.regclass_in(('\"s\".' || t))::UINTEGER");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT c.oid::regclass FROM c"), "SELECT pg_compat.main.regclass_out(c.oid) FROM c");
+}
+
+}  // namespace
