@@ -431,6 +431,12 @@ class Rewriter {
     if (prev.kind == Tok::kOp || prev.kind == Tok::kCast || is_punct(prev, '(') || is_punct(prev, ',')) return;
     size_t end = operand_end(i + 1);
     if (end == 0) return;
+    // A bare parameter ($1, -$1) is left alone: DuckDB types it from the dividend, which the
+    // checking macro would hide (it would become text). A cast ($1::integer) types it and is
+    // checked.
+    size_t first = i + 1;
+    while (first < end && t_[first].kind == Tok::kOp) ++first;
+    if (end - first == 1 && t_[first].kind == Tok::kParam) return;
     size_t at = w.size() > op_len ? t_[i].begin + op_len : t_[i + 1].begin;
     edits_.push_back({at, at, compat("divisor") + "("});
     edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});

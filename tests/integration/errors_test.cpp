@@ -149,6 +149,12 @@ TEST_F(Errors, DivisionByZeroIs22012) {
   r.reset(PQexecParams(c.get(), "SELECT min(a) / $1::integer FROM er_div", 1, nullptr, four, nullptr, nullptr, 0));
   ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
   EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "2");
+  // An untyped parameter as the divisor keeps the type it gets from the dividend.
+  const char *half[] = {"2.5"};
+  r.reset(PQexecParams(c.get(), "SELECT 10.0 / $1", 1, nullptr, half, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_DOUBLE_EQ(std::stod(PQgetvalue(r.get(), 0, 0)), 4.0);
+  EXPECT_NE(PQftype(r.get(), 0), 25u);  // a number, not text
   exec_ok(c.get(), "DROP TABLE er_div");
 }
 

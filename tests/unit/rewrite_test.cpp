@@ -22,7 +22,7 @@ TEST(RewriteDivision, WrapsTheDivisorOnly) {
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / t.b::numeric(10, 2)[1]"), "SELECT a / " + D + "t.b::numeric(10, 2)[1])");
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / b::double precision"), "SELECT a / " + D + "b::double precision)");
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / (b - 1)"), "SELECT a / " + D + "(b - 1))");
-  EXPECT_EQ(rewrite_for_duckdb("SELECT a / $1"), "SELECT a / " + D + "$1)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / $1::integer"), "SELECT a / " + D + "$1::integer)");
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / sum(b) OVER (PARTITION BY c)"),
             "SELECT a / " + D + "sum(b) OVER (PARTITION BY c))");
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / count(*) FILTER (WHERE b)"), "SELECT a / " + D + "count(*) FILTER (WHERE b))");
@@ -39,6 +39,8 @@ TEST(RewriteDivision, LeavesOtherSlashesAlone) {
                         "SELECT \"a/b\" FROM t", "CREATE VIEW v AS SELECT a / b FROM t",
                         "ALTER TABLE t ADD CHECK (a / b > 0)"})
     EXPECT_EQ(rewrite_for_duckdb(s), s) << s;
+  // A bare parameter keeps the type DuckDB infers from the dividend.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / $1, b % -$2"), "SELECT a / $1, b % -$2");
   // Forms whose extent is not certain are left as they are rather than guessed.
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / b AT TIME ZONE 'UTC'"), "SELECT a / b AT TIME ZONE 'UTC'");
 }
