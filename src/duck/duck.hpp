@@ -173,7 +173,10 @@ class Prepared {
   LogicalType param_type(idx_t i) const { return LogicalType(duckdb_param_logical_type(p_, i + 1)); }
   duckdb_statement_type statement_type() const { return duckdb_prepared_statement_type(p_); }
   idx_t column_count() const { return duckdb_prepared_statement_column_count(p_); }
-  std::string column_name(idx_t i) const { return duckdb_prepared_statement_column_name(p_, i); }
+  // The C API hands over a copy of the name, which the caller frees.
+  std::string column_name(idx_t i) const {
+    return take_string(const_cast<char *>(duckdb_prepared_statement_column_name(p_, i)));
+  }
   LogicalType column_type(idx_t i) const {
     return LogicalType(duckdb_prepared_statement_column_logical_type(p_, i));
   }
