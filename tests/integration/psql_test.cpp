@@ -248,6 +248,17 @@ TEST_F(PsqlDescribe, ListTablesAndViews) {
   EXPECT_NE(r.out.find("|things for sale"), std::string::npos) << r.out;
 }
 
+TEST_F(PsqlDescribe, TemporaryTablesAndSequences) {
+  ProcessResult r = psql({"-c", "CREATE TEMP TABLE pd_tmp (a integer)", "-c", "CREATE SEQUENCE pd_seq", "-c", "\\dt",
+                          "-c", "\\ds", "-c", "DROP SEQUENCE pd_seq"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Temporary tables are listed once, under the session's temporary schema.
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(r.out, m, std::regex("\\npg_temp_[0-9]+\\|pd_tmp\\|table\\|mallard\\n"))) << r.out;
+  EXPECT_EQ(count_lines(r.out, main_schema() + "|pd_items|table|mallard"), 1u) << r.out;
+  EXPECT_EQ(count_lines(r.out, main_schema() + "|pd_seq|sequence|mallard"), 1u) << r.out;
+}
+
 TEST_F(PsqlDescribe, DescribeTable) {
   ProcessResult r = psql({"-c", "\\d pd_items"}, true);
   ASSERT_EQ(r.exit_code, 0) << r.err;
