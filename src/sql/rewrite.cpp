@@ -516,6 +516,15 @@ class Rewriter {
     const std::string &w = t_[i].word;
     if (w != "~" && w != "!~" && w != "~*" && w != "!~*") return;
     if (i == 0 || i + 1 >= t_.size()) return;
+    // Prefix `~` is bitwise NOT: the match operator follows an operand.
+    const Token &prev = t_[i - 1];
+    static constexpr std::string_view kKeywords[] = {"select", "where", "and", "or", "not", "when", "then", "else",
+                                                     "on", "by", "return", "having", "case", "in", "is"};
+    bool operand = prev.kind == Tok::kNumber || prev.kind == Tok::kString || prev.kind == Tok::kParam ||
+                   prev.kind == Tok::kQuotedIdent || is_punct(prev, ')') || is_punct(prev, ']') ||
+                   (prev.kind == Tok::kIdent &&
+                    std::find(std::begin(kKeywords), std::end(kKeywords), prev.word) == std::end(kKeywords));
+    if (!operand) return;
     size_t end = operand_end(i + 1, true);
     if (end == 0) return;
     // `~` binds looser than arithmetic: a pattern followed by + - * / % || is left alone.

@@ -68,6 +68,8 @@ TEST(RewriteRegex, PatternMatchesAnywhereAsInPostgres) {
   EXPECT_EQ(rewrite_for_duckdb("SELECT a ~ '^x'"), "SELECT a ~ pg_compat.main.regex_anywhere('^x')");
   EXPECT_EQ(rewrite_for_duckdb("SELECT a !~ 'x' COLLATE \"C\""), "SELECT a !~ pg_compat.main.regex_anywhere('x') ");
   EXPECT_EQ(rewrite_for_duckdb("SELECT a ~* $1"), "SELECT a ~ pg_compat.main.regex_anywhere_i($1)");
+  // Prefix ~ is bitwise NOT.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT ~5, a WHERE ~b = 1"), "SELECT ~5, a WHERE ~b = 1");
   // A pattern built with operators binds looser than the match: left alone.
   EXPECT_EQ(rewrite_for_duckdb("SELECT a ~ 'x' || b"), "SELECT a ~ 'x' || b");
 }
