@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/pg_compat.hpp"
 #include "common/strings.hpp"
 #include "pgwire/auth.hpp"
 #include "pgwire/server.hpp"
@@ -21,7 +22,7 @@ namespace mallard::pgwire {
 
 namespace {
 
-constexpr const char *kServerVersion = "15.8";
+constexpr const char *kServerVersion = kPgServerVersion;
 
 bool is_loopback(const std::string &addr) {
   return addr == "local" || addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
@@ -417,7 +418,8 @@ bool Session::startup() {
   // NULLs sort as larger than any value (last ascending, first descending).
   conn_->query(
       "SET TimeZone = 'UTC'; SET SESSION integer_division = true; "
-      "SET SESSION default_null_order = 'NULLS_LAST_ON_ASC_FIRST_ON_DESC'");
+      "SET SESSION default_null_order = 'NULLS_LAST_ON_ASC_FIRST_ON_DESC'; SET VARIABLE mallard_user = " +
+      sql_literal(user_));
 
   gucs_ = {
       {"application_name", {"", true}},
@@ -445,7 +447,7 @@ bool Session::startup() {
       {"lc_monetary", {"C", false}},
       {"lc_numeric", {"C", false}},
       {"lc_time", {"C", false}},
-      {"server_version_num", {"150008", false}},
+      {"server_version_num", {kPgServerVersionNum, false}},
       {"ssl", {server_.tls() ? "on" : "off", false}},
       {"max_connections", {std::to_string(server_.config().max_connections), false}},
   };
@@ -785,8 +787,7 @@ void Session::handle_query(std::string_view text) {
       const std::string &text_one = one.text;
       current_offset = one.offset;
       if (tx_ == TxStatus::kFailed) {
-        auto k = sql::classify(text_one).kind;
-        if (k != sql::Kind::kCommit && k != sql::Kind::kRollback)
+        if (!sql::allowed_in_failed_transaction(sql::classify(text_one)))
           throw Error(sqlstate::kInFailedTransaction,
                       "current transaction is aborted, commands ignored until end of transaction block");
       }
@@ -852,6 +853,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     case sql::Kind::kCopy:
     case sql::Kind::kDeallocate:
     case sql::Kind::kCursor:
+    case sql::Kind::kSavepoint:
       return ps;
     case sql::Kind::kExtension:
       throw Error(sqlstate::kFeatureNotSupported, "extensions cannot be installed or loaded in Mallard");
@@ -982,6 +984,7 @@ void Session::start_portal(Portal &p) {
 void Session::start_plain_portal(Portal &p) {
   p.started = true;
   auto &s = *p.stmt;
+  note_for_savepoints(s);
   if (!s.prepared) {
     run_utility(p);
     p.done = true;
