@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct Column {
   std::optional<std::string> initial_default;  // SQL literal or expression text, as stored
   std::optional<std::string> default_value;
   bool nulls_allowed = true;
+  // A list column has one child, "element" (nested columns are rows with parent_column set).
+  std::vector<Column> children;
 };
 
 struct DeleteFile {
@@ -97,6 +100,14 @@ struct Snapshot {
 int64_t latest_snapshot_id(metastore::Transaction &txn);
 // Loads the catalog as of `snapshot_id`; throws 22023 when no such snapshot exists.
 std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id);
+
+// The snapshot after `prev` in which only the rows of the tables in `changed` differ (inserts and
+// deletes): the catalog is copied, their files and inlined rows are read again.
+std::shared_ptr<const Snapshot> load_snapshot_since(metastore::Transaction &txn, const Snapshot &prev,
+                                                    int64_t snapshot_id, const std::set<int64_t> &changed);
+
+// The elements of ducklake_snapshot_changes.changes_made: (kind, value) pairs.
+std::vector<std::pair<std::string, std::string>> parse_changes(const std::string &changes_made);
 
 // Resolves `rel` against `base` when is_relative.
 std::string resolve_path(const std::string &base, const std::string &rel, bool is_relative);

@@ -1,6 +1,7 @@
 #include "lake/commit.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -43,27 +44,14 @@ void read_copy_stats(duck::Result &r, int64_t &count, int64_t &size, int64_t &fo
   footer = get(3);
 }
 
+// FIELD_IDS of COPY for one column: its id, and for a list its element's, recursively.
+std::string field_id_spec(const Column &c) {
+  if (c.children.empty()) return std::to_string(c.id);
+  return "{__duckdb_field_id: " + std::to_string(c.id) + ", element: " + field_id_spec(c.children[0]) + "}";
+}
+
 bool is_float(const std::string &duck_type) { return duck_type == "FLOAT" || duck_type == "DOUBLE"; }
 
-// Elements of changes_made: kind:value, comma-separated; values may be quoted names with commas.
-std::vector<std::pair<std::string, std::string>> parse_changes(const std::string &s) {
-  std::vector<std::pair<std::string, std::string>> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    auto colon = s.find(':', i);
-    if (colon == std::string::npos) break;
-    std::string kind = s.substr(i, colon - i);
-    size_t j = colon + 1;
-    bool quoted = false;
-    while (j < s.size() && (quoted || s[j] != ',')) {
-      if (s[j] == '"') quoted = !quoted;
-      ++j;
-    }
-    out.emplace_back(kind, s.substr(colon + 1, j - colon - 1));
-    i = j + 1;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -112,8 +100,11 @@ void Committer::write_inserts(int64_t key, const Table &t, const std::string &in
   for (auto &c : t.columns) {
     std::string q = sql_ident(c.name);
     cols += (cols.empty() ? "" : ", ") + q;
-    field_ids += (field_ids.empty() ? "" : ", ") + q + ": " + std::to_string(c.id);
-    aggs += ", count(*) - count(" + q + "), CAST(min(" + q + ") AS VARCHAR), CAST(max(" + q + ") AS VARCHAR), " +
+    field_ids += (field_ids.empty() ? "" : ", ") + q + ": " + field_id_spec(c);
+    bool nested = !c.children.empty();  // statistics are kept for primitive columns only
+    aggs += ", count(*) - count(" + q + "), " +
+            (nested ? std::string("CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), ")
+                    : "CAST(min(" + q + ") AS VARCHAR), CAST(max(" + q + ") AS VARCHAR), ") +
             (is_float(c.duck_type) ? "CAST(bool_or(isnan(" + q + ")) AS VARCHAR)" : "CAST(NULL AS VARCHAR)");
   }
   auto agg = client_.query_text("SELECT CAST(count(*) AS BIGINT)" + aggs + " FROM " + ins);
@@ -294,13 +285,16 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
              {snap, P(id)});
     changes.push_back("dropped_table:" + std::to_string(id));
   }
-  auto insert_column = [&](int64_t table_id, const Column &c) {
-    txn.exec("INSERT INTO ducklake_column VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, CAST($3 AS BIGINT), "
-             "CAST($4 AS BIGINT), $5, $6, $7, $8, CAST($9 AS BOOLEAN), NULL, $10, $11)",
-             {P(c.id), snap, P(table_id), P(c.order), c.name, c.lake_type, c.initial_default, c.default_value,
-              c.nulls_allowed ? "true" : "false", c.default_value ? metastore::Param("expression") : std::nullopt,
-              c.default_value ? metastore::Param("duckdb") : std::nullopt});
-  };
+  std::function<void(int64_t, const Column &, std::optional<int64_t>)> insert_column =
+      [&](int64_t table_id, const Column &c, std::optional<int64_t> parent) {
+        txn.exec("INSERT INTO ducklake_column VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, CAST($3 AS BIGINT), "
+                 "CAST($4 AS BIGINT), $5, $6, $7, $8, CAST($9 AS BOOLEAN), CAST($10 AS BIGINT), $11, $12)",
+                 {P(c.id), snap, P(table_id), P(c.order), c.name, c.lake_type, c.initial_default, c.default_value,
+                  c.nulls_allowed ? "true" : "false", parent ? P(*parent) : std::nullopt,
+                  c.default_value ? metastore::Param("expression") : std::nullopt,
+                  c.default_value ? metastore::Param("duckdb") : std::nullopt});
+        for (auto &child : c.children) insert_column(table_id, child, c.id);
+      };
   std::map<int64_t, int64_t> table_ids;  // key → id
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
     auto &nt = changes_.created_tables[i];
@@ -309,7 +303,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     txn.exec("INSERT INTO ducklake_table VALUES (CAST($1 AS BIGINT), gen_random_uuid(), CAST($2 AS BIGINT), NULL, "
              "CAST($3 AS BIGINT), $4, $5, true)",
              {P(id), snap, P(schema_ids.at(nt.schema)), nt.table.name, nt.table.name + "/"});
-    for (auto &c : nt.table.columns) insert_column(id, c);
+    for (auto &c : nt.table.columns) insert_column(id, c, std::nullopt);
     txn.exec("INSERT INTO ducklake_table_stats VALUES (CAST($1 AS BIGINT), 0, 0, 0)", {P(id)});
     txn.exec("INSERT INTO ducklake_schema_versions VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT))",
              {snap, P(schema_version), P(id)});
@@ -327,13 +321,13 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
         txn.exec("UPDATE ducklake_column SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND "
                  "column_id = CAST($3 AS BIGINT) AND end_snapshot IS NULL",
                  {snap, P(id), P(c.id)});
-      if (now && !same) insert_column(id, *now);
+      if (now && !same) insert_column(id, *now, std::nullopt);
     }
     for (auto &n : a.table.columns)
       if (!old.column(n.name) || old.column(n.name)->id != n.id) {
         bool existed = false;
         for (auto &c : old.columns) existed |= c.id == n.id;
-        if (!existed) insert_column(id, n);
+        if (!existed) insert_column(id, n, std::nullopt);
       }
     if (a.table.name != old.name) {
       txn.exec("UPDATE ducklake_table SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND end_snapshot IS NULL",

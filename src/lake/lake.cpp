@@ -20,6 +20,28 @@ bool TxnChanges::empty() const {
          comments.empty();
 }
 
+namespace {
+
+// True when a table's DuckDB objects built for `a` also serve `b` (no view or mirror to redo).
+bool same_contents(const Table &a, const Table &b) {
+  if (a.name != b.name || a.schema_id != b.schema_id || a.comment != b.comment ||
+      column_definitions(a) != column_definitions(b) || a.files.size() != b.files.size() ||
+      a.inlined_rows != b.inlined_rows || a.inlined_columns != b.inlined_columns || a.inlined_types != b.inlined_types ||
+      a.inlined_tables != b.inlined_tables)
+    return false;
+  for (size_t i = 0; i < a.columns.size(); ++i)
+    if (a.columns[i].id != b.columns[i].id || a.columns[i].initial_default != b.columns[i].initial_default)
+      return false;
+  for (size_t i = 0; i < a.files.size(); ++i) {
+    const auto &x = a.files[i], &y = b.files[i];
+    if (x.id != y.id || x.deletes.has_value() != y.deletes.has_value() || (x.deletes && x.deletes->id != y.deletes->id))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Lake::Lake(std::unique_ptr<metastore::Store> store, duck::Database &db, Options options)
     : store_(std::move(store)), db_(db), options_(std::move(options)) {
   std::filesystem::create_directories(options_.data_path);
@@ -80,7 +102,29 @@ void Lake::refresh() {
     auto txn = store_->begin();
     int64_t latest = latest_snapshot_id(*txn);
     if (current_ && current_->id == latest) return;
-    snap = load_snapshot(*txn, latest);
+    // Snapshots that only added or removed rows: reload just those tables' files and rows.
+    std::set<int64_t> changed;
+    bool rows_only = current_ && latest > current_->id;
+    if (rows_only) {
+      auto made = txn->query("SELECT changes_made FROM ducklake_snapshot_changes WHERE snapshot_id > CAST($1 AS BIGINT) "
+                             "AND snapshot_id <= CAST($2 AS BIGINT)",
+                             {std::to_string(current_->id), std::to_string(latest)});
+      rows_only = static_cast<int64_t>(made.size()) == latest - current_->id;
+      for (auto &r : made)
+        for (auto &[kind, value] : parse_changes(r[0].value_or(""))) {
+          if (kind == "inserted_into_table" || kind == "deleted_from_table" || kind == "inlined_insert" ||
+              kind == "inlined_delete") {
+            try {
+              changed.insert(std::stoll(value));
+            } catch (...) {
+              rows_only = false;
+            }
+          } else {
+            rows_only = false;
+          }
+        }
+    }
+    snap = rows_only ? load_snapshot_since(*txn, *current_, latest, changed) : load_snapshot(*txn, latest);
     history = txn->query(
         "SELECT s.snapshot_id, CAST(s.snapshot_time AS VARCHAR), s.schema_version, c.changes_made, c.author, "
         "c.commit_message, c.commit_extra_info FROM ducklake_snapshot s LEFT JOIN ducklake_snapshot_changes c "
@@ -121,6 +165,7 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         const Table *old = nullptr;
         if (prev)
           if (auto it = prev->tables.find(id); it != prev->tables.end()) old = &it->second;
+        if (old && same_contents(*old, t)) continue;
         std::string defs = column_definitions(t);
         if (!old || column_definitions(*old) != defs) {
           c.query("CREATE OR REPLACE TABLE " + inserts_table(id) + " (" + defs + ")");
@@ -150,9 +195,9 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
           c.query("DROP TABLE IF EXISTS " + inlined_table(id));
         }
         c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " +
-                scan_sql(t, snap->id, inserts_table(id), deletes_table(id), true));
+                scan_sql(t, -1, inserts_table(id), deletes_table(id), true));
         c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " +
-                scan_sql(t, snap->id, inserts_table(id), deletes_table(id), false));
+                scan_sql(t, -1, inserts_table(id), deletes_table(id), false));
         if (t.comment) {
           c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
         }

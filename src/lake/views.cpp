@@ -73,6 +73,9 @@ std::string inlined_sql(const Table &t, int64_t snapshot, const std::string &del
   std::string s = "SELECT " + cols + (positional ? ", CAST(-2 AS BIGINT) AS __f, l.row_id AS __p" : "") + " FROM " +
                   inlined_table(t.id) + " AS l";
   if (!del.empty()) s += " ANTI JOIN (SELECT pos FROM " + del + " WHERE fidx = -2) AS dl ON l.row_id = dl.pos";
+  // The current snapshot (snapshot < 0): the mirror holds nothing newer, so live rows are those
+  // not yet deleted; the view's text then stays the same from one snapshot to the next.
+  if (snapshot < 0) return s + " WHERE l.end_snapshot IS NULL";
   std::string snap = std::to_string(snapshot);
   return s + " WHERE l.begin_snapshot <= " + snap + " AND (l.end_snapshot IS NULL OR l.end_snapshot > " + snap + ")";
 }

@@ -869,6 +869,24 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
       // Run by the lake at Execute; parameters are bound there as literals.
       size_t np = count_parameters(text);
       ps->param_oids.assign(np, oid::kText);
+      if (np > 0) {
+        // The parameters' types are those of the query the statement evaluates first.
+        try {
+          std::string probe = lake_->describe_sql(*conn_, *lk);
+          if (!probe.empty()) {
+            materialize_open_portals(nullptr);
+            duck::Prepared p(*conn_, probe);
+            for (size_t i = 0; i < np && i < p.param_count(); ++i) {
+              duck::LogicalType t = p.param_type(i);
+              duckdb_type id = t ? duckdb_get_type_id(t.get()) : DUCKDB_TYPE_INVALID;
+              if (id != DUCKDB_TYPE_INVALID && id != DUCKDB_TYPE_ANY && id != DUCKDB_TYPE_SQLNULL)
+                ps->param_oids[i] = pg_type_of(t.get()).oid;
+            }
+          }
+        } catch (const Error &) {
+          // Text, as PostgreSQL does for parameters it cannot type; execution reports real errors.
+        }
+      }
       for (size_t i = 0; i < np && i < declared.size(); ++i)
         if (declared[i] != 0) ps->param_oids[i] = declared[i];
       ps->returns_rows = !lk->returning.empty();

@@ -59,17 +59,16 @@ def main():
     schema = "rp_schema"
     conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     conn.execute(f"CREATE SCHEMA {schema}")
-    conn.execute(f"CREATE TABLE {schema}.rp_customers (id integer PRIMARY KEY, name text NOT NULL)")
+    # Lake tables: NOT NULL is their only constraint, and they have no indexes.
+    conn.execute(f"CREATE TABLE {schema}.rp_customers (id integer NOT NULL, name text NOT NULL)")
     conn.execute(
-        f"CREATE TABLE {schema}.rp_orders (id integer PRIMARY KEY, customer_id integer REFERENCES "
-        f"{schema}.rp_customers (id), amount numeric(10,2) CHECK (amount >= 0), placed_at timestamp)"
+        f"CREATE TABLE {schema}.rp_orders (id integer NOT NULL, customer_id integer, "
+        f"amount numeric(10,2), placed_at timestamp)"
     )
-    conn.execute(f"CREATE INDEX rp_orders_placed ON {schema}.rp_orders (placed_at)")
     conn.execute(
         f"CREATE VIEW {schema}.rp_recent AS SELECT id, amount FROM {schema}.rp_orders WHERE placed_at > DATE '2020-01-01'"
     )
     conn.execute(f"COMMENT ON TABLE {schema}.rp_orders IS 'orders placed'")
-    conn.execute(f"COMMENT ON COLUMN {schema}.rp_orders.amount IS 'in euros'")
     schema_oid = conn.execute("SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s", (schema,)).fetchone()[0]
     table_oid = conn.execute(
         "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relname = 'rp_orders' AND c.relnamespace = %s",
