@@ -4,7 +4,6 @@
 // on 40001 end in a consistent state. No test here waits for a time: they wait for counts.
 
 #include <atomic>
-#include <iostream>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -273,7 +272,6 @@ TEST_F(LakeDurability, ManySessionsUpdatingSharedRows) {
                                  "AND changes LIKE '%deleted_from_table%'"),
             std::to_string(kSessions * kOps));
   RecordProperty("retries_on_40001", retries.load());
-  std::cerr << "retries on 40001: " << retries.load() << "\n";
   // And the same after a restart.
   c.reset();
   ASSERT_EQ(s.stop(), 0) << s.log();
