@@ -551,13 +551,23 @@ std::string statements() {
       "(SELECT mn.nspname FROM " + q + "pg_namespace mn WHERE mn.oid = o), CAST(o AS VARCHAR))");
 
   // Column types in PostgreSQL's spelling (data_type "character varying", udt_name "varchar").
-  add("CREATE VIEW " + q + "information_schema_columns AS SELECT * REPLACE ("
-      "CASE WHEN " + q + "type_oid(data_type) IN (SELECT mb.typarray FROM " + q + "base_types mb) THEN 'ARRAY' "
-      "WHEN " + q + "type_oid(data_type) = 1700 THEN 'numeric' "
-      "ELSE coalesce(" + q + "format_base_type(" + q + "type_oid(data_type), NULL), lower(data_type)) END AS data_type, "
-      "coalesce((SELECT mt.typname FROM " + q + "pg_type mt WHERE mt.oid = " + q + "type_oid(data_type)), "
-      "lower(data_type)) AS udt_name) FROM information_schema.columns WHERE table_catalog <> '" + c + "' "
-      "AND table_schema <> '__mallard'");
+  // A lake table's NOT NULL and defaults live on its staging table (as in pg_attribute).
+  add("CREATE VIEW " + q + "information_schema_columns AS SELECT col.* REPLACE ("
+      "CASE WHEN " + q + "type_oid(col.data_type) IN (SELECT mb.typarray FROM " + q + "base_types mb) THEN 'ARRAY' "
+      "WHEN " + q + "type_oid(col.data_type) = 1700 THEN 'numeric' "
+      "ELSE coalesce(" + q + "format_base_type(" + q + "type_oid(col.data_type), NULL), lower(col.data_type)) END "
+      "AS data_type, "
+      "coalesce((SELECT mt.typname FROM " + q + "pg_type mt WHERE mt.oid = " + q + "type_oid(col.data_type)), "
+      "lower(col.data_type)) AS udt_name, "
+      "CASE WHEN s.column_name IS NULL THEN col.is_nullable WHEN s.is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable, "
+      "coalesce(s.column_default, col.column_default) AS column_default) "
+      "FROM information_schema.columns col "
+      "LEFT JOIN duckdb_views() v ON v.database_name = col.table_catalog AND v.schema_name = col.table_schema AND "
+      "v.view_name = col.table_name AND " + q + "is_lake_table(v.sql) "
+      "LEFT JOIN duckdb_columns() s ON v.view_name IS NOT NULL AND s.database_name = v.database_name AND "
+      "s.schema_name = '__mallard' AND s.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) AND "
+      "s.column_name = col.column_name "
+      "WHERE col.table_catalog <> '" + c + "' AND col.table_schema <> '__mallard'");
   add_tool_catalog(s, q);
   return s;
 }
