@@ -243,6 +243,24 @@ void replace_all(std::string &s, const std::string &from, const std::string &to)
   for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
 }
 
+// CPU seconds a process's threads have run so far, summed from each thread's schedstat (in ns,
+// unlike /proc/<pid>/stat's 10 ms ticks); NaN when unreadable. On a shared, loaded machine CPU
+// time moves far less than wall time, so it is reported beside it.
+double cpu_seconds(pid_t pid) {
+  std::error_code ec;
+  double sum = 0;
+  bool any = false;
+  for (auto &e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(e.path() / "schedstat");
+    unsigned long long ns = 0;
+    if (in >> ns) {
+      sum += static_cast<double>(ns);
+      any = true;
+    }
+  }
+  return any ? sum / 1e9 : std::nan("");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Environment
 
@@ -401,34 +419,47 @@ void run_scan_queries(Env &env, Pq &pq, mallard::duck::Connection &conn, const s
       uint64_t want = in_process(ds);
       if (have_view && in_process(vs) != want) fail("view copy returned a different number of rows");
       if (static_cast<uint64_t>(pq.exec(ms)) != want) fail("Mallard returned a different number of rows");
-      std::vector<double> m, d, v;
+      // Wall ms and CPU ms per side: Mallard's is the server process's (all threads), the
+      // in-process sides' is this process's, which does nothing else meanwhile.
+      std::vector<double> m, d, v, mc, dc, vc;
+      const pid_t self = getpid(), server = env.mallard->pid();
       // Interleaved, and the order rotates, so that drift in machine load hits all sides alike.
       for (int i = 0; i < env.opt.runs; ++i) {
         for (int k = 0; k < 3; ++k) {
           int side = (i + k) % 3;
+          if (side == 2 && !have_view) continue;
+          double c0 = cpu_seconds(side == 0 ? server : self);
           auto t0 = Clock::now();
-          if (side == 0) {
-            pq.exec(ms);
-            m.push_back(seconds_since(t0) * 1e3);
-          } else if (side == 1) {
-            in_process(ds);
-            d.push_back(seconds_since(t0) * 1e3);
-          } else if (have_view) {
-            in_process(vs);
-            v.push_back(seconds_since(t0) * 1e3);
-          }
+          if (side == 0) pq.exec(ms);
+          else in_process(side == 1 ? ds : vs);
+          double wall = seconds_since(t0) * 1e3;
+          double cpu = (cpu_seconds(side == 0 ? server : self) - c0) * 1e3;
+          (side == 0 ? m : side == 1 ? d : v).push_back(wall);
+          (side == 0 ? mc : side == 1 ? dc : vc).push_back(cpu);
         }
       }
       double mm = median(m), dm = median(d), vm = median(v);
-      std::string per_run;
-      for (size_t i = 0; i < m.size(); ++i) per_run += (i ? " " : "") + fixed(m[i] / d[i], 2);
-      std::fprintf(stderr, "    %s: Mallard %s, direct %s, view in-process %s; per-run Mallard/direct: %s\n",
-                   label.c_str(), ms_str(mm).c_str(), ms_str(dm).c_str(), ms_str(vm).c_str(), per_run.c_str());
+      double mcm = median(mc), dcm = median(dc), vcm = median(vc);
+      std::string per_run, per_run_cpu;
+      for (size_t i = 0; i < m.size(); ++i) {
+        per_run += (i ? " " : "") + fixed(m[i] / d[i], 2);
+        per_run_cpu += (i ? " " : "") + fixed(mc[i] / dc[i], 2);
+      }
+      std::fprintf(stderr,
+                   "    %s: Mallard %s (CPU %s), direct %s (CPU %s), view in-process %s (CPU %s); per-run "
+                   "Mallard/direct wall: %s, CPU: %s\n",
+                   label.c_str(), ms_str(mm).c_str(), ms_str(mcm).c_str(), ms_str(dm).c_str(), ms_str(dcm).c_str(),
+                   ms_str(vm).c_str(), ms_str(vcm).c_str(), per_run.c_str(), per_run_cpu.c_str());
       double ratio = mm / dm;
-      add_row({label, ms_str(mm), "direct " + ms_str(dm) + (have_view ? "; view in-process " + ms_str(vm) : ""),
+      add_row({label, ms_str(mm) + " (CPU " + ms_str(mcm) + ")",
+               "direct " + ms_str(dm) + " (CPU " + ms_str(dcm) + ")" +
+                   (have_view ? "; view in-process " + ms_str(vm) + " (CPU " + ms_str(vcm) + ")" : ""),
                ratio_str(ratio, 3), "<= 1.10x", ratio <= 1.10 ? "yes" : "no"});
+      add_row({"    CPU ratio Mallard/direct" + std::string(have_view ? "; view/direct, Mallard/view" : ""), "", "",
+               ratio_str(mcm / dcm, 3) + (have_view ? "; " + ratio_str(vcm / dcm, 3) + ", " + ratio_str(mcm / vcm, 3) : ""),
+               "", "-"});
       if (have_view)
-        add_row({"    split: view/direct, Mallard/view", "", "", ratio_str(vm / dm, 3) + ", " + ratio_str(mm / vm, 3),
+        add_row({"    wall ratio view/direct, Mallard/view", "", "", ratio_str(vm / dm, 3) + ", " + ratio_str(mm / vm, 3),
                  "", "-"});
     } catch (const std::exception &e) {
       add_failure(label, e.what());
@@ -509,7 +540,7 @@ struct RoundResult {
 
 double cpu_of(const std::vector<pid_t> &pids) {
   double sum = 0;
-  for (pid_t p : pids) sum += process_cpu_seconds(p);
+  for (pid_t p : pids) sum += cpu_seconds(p);
   return sum;
 }
 
@@ -688,31 +719,46 @@ void workload_b_growth(Env &env) {
     pq.exec("CREATE TABLE " + table + " (id BIGINT, v DOUBLE, s VARCHAR)");
     std::vector<double> lat;
     lat.reserve(static_cast<size_t>(n));
-    double cpu0 = process_cpu_seconds(env.mallard->pid());
+    const int tenth = std::max(1, n / 10);
+    std::vector<double> cpu_marks = {cpu_seconds(env.mallard->pid())};  // at every tenth
     auto start = Clock::now();
     for (int i = 0; i < n; ++i) {
       std::string k = std::to_string(i);
       auto t0 = Clock::now();
       pq_command(pq.get(), "INSERT INTO " + table + " VALUES (" + k + ", " + k + ".5, 'row-" + k + "')");
       lat.push_back(seconds_since(t0) * 1e3);
+      if ((i + 1) % tenth == 0) cpu_marks.push_back(cpu_seconds(env.mallard->pid()));
     }
     double wall = seconds_since(start);
-    double cpu = process_cpu_seconds(env.mallard->pid()) - cpu0;
     auto files = table_files(env, table, false);
-    int decile = std::max(1, n / 10);
-    std::vector<double> first(lat.begin(), lat.begin() + decile), last(lat.end() - decile, lat.end());
-    std::string deciles;
-    for (int d = 0; d < 10 && (d + 1) * decile <= n; ++d)
-      deciles += (deciles.empty() ? "" : " ") +
-                 fixed(median(std::vector<double>(lat.begin() + d * decile, lat.begin() + (d + 1) * decile)), 1);
-    std::fprintf(stderr, "    growth: %d commits in %.1f s (%.1f/s), server CPU %.2f ms/commit, %zu data files; "
-                         "median latency per tenth, ms: %s\n",
-                 n, wall, n / wall, cpu * 1e3 / n, files.size(), deciles.c_str());
-    add_row({"(b) growth: commits 1-" + std::to_string(decile) + " into one table", "median " + ms_str(median(first)) +
-                                                                                     ", p95 " + ms_str(percentile(first, 95)),
+    std::vector<double> lat_tenth, cpu_tenth;  // median latency, server CPU ms per commit
+    for (size_t d = 0; d + 1 < cpu_marks.size(); ++d) {
+      lat_tenth.push_back(median(std::vector<double>(lat.begin() + static_cast<long>(d) * tenth,
+                                                     lat.begin() + static_cast<long>(d + 1) * tenth)));
+      cpu_tenth.push_back((cpu_marks[d + 1] - cpu_marks[d]) * 1e3 / tenth);
+    }
+    std::string lat_list, cpu_list;
+    for (size_t d = 0; d < lat_tenth.size(); ++d) {
+      lat_list += (d ? " " : "") + fixed(lat_tenth[d], 1);
+      cpu_list += (d ? " " : "") + fixed(cpu_tenth[d], 1);
+    }
+    double cpu_total = (cpu_marks.back() - cpu_marks.front()) * 1e3 / (tenth * static_cast<double>(lat_tenth.size()));
+    std::fprintf(stderr, "    growth: %d commits in %.1f s (%.1f/s), server CPU %.2f ms/commit, %zu data files\n"
+                         "      per tenth of the commits: median latency, ms: %s\n"
+                         "                                server CPU per commit, ms: %s\n",
+                 n, wall, n / wall, cpu_total, files.size(), lat_list.c_str(), cpu_list.c_str());
+    std::printf("    growth, per tenth of %d commits: median latency ms [%s]; server CPU ms/commit [%s]\n", n,
+                lat_list.c_str(), cpu_list.c_str());
+    std::vector<double> first(lat.begin(), lat.begin() + tenth), last(lat.end() - tenth, lat.end());
+    add_row({"(b) growth: commits 1-" + std::to_string(tenth) + " into one table",
+             "median " + ms_str(median(first)) + ", p95 " + ms_str(percentile(first, 95)) + "; CPU " +
+                 ms_str(cpu_tenth.front()),
              "", "", "", "-"});
-    add_row({"(b) growth: commits " + std::to_string(n - decile + 1) + "-" + std::to_string(n),
-             "median " + ms_str(median(last)) + ", p95 " + ms_str(percentile(last, 95)), "", ratio_str(median(last) / median(first), 2) + " of first",
+    add_row({"(b) growth: commits " + std::to_string(n - tenth + 1) + "-" + std::to_string(n),
+             "median " + ms_str(median(last)) + ", p95 " + ms_str(percentile(last, 95)) + "; CPU " +
+                 ms_str(cpu_tenth.back()),
+             "", "latency " + ratio_str(median(last) / median(first), 2) + ", CPU " +
+                     ratio_str(cpu_tenth.back() / cpu_tenth.front(), 2) + " of first",
              "", "-"});
 
     // What the many small files cost a scan: through Mallard, and in-process over the same files.
