@@ -523,32 +523,44 @@ void view_anatomy(Env &env, mallard::duck::Connection &conn, const std::vector<s
   std::printf("\n    view anatomy%s: SELECT count(*), sum(x), avg(y) in-process, median of %d runs\n",
               phase.empty() ? "" : (", " + phase).c_str(), env.opt.runs);
   const pid_t self = getpid();
-  double base_cpu = std::nan("");
+  // Every variant must see the same rows; then runs are interleaved across the variants.
+  std::vector<std::string> sqls, errors(variants.size());
   std::string expect;
-  for (auto &v : variants) {
+  for (size_t k = 0; k < variants.size(); ++k) {
+    sqls.push_back("SELECT count(*), sum(x), avg(y) FROM " + variants[k].from + " AS t");
     try {
-      std::string sql = "SELECT count(*), sum(x), avg(y) FROM " + v.from + " AS t";
-      std::string check = show(duck_rows(conn, "SELECT CAST(count(*) AS VARCHAR), CAST(sum(x) AS VARCHAR) FROM " + v.from + " AS t"));
+      std::string check =
+          show(duck_rows(conn, "SELECT CAST(count(*) AS VARCHAR), CAST(sum(x) AS VARCHAR) FROM " + variants[k].from + " AS t"));
       if (expect.empty()) expect = check;
       if (check != expect) fail("rows differ: " + check + " against " + expect);
-      std::vector<double> wall, cpu;
-      for (int i = 0; i < env.opt.runs; ++i) {
-        double c0 = cpu_seconds(self);
-        auto t0 = Clock::now();
-        auto r = conn.query(sql);
-        drain(r);
-        wall.push_back(seconds_since(t0) * 1e3);
-        cpu.push_back((cpu_seconds(self) - c0) * 1e3);
-      }
-      double c = median(cpu);
-      if (std::isnan(base_cpu)) base_cpu = c;
-      std::printf("      %-46s wall %9s  CPU %9s  CPU %6s of first  (%s)\n", v.label.c_str(), ms_str(median(wall)).c_str(),
-                  ms_str(c).c_str(), ratio_str(c / base_cpu, 2).c_str(), plan_note(conn, sql).c_str());
-      std::fflush(stdout);
     } catch (const std::exception &e) {
-      std::printf("      %-46s FAILED: %s\n", v.label.c_str(), e.what());
+      errors[k] = e.what();
     }
   }
+  std::vector<std::vector<double>> wall(variants.size()), cpu(variants.size());
+  for (int i = 0; i < env.opt.runs; ++i) {
+    for (size_t k = 0; k < variants.size(); ++k) {
+      if (!errors[k].empty()) continue;
+      double c0 = cpu_seconds(self);
+      auto t0 = Clock::now();
+      auto r = conn.query(sqls[k]);
+      drain(r);
+      wall[k].push_back(seconds_since(t0) * 1e3);
+      cpu[k].push_back((cpu_seconds(self) - c0) * 1e3);
+    }
+  }
+  double base_cpu = median(cpu[0]);
+  for (size_t k = 0; k < variants.size(); ++k) {
+    if (!errors[k].empty()) {
+      std::printf("      %-46s FAILED: %s\n", variants[k].label.c_str(), errors[k].c_str());
+      continue;
+    }
+    double c = median(cpu[k]);
+    std::printf("      %-46s wall %9s  CPU %9s  CPU %6s of first  (%s)\n", variants[k].label.c_str(),
+                ms_str(median(wall[k])).c_str(), ms_str(c).c_str(), ratio_str(c / base_cpu, 2).c_str(),
+                plan_note(conn, sqls[k]).c_str());
+  }
+  std::fflush(stdout);
 }
 
 void workload_a(Env &env) {
