@@ -58,8 +58,13 @@ std::shared_ptr<const Snapshot> Lake::snapshot(int64_t id) {
     if (auto it = cache_.find(id); it != cache_.end())
       if (auto s = it->second.lock()) return s;
   }
-  auto txn = store_->begin();
-  auto s = load_snapshot(*txn, id);
+  std::shared_ptr<const Snapshot> s;
+  {
+    // The metadata transaction ends before mu_ is taken: a pooled store connection must never be
+    // held while waiting for mu_, whose holder (a commit) may need a connection itself.
+    auto txn = store_->begin();
+    s = load_snapshot(*txn, id);
+  }
   std::lock_guard lock(mu_);
   cache_[id] = s;
   return s;
