@@ -460,9 +460,16 @@ int64_t Committer::commit_metadata() {
       txn->commit();
       committed_ = true;
       return id;
-    } catch (const Conflict &) {
-      if (ambiguous) in_doubt_ = true;  // cannot happen after the marker was not found; kept safe
-      throw;
+    } catch (const Conflict &c) {
+      if (!ambiguous) throw;
+      // The earlier COMMIT was not visible to this attempt, but it is not known to have failed
+      // either: "not committed" (40001) would be a claim this commit cannot make.
+      in_doubt_ = true;
+      throw Error(sqlstate::kConnectionFailure,
+                  "the metadata commit may or may not have been applied (its outcome could not be confirmed "
+                  "before a conflict was found): " + c.message(),
+                  0, "commit marker " + marker,
+                  "Check whether the transaction's changes are present before repeating it.");
     } catch (const Error &e) {
       auto kind = metastore::classify(e, profile);
       if (kind == metastore::Failure::kAmbiguous) {
