@@ -24,7 +24,26 @@ const char *const kMigrations[] = {
       PRIMARY KEY (warehouse, name)
     );
     )sql",
+    // Per-warehouse external metadata stores (PostgreSQL or CockroachDB) and commit retries.
+    R"sql(
+    ALTER TABLE warehouses ADD COLUMN metastore_host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE warehouses ADD COLUMN metastore_port INTEGER NOT NULL DEFAULT 5432;
+    ALTER TABLE warehouses ADD COLUMN metastore_database TEXT NOT NULL DEFAULT '';
+    ALTER TABLE warehouses ADD COLUMN metastore_user TEXT NOT NULL DEFAULT '';
+    ALTER TABLE warehouses ADD COLUMN metastore_password TEXT NOT NULL DEFAULT '';
+    ALTER TABLE warehouses ADD COLUMN metastore_password_file TEXT NOT NULL DEFAULT '';
+    ALTER TABLE warehouses ADD COLUMN metastore_sslmode TEXT NOT NULL DEFAULT 'prefer';
+    ALTER TABLE warehouses ADD COLUMN metastore_flavor TEXT NOT NULL DEFAULT '';
+    ALTER TABLE warehouses ADD COLUMN metastore_options TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE warehouses ADD COLUMN retry_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE warehouses ADD COLUMN retry_max_wait_ms INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
+
+constexpr const char *kWarehouseColumns =
+    "name, data_path, metastore_kind, metastore_host, metastore_port, metastore_database, metastore_user, "
+    "metastore_password, metastore_password_file, metastore_sslmode, metastore_flavor, metastore_options, "
+    "retry_attempts, retry_max_wait_ms";
 
 class Stmt {
  public:
@@ -35,6 +54,10 @@ class Stmt {
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt &bind(int i, const std::string &v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt &bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
     return *this;
   }
   bool step() {
@@ -52,6 +75,34 @@ class Stmt {
  private:
   sqlite3_stmt *s_ = nullptr;
 };
+
+WarehouseRecord read_warehouse(Stmt &s) {
+  WarehouseRecord w;
+  w.name = s.text(0);
+  w.data_path = s.text(1);
+  w.metastore_kind = s.text(2);
+  w.metastore.host = s.text(3);
+  w.metastore.port = static_cast<int>(s.integer(4));
+  w.metastore.database = s.text(5);
+  w.metastore.user = s.text(6);
+  w.metastore.password = s.text(7);
+  w.metastore.password_file = s.text(8);
+  w.metastore.sslmode = s.text(9);
+  w.metastore.flavor = s.text(10);
+  w.metastore.options = s.text(11);
+  w.retry_attempts = static_cast<int>(s.integer(12));
+  w.retry_max_wait_ms = static_cast<int>(s.integer(13));
+  return w;
+}
+
+// Binds the settings after name and data path, as parameters 3..14.
+void bind_metastore(Stmt &s, const WarehouseRecord &w) {
+  const ExternalMetastore &m = w.metastore;
+  s.bind(3, w.metastore_kind).bind(4, m.host).bind(5, int64_t{m.port}).bind(6, m.database).bind(7, m.user);
+  s.bind(8, m.password).bind(9, m.password_file).bind(10, m.sslmode).bind(11, m.flavor);
+  s.bind(12, m.options.empty() ? std::string("[]") : m.options);
+  s.bind(13, int64_t{w.retry_attempts}).bind(14, int64_t{w.retry_max_wait_ms});
+}
 
 }  // namespace
 
@@ -107,24 +158,39 @@ void ConfigStore::migrate() {
 
 std::optional<WarehouseRecord> ConfigStore::find_warehouse(const std::string &name) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT name, data_path, metastore_kind FROM warehouses WHERE name = ?");
+  Stmt s(db_, (std::string("SELECT ") + kWarehouseColumns + " FROM warehouses WHERE name = ?").c_str());
   s.bind(1, name);
   if (!s.step()) return std::nullopt;
-  return WarehouseRecord{s.text(0), s.text(1), s.text(2)};
+  return read_warehouse(s);
 }
 
 std::vector<WarehouseRecord> ConfigStore::list_warehouses() {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT name, data_path, metastore_kind FROM warehouses ORDER BY name");
+  Stmt s(db_, (std::string("SELECT ") + kWarehouseColumns + " FROM warehouses ORDER BY name").c_str());
   std::vector<WarehouseRecord> out;
-  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2)});
+  while (s.step()) out.push_back(read_warehouse(s));
   return out;
 }
 
 void ConfigStore::create_warehouse(const WarehouseRecord &w) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "INSERT INTO warehouses(name, data_path, metastore_kind) VALUES (?, ?, ?)");
-  s.bind(1, w.name).bind(2, w.data_path).bind(3, w.metastore_kind);
+  Stmt s(db_, (std::string("INSERT INTO warehouses(") + kWarehouseColumns +
+               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                  .c_str());
+  s.bind(1, w.name).bind(2, w.data_path);
+  bind_metastore(s, w);
+  s.step();
+}
+
+void ConfigStore::update_metastore(const WarehouseRecord &w) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "UPDATE warehouses SET metastore_kind = ?3, "
+         "metastore_host = ?4, metastore_port = ?5, metastore_database = ?6, metastore_user = ?7, "
+         "metastore_password = ?8, metastore_password_file = ?9, metastore_sslmode = ?10, metastore_flavor = ?11, "
+         "metastore_options = ?12, retry_attempts = ?13, retry_max_wait_ms = ?14 WHERE name = ?1");
+  s.bind(1, w.name);  // ?2 (the data path) is not changed
+  bind_metastore(s, w);
   s.step();
 }
 

@@ -11,8 +11,24 @@
 #include "control/configstore.hpp"
 #include "duck/duck.hpp"
 #include "lake/lake.hpp"
+#include "metastore/postgres.hpp"
 
 namespace mallard::control {
+
+// The metadata store a warehouse's record describes: the embedded DuckDB file next to the data
+// path, or PostgreSQL / CockroachDB with the record's flavor (22023 naming the accepted values
+// for an unknown kind or flavor).
+std::unique_ptr<metastore::Store> make_store(const WarehouseRecord &record);
+
+// The record's external store as a libpq config (flavor checked, password file kept as a path).
+metastore::PostgresConfig postgres_config(const WarehouseRecord &record);
+
+// Sets the record's metadata store from `mallard serve --metastore` or a config file: "embedded"
+// (or empty), or a libpq URI with Mallard's own `flavor=postgres|cockroachdb` parameter, which is
+// taken out before libpq sees the URI. With a password file, only the file's path is kept (a
+// password in the URI as well is refused); without one, a password in the URI is kept in the
+// configstore. 22023 for malformed URIs and unknown flavors, naming the accepted values.
+void set_metastore(WarehouseRecord &record, const std::string &uri, const std::string &password_file);
 
 class Warehouse {
  public:

@@ -30,6 +30,9 @@ std::string new_uuid(duck::Connection &c) { return c.query_scalar("SELECT CAST(u
 
 int64_t num(const std::optional<std::string> &v) { return v ? std::stoll(*v) : 0; }
 
+// The commit marker as stored in ducklake_snapshot_changes.commit_extra_info.
+std::string marker_info(const std::string &marker) { return "{\"mallard_commit\": \"" + marker + "\"}"; }
+
 // COPY ... (RETURN_STATS) answers one row: file name, row count, file size, footer size, ...
 void read_copy_stats(duck::Result &r, int64_t &count, int64_t &size, int64_t &footer) {
   duck::DataChunk chunk = r.fetch();
@@ -65,7 +68,7 @@ Committer::Committer(metastore::Store &store, const Options &options, const Snap
       inlining_row_limit_(inlining_row_limit) {}
 
 Committer::~Committer() {
-  if (committed_) return;
+  if (committed_ || in_doubt_) return;
   std::error_code ec;
   for (auto &f : files_) std::filesystem::remove(f.path, ec);
   for (auto &d : deletes_)
@@ -461,7 +464,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
   txn.exec("INSERT INTO ducklake_snapshot_changes VALUES (CAST($1 AS BIGINT), $2, $3, $4, $5)",
            {snap, made, changes_.author.empty() ? std::nullopt : metastore::Param(changes_.author),
             changes_.commit_message.empty() ? std::nullopt : metastore::Param(changes_.commit_message),
-            "{\"mallard_commit\": \"" + marker + "\"}"});
+            marker_info(marker)});
 }
 
 // The type of an inlined-data column in the store: DuckDB's own in the embedded store; in
@@ -513,50 +516,82 @@ void Committer::write_inlined(metastore::Transaction &txn, const NewInlined &in,
   }
 }
 
-bool Committer::marker_committed(const std::string &marker) {
-  try {
-    auto txn = store_.begin();
-    auto r = txn->query("SELECT snapshot_id FROM ducklake_snapshot_changes WHERE commit_extra_info = $1",
-                        {"{\"mallard_commit\": \"" + marker + "\"}"});
-    txn->rollback();
-    return !r.empty();
-  } catch (const Error &) {
-    return false;
-  }
+std::optional<int64_t> Committer::find_marker(metastore::Transaction &txn, const std::string &marker) {
+  auto r = txn.query("SELECT CAST(snapshot_id AS BIGINT) FROM ducklake_snapshot_changes WHERE commit_extra_info = $1",
+                     {marker_info(marker)});
+  if (r.empty() || !r[0][0]) return std::nullopt;
+  return std::stoll(*r[0][0]);
 }
 
+// One metadata transaction per attempt. After an ambiguous failure (40003, or the connection lost
+// while COMMIT was in flight) every later attempt first looks for this commit's marker in its own
+// transaction: found, the earlier attempt committed and its snapshot id is the answer; not found,
+// it did not commit by then — and if it still were to, it holds the snapshot key this attempt
+// needs, so this attempt fails (23505/40001) and the next one finds the marker. Either way the
+// transaction's snapshot exists at most once.
 int64_t Committer::commit_metadata() {
   const auto &profile = store_.profile();
   std::string marker = new_uuid(client_);
-  auto wait = profile.first_wait;
-  std::mt19937_64 rng(std::random_device{}());
+  metastore::Backoff backoff(profile);
+  bool ambiguous = false;
   for (int attempt = 1;; ++attempt) {
-    int64_t id = 0;
     try {
       auto txn = store_.begin();
-      id = latest_snapshot_id(*txn) + 1;
+      if (ambiguous) {
+        if (auto found = find_marker(*txn, marker)) {
+          txn->rollback();
+          committed_ = true;
+          spdlog::info("metadata commit {} was found committed by its marker as snapshot {}", marker, *found);
+          return *found;
+        }
+      }
+      int64_t id = latest_snapshot_id(*txn) + 1;
       if (id - 1 != base_.id) check_conflicts(*txn);
       write_metadata(*txn, id, marker);
       txn->commit();
       committed_ = true;
       return id;
-    } catch (const Conflict &) {
-      throw;
+    } catch (const Conflict &c) {
+      if (!ambiguous) throw;
+      // The earlier COMMIT was not visible to this attempt, but it is not known to have failed
+      // either: "not committed" (40001) would be a claim this commit cannot make.
+      in_doubt_ = true;
+      throw Error(sqlstate::kConnectionFailure,
+                  "the metadata commit may or may not have been applied (its outcome could not be confirmed "
+                  "before a conflict was found): " + c.message(),
+                  0, "commit marker " + marker,
+                  "Check whether the transaction's changes are present before repeating it.");
     } catch (const Error &e) {
       auto kind = metastore::classify(e, profile);
-      if (kind == metastore::Failure::kFatal) throw;
-      if (kind == metastore::Failure::kAmbiguous && marker_committed(marker)) {
-        committed_ = true;
-        return id;
+      if (kind == metastore::Failure::kAmbiguous) {
+        spdlog::info("metadata commit {} attempt {}: outcome unknown ({}): {}", marker, attempt, e.sqlstate(),
+                     e.what());
+        if (!ambiguous && attempt < profile.max_attempts) {
+          ambiguous = true;
+          continue;  // look for the marker at once
+        }
+        ambiguous = true;
       }
-      if (attempt >= profile.max_attempts)
-        throw Error(sqlstate::kSerializationFailure,
-                    "could not commit after " + std::to_string(attempt) + " attempts: " + e.what());
+      if (kind == metastore::Failure::kFatal || attempt >= profile.max_attempts) {
+        if (ambiguous) {
+          // An earlier COMMIT may still have committed: the client must not take this as a
+          // failure that left nothing behind, and the data files must stay.
+          in_doubt_ = true;
+          throw Error(sqlstate::kConnectionFailure,
+                      "the metadata commit may or may not have been applied (its outcome could not be "
+                      "confirmed): " + e.message(),
+                      0, "commit marker " + marker,
+                      "Check whether the transaction's changes are present before repeating it.");
+        }
+        if (kind == metastore::Failure::kFatal) throw;
+        // Keep the last error's SQLSTATE: a lost metadata store (class 08) is not a conflict.
+        throw Error(e.sqlstate(), "could not commit the metadata after " + std::to_string(attempt) +
+                                      " attempts: " + e.message(),
+                    0, e.detail(), e.hint());
+      }
       spdlog::debug("metadata commit attempt {} failed ({}): {}", attempt, e.sqlstate(), e.what());
     }
-    auto jitter = std::uniform_int_distribution<int64_t>(0, wait.count())(rng);
-    std::this_thread::sleep_for(std::chrono::milliseconds(wait.count() / 2 + jitter));
-    wait = std::min(wait * 2, profile.max_wait);
+    backoff.wait();
   }
 }
 

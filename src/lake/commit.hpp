@@ -57,7 +57,8 @@ class Committer {
   void write_deletes(const Table &t, const std::string &del);
   void check_conflicts(metastore::Transaction &txn);
   void write_metadata(metastore::Transaction &txn, int64_t snapshot_id, const std::string &marker);
-  bool marker_committed(const std::string &marker);
+  // The snapshot that a commit carrying `marker` created, if one did.
+  std::optional<int64_t> find_marker(metastore::Transaction &txn, const std::string &marker);
   const Table &table_for_key(int64_t key) const;
 
   metastore::Store &store_;
@@ -71,6 +72,8 @@ class Committer {
   std::map<int64_t, std::vector<int64_t>> inlined_deletes_;  // table id → row ids
   int64_t inlining_row_limit_;
   bool committed_ = false;
+  // A COMMIT's outcome stayed unknown: the files may belong to a committed snapshot, so they stay.
+  bool in_doubt_ = false;
 };
 
 }  // namespace mallard::lake

@@ -80,8 +80,23 @@ std::shared_ptr<const Snapshot> Lake::snapshot(int64_t id) {
     if (auto it = cache_.find(id); it != cache_.end())
       if (auto s = it->second.lock()) return s;
   }
-  auto txn = store_->begin();
-  auto s = load_snapshot(*txn, id);
+  std::shared_ptr<const Snapshot> s;
+  // A read-only metadata transaction: one that failed with a retryable error is simply run again.
+  // It ends before mu_ is taken: a pooled store connection must never be held while waiting for
+  // mu_, whose holder (a commit) may need a connection itself.
+  metastore::Backoff backoff(store_->profile());
+  for (int attempt = 1;; ++attempt) {
+    try {
+      auto txn = store_->begin();
+      s = load_snapshot(*txn, id);
+      break;
+    } catch (const Error &e) {
+      if (metastore::classify(e, store_->profile()) != metastore::Failure::kRetry ||
+          attempt >= store_->profile().max_attempts)
+        throw;
+    }
+    backoff.wait();
+  }
   std::lock_guard lock(mu_);
   cache_[id] = s;
   return s;

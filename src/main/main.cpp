@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -34,6 +36,47 @@ struct ServeOptions {
   std::string tls_cert, tls_key;
   int max_connections = 100;
   std::string log_level = "info";
+  // The default warehouse's metadata store: "embedded", or a libpq URI with flavor=postgres|cockroachdb.
+  std::string metastore;
+  std::string metastore_password_file;
+  int metastore_retry_attempts = 0;
+  int metastore_retry_max_wait = 0;
+};
+
+// A warehouse declared in the config file as a [warehouses.NAME] section.
+struct DeclaredWarehouse {
+  std::string name;
+  std::map<std::string, std::string> settings;
+};
+
+// The config file's reader: CLI11's TOML reader, except that [warehouses.NAME] sections are kept
+// aside for the warehouse declarations instead of being taken as options of the server.
+class ConfigWithWarehouses : public CLI::ConfigTOML {
+ public:
+  explicit ConfigWithWarehouses(std::shared_ptr<std::vector<DeclaredWarehouse>> out) : out_(std::move(out)) {}
+  std::vector<CLI::ConfigItem> from_config(std::istream &input) const override {
+    std::vector<CLI::ConfigItem> kept;
+    for (auto &item : CLI::ConfigTOML::from_config(input)) {
+      if (item.parents.empty() || item.parents[0] != "warehouses") {
+        kept.push_back(std::move(item));
+        continue;
+      }
+      if (item.name == "++" || item.name == "--") continue;  // section markers
+      if (item.parents.size() != 2)
+        throw CLI::ConversionError("config file: warehouse settings belong in a [warehouses.NAME] section");
+      std::string value;
+      for (auto &v : item.inputs) value += (value.empty() ? "" : ",") + v;
+      DeclaredWarehouse *w = nullptr;
+      for (auto &d : *out_)
+        if (d.name == item.parents[1]) w = &d;
+      if (!w) w = &out_->emplace_back(DeclaredWarehouse{item.parents[1], {}});
+      w->settings[item.name] = value;
+    }
+    return kept;
+  }
+
+ private:
+  std::shared_ptr<std::vector<DeclaredWarehouse>> out_;
 };
 
 bool loopback_host(const std::string &host) {
@@ -69,7 +112,75 @@ void bootstrap(control::ConfigStore &store, const fs::path &dir, const ServeOpti
   store.put_user({kDefaultWarehouse, kDefaultUser, verifier});
 }
 
-int serve(const ServeOptions &opts) {
+int parse_count(const std::string &where, const std::string &key, const std::string &value) {
+  try {
+    size_t end = 0;
+    int n = std::stoi(value, &end);
+    if (end == value.size() && n >= 0) return n;
+  } catch (...) {
+  }
+  throw Error(sqlstate::kInvalidParameterValue, where + ": " + key + " must be a non-negative integer, not \"" + value + "\"");
+}
+
+// --metastore and the retry settings apply to the default warehouse at every start; without
+// --metastore its recorded store stays (embedded when it was created without one).
+void configure_default_warehouse(control::ConfigStore &store, const ServeOptions &opts) {
+  auto w = store.find_warehouse(kDefaultWarehouse);
+  if (!w) return;
+  if (!opts.metastore.empty() || !opts.metastore_password_file.empty())
+    control::set_metastore(*w, opts.metastore, opts.metastore_password_file);
+  if (opts.metastore_retry_attempts > 0) w->retry_attempts = opts.metastore_retry_attempts;
+  if (opts.metastore_retry_max_wait > 0) w->retry_max_wait_ms = opts.metastore_retry_max_wait;
+  store.update_metastore(*w);
+}
+
+// Warehouses from [warehouses.NAME] sections: created on first sight (with the default
+// warehouse's owner, so the same user and password reach them), their metadata store and retry
+// settings updated at every start.
+void declare_warehouses(control::ConfigStore &store, const fs::path &dir, const std::vector<DeclaredWarehouse> &ws) {
+  static const char *const kKeys[] = {"metastore", "metastore_password_file", "data_path", "metastore_retry_attempts",
+                                      "metastore_retry_max_wait"};
+  for (const auto &d : ws) {
+    std::string where = "config file, warehouse \"" + d.name + "\"";
+    if (d.name.empty() || d.name.find_first_of("/\\") != std::string::npos)
+      throw Error(sqlstate::kInvalidParameterValue, where + ": invalid warehouse name");
+    for (auto &[k, v] : d.settings)
+      if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char *ok) { return k == ok; }))
+        throw Error(sqlstate::kInvalidParameterValue,
+                    where + ": unknown setting \"" + k +
+                        "\"; accepted: metastore, metastore_password_file, data_path, metastore_retry_attempts, "
+                        "metastore_retry_max_wait");
+    auto get = [&](const char *k) {
+      auto it = d.settings.find(k);
+      return it == d.settings.end() ? std::string() : it->second;
+    };
+    auto existing = store.find_warehouse(d.name);
+    control::WarehouseRecord w = existing ? *existing : control::WarehouseRecord{};
+    w.name = d.name;
+    try {
+      control::set_metastore(w, get("metastore"), get("metastore_password_file"));
+    } catch (const Error &e) {
+      throw Error(e.sqlstate(), where + ": " + e.message());
+    }
+    w.retry_attempts = get("metastore_retry_attempts").empty() ? 0 : parse_count(where, "metastore_retry_attempts", get("metastore_retry_attempts"));
+    w.retry_max_wait_ms = get("metastore_retry_max_wait").empty() ? 0 : parse_count(where, "metastore_retry_max_wait", get("metastore_retry_max_wait"));
+    if (existing) {
+      if (!get("data_path").empty() && fs::absolute(get("data_path")).lexically_normal().string() != existing->data_path)
+        spdlog::warn("{}: data_path differs from the recorded {}; a warehouse's data path is never moved", where,
+                     existing->data_path);
+      store.update_metastore(w);
+      continue;
+    }
+    w.data_path = get("data_path").empty() ? (dir / "warehouses" / d.name).string() : get("data_path");
+    w.data_path = fs::absolute(w.data_path).lexically_normal().string();
+    store.create_warehouse(w);
+    if (auto owner = store.find_user(kDefaultWarehouse, kDefaultUser))
+      store.put_user({d.name, kDefaultUser, owner->verifier});
+    spdlog::info("declared warehouse {} ({} metadata store)", d.name, w.metastore_kind);
+  }
+}
+
+int serve(const ServeOptions &opts, const std::vector<DeclaredWarehouse> &declared) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("mallard"));
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
@@ -103,6 +214,8 @@ int serve(const ServeOptions &opts) {
 
   control::ConfigStore store((dir / "config.sqlite").string());
   bootstrap(store, dir, opts);
+  configure_default_warehouse(store, opts);
+  declare_warehouses(store, dir, declared);
   control::Registry registry(store);
   int rc = 0;
   {
@@ -159,10 +272,31 @@ int main(int argc, char **argv) {
       ->envname("MALLARD_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  serve_opts
+      ->add_option("--metastore", opts.metastore,
+                   "Metadata store of the default warehouse: embedded, or "
+                   "postgresql://user@host:port/db?sslmode=...&flavor=postgres|cockroachdb")
+      ->envname("MALLARD_METASTORE");
+  serve_opts
+      ->add_option("--metastore-password-file", opts.metastore_password_file,
+                   "File holding the metadata store's password (read at every connect)")
+      ->envname("MALLARD_METASTORE_PASSWORD_FILE");
+  serve_opts
+      ->add_option("--metastore-retry-attempts", opts.metastore_retry_attempts,
+                   "Attempts of one metadata commit before giving up (0: the flavor's default, 12)")
+      ->envname("MALLARD_METASTORE_RETRY_ATTEMPTS")
+      ->check(CLI::Range(0, 1000));
+  serve_opts
+      ->add_option("--metastore-retry-max-wait", opts.metastore_retry_max_wait,
+                   "Longest wait between two attempts of a metadata commit, in ms (0: the default, 500)")
+      ->envname("MALLARD_METASTORE_RETRY_MAX_WAIT")
+      ->check(CLI::Range(0, 600000));
+  auto declared = std::make_shared<std::vector<DeclaredWarehouse>>();
+  app.config_formatter(std::make_shared<ConfigWithWarehouses>(declared));
   app.allow_config_extras(false);
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*serve_cmd) return serve(opts);
+    if (*serve_cmd) return serve(opts, *declared);
   } catch (const Error &e) {
     std::cerr << "mallard: " << e.what() << std::endl;
     return 1;

@@ -241,6 +241,15 @@ bool idle_and_alive(PGconn *c) {
   return PQstatus(c) == CONNECTION_OK;
 }
 
+// The flavor's profile with the config's retry overrides.
+Profile profile_of(const PostgresConfig &c) {
+  Profile p = profile_for(c.flavor);
+  if (c.retry_attempts > 0) p.max_attempts = c.retry_attempts;
+  if (c.retry_max_wait.count() > 0) p.max_wait = c.retry_max_wait;
+  p.first_wait = std::min(p.first_wait, p.max_wait);
+  return p;
+}
+
 }  // namespace
 
 namespace detail {
@@ -249,7 +258,7 @@ class PostgresPool {
  public:
   PostgresPool(PostgresConfig config, std::string warehouse)
       : config_(std::move(config)),
-        profile_(profile_for(config_.flavor)),
+        profile_(profile_of(config_)),
         application_name_("mallard/" + warehouse),
         description_(describe_config(config_)) {}
 

@@ -36,6 +36,9 @@ struct PostgresConfig {
   std::chrono::seconds connect_timeout{10};
   // How long begin() waits for a free connection when all are in use (then 53300).
   std::chrono::milliseconds pool_wait{30000};
+  // Overrides of the flavor profile's retry policy for metadata commits (0: the default).
+  int retry_attempts = 0;
+  std::chrono::milliseconds retry_max_wait{0};
 };
 
 // Parses `postgresql://user:password@host:port/db?sslmode=...&flavor=postgres|cockroachdb` (also

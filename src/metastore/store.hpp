@@ -5,6 +5,7 @@
 // Profile, which belongs to one store object, never to the process.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +34,18 @@ struct Profile {
 };
 
 Profile profile_for(Flavor f);
+
+// Waits between attempts: exponential from profile.first_wait, capped at profile.max_wait, each
+// with jitter (uniform in [w/2, 3w/2]) so that writers that collided do not collide again in step.
+class Backoff {
+ public:
+  explicit Backoff(const Profile &p);
+  void wait();
+
+ private:
+  std::chrono::milliseconds next_, max_;
+  uint64_t state_;
+};
 
 using Param = std::optional<std::string>;  // a parameter in text form; nullopt is NULL
 using Row = std::vector<std::optional<std::string>>;

@@ -746,6 +746,21 @@ void Session::dispatch(char type, std::string_view body) {
   }
 }
 
+// Whether a statement outside a transaction block may read or write lake objects (and so needs
+// the latest snapshot first); transaction control, SET and SHOW do not.
+static bool starts_work(const std::string &text) {
+  switch (sql::classify(text).kind) {
+    case sql::Kind::kBegin:
+    case sql::Kind::kCommit:
+    case sql::Kind::kRollback:
+    case sql::Kind::kSet:
+    case sql::Kind::kShow:
+      return false;
+    default:
+      return true;
+  }
+}
+
 void Session::handle_query(std::string_view text) {
   end_implicit_transaction(true);  // a Query without a Sync before it ends the extended batch
   portals_.erase("");
@@ -791,6 +806,7 @@ void Session::handle_query(std::string_view text) {
           throw Error(sqlstate::kInFailedTransaction,
                       "current transaction is aborted, commands ignored until end of transaction block");
       }
+      if (!implicit && tx_ == TxStatus::kIdle && starts_work(text_one)) refresh_lake();
       Portal p;
       p.stmt = prepare(text_one, {});
       Running guard(*this);

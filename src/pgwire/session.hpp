@@ -141,6 +141,10 @@ class Session {
   // Transactions: the DuckDB transaction and the lake's. A transaction that wrote the lake
   // commits it (data files, then one metadata snapshot) and then discards the DuckDB side, whose
   // staging tables only ever held this transaction's rows.
+  // External metadata stores have other writers (other Mallard processes, other tools): before a
+  // client transaction or an autocommit statement begins, the lake's views are brought to the
+  // store's latest snapshot. Embedded stores have no other writer; this does nothing for them.
+  void refresh_lake();
   void tx_begin();
   void tx_commit();
   void tx_rollback() noexcept;

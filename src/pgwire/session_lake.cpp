@@ -13,12 +13,38 @@
 
 namespace mallard::pgwire {
 
-void Session::tx_begin() { conn_->query("BEGIN TRANSACTION"); }
+void Session::refresh_lake() {
+  lake::Lake &lake = warehouse_->lake();
+  const metastore::Profile &profile = lake.store().profile();
+  if (profile.flavor == metastore::Flavor::kEmbedded) return;
+  // One read of the latest snapshot id (a short metadata transaction); more only when it moved.
+  // A read that hit a retryable error (40001, a lost connection) is simply read again.
+  metastore::Backoff backoff(profile);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      lake.refresh();
+      return;
+    } catch (const Error &e) {
+      if (metastore::classify(e, profile) != metastore::Failure::kRetry || attempt >= profile.max_attempts) throw;
+    }
+    backoff.wait();
+  }
+}
+
+void Session::tx_begin() {
+  refresh_lake();
+  conn_->query("BEGIN TRANSACTION");
+}
 
 void Session::tx_commit() {
   if (!lake_->dirty()) {
     conn_->query("COMMIT");
-    lake_->finish();
+    // finish() moves the views along when the store moved; the transaction has committed either
+    // way, so a metadata store that cannot be reached right now does not fail this COMMIT.
+    try {
+      lake_->finish();
+    } catch (const Error &) {
+    }
     return;
   }
   // SET mallard.commit_message / mallard.commit_author label the snapshot; a message labels one.

@@ -178,7 +178,7 @@ bool Server::start() {
   bool ok = false;
   for (int attempt = 0; attempt < 3 && !ok; ++attempt) {
     failure_.clear();
-    port_ = free_port();
+    if (!options_.keep_port || port_ == 0 || attempt > 0) port_ = free_port();
     append_log_marker();
     ok = is_postgres() ? start_reference() : start_mallard();
     // The free port can be taken by someone else between our probe and the server's bind; only

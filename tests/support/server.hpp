@@ -55,6 +55,9 @@ struct ServerOptions {
   bool real_postgres = false;
   // Further postgresql.conf lines for a real PostgreSQL.
   std::vector<std::string> postgres_conf;
+  // Restarts listen on the port of the first start (clients configured with it find the server
+  // again, e.g. a metadata store that comes back after an outage).
+  bool keep_port = false;
 };
 
 class Server {

@@ -1,0 +1,272 @@
+// Lake tables on PostgreSQL- and CockroachDB-flavored metadata stores: what the lake does on the
+// embedded store works the same on both flavors; an empty store gets a new DuckLake 1.0 catalog and
+// one that holds a catalog is attached as it is; one process serves warehouses of both flavors
+// (and an embedded one) side by side; an unknown flavor is refused naming the accepted values.
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "metastore/fixture.hpp"
+
+namespace mallard::it {
+namespace {
+
+using namespace std::chrono_literals;
+
+// COPY ... FROM STDIN with `data` as the whole input; returns the command tag or the error.
+std::string copy_in(PGconn *c, const std::string &sql, const std::string &data) {
+  Result r = exec(c, sql);
+  if (!r || PQresultStatus(r.get()) != PGRES_COPY_IN) return "error: " + error_of(r.get()).message;
+  if (PQputCopyData(c, data.data(), static_cast<int>(data.size())) != 1 || PQputCopyEnd(c, nullptr) != 1)
+    return std::string("error: ") + PQerrorMessage(c);
+  Result done(PQgetResult(c));
+  while (PGresult *extra = PQgetResult(c)) PQclear(extra);
+  if (PQresultStatus(done.get()) != PGRES_COMMAND_OK) return "error: " + error_of(done.get()).message;
+  return PQcmdStatus(done.get());
+}
+
+class LakeOnFlavor : public MetastoreSuite, public ::testing::WithParamInterface<StoreFlavor> {
+ protected:
+  // A store for this test and the URI mallard uses for it: the cockroachdb flavor always goes
+  // through a faultproxy (no faults here), which refuses ctid and binary COPY TO as CockroachDB does.
+  std::string store_uri(const StoreEndpoint &e) {
+    if (GetParam() == StoreFlavor::kCockroach) {
+      proxy_ = &add_proxy(e);
+      return uri(e, GetParam(), proxy_->port());
+    }
+    return uri(e, GetParam());
+  }
+  faultproxy::Proxy *proxy_ = nullptr;
+};
+
+TEST_P(LakeOnFlavor, EverythingTheLakeDoesWorks) {
+  StoreEndpoint e = new_store(GetParam(), std::string("features_") + flavor_param(GetParam()));
+  Server m(mallard_options(store_uri(e), e));
+  ASSERT_TRUE(m.start()) << m.failure();
+  Conn c = connect(m);
+  ASSERT_TRUE(c);
+  // The empty database became a DuckLake 1.0 catalog.
+  {
+    Conn s = admin(e);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(query_value(s.get(), "SELECT value FROM ducklake_metadata WHERE key = 'version' AND scope IS NULL"), "1.0");
+    EXPECT_EQ(query_value(s.get(),
+                          "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'ducklake\\_%' AND "
+                          "table_schema = 'public'"),
+              "28");
+  }
+  exec_ok(c.get(), "CREATE SCHEMA s");
+  exec_ok(c.get(), "CREATE TABLE s.t (id integer NOT NULL, v text DEFAULT 'none')");
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO s.t VALUES (1, 'a'), (2, 'b'), (3, 'c')"), "INSERT 0 3");
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO s.t (id) VALUES (4)"), "INSERT 0 1");
+  EXPECT_EQ(exec_ok(c.get(), "UPDATE s.t SET v = 'B' WHERE id = 2"), "UPDATE 1");
+  EXPECT_EQ(exec_ok(c.get(), "DELETE FROM s.t WHERE id = 3"), "DELETE 1");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM s.t"), "1:a,2:B,4:none");
+  // NOT NULL is enforced, and a failed statement commits nothing.
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO s.t VALUES (NULL, 'x')").sqlstate, "23502");
+  // Schema changes.
+  exec_ok(c.get(), "ALTER TABLE s.t ADD COLUMN n integer");
+  exec_ok(c.get(), "UPDATE s.t SET n = id * 10");
+  exec_ok(c.get(), "ALTER TABLE s.t RENAME TO u");
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(n) FROM s.u"), "70");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM s.t").sqlstate, "42P01");
+  exec_ok(c.get(), "CREATE VIEW s.big AS SELECT id FROM s.u WHERE n > 10");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(id::text, ',' ORDER BY id) FROM s.big"), "2,4");
+  // COPY FROM STDIN and the extended protocol.
+  EXPECT_EQ(copy_in(c.get(), "COPY s.u (id, v, n) FROM STDIN", "5\tfive\t50\n6\tsix\t60\n"), "COPY 2");
+  {
+    const char *values[] = {"7", "seven"};
+    Result r(PQexecParams(c.get(), "INSERT INTO s.u (id, v) VALUES ($1, $2)", 2, nullptr, values, nullptr, nullptr, 0));
+    EXPECT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  }
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM s.u"), "6");
+  // Transactions: ROLLBACK leaves nothing; COMMIT of two tables is one snapshot.
+  exec_ok(c.get(), "CREATE TABLE other (k bigint)");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO s.u (id) VALUES (100)");
+  exec_ok(c.get(), "ROLLBACK");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM s.u WHERE id = 100"), "0");
+  std::string before = query_value(c.get(), "SELECT max(snapshot_id) FROM ducklake_snapshots()");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO s.u (id) VALUES (8)");
+  exec_ok(c.get(), "INSERT INTO other VALUES (1), (2)");
+  exec_ok(c.get(), "COMMIT");
+  std::string after = query_value(c.get(), "SELECT max(snapshot_id) FROM ducklake_snapshots()");
+  EXPECT_EQ(std::stoll(after), std::stoll(before) + 1);
+  // Commit message and author label the snapshot, in the store.
+  exec_ok(c.get(), "SET mallard.commit_message = 'nightly load'");
+  exec_ok(c.get(), "SET mallard.commit_author = 'etl'");
+  exec_ok(c.get(), "INSERT INTO other VALUES (3)");
+  {
+    Conn s = admin(e);
+    EXPECT_EQ(query_value(s.get(),
+                          "SELECT author || '/' || commit_message FROM ducklake_snapshot_changes WHERE snapshot_id = "
+                          "(SELECT max(snapshot_id) FROM ducklake_snapshot)"),
+              "etl/nightly load");
+  }
+  // Time travel.
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM other AT (VERSION => " + before + ")"), "0");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM other AT (VERSION => " + after + ")"), "2");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM other"), "3");
+  // Conflicting deletes of the same rows: one transaction wins, the other gets 40001.
+  {
+    Conn c2 = connect(m);
+    exec_ok(c.get(), "BEGIN");
+    exec_ok(c2.get(), "BEGIN");
+    exec_ok(c.get(), "DELETE FROM other WHERE k = 1");
+    exec_ok(c2.get(), "DELETE FROM other WHERE k = 1");
+    exec_ok(c.get(), "COMMIT");
+    Result r = exec(c2.get(), "COMMIT");
+    EXPECT_EQ(error_of(r.get()).sqlstate, "40001") << error_of(r.get());
+    EXPECT_EQ(query_value(c.get(), "SELECT string_agg(k::text, ',' ORDER BY k) FROM other"), "2,3");
+  }
+  // TRUNCATE and DROP.
+  exec_ok(c.get(), "TRUNCATE other");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM other"), "0");
+  exec_ok(c.get(), "DROP TABLE other");
+  exec_ok(c.get(), "DROP VIEW s.big");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(id::text, ',' ORDER BY id) FROM s.u"), "1,2,4,5,6,7,8");
+  // pg_catalog shows the lake table.
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 's' AND tablename = 'u'"),
+            "1");
+
+  Conn s = admin(e);
+  auto violations = catalog_violations(s.get());
+  EXPECT_TRUE(violations.empty()) << ::testing::PrintToString(violations);
+  if (proxy_) {
+    // Mallard never asks a CockroachDB-flavored store for what CockroachDB refuses.
+    EXPECT_EQ(proxy_->stats().refused_ctid, 0u);
+    EXPECT_EQ(proxy_->stats().refused_binary_copy, 0u);
+    EXPECT_GT(proxy_->stats().connections, 0u);
+  }
+}
+
+TEST_P(LakeOnFlavor, AStoreHoldingACatalogIsAttachedAsItIs) {
+  StoreEndpoint e = new_store(GetParam(), std::string("attach_") + flavor_param(GetParam()));
+  std::string u = store_uri(e);
+  std::string snapshots;
+  Server a(mallard_options(u, e));  // stopped below; its data directory (the lake's files) stays
+  {
+    ASSERT_TRUE(a.start()) << a.failure();
+    Conn c = connect(a);
+    exec_ok(c.get(), "CREATE TABLE kept (k integer, label text)");
+    exec_ok(c.get(), "INSERT INTO kept VALUES (1, 'one'), (2, 'two')");
+    c.reset();
+    EXPECT_EQ(a.stop(), 0);
+    Conn s = admin(e);
+    snapshots = query_value(s.get(), "SELECT count(*) FROM ducklake_snapshot");
+  }
+  // Another mallard, with its own data directory, on the same store: the catalog (and the data
+  // path recorded in it) is used as it is, with no new snapshot for attaching.
+  Server b(mallard_options(u, e));
+  ASSERT_TRUE(b.start()) << b.failure();
+  Conn c = connect(b);
+  ASSERT_TRUE(c) << b.log();
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(k || label, ',' ORDER BY k) FROM kept"), "1one,2two");
+  Conn s = admin(e);
+  EXPECT_EQ(query_value(s.get(), "SELECT count(*) FROM ducklake_snapshot"), snapshots);
+  exec_ok(c.get(), "INSERT INTO kept VALUES (3, 'three')");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM kept"), "3");
+  auto violations = catalog_violations(s.get());
+  EXPECT_TRUE(violations.empty()) << ::testing::PrintToString(violations);
+}
+
+INSTANTIATE_TEST_SUITE_P(Flavors, LakeOnFlavor, ::testing::Values(StoreFlavor::kPostgres, StoreFlavor::kCockroach),
+                         flavor_test_name);
+
+class MetastoreConfig : public MetastoreSuite {};
+
+TEST_F(MetastoreConfig, OneProcessServesBothFlavorsAndEmbeddedSideBySide) {
+  StoreEndpoint pg_store = new_store(StoreFlavor::kPostgres, "side_pg");
+  StoreEndpoint crdb_store = new_store(StoreFlavor::kCockroach, "side_crdb");
+  auto &proxy = add_proxy(crdb_store);
+  ServerOptions o = mallard_options(uri(pg_store, StoreFlavor::kPostgres), pg_store);
+  o.config_lines = {
+      "[warehouses.crdb]",
+      "metastore = \"" + uri(crdb_store, StoreFlavor::kCockroach, proxy.port()) + "\"",
+      "metastore_password_file = \"" + password_file(crdb_store) + "\"",
+      "metastore_retry_attempts = 20",
+      "[warehouses.local]",
+      "metastore = \"embedded\"",
+  };
+  Server m(o);
+  ASSERT_TRUE(m.start()) << m.failure();
+  Conn def = connect(m);
+  Conn crdb = connect(m, "dbname=crdb");
+  Conn local = connect(m, "dbname=local");
+  ASSERT_TRUE(def && crdb && local);
+  // The same table name in three warehouses, concurrently, each in its own store.
+  std::vector<std::thread> threads;
+  std::vector<PGconn *> conns = {def.get(), crdb.get(), local.get()};
+  for (size_t w = 0; w < conns.size(); ++w) {
+    threads.emplace_back([&, w] {
+      exec_ok(conns[w], "CREATE TABLE t (w integer, i integer)");
+      for (int i = 0; i < 10; ++i)
+        exec_ok(conns[w], "INSERT INTO t VALUES (" + std::to_string(w) + ", " + std::to_string(i) + ")");
+    });
+  }
+  for (auto &t : threads) t.join();
+  for (size_t w = 0; w < conns.size(); ++w)
+    EXPECT_EQ(query_value(conns[w], "SELECT count(*) || '/' || min(w) || '/' || max(w) FROM t"),
+              "10/" + std::to_string(w) + "/" + std::to_string(w));
+  // Each external warehouse's catalog is in its own store, with the profile of its flavor.
+  Conn a = admin(pg_store), b = admin(crdb_store);
+  EXPECT_EQ(query_value(a.get(), "SELECT count(*) FROM ducklake_table WHERE table_name = 't'"), "1");
+  EXPECT_EQ(query_value(b.get(), "SELECT count(*) FROM ducklake_table WHERE table_name = 't'"), "1");
+  EXPECT_GT(proxy.stats().connections, 0u);
+  std::string log = m.log();
+  EXPECT_NE(log.find("warehouse mallard active (postgres metadata store"), std::string::npos) << log;
+  EXPECT_NE(log.find("warehouse crdb active (cockroachdb metadata store"), std::string::npos) << log;
+  EXPECT_NE(log.find("warehouse local active (embedded"), std::string::npos) << log;
+  // The password was given as a file: the configstore holds its path, not the password.
+  std::ifstream cfg(m.data_dir() + "/config.sqlite", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(cfg)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find(pg().password()), std::string::npos);
+  EXPECT_TRUE(catalog_violations(a.get()).empty()) << ::testing::PrintToString(catalog_violations(a.get()));
+  EXPECT_TRUE(catalog_violations(b.get()).empty()) << ::testing::PrintToString(catalog_violations(b.get()));
+}
+
+TEST_F(MetastoreConfig, AnUnknownFlavorIsRefusedNamingTheAcceptedValues) {
+  StoreEndpoint e = new_store(StoreFlavor::kPostgres, "bad_flavor");
+  {
+    Server m(mallard_options("postgresql://mallard@127.0.0.1:" + std::to_string(e.port) +
+                                 "/bad_flavor?sslmode=disable&flavor=mysql",
+                             e));
+    EXPECT_FALSE(m.start());
+    EXPECT_NE(m.log().find("invalid metadata store flavor \"mysql\": accepted values are postgres, cockroachdb"),
+              std::string::npos)
+        << m.log();
+  }
+  {
+    ServerOptions o;
+    o.config_lines = {"[warehouses.w2]", "metastore = \"postgresql://u@127.0.0.1:1/db?flavor=oracle\""};
+    Server m(o);
+    EXPECT_FALSE(m.start());
+    EXPECT_NE(m.log().find("warehouse \"w2\""), std::string::npos) << m.log();
+    EXPECT_NE(m.log().find("accepted values are postgres, cockroachdb"), std::string::npos) << m.log();
+  }
+  {
+    ServerOptions o;
+    o.config_lines = {"[warehouses.w3]", "metastore = \"embedded\"", "flavour = \"postgres\""};
+    Server m(o);
+    EXPECT_FALSE(m.start());
+    EXPECT_NE(m.log().find("unknown setting \"flavour\""), std::string::npos) << m.log();
+  }
+  // Empty means postgres, and the environment variable works like the flag.
+  {
+    ServerOptions o;
+    o.extra_env = {{"MALLARD_METASTORE", "postgresql://mallard@127.0.0.1:" + std::to_string(e.port) +
+                                             "/bad_flavor?sslmode=disable&flavor="},
+                   {"MALLARD_METASTORE_PASSWORD_FILE", password_file(e)}};
+    Server m(o);
+    ASSERT_TRUE(m.start()) << m.failure();
+    Conn c = connect(m);
+    ASSERT_TRUE(c);
+    exec_ok(c.get(), "CREATE TABLE t (x integer)");
+    EXPECT_NE(m.log().find("warehouse mallard active (postgres metadata store"), std::string::npos) << m.log();
+  }
+}
+
+}  // namespace
+}  // namespace mallard::it
