@@ -488,7 +488,9 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
     for (auto &[col, expr] : st.set) {
       if (col != c.name) continue;
       std::string e = expr;
-      if (to_lower(e) == "default") e = c.default_value.value_or("NULL");
+      auto first = e.find_first_not_of(" \t\r\n"), last = e.find_last_not_of(" \t\r\n");
+      if (first != std::string::npos && to_lower(e.substr(first, last - first + 1)) == "default")
+        e = c.default_value.value_or("NULL");
       v = "CAST((" + e + ") AS " + c.duck_type + ")";
     }
     values.push_back(v + " AS " + sql_ident(c.name));
