@@ -210,12 +210,21 @@ std::vector<std::string> catalog_violations(PGconn *c, size_t allowed_orphans) {
   expect_zero("data files of snapshots that do not exist",
               "SELECT count(*) FROM ducklake_data_file f WHERE NOT EXISTS (SELECT 1 FROM ducklake_snapshot s WHERE "
               "s.snapshot_id = f.begin_snapshot)");
+  // Live rows of a table: those of its live files less their deletes, plus its live inlined rows
+  // (the inlined-data tables are named in ducklake_inlined_data_tables, so they are counted here).
+  std::string inlined = "0";
+  {
+    Result t = exec(c, "SELECT table_id, table_name FROM ducklake_inlined_data_tables");
+    for (int i = 0; t && PQresultStatus(t.get()) == PGRES_TUPLES_OK && i < PQntuples(t.get()); ++i)
+      inlined += std::string(" + CASE WHEN s.table_id = ") + PQgetvalue(t.get(), i, 0) +
+                 " THEN (SELECT count(*) FROM \"" + PQgetvalue(t.get(), i, 1) + "\" WHERE end_snapshot IS NULL) ELSE 0 END";
+  }
   expect_zero("table stats that differ from the live files",
               "SELECT count(*) FROM ducklake_table_stats s WHERE s.record_count <> (SELECT coalesce(sum(record_count), "
               "0) FROM ducklake_data_file f WHERE f.table_id = s.table_id AND f.end_snapshot IS NULL) - (SELECT "
               "coalesce(sum(delete_count), 0) FROM ducklake_delete_file d WHERE d.table_id = s.table_id AND "
-              "d.end_snapshot IS NULL) OR s.next_row_id < (SELECT coalesce(max(row_id_start + record_count), 0) FROM "
-              "ducklake_data_file f WHERE f.table_id = s.table_id)");
+              "d.end_snapshot IS NULL) + (" + inlined + ") OR s.next_row_id < (SELECT coalesce(max(row_id_start + "
+              "record_count), 0) FROM ducklake_data_file f WHERE f.table_id = s.table_id)");
   expect_zero("file ids at or above the latest snapshot's next_file_id",
               "SELECT count(*) FROM (SELECT data_file_id AS id FROM ducklake_data_file UNION ALL SELECT delete_file_id "
               "FROM ducklake_delete_file) f WHERE f.id >= (SELECT next_file_id FROM ducklake_snapshot ORDER BY "
