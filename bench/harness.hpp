@@ -483,6 +483,29 @@ inline uint64_t drain(mallard::duck::Result &r) {
   return rows;
 }
 
+// One result line: printed as it is measured and kept for the closing summary table.
+struct Row {
+  std::string workload, mallard, reference, ratio, target;
+  std::string met;  // "yes", "no" or "-"
+};
+inline std::vector<Row> g_summary;
+
+inline void add_row(Row r, int workload_width = 50) {
+  std::printf("  %-*s | %-42s | %-50s | %-8s | %-12s | %s\n", workload_width, r.workload.c_str(), r.mallard.c_str(),
+              r.reference.c_str(), r.ratio.c_str(), r.target.c_str(), r.met.c_str());
+  std::fflush(stdout);
+  g_summary.push_back(std::move(r));
+}
+
+inline void print_summary(long long rows) {
+  std::printf("\n==== summary (%lld rows) ====\n", rows);
+  std::printf("| workload | Mallard | reference | ratio | target | met |\n|---|---|---|---|---|---|\n");
+  for (const auto &r : g_summary)
+    std::printf("| %s | %s | %s | %s | %s | %s |\n", r.workload.c_str(), r.mallard.c_str(), r.reference.c_str(),
+                r.ratio.c_str(), r.target.c_str(), r.met.c_str());
+  std::fflush(stdout);
+}
+
 inline std::string shell_quote(const std::string &s) {
   if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,") ==
                         std::string::npos)

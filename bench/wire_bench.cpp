@@ -408,23 +408,6 @@ std::string make_copy_data(int64_t n) {
 // ---------------------------------------------------------------------------------------------
 // Results
 
-struct Row {
-  std::string workload;
-  std::string mallard;
-  std::string reference;
-  std::string ratio;
-  std::string target;
-  std::string met;  // "yes", "no" or "-"
-};
-
-std::vector<Row> g_summary;
-
-void add_row(Row r) {
-  std::printf("  %-44s | %-42s | %-46s | %-8s | %-12s | %s\n", r.workload.c_str(), r.mallard.c_str(),
-              r.reference.c_str(), r.ratio.c_str(), r.target.c_str(), r.met.c_str());
-  std::fflush(stdout);
-  g_summary.push_back(std::move(r));
-}
 
 void add_failure(const std::string &workload, const std::string &what) {
   add_row({workload, "FAILED", "", "", "", "-"});
@@ -801,14 +784,6 @@ void setup_data(Env &env) {
   }
 }
 
-void print_summary(const Env &env) {
-  std::printf("\n==== summary (%lld rows) ====\n", static_cast<long long>(env.opt.rows));
-  std::printf("| workload | Mallard | reference | ratio | target | met |\n|---|---|---|---|---|---|\n");
-  for (const auto &r : g_summary)
-    std::printf("| %s | %s | %s | %s | %s | %s |\n", r.workload.c_str(), r.mallard.c_str(), r.reference.c_str(),
-                r.ratio.c_str(), r.target.c_str(), r.met.c_str());
-  std::fflush(stdout);
-}
 
 }  // namespace
 
@@ -895,7 +870,7 @@ int main(int argc, char **argv) {
   note("stopping servers");
   if (env.mallard) env.mallard->stop();
   if (env.pg) env.pg->stop();
-  print_summary(env);
+  print_summary(static_cast<long long>(env.opt.rows));
   if (opt.keep_tmp) {
     note("kept " + env.tmp.string());
   } else {

@@ -83,6 +83,20 @@ void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64
   }
 }
 
+// The snapshot row: id, schema version and the next catalog and file ids.
+void read_header(metastore::Transaction &txn, Snapshot &s, int64_t snapshot_id) {
+  auto snap = txn.query(
+      "SELECT snapshot_id, schema_version, next_catalog_id, next_file_id FROM ducklake_snapshot "
+      "WHERE snapshot_id = CAST($1 AS BIGINT)",
+      {std::to_string(snapshot_id)});
+  if (snap.empty())
+    throw Error(sqlstate::kInvalidParameterValue, "snapshot " + std::to_string(snapshot_id) + " does not exist");
+  s.id = num(snap[0][0]);
+  s.schema_version = num(snap[0][1]);
+  s.next_catalog_id = num(snap[0][2]);
+  s.next_file_id = num(snap[0][3]);
+}
+
 // Files, delete files, inlined rows and row counters: of every table, or only of `only`.
 void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t> *only) {
   std::vector<metastore::Param> at = {std::to_string(s.id)};
@@ -174,16 +188,7 @@ int64_t latest_snapshot_id(metastore::Transaction &txn) {
 std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id) {
   auto s = std::make_shared<Snapshot>();
   std::vector<metastore::Param> at = {std::to_string(snapshot_id)};
-  auto snap = txn.query(
-      "SELECT snapshot_id, schema_version, next_catalog_id, next_file_id FROM ducklake_snapshot "
-      "WHERE snapshot_id = CAST($1 AS BIGINT)",
-      at);
-  if (snap.empty())
-    throw Error(sqlstate::kInvalidParameterValue, "snapshot " + std::to_string(snapshot_id) + " does not exist");
-  s->id = num(snap[0][0]);
-  s->schema_version = num(snap[0][1]);
-  s->next_catalog_id = num(snap[0][2]);
-  s->next_file_id = num(snap[0][3]);
+  read_header(txn, *s, snapshot_id);
   auto dp = txn.query("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_path' AND \"scope\" IS NULL");
   s->data_path = dp.empty() ? "" : dp[0][0].value_or("");
   if (!s->data_path.empty() && s->data_path.back() != '/') s->data_path += '/';
@@ -294,16 +299,7 @@ std::vector<std::pair<std::string, std::string>> parse_changes(const std::string
 std::shared_ptr<const Snapshot> load_snapshot_since(metastore::Transaction &txn, const Snapshot &prev,
                                                     int64_t snapshot_id, const std::set<int64_t> &changed) {
   auto s = std::make_shared<Snapshot>(prev);
-  auto snap = txn.query(
-      "SELECT snapshot_id, schema_version, next_catalog_id, next_file_id FROM ducklake_snapshot "
-      "WHERE snapshot_id = CAST($1 AS BIGINT)",
-      {std::to_string(snapshot_id)});
-  if (snap.empty())
-    throw Error(sqlstate::kInvalidParameterValue, "snapshot " + std::to_string(snapshot_id) + " does not exist");
-  s->id = num(snap[0][0]);
-  s->schema_version = num(snap[0][1]);
-  s->next_catalog_id = num(snap[0][2]);
-  s->next_file_id = num(snap[0][3]);
+  read_header(txn, *s, snapshot_id);
   for (int64_t id : changed) {
     auto t = s->tables.find(id);
     if (t == s->tables.end()) continue;

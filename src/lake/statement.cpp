@@ -457,6 +457,15 @@ Outcome Session::drop_view(duck::Connection &conn, const Statement &st, const Qu
   return o;
 }
 
+// Materializes `sel` (rows with their identity __f, __p) as the scratch table, then takes those
+// rows out: committed ones into the delete staging table, staged ones out of the insert staging.
+void Session::remove_selected(duck::Connection &conn, const Resolved &r, const std::string &sel) {
+  conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
+  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
+  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
+  if (r.id >= 0) touched_.insert(r.id);
+}
+
 Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool truncate) {
   auto r = require(conn, st.target);
   std::string alias = st.alias.empty() ? st.target.name : st.alias;
@@ -468,10 +477,7 @@ Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool t
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
   if (describing_) return described(sel);
-  conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
-  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
-  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
-  if (r.id >= 0) touched_.insert(r.id);
+  remove_selected(conn, r, sel);
   Outcome o;
   o.tag = truncate ? "TRUNCATE TABLE" : "DELETE";
   o.has_count = !truncate;
@@ -512,11 +518,8 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
   if (describing_) return described(sel);
-  conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
-  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
-  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
+  remove_selected(conn, r, sel);
   conn.query("INSERT INTO " + r.ins + " (" + join(names, ", ") + ") SELECT " + join(names, ", ") + " FROM " + kScratch);
-  if (r.id >= 0) touched_.insert(r.id);
   Outcome o;
   o.tag = "UPDATE";
   o.has_count = true;
@@ -720,11 +723,15 @@ void Session::commit(duck::Connection &conn) {
   lake_.commit(conn, changes_);
 }
 
-void Session::finish() {
+void Session::finish(bool committed) {
   base_.reset();
   changes_ = TxnChanges{};
   touched_.clear();
-  lake_.refresh();
+  // Only a commit of this session moves the views (so it reads its own writes next); other
+  // writers' snapshots are picked up at transaction start (external stores) or by their own
+  // committing session (the embedded store has no other writer).
+  // The embedded store's check is one atomic compare, so it also retries a refresh that once gave up.
+  if (committed || lake_.store().profile().flavor == metastore::Flavor::kEmbedded) lake_.refresh();
 }
 
 }  // namespace mallard::lake

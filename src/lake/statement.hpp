@@ -83,7 +83,8 @@ class Session {
   // Commits the lake part of the transaction (data files + metadata). The caller then ends the
   // DuckDB transaction by ROLLBACK and calls finish().
   void commit(duck::Connection &conn);
-  void finish();  // after the DuckDB transaction ended (either way)
+  // After the DuckDB transaction ended; `committed` when commit() wrote a snapshot.
+  void finish(bool committed);
   void set_commit_message(std::string author, std::string message) {
     author_ = std::move(author);
     message_ = std::move(message);
@@ -110,6 +111,7 @@ class Session {
   Outcome drop_table(duck::Connection &conn, const Statement &st, const QualifiedName &n);
   Outcome create_view(duck::Connection &conn, const Statement &st);
   Outcome drop_view(duck::Connection &conn, const Statement &st, const QualifiedName &n);
+  void remove_selected(duck::Connection &conn, const Resolved &r, const std::string &sel);
   Outcome delete_rows(duck::Connection &conn, const Statement &st, bool truncate);
   Outcome update_rows(duck::Connection &conn, const Statement &st);
   Outcome alter_table(duck::Connection &conn, const Statement &st);

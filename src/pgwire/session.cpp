@@ -1068,19 +1068,7 @@ void Session::start_plain_portal(Portal &p) {
   p.result = plan->execute_streaming();
   p.stype = plan->statement_type();
   if (p.result.return_type() == DUCKDB_RESULT_TYPE_QUERY_RESULT && s.returns_rows) {
-    p.streaming = true;
-    idx_t n = p.result.column_count();
-    p.encoders.reserve(n);
-    p.formats.resize(n, Format::kText);
-    for (idx_t i = 0; i < n; ++i) {
-      p.column_names.push_back(p.result.column_name(i));
-      duck::LogicalType t = p.result.column_type(i);
-      p.encoders.push_back(ColumnEncoder::make(t.get(), text_options_));
-      int16_t code = p.result_format_codes.empty()       ? 0
-                     : p.result_format_codes.size() == 1 ? p.result_format_codes[0]
-                                                         : (i < p.result_format_codes.size() ? p.result_format_codes[i] : 0);
-      p.formats[i] = code == 1 ? Format::kBinary : Format::kText;
-    }
+    open_result_columns(p);
     return;
   }
   uint64_t count = 0;
@@ -1106,6 +1094,22 @@ void Session::start_plain_portal(Portal &p) {
   }
   p.result.reset();
   p.done = true;
+}
+
+void Session::open_result_columns(Portal &p) {
+  p.streaming = true;
+  idx_t n = p.result.column_count();
+  p.encoders.reserve(n);
+  p.formats.assign(n, Format::kText);
+  for (idx_t i = 0; i < n; ++i) {
+    p.column_names.push_back(p.result.column_name(i));
+    duck::LogicalType t = p.result.column_type(i);
+    p.encoders.push_back(ColumnEncoder::make(t.get(), text_options_));
+    int16_t code = p.result_format_codes.empty()       ? 0
+                   : p.result_format_codes.size() == 1 ? p.result_format_codes[0]
+                                                       : (i < p.result_format_codes.size() ? p.result_format_codes[i] : 0);
+    p.formats[i] = code == 1 ? Format::kBinary : Format::kText;
+  }
 }
 
 void Session::bind_values(Portal &p) {

@@ -119,6 +119,8 @@ class Session {
   std::shared_ptr<PreparedStatement> prepare_uncached(const std::string &text, const std::vector<uint32_t> &declared);
   void start_portal(Portal &p);
   void start_plain_portal(Portal &p);
+  // The portal's result is a row set: its encoders and formats, ready to stream.
+  void open_result_columns(Portal &p);
   // Sends up to max_rows DataRows (0 = all); true when the portal finished.
   bool send_rows(Portal &p, uint64_t max_rows);
   void finish_portal(Portal &p);

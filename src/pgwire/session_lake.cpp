@@ -39,12 +39,7 @@ void Session::tx_begin() {
 void Session::tx_commit() {
   if (!lake_->dirty()) {
     conn_->query("COMMIT");
-    // finish() moves the views along when the store moved; the transaction has committed either
-    // way, so a metadata store that cannot be reached right now does not fail this COMMIT.
-    try {
-      lake_->finish();
-    } catch (const Error &) {
-    }
+    lake_->finish(false);
     return;
   }
   // SET mallard.commit_message / mallard.commit_author label the snapshot; a message labels one.
@@ -57,7 +52,18 @@ void Session::tx_commit() {
     throw;
   }
   gucs_.erase("mallard.commit_message");
-  tx_rollback();
+  // The staging tables held only this transaction's rows: the DuckDB side is discarded.
+  try {
+    conn_->query("ROLLBACK");
+  } catch (...) {
+  }
+  // The commit stands even when the views cannot move right now (a store that just went away):
+  // the next transaction start or commit moves them.
+  try {
+    lake_->finish(true);
+  } catch (const Error &) {
+    lake_->finish(false);
+  }
 }
 
 void Session::tx_rollback() noexcept {
@@ -65,10 +71,7 @@ void Session::tx_rollback() noexcept {
     conn_->query("ROLLBACK");
   } catch (...) {
   }
-  try {
-    lake_->finish();
-  } catch (...) {
-  }
+  lake_->finish(false);
 }
 
 bool Session::is_temp_table(const std::string &schema, const std::string &table) {
@@ -196,18 +199,7 @@ void Session::run_lake(Portal &p) {
       p.own_plan = duck::Prepared(*conn_, o.rows_sql);
       p.result = p.own_plan.execute_streaming();
       p.stype = DUCKDB_STATEMENT_TYPE_SELECT;
-      p.streaming = true;
-      idx_t n = p.result.column_count();
-      p.formats.assign(n, Format::kText);
-      for (idx_t i = 0; i < n; ++i) {
-        p.column_names.push_back(p.result.column_name(i));
-        duck::LogicalType t = p.result.column_type(i);
-        p.encoders.push_back(ColumnEncoder::make(t.get(), text_options_));
-        int16_t code = p.result_format_codes.empty()       ? 0
-                       : p.result_format_codes.size() == 1 ? p.result_format_codes[0]
-                                                           : (i < p.result_format_codes.size() ? p.result_format_codes[i] : 0);
-        p.formats[i] = code == 1 ? Format::kBinary : Format::kText;
-      }
+      open_result_columns(p);
       p.fixed_tag = tag;
       buffer_rows(p);  // the scratch rows live in this transaction
     } else {
