@@ -192,7 +192,7 @@ void Committer::check_conflicts(metastore::Transaction &txn) {
   for (auto &row : txn.query("SELECT changes_made FROM ducklake_snapshot_changes WHERE snapshot_id > CAST($1 AS BIGINT)",
                              at)) {
     for (auto &[kind, value] : parse_changes(row[0].value_or(""))) {
-      auto id = [&] { return std::stoll(value); };
+      auto id = [&value = value] { return std::stoll(value); };
       if (kind == "created_schema") created_schemas.insert(value);
       else if (kind == "created_table" || kind == "created_view") created_objects.insert(value);
       else if (kind == "dropped_schema") dropped_schemas.insert(id());
