@@ -118,10 +118,12 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "FROM (VALUES (2, 'heap', 'heap_tableam_handler', 't'), (403, 'btree', 'bthandler', 'i'), "
       "(405, 'hash', 'hashhandler', 'i')) AS a(oid, amname, amhandler, amtype)");
 
-  // Functions: the warehouse's macros under their schema, DuckDB's built-ins under pg_catalog;
-  // one row per OID (DuckDB gives overloads one OID).
+  // Functions: the warehouse's macros under their schema; DuckDB's built-ins and the lake's own
+  // (ducklake_snapshots, a macro the lake defines in the warehouse) under pg_catalog; one row per
+  // OID (DuckDB gives overloads one OID).
   add("CREATE VIEW " + q + "raw_pg_proc AS SELECT DISTINCT ON (f.function_oid) CAST(f.function_oid AS BIGINT) AS oid, "
-      "f.function_name AS proname, CAST(CASE WHEN f.database_name = 'system' THEN 11 ELSE s.oid END AS BIGINT) AS pronamespace, "
+      "f.function_name AS proname, CAST(CASE WHEN f.database_name = 'system' OR (f.schema_name = 'main' AND "
+      "f.function_name = 'ducklake_snapshots') THEN 11 ELSE s.oid END AS BIGINT) AS pronamespace, "
       "CAST(10 AS BIGINT) AS proowner, CAST(CASE WHEN f.function_type LIKE '%macro' THEN 14 ELSE 12 END AS BIGINT) AS prolang, "
       "CAST(1 AS FLOAT) AS procost, CAST(CASE WHEN f.function_type LIKE 'table%' THEN 1000 ELSE 0 END AS FLOAT) AS prorows, "
       "CAST(0 AS BIGINT) AS provariadic, CAST(0 AS BIGINT) AS prosupport, "
