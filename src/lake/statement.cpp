@@ -250,14 +250,19 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
     case K::kInsert: {
       // The source reads the target: gather its rows first, so the insert cannot see itself.
       auto r = require(conn, st.target);
-      if (describing_) return described(st.body);
+      std::string alias = st.alias.empty() ? st.target.name : st.alias;
+      if (describing_) {
+        Outcome o = described(st.body);
+        if (!st.returning.empty())
+          o.result_sql = "SELECT " + join(st.returning, ", ") + " FROM " + r.ins + " AS " + sql_ident(alias);
+        return o;
+      }
       conn.query("CREATE OR REPLACE TEMP TABLE __mallard_src AS " + st.body);
       if (r.id >= 0) touched_.insert(r.id);
       Outcome o;
       o.tag = "INSERT 0";
       o.has_count = true;
       o.count = std::stoll(conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM temp.main.__mallard_src"));
-      std::string alias = st.alias.empty() ? st.target.name : st.alias;
       std::string insert = "INSERT INTO " + r.ins + " AS " + sql_ident(alias) + " " + st.columns +
                            " SELECT * FROM temp.main.__mallard_src";
       if (st.returning.empty()) {
@@ -476,18 +481,21 @@ Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool t
   sel += " FROM " + r.pos + " AS " + sql_ident(alias);
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
-  if (describing_) return described(sel);
+  // The RETURNING rows, read from the selected rows (the scratch table once materialized).
+  std::vector<std::string> cols;
+  for (size_t i = 0; i < ret.exprs.size(); ++i)
+    cols.push_back("\"__r" + std::to_string(i) + "\" AS " + sql_ident(ret.names[i]));
+  if (describing_) {
+    Outcome o = described(sel);
+    if (!cols.empty()) o.result_sql = "SELECT " + join(cols, ", ") + " FROM (" + sel + ") AS __d";
+    return o;
+  }
   remove_selected(conn, r, sel);
   Outcome o;
   o.tag = truncate ? "TRUNCATE TABLE" : "DELETE";
   o.has_count = !truncate;
   o.count = std::stoll(conn.query_scalar(std::string("SELECT CAST(count(*) AS VARCHAR) FROM ") + kScratch));
-  if (!ret.exprs.empty()) {
-    std::vector<std::string> cols;
-    for (size_t i = 0; i < ret.exprs.size(); ++i)
-      cols.push_back("\"__r" + std::to_string(i) + "\" AS " + sql_ident(ret.names[i]));
-    o.rows_sql = "SELECT " + join(cols, ", ") + " FROM " + kScratch;
-  }
+  if (!cols.empty()) o.rows_sql = "SELECT " + join(cols, ", ") + " FROM " + kScratch;
   return o;
 }
 
@@ -517,19 +525,22 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
                     " FROM " + r.pos + " AS " + a;
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
-  if (describing_) return described(sel);
+  // The RETURNING rows: the new values, from the selected rows (the scratch table once materialized).
+  Returning ret = expand_returning(st.returning, *r.table, alias);
+  std::vector<std::string> cols;
+  for (size_t i = 0; i < ret.exprs.size(); ++i) cols.push_back(ret.exprs[i] + " AS " + sql_ident(ret.names[i]));
+  if (describing_) {
+    Outcome o = described(sel);
+    if (!cols.empty()) o.result_sql = "SELECT " + join(cols, ", ") + " FROM (" + sel + ") AS " + a;
+    return o;
+  }
   remove_selected(conn, r, sel);
   conn.query("INSERT INTO " + r.ins + " (" + join(names, ", ") + ") SELECT " + join(names, ", ") + " FROM " + kScratch);
   Outcome o;
   o.tag = "UPDATE";
   o.has_count = true;
   o.count = std::stoll(conn.query_scalar(std::string("SELECT CAST(count(*) AS VARCHAR) FROM ") + kScratch));
-  Returning ret = expand_returning(st.returning, *r.table, alias);
-  if (!ret.exprs.empty()) {
-    std::vector<std::string> cols;
-    for (size_t i = 0; i < ret.exprs.size(); ++i) cols.push_back(ret.exprs[i] + " AS " + sql_ident(ret.names[i]));
-    o.rows_sql = "SELECT " + join(cols, ", ") + " FROM " + kScratch + " AS " + a;
-  }
+  if (!cols.empty()) o.rows_sql = "SELECT " + join(cols, ", ") + " FROM " + kScratch + " AS " + a;
   return o;
 }
 
@@ -685,14 +696,14 @@ Outcome Session::comment(duck::Connection &conn, const Statement &st) {
   throw undefined_table(st.target);
 }
 
-std::string Session::describe_sql(duck::Connection &conn, const Statement &st) {
+Session::Description Session::describe(duck::Connection &conn, const Statement &st) {
   using K = Statement::Kind;
   if (st.kind != K::kDelete && st.kind != K::kUpdate && st.kind != K::kInsert) return {};
   bool had_base = base_ != nullptr;
   describing_ = true;
-  std::string sql;
+  Outcome o;
   try {
-    sql = execute(conn, st).rows_sql;
+    o = execute(conn, st);
   } catch (...) {
     describing_ = false;
     if (!had_base) base_.reset();
@@ -700,7 +711,7 @@ std::string Session::describe_sql(duck::Connection &conn, const Statement &st) {
   }
   describing_ = false;
   if (!had_base) base_.reset();
-  return sql;
+  return {o.rows_sql, o.result_sql};
 }
 
 void Session::commit(duck::Connection &conn) {

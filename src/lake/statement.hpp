@@ -54,7 +54,8 @@ struct Outcome {
   std::string tag;
   bool has_count = false;
   int64_t count = 0;
-  std::string rows_sql;     // RETURNING rows
+  std::string rows_sql;     // RETURNING rows (describing: the query that types the parameters)
+  std::string result_sql;   // describing: a query with the RETURNING rows' columns
   std::string rewritten;    // INSERT: the statement to prepare instead (target = staging table)
   std::vector<int64_t> written_tables;  // existing table ids whose staging this statement may fill
   std::vector<std::string> notices;
@@ -74,9 +75,13 @@ class Session {
   // Only INSERT is prepared ahead (its plan stays valid); everything else runs at execution.
   Outcome prepare_insert(duck::Connection &conn, const Statement &st);
   Outcome execute(duck::Connection &conn, const Statement &st);
-  // The query a DELETE/UPDATE (or an INSERT reading its target) evaluates first, with the
-  // statement's $n parameters: preparing it tells the parameters' types. Empty for others.
-  std::string describe_sql(duck::Connection &conn, const Statement &st);
+  // Describing a DELETE/UPDATE (or an INSERT reading its target) without running it: the query it
+  // evaluates first, with the statement's $n parameters (preparing it tells their types), and one
+  // whose columns are those of its RETURNING rows. Either is empty where there is none.
+  struct Description {
+    std::string params_sql, returning_sql;
+  };
+  Description describe(duck::Connection &conn, const Statement &st);
   // COPY FROM into a lake table: the staging table to append to.
   std::pair<std::string, std::string> copy_target(duck::Connection &conn, const std::string &schema,
                                                   const std::string &name);

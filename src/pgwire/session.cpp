@@ -885,13 +885,20 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
       // Run by the lake at Execute; parameters are bound there as literals.
       size_t np = count_parameters(text);
       ps->param_oids.assign(np, oid::kText);
-      if (np > 0) {
-        // The parameters' types are those of the query the statement evaluates first.
+      ps->returns_rows = !lk->returning.empty();
+      if (np > 0 || ps->returns_rows) {
+        // The parameters' types are those of the query the statement evaluates first; the
+        // RETURNING columns, for Describe, those of a query over the same rows (neither is run).
+        lake::Session::Description d;
         try {
-          std::string probe = lake_->describe_sql(*conn_, *lk);
-          if (!probe.empty()) {
-            materialize_open_portals(nullptr);
-            duck::Prepared p(*conn_, probe);
+          d = lake_->describe(*conn_, *lk);
+        } catch (const Error &) {
+          // Execution reports the statement's real errors.
+        }
+        materialize_open_portals(nullptr);
+        try {
+          if (np > 0 && !d.params_sql.empty()) {
+            duck::Prepared p(*conn_, d.params_sql);
             for (size_t i = 0; i < np && i < p.param_count(); ++i) {
               duck::LogicalType t = p.param_type(i);
               duckdb_type id = t ? duckdb_get_type_id(t.get()) : DUCKDB_TYPE_INVALID;
@@ -900,12 +907,12 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
             }
           }
         } catch (const Error &) {
-          // Text, as PostgreSQL does for parameters it cannot type; execution reports real errors.
+          // Text, as PostgreSQL does for parameters it cannot type.
         }
+        if (ps->returns_rows && !d.returning_sql.empty()) ps->described = duck::Prepared(*conn_, d.returning_sql);
       }
       for (size_t i = 0; i < np && i < declared.size(); ++i)
         if (declared[i] != 0) ps->param_oids[i] = declared[i];
-      ps->returns_rows = !lk->returning.empty();
       ps->lake = std::move(*lk);
       return ps;
     }

@@ -113,18 +113,19 @@ void Session::handle_bind(std::string_view body) {
 }
 
 void Session::describe_columns(const PreparedStatement &s, const std::vector<int16_t> &codes) {
-  if (!s.prepared || !s.returns_rows) {
+  const duck::Prepared &plan = s.prepared ? s.prepared : s.described;
+  if (!plan || !s.returns_rows) {
     size_t at = begin_message(out_, 'n');
     end_message(out_, at);
     return;
   }
-  idx_t n = s.prepared.column_count();
+  idx_t n = plan.column_count();
   size_t at = begin_message(out_, 'T');
   put_i16(out_, static_cast<int16_t>(n));
   for (idx_t i = 0; i < n; ++i) {
-    duck::LogicalType t = s.prepared.column_type(i);
+    duck::LogicalType t = plan.column_type(i);
     PgType pt = t ? pg_type_of(t.get()) : PgType{};
-    put_cstr(out_, s.prepared.column_name(i));
+    put_cstr(out_, plan.column_name(i));
     put_i32(out_, 0);
     put_i16(out_, 0);
     put_i32(out_, static_cast<int32_t>(pt.oid));
