@@ -90,6 +90,18 @@ struct Returning {
   std::vector<std::string> exprs, names;
 };
 
+// The column list PostgreSQL implies for INSERT ... VALUES rows narrower than the table: the first
+// columns, the others taking their defaults. Empty when the statement needs none.
+std::string implicit_columns(const Statement &st, const Table *t) {
+  if (!st.columns.empty() || st.values_width == 0 || !t) return {};
+  if (st.values_width > t->columns.size())
+    throw Error(sqlstate::kSyntaxError, "INSERT has more expressions than target columns");
+  if (st.values_width == t->columns.size()) return {};
+  std::vector<std::string> names;
+  for (size_t i = 0; i < st.values_width; ++i) names.push_back(sql_ident(t->columns[i].name));
+  return "(" + join(names, ", ") + ")";
+}
+
 Returning expand_returning(const std::vector<std::string> &items, const Table &t, const std::string &alias) {
   Returning r;
   for (auto &item : items) {
@@ -211,7 +223,12 @@ Outcome Session::prepare_insert(duck::Connection &conn, const Statement &st) {
   Outcome o;
   std::string target = r.ins + " AS " + sql_ident(st.alias.empty() ? st.target.name : st.alias);
   if (!st.alias.empty()) target = r.ins;  // the user's alias follows the name
-  o.rewritten = st.text.substr(0, st.target.begin) + target + st.text.substr(st.target.end);
+  std::string rest = st.text.substr(st.target.end);
+  if (std::string cols = implicit_columns(st, r.table); !cols.empty()) {
+    size_t at = st.body_begin - st.target.end;
+    rest = rest.substr(0, at) + cols + " " + rest.substr(at);
+  }
+  o.rewritten = st.text.substr(0, st.target.begin) + target + rest;
   if (r.id >= 0) o.written_tables.push_back(r.id);
   return o;
 }
@@ -263,7 +280,8 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
       o.tag = "INSERT 0";
       o.has_count = true;
       o.count = std::stoll(conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM temp.main.__mallard_src"));
-      std::string insert = "INSERT INTO " + r.ins + " AS " + sql_ident(alias) + " " + st.columns +
+      std::string insert = "INSERT INTO " + r.ins + " AS " + sql_ident(alias) + " " +
+                           (st.columns.empty() ? implicit_columns(st, r.table) : st.columns) +
                            " SELECT * FROM temp.main.__mallard_src";
       if (st.returning.empty()) {
         conn.query(insert);

@@ -38,6 +38,9 @@ struct Statement {
   // INSERT whose source reads the target table: its rows are gathered before any is inserted.
   bool reads_target = false;
   std::string columns;  // INSERT column list, with parentheses
+  // INSERT ... VALUES without a column list: where the source begins, and the width of its first
+  // row (PostgreSQL fills the columns a shorter row leaves out with their defaults); else 0.
+  size_t body_begin = 0, values_width = 0;
   std::string alias;
   std::string from;   // DELETE ... USING / UPDATE ... FROM list
   std::string where;  // the condition, without WHERE

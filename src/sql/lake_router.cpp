@@ -406,8 +406,19 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
       st.columns = "(" + p.until([](const Token &t) { return t.kind == Token::kOther && t.upper == ")"; }) + ")";
       p.accept_punct(")");
     }
+    st.body_begin = p.offset();
     std::string source = p.until([&](const Token &t) { return p.word_in(t, {"ON", "RETURNING"}); });
     st.body = source;
+    Parser vp(source);
+    if (st.columns.empty() && vp.accept("VALUES") && vp.accept_punct("(")) {
+      size_t width = 1;
+      for (int depth = 0; !vp.at_end(); vp.skip()) {
+        if (vp.is_punct("(") || vp.is_punct("[")) ++depth;
+        else if ((vp.is_punct(")") || vp.is_punct("]")) && depth-- == 0) break;
+        else if (depth == 0 && vp.is_punct(",")) ++width;
+      }
+      st.values_width = width;
+    }
     for (Parser sp(source); !sp.at_end(); sp.skip())
       if (sp.is_identifier() && sp.peek_ident() == st.target.name) st.reads_target = true;
     if (p.is("ON")) st.reads_target = false;  // ON CONFLICT: leave the whole statement to DuckDB's binder
