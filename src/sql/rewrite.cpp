@@ -23,7 +23,7 @@ namespace {
 constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collate", "information_schema",
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
-                                          "session_user"};
+                                          "session_user", "public"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -182,7 +182,9 @@ class Rewriter {
       if (t_[i].kind == Tok::kOp) {
         if (check_division_) division(i);
         regex_match(i);
-      } else if (t_[i].kind == Tok::kIdent) {
+      } else if (t_[i].kind == Tok::kIdent || t_[i].kind == Tok::kQuotedIdent) {
+        if (public_schema(i)) continue;
+        if (t_[i].kind == Tok::kQuotedIdent) continue;
         if (catalog_name(i)) continue;
         if (scalar_function_alias(i)) continue;
         if (operator_syntax(i)) continue;
@@ -213,6 +215,13 @@ class Rewriter {
   const Token *tok(size_t i) const { return i < t_.size() ? &t_[i] : nullptr; }
   bool preceded_by_dot(size_t i) const { return i > 0 && is_punct(t_[i - 1], '.'); }
   bool followed_by(size_t i, char c) const { return i + 1 < t_.size() && is_punct(t_[i + 1], c); }
+
+  // public.X names X in PostgreSQL's default schema, which is DuckDB's main.
+  bool public_schema(size_t i) {
+    if (t_[i].word != "public" || !followed_by(i, '.') || !tok(i + 2) || !is_name(t_[i + 2])) return false;
+    edits_.push_back({t_[i].begin, t_[i].end, "main"});
+    return true;
+  }
 
   // pg_catalog.X, information_schema.X, and unqualified catalog relations.
   bool catalog_name(size_t i) {
