@@ -90,6 +90,13 @@ struct Returning {
   std::vector<std::string> exprs, names;
 };
 
+// The objects a DROP names, in order.
+std::vector<const QualifiedName *> targets(const Statement &st) {
+  std::vector<const QualifiedName *> v{&st.target};
+  for (auto &n : st.more) v.push_back(&n);
+  return v;
+}
+
 // The column list PostgreSQL implies for INSERT ... VALUES rows narrower than the table: the first
 // columns, the others taking their defaults. Empty when the statement needs none.
 std::string implicit_columns(const Statement &st, const Table *t) {
@@ -252,16 +259,20 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
     case K::kDropTable: {
       Outcome o;
       o.tag = "DROP TABLE";
-      drop_table(conn, st, st.target);
-      for (auto &n : st.more) drop_table(conn, st, n);
+      for (auto *n : targets(st)) {
+        auto one = drop_table(conn, st, *n);
+        o.notices.insert(o.notices.end(), one.notices.begin(), one.notices.end());
+      }
       return o;
     }
     case K::kCreateView: return create_view(conn, st);
     case K::kDropView: {
       Outcome o;
       o.tag = "DROP VIEW";
-      drop_view(conn, st, st.target);
-      for (auto &n : st.more) drop_view(conn, st, n);
+      for (auto *n : targets(st)) {
+        auto one = drop_view(conn, st, *n);
+        o.notices.insert(o.notices.end(), one.notices.begin(), one.notices.end());
+      }
       return o;
     }
     case K::kInsert: {
@@ -330,7 +341,7 @@ Outcome Session::create_schema(duck::Connection &conn, const Statement &st) {
   std::string name = st.target.name == "public" ? "main" : st.target.name;
   if (schema_exists(conn, name)) {
     if (st.if_not_exists) {
-      o.notices.push_back("schema \"" + name + "\" already exists, skipping");
+      o.notices.push_back({"42P06", "schema \"" + name + "\" already exists, skipping"});
       return o;
     }
     throw Error(sqlstate::kDuplicateSchema, "schema \"" + name + "\" already exists");
@@ -346,7 +357,7 @@ Outcome Session::drop_schema(duck::Connection &conn, const Statement &st) {
   std::string name = st.target.name == "public" ? "main" : st.target.name;
   if (!schema_exists(conn, name)) {
     if (st.if_exists) {
-      o.notices.push_back("schema \"" + st.target.name + "\" does not exist, skipping");
+      o.notices.push_back({"00000", "schema \"" + st.target.name + "\" does not exist, skipping"});
       return o;
     }
     throw Error("3F000", "schema \"" + st.target.name + "\" does not exist");
@@ -386,7 +397,7 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
   if (!schema_exists(conn, schema)) throw Error("3F000", "schema \"" + schema + "\" does not exist");
   if (name_taken(conn, schema, st.target.name)) {
     if (st.if_not_exists) {
-      o.notices.push_back("relation \"" + st.target.name + "\" already exists, skipping");
+      o.notices.push_back({"42P07", "relation \"" + st.target.name + "\" already exists, skipping"});
       return o;
     }
     throw Error(sqlstate::kDuplicateTable, "relation \"" + st.target.name + "\" already exists");
@@ -396,6 +407,7 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
   NewTable nt;
   nt.schema = schema;
   nt.ins = hidden(ins_name);
+  created_names_[ins_name] = st.target.name;
   nt.del = hidden("e" + key);
   std::string text = st.text.substr(0, st.target.begin) + nt.ins + st.text.substr(st.target.end);
   auto r = conn.query(text);
@@ -430,8 +442,9 @@ Outcome Session::drop_table(duck::Connection &conn, const Statement &st, const Q
   const Schema *sc = b->schema(schema);
   const Table *t = sc ? b->table(sc->id, n.name) : nullptr;
   if (!t || changes_.dropped_tables.count(t->id)) {
-    if (st.if_exists) return o;
-    throw undefined_table(n);
+    if (!st.if_exists) throw undefined_table(n);
+    o.notices.push_back({"00000", "table \"" + n.name + "\" does not exist, skipping"});
+    return o;
   }
   changes_.dropped_tables.insert(t->id);
   touched_.erase(t->id);
@@ -473,8 +486,9 @@ Outcome Session::drop_view(duck::Connection &conn, const Statement &st, const Qu
   const Schema *sc = b->schema(schema);
   const View *v = sc ? b->view(sc->id, n.name) : nullptr;
   if (!v || changes_.dropped_views.count(v->id)) {
-    if (st.if_exists) return o;
-    throw Error(sqlstate::kUndefinedTable, "view \"" + n.name + "\" does not exist");
+    if (!st.if_exists) throw Error(sqlstate::kUndefinedTable, "view \"" + n.name + "\" does not exist");
+    o.notices.push_back({"00000", "view \"" + n.name + "\" does not exist, skipping"});
+    return o;
   }
   changes_.dropped_views.insert(v->id);
   return o;
@@ -609,7 +623,7 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
         Column c = cols[0];
         if (find(c.name, true)) {
           if (a.if_not_exists) {
-            o.notices.push_back("column \"" + c.name + "\" of relation \"" + t->name + "\" already exists, skipping");
+            o.notices.push_back({"42701", "column \"" + c.name + "\" of relation \"" + t->name + "\" already exists, skipping"});
             continue;
           }
           throw Error(sqlstate::kDuplicateColumn, "column \"" + c.name + "\" of relation \"" + t->name + "\" already exists");
@@ -630,7 +644,7 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
       case AK::kDropColumn: {
         Column *c = find(a.column, a.if_exists);
         if (!c) {
-          o.notices.push_back("column \"" + a.column + "\" of relation \"" + t->name + "\" does not exist, skipping");
+          o.notices.push_back({"00000", "column \"" + a.column + "\" of relation \"" + t->name + "\" does not exist, skipping"});
           continue;
         }
         if (def.columns.size() == 1) throw Error(sqlstate::kFeatureNotSupported, "a lake table needs at least one column");
@@ -712,6 +726,29 @@ Outcome Session::comment(duck::Connection &conn, const Statement &st) {
     }
   }
   throw undefined_table(st.target);
+}
+
+Error Session::explain(const Error &e) const {
+  static const std::string kNotNull = "NOT NULL constraint failed: ";
+  std::string m = e.message();
+  if (e.sqlstate() != "23502" || m.rfind(kNotNull, 0) != 0) return e;
+  std::string where = m.substr(kNotNull.size());
+  size_t dot = where.find('.');
+  if (dot == std::string::npos) return e;
+  std::string staging = where.substr(0, dot), column = where.substr(dot + 1), table;
+  if (auto it = created_names_.find(staging); it != created_names_.end()) {
+    table = it->second;
+  } else if (staging.rfind("i_", 0) == 0 && staging.size() > 2 &&
+             staging.find_first_not_of("0123456789", 2) == std::string::npos) {
+    auto snap = lake_.current();
+    auto t = snap->tables.find(std::stoll(staging.substr(2)));
+    if (t == snap->tables.end()) return e;
+    table = t->second.name;
+  } else {
+    return e;
+  }
+  return Error(e.sqlstate(),
+               "null value in column \"" + column + "\" of relation \"" + table + "\" violates not-null constraint");
 }
 
 Session::Description Session::describe(duck::Connection &conn, const Statement &st) {

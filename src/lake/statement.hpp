@@ -3,6 +3,7 @@
 // runs it inside the client's DuckDB transaction. Text pieces are spans of the original SQL, so
 // DuckDB still does the typing, casting, defaults and NOT NULL checks.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,7 +62,9 @@ struct Outcome {
   std::string result_sql;   // describing: a query with the RETURNING rows' columns
   std::string rewritten;    // INSERT: the statement to prepare instead (target = staging table)
   std::vector<int64_t> written_tables;  // existing table ids whose staging this statement may fill
-  std::vector<std::string> notices;
+  // NOTICEs for the client: the SQLSTATE PostgreSQL gives them (that of the error an IF [NOT]
+  // EXISTS avoided, or 00000), and the text.
+  std::vector<std::pair<std::string, std::string>> notices;
 };
 
 // State of one client transaction on the lake; reset when the DuckDB transaction ends.
@@ -93,6 +96,9 @@ class Session {
   void commit(duck::Connection &conn);
   // After the DuckDB transaction ended; `committed` when commit() wrote a snapshot.
   void finish(bool committed);
+  // An error DuckDB raised on a staging table, told in the user's terms: a NOT NULL violation
+  // names the table and column as PostgreSQL does. Other errors come back unchanged.
+  Error explain(const Error &e) const;
   void set_commit_message(std::string author, std::string message) {
     author_ = std::move(author);
     message_ = std::move(message);
@@ -126,6 +132,9 @@ class Session {
   Outcome comment(duck::Connection &conn, const Statement &st);
 
   Lake &lake_;
+  // Staging tables of tables created in a transaction, by bare name: the table's name. Kept after
+  // the transaction ends, for explain().
+  std::map<std::string, std::string> created_names_;
   std::shared_ptr<const Snapshot> base_;
   TxnChanges changes_;
   std::set<int64_t> touched_;

@@ -198,7 +198,7 @@ void Session::maybe_flush() {
 }
 
 void Session::send_error(const Error &err, bool fatal) {
-  Error e = interrupted_error(err);
+  Error e = lake_ ? lake_->explain(interrupted_error(err)) : interrupted_error(err);
   if (e.sqlstate() == sqlstate::kAdminShutdown) fatal = true;
   size_t at = begin_message(out_, 'E');
   const char *sev = fatal ? "FATAL" : "ERROR";

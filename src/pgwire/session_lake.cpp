@@ -193,7 +193,7 @@ void Session::run_lake(Portal &p) {
   if (own) tx_begin();
   try {
     lake::Outcome o = lake_->execute(*conn_, st);
-    for (auto &n : o.notices) send_notice("00000", n, "NOTICE");
+    for (auto &[state, text] : o.notices) send_notice(state, text, "NOTICE");
     std::string tag = o.tag + (o.has_count ? " " + std::to_string(o.count) : "");
     if (!o.rows_sql.empty()) {
       p.own_plan = duck::Prepared(*conn_, o.rows_sql);
