@@ -145,7 +145,7 @@ void declare_warehouses(control::ConfigStore &store, const fs::path &dir, const 
     if (d.name.empty() || d.name.find_first_of("/\\") != std::string::npos)
       throw Error(sqlstate::kInvalidParameterValue, where + ": invalid warehouse name");
     for (auto &[k, v] : d.settings)
-      if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char *ok) { return k == ok; }))
+      if (std::none_of(std::begin(kKeys), std::end(kKeys), [&key = k](const char *ok) { return key == ok; }))
         throw Error(sqlstate::kInvalidParameterValue,
                     where + ": unknown setting \"" + k +
                         "\"; accepted: metastore, metastore_password_file, data_path, metastore_retry_attempts, "

@@ -218,6 +218,18 @@ class Session {
     bool report = false;
   };
   std::map<std::string, Guc> gucs_;
+  // Settings changed in the current transaction, as PostgreSQL undoes them: their value before it
+  // (none for a custom setting it created), the value a plain SET gave (what COMMIT keeps), and
+  // whether SET LOCAL changed them (COMMIT then goes back to that value, or the one before).
+  struct TxSetting {
+    std::optional<Guc> before;
+    std::optional<std::string> session_value;
+    bool local = false;
+  };
+  std::map<std::string, TxSetting> tx_settings_;
+  void note_setting(const std::string &name, bool local);
+  void note_session_value(const std::string &name);
+  void end_transaction_settings(bool committed);
   int64_t statement_timeout_ms_ = 0;
   int64_t idle_in_tx_timeout_ms_ = 0;
 

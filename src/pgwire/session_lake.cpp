@@ -38,8 +38,14 @@ void Session::tx_begin() {
 
 void Session::tx_commit() {
   if (!lake_->dirty()) {
-    conn_->query("COMMIT");
+    try {
+      conn_->query("COMMIT");
+    } catch (...) {
+      tx_rollback();
+      throw;
+    }
     lake_->finish(false);
+    end_transaction_settings(true);
     return;
   }
   // SET mallard.commit_message / mallard.commit_author label the snapshot; a message labels one.
@@ -64,6 +70,7 @@ void Session::tx_commit() {
   } catch (const Error &) {
     lake_->finish(false);
   }
+  end_transaction_settings(true);
 }
 
 void Session::tx_rollback() noexcept {
@@ -72,6 +79,10 @@ void Session::tx_rollback() noexcept {
   } catch (...) {
   }
   lake_->finish(false);
+  try {
+    end_transaction_settings(false);
+  } catch (...) {
+  }
 }
 
 bool Session::is_temp_table(const std::string &schema, const std::string &table) {

@@ -224,6 +224,44 @@ void Session::publish_settings() {
   conn_->query("SET VARIABLE pg_settings = " + m);
 }
 
+void Session::note_setting(const std::string &name, bool local) {
+  if (!in_transaction()) return;
+  auto [it, fresh] = tx_settings_.try_emplace(name);
+  if (fresh) {
+    auto g = gucs_.find(name);
+    if (g != gucs_.end()) it->second.before = g->second;
+  }
+  it->second.local = it->second.local || local;
+}
+
+void Session::note_session_value(const std::string &name) {
+  auto it = tx_settings_.find(name);
+  if (it == tx_settings_.end()) return;
+  auto g = gucs_.find(name);
+  it->second.session_value = g == gucs_.end() ? std::nullopt : std::optional<std::string>(g->second.value);
+}
+
+void Session::end_transaction_settings(bool committed) {
+  auto changed = std::move(tx_settings_);
+  tx_settings_.clear();
+  for (auto &[name, t] : changed) {
+    std::optional<std::string> value;
+    if (committed && !t.local) continue;  // a plain SET stands
+    if (committed && t.session_value) value = t.session_value;
+    else if (t.before) value = t.before->value;
+    try {
+      if (value) {
+        set_guc(name, *value, false);
+      } else {
+        gucs_.erase(name);
+        publish_settings();
+      }
+    } catch (const Error &) {
+      // A value that was accepted once is accepted again; nothing to undo if not.
+    }
+  }
+}
+
 std::optional<std::string> Session::get_guc(const std::string &name) const {
   auto it = gucs_.find(name);
   if (it == gucs_.end()) return std::nullopt;
@@ -240,11 +278,29 @@ void Session::run_set(const std::string &text) {
   std::string kind = s.value("kind", "VAR_SET_VALUE");
   std::string name = to_lower(s.value("name", ""));
   if (kind == "VAR_SET_MULTI") return;  // SET TRANSACTION / SESSION CHARACTERISTICS: snapshot isolation always
+  bool local = s.value("is_local", false);
+  if (local && !in_transaction()) {
+    send_notice("25P01", "SET LOCAL can only be used in transaction blocks", "WARNING");
+    return;
+  }
   if (kind == "VAR_RESET_ALL") {
-    for (auto &[k, v] : defaults()) set_guc(k, v, false);
+    for (auto &[k, v] : defaults()) {
+      note_setting(k, local);
+      set_guc(k, v, false);
+      note_session_value(k);
+    }
     return;
   }
   if (name == "time zone") name = "timezone";
+  if (kind == "VAR_SET_VALUE" || kind == "VAR_SET_DEFAULT" || kind == "VAR_RESET") note_setting(name, local);
+  struct SessionValue {
+    Session &s;
+    const std::string &name;
+    bool local;
+    ~SessionValue() {
+      if (!local) s.note_session_value(name);
+    }
+  } keep{*this, name, local};
   std::string value;
   if (kind == "VAR_SET_VALUE") {
     value = timezone_interval_arg(name, s.value("args", nlohmann::json::array()));

@@ -453,8 +453,6 @@ TEST_F(LakeTxn, CommitMessageSetInARolledBackTransactionIsDropped) {
   exec_ok(c.get(), "SET mallard.commit_message = 'rolled back'");
   exec_ok(c.get(), "INSERT INTO cmsg_rb VALUES (1)");
   exec_ok(c.get(), "ROLLBACK");
-  GTEST_SKIP() << "Mallard bug: SET inside a transaction survives its ROLLBACK (any setting; here the commit message "
-                  "labels the next commit)";
   exec_ok(c.get(), "INSERT INTO cmsg_rb VALUES (2)");
   EXPECT_EQ(query_rows(c.get(), "SELECT commit_message FROM ducklake_snapshots() ORDER BY snapshot_id DESC LIMIT 1"),
             (Rows{{std::nullopt}}));

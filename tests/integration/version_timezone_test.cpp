@@ -105,5 +105,57 @@ TEST_F(VersionTimeZone, OffsetsDuckDbCannotComputeWithAreRefused) {
   EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "UTC");  // unchanged
 }
 
+// Settings are transactional: ROLLBACK undoes a SET, COMMIT keeps it, SET LOCAL lasts until the
+// transaction ends, and the client hears of each change as a ParameterStatus.
+TEST_F(VersionTimeZone, SettingsFollowTheirTransaction) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "SET TimeZone = 'UTC'");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "SET TimeZone = 'Europe/Paris'");
+  EXPECT_STREQ(PQparameterStatus(c.get(), "TimeZone"), "Europe/Paris");
+  exec_ok(c.get(), "ROLLBACK");
+  EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "UTC");
+  EXPECT_STREQ(PQparameterStatus(c.get(), "TimeZone"), "UTC");
+
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "SET TimeZone = 'Europe/Paris'");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "Europe/Paris");
+
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "SET LOCAL TimeZone = 'Asia/Tokyo'");
+  EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "Asia/Tokyo");
+  EXPECT_EQ(query_value(c.get(), "SELECT current_setting('TimeZone')"), "Asia/Tokyo");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "Europe/Paris");
+  EXPECT_STREQ(PQparameterStatus(c.get(), "TimeZone"), "Europe/Paris");
+
+  // A plain SET and then SET LOCAL: COMMIT keeps the plain SET's value.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "SET statement_timeout = '5s'");
+  exec_ok(c.get(), "SET LOCAL statement_timeout = '7s'");
+  EXPECT_EQ(query_value(c.get(), "SHOW statement_timeout"), "7s");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(query_value(c.get(), "SHOW statement_timeout"), "5s");
+
+  // A failed transaction's settings go with it.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "SET statement_timeout = '9s'");
+  exec(c.get(), "SELECT * FROM no_such_table_here");
+  exec_ok(c.get(), "ROLLBACK");
+  EXPECT_EQ(query_value(c.get(), "SHOW statement_timeout"), "5s");
+
+  // Outside a transaction block SET LOCAL warns and changes nothing.
+  NoticeLog notices;
+  notices.attach(c.get());
+  exec_ok(c.get(), "SET LOCAL statement_timeout = '1s'");
+  EXPECT_EQ(query_value(c.get(), "SHOW statement_timeout"), "5s");
+  ASSERT_EQ(notices.items.size(), 1u);
+  EXPECT_EQ(notices.items[0].severity, "WARNING");
+  EXPECT_EQ(notices.items[0].sqlstate, "25P01");
+  exec_ok(c.get(), "RESET statement_timeout");
+}
+
 }  // namespace
 }  // namespace mallard::it
