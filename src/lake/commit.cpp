@@ -184,6 +184,19 @@ void Committer::write_deletes(const Table &t, const std::string &del) {
   }
 }
 
+namespace {
+
+// "table "schema"."name"", as conflicts name a table of the base snapshot.
+std::string table_label(const Snapshot &base, int64_t id) {
+  auto t = base.tables.find(id);
+  if (t == base.tables.end()) return "table " + std::to_string(id);
+  auto sc = base.schemas.find(t->second.schema_id);
+  return "table " + (sc == base.schemas.end() ? std::string() : quoted_name(sc->second.name) + ".") +
+         quoted_name(t->second.name);
+}
+
+}  // namespace
+
 void Committer::check_conflicts(metastore::Transaction &txn) {
   std::set<std::string> created_schemas, created_objects;
   std::set<int64_t> dropped_schemas, dropped_tables, altered_tables, deleted_tables, compacted_tables, dropped_views,
@@ -204,10 +217,7 @@ void Committer::check_conflicts(metastore::Transaction &txn) {
       else if (kind == "altered_view") altered_views.insert(id());
     }
   }
-  auto table_name = [&](int64_t id) {
-    auto &t = base_.tables.at(id);
-    return "table " + quoted_name(base_.schemas.at(t.schema_id).name) + "." + quoted_name(t.name);
-  };
+  auto table_name = [&](int64_t id) { return table_label(base_, id); };
   for (auto &s : changes_.created_schemas)
     if (created_schemas.count(quoted_name(s))) throw Conflict("schema " + quoted_name(s) + " was created");
   for (auto &[id, name] : changes_.dropped_schemas) {
@@ -405,7 +415,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
                     .size();
       }
     }
-    if (gone != ids.size()) throw Conflict("rows of table " + std::to_string(tid) + " were deleted");
+    if (gone != ids.size()) throw Conflict("rows of " + table_label(base_, tid) + " were deleted");
     st[0] -= static_cast<int64_t>(ids.size());
     deleted_ids.insert(tid);
   }

@@ -230,7 +230,6 @@ TEST_F(LakeTxn, ConcurrentDeletesOfTheSameInlinedRowsConflict) {
   EXPECT_EQ(PQtransactionStatus(b.get()), PQTRANS_IDLE);
   EXPECT_EQ(query_rows(b.get(), "SELECT id, v FROM cdel_inl ORDER BY id"),
             (Rows{{"1", "1"}, {"2", "0"}, {"3", "0"}, {"4", "0"}, {"5", "0"}}));
-  GTEST_SKIP() << "Mallard bug: a 40001 on inlined rows names the table by id (\"rows of table 1 were deleted\")";
   EXPECT_NE(e.message.find("cdel_inl"), std::string::npos) << "the message names the table: " << e;
 }
 
