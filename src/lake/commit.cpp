@@ -449,6 +449,9 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     txn.exec("INSERT INTO ducklake_view VALUES (CAST($1 AS BIGINT), gen_random_uuid(), CAST($2 AS BIGINT), NULL, "
              "CAST($3 AS BIGINT), $4, 'duckdb', $5, NULL)",
              {P(id), snap, P(schema_ids.at(v.schema)), v.name, v.sql});
+    if (v.comment)
+      txn.exec("INSERT INTO ducklake_tag VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, 'comment', $3)",
+               {P(id), snap, *v.comment});
     changes.push_back("created_view:" + quoted_name(v.schema) + "." + quoted_name(v.name));
   }
   for (int64_t id : changes_.dropped_views) {
@@ -464,7 +467,8 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     if (comment)
       txn.exec("INSERT INTO ducklake_tag VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, 'comment', $3)",
                {P(id), snap, *comment});
-    changes.push_back((base_.views.count(id) ? "altered_view:" : "altered_table:") + std::to_string(id));
+    if (key >= 0)  // a table created in this snapshot is listed as created only
+      changes.push_back((base_.views.count(id) ? "altered_view:" : "altered_table:") + std::to_string(id));
   }
   std::string made;
   for (auto &c : changes) made += (made.empty() ? "" : ",") + c;

@@ -221,8 +221,12 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         const View *old = nullptr;
         if (prev)
           if (auto it = prev->views.find(id); it != prev->views.end()) old = &it->second;
-        if (old && old->sql == v.sql && old->name == v.name && old->schema_id == v.schema_id) continue;
+        if (old && old->sql == v.sql && old->name == v.name && old->schema_id == v.schema_id &&
+            old->comment == v.comment)
+          continue;
         c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, v.schema_id), v.name) + " AS " + v.sql);
+        if (v.comment)
+          c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, v.schema_id), v.name) + " IS " + sql_literal(*v.comment));
       }
       if (prev)
         for (auto &[id, sc] : prev->schemas)

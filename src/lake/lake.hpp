@@ -47,6 +47,7 @@ struct TxnChanges {
   std::map<int64_t, Alter> altered;
   struct NewView {
     std::string schema, name, sql;
+    std::optional<std::string> comment;  // COMMENT ON it in the same transaction
   };
   std::vector<NewView> created_views;
   std::set<int64_t> dropped_views;

@@ -715,6 +715,18 @@ Outcome Session::comment(duck::Connection &conn, const Statement &st) {
   const Schema *sc = b->schema(schema);
   std::optional<std::string> value;
   if (!st.body.empty()) value = conn.query_scalar("SELECT CAST(" + st.body + " AS VARCHAR)");
+  // Objects this transaction created: a table by its placeholder key, a view by its definition.
+  for (size_t i = 0; i < changes_.created_tables.size() && !st.comment_on_view; ++i) {
+    auto &nt = changes_.created_tables[i];
+    if (nt.schema != schema || nt.table.name != st.target.name) continue;
+    changes_.comments[-static_cast<int64_t>(i) - 1] = value;
+    return o;
+  }
+  for (auto &v : changes_.created_views) {
+    if (v.schema != schema || v.name != st.target.name) continue;
+    v.comment = value;
+    return o;
+  }
   if (sc) {
     if (const Table *t = b->table(sc->id, st.target.name); t && !st.comment_on_view) {
       changes_.comments[t->id] = value;

@@ -314,8 +314,16 @@ TEST_F(LakeTxn, CommentOnTableCreatedInTheSameTransaction) {
   exec_ok(c.get(), "CREATE TABLE cm_new (a integer)");
   lake::Outcome comment = lake::run(c.get(), "COMMENT ON TABLE cm_new IS 'made with it'");
   exec_ok(c.get(), "ROLLBACK");
-  GTEST_SKIP() << "Mallard bug: COMMENT ON TABLE of a table created in the same transaction fails with 42P01";
   EXPECT_TRUE(comment.ok) << lake::to_string(comment);
+  // Committed, the comment is the table's (and a view's), in pg_description as in ducklake_tag.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "CREATE TABLE cm_new (a integer)");
+  exec_ok(c.get(), "COMMENT ON TABLE cm_new IS 'made with it'");
+  exec_ok(c.get(), "CREATE VIEW cm_new_v AS SELECT a FROM cm_new");
+  exec_ok(c.get(), "COMMENT ON VIEW cm_new_v IS 'and a view'");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(query_value(c.get(), "SELECT obj_description('cm_new'::regclass, 'pg_class')"), "made with it");
+  EXPECT_EQ(query_value(c.get(), "SELECT obj_description('cm_new_v'::regclass, 'pg_class')"), "and a view");
 }
 
 // Mallard's documented limit: a table's definition and its rows do not change in one transaction.
