@@ -60,8 +60,32 @@ std::vector<std::string> inlined_mirror_values(const Table &t) {
 }
 
 namespace {
-// The inlined rows visible at `snapshot`, as the table's current columns.
-std::string inlined_sql(const Table &t, int64_t snapshot, const std::string &del, bool positional) {
+// The table's inlined rows as loaded with its snapshot, laid out as its mirror table: for reading a
+// past snapshot, whose table may no longer have a mirror (dropped since).
+std::string inlined_values(const Table &t) {
+  std::string cols = "CAST(v0 AS BIGINT) AS row_id, CAST(v1 AS BIGINT) AS begin_snapshot, "
+                     "CAST(v2 AS BIGINT) AS end_snapshot";
+  std::string names = "v0, v1, v2";
+  for (size_t i = 0; i < t.inlined_columns.size(); ++i) {
+    int64_t id = t.inlined_columns[i];
+    std::string v = "v" + std::to_string(i + 3);
+    names += ", " + v;
+    cols += ", CAST(" + v + " AS " + t.inlined_types.at(id) + ") AS c" + std::to_string(id);
+  }
+  std::string rows;
+  for (auto &values : inlined_mirror_values(t)) rows += (rows.empty() ? "" : ", ") + values;
+  if (rows.empty()) {
+    // No rows: the same columns, typed, from a single row of NULLs that is filtered out.
+    rows = "(NULL, NULL, NULL";
+    for (size_t i = 0; i < t.inlined_columns.size(); ++i) rows += ", NULL";
+    return "(SELECT " + cols + " FROM (VALUES " + rows + ")) AS v(" + names + ") WHERE false)";
+  }
+  return "(SELECT " + cols + " FROM (VALUES " + rows + ") AS v(" + names + "))";
+}
+
+// The inlined rows visible at `snapshot`, as the table's current columns: from the mirror table,
+// or for a past snapshot (`past`) from the rows loaded with it.
+std::string inlined_sql(const Table &t, int64_t snapshot, const std::string &del, bool positional, bool past = false) {
   std::string cols;
   for (auto &c : t.columns) {
     bool stored = std::find(t.inlined_columns.begin(), t.inlined_columns.end(), c.id) != t.inlined_columns.end();
@@ -71,7 +95,7 @@ std::string inlined_sql(const Table &t, int64_t snapshot, const std::string &del
     cols += (cols.empty() ? "" : ", ") + v + " AS " + sql_ident(c.name);
   }
   std::string s = "SELECT " + cols + (positional ? ", CAST(-2 AS BIGINT) AS __f, l.row_id AS __p" : "") + " FROM " +
-                  inlined_table(t.id) + " AS l";
+                  (past ? inlined_values(t) : inlined_table(t.id)) + " AS l";
   if (!del.empty()) s += " ANTI JOIN (SELECT pos FROM " + del + " WHERE fidx = -2) AS dl ON l.row_id = dl.pos";
   // The current snapshot (snapshot < 0): the mirror holds nothing newer, so live rows are those
   // not yet deleted; the view's text then stays the same from one snapshot to the next.
@@ -101,7 +125,7 @@ std::string scan_sql(const Table &t, int64_t snapshot, const std::string &ins, c
 }
 
 std::string snapshot_scan_sql(const Table &t, int64_t snapshot) {
-  std::string inlined = t.has_inlined() ? inlined_sql(t, snapshot, "", false) : "";
+  std::string inlined = t.has_inlined() ? inlined_sql(t, snapshot, "", false, true) : "";
   if (t.files.empty()) {
     if (!inlined.empty()) return inlined;
     std::string s;

@@ -414,8 +414,6 @@ TEST_F(LakeTxn, TimeTravelToADroppedTable) {
   exec_ok(c.get(), "DROP TABLE tt_inlined");
   EXPECT_EQ(query_value(c.get(), "SELECT sum(a) FROM tt_files AT (VERSION => " + before + ")"), "1275");
   lake::Outcome inlined = lake::run(c.get(), "SELECT sum(a) FROM tt_inlined AT (VERSION => " + before + ")");
-  GTEST_SKIP() << "Mallard bug: time travel to a dropped table's inlined rows fails: relation \"l_<id>\" does not "
-                  "exist";
   EXPECT_EQ(lake::to_string(inlined), "SELECT 1\n  3");
 }
 
