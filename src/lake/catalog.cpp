@@ -133,6 +133,21 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
                              num(r[6])};
     }
   }
+  // Deletes the ducklake extension inlined: one table per lake table, present once used.
+  for (auto &r : txn.query("SELECT table_name FROM information_schema.tables WHERE table_name LIKE "
+                           "'ducklake_inlined_delete_%'")) {
+    std::string name = r[0].value_or("");
+    std::string digits = name.substr(std::string("ducklake_inlined_delete_").size());
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto t = s.tables.find(std::stoll(digits));
+    if (t == s.tables.end() || (only && !only->count(t->first))) continue;
+    std::map<int64_t, DataFile *> by_id;
+    for (auto &f : t->second.files) by_id[f.id] = &f;
+    for (auto &d : txn.query("SELECT file_id, row_id FROM " + quoted_name(name) +
+                                 " WHERE begin_snapshot <= CAST($1 AS BIGINT) ORDER BY file_id, row_id",
+                             at))
+      if (auto f = by_id.find(num(d[0])); f != by_id.end()) f->second->inlined_deletes.push_back(num(d[1]));
+  }
   for (auto &r : txn.query("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_inlining_row_limit' AND "
                            "\"scope\" IS NULL"))
     if (r[0]) s.inlining_row_limit = std::stoll(*r[0]);
@@ -148,8 +163,22 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
 
 bool Table::has_deletes() const {
   for (auto &f : files)
-    if (f.deletes) return true;
+    if (f.deletes || !f.inlined_deletes.empty()) return true;
   return false;
+}
+
+std::string Table::file_deletes_sql(size_t index) const {
+  const DataFile &f = files.at(index);
+  std::string fidx = "CAST(" + std::to_string(index) + " AS BIGINT) AS fidx";
+  std::string q;
+  if (f.deletes)
+    q = "SELECT " + fidx + ", CAST(pos AS BIGINT) AS pos FROM read_parquet(" + sql_literal(f.deletes->path) + ")";
+  if (!f.inlined_deletes.empty()) {
+    std::string list;
+    for (int64_t p : f.inlined_deletes) list += (list.empty() ? "" : ", ") + std::to_string(p);
+    q += (q.empty() ? "" : " UNION ALL ") + ("SELECT " + fidx + ", CAST(unnest([" + list + "]) AS BIGINT) AS pos");
+  }
+  return q;
 }
 
 const Column *Table::column(const std::string &n) const {

@@ -42,6 +42,9 @@ struct DataFile {
   int64_t file_size = 0;
   int64_t begin_snapshot = 0;
   std::optional<DeleteFile> deletes;
+  // Positions deleted by rows of ducklake_inlined_delete_<table id> (the ducklake extension
+  // inlines small deletes there instead of writing a delete file), as of the snapshot.
+  std::vector<int64_t> inlined_deletes;
 };
 
 struct Table {
@@ -62,6 +65,9 @@ struct Table {
   metastore::Rows inlined_rows;
   std::vector<std::string> inlined_tables;  // names of the inlined-data tables in the store
   bool has_deletes() const;
+  // The committed deletes of file `index` as a query of (fidx, pos): its delete file and its
+  // inlined deletes; empty when it has none.
+  std::string file_deletes_sql(size_t index) const;
   bool has_inlined() const { return !inlined_tables.empty(); }
   const Column *column(const std::string &name) const;
 };

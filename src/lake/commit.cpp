@@ -164,7 +164,14 @@ void Committer::write_deletes(const Table &t, const std::string &del) {
     d.table_id = t.id;
     d.data_file_id = file.id;
     if (file.deletes) d.old_delete_id = file.deletes->id;
+    // A delete file holds every deleted position of its data file: the staged ones, the old
+    // file's, and those the ducklake extension inlined.
+    std::string positions = "SELECT pos FROM " + del + " WHERE fidx = " + std::to_string(k);
+    if (std::string old = t.file_deletes_sql(k); !old.empty()) positions += " UNION ALL SELECT pos FROM (" + old + ")";
+    positions = "SELECT DISTINCT pos FROM (" + positions + ")";
     int64_t total = num(row[1]) + (file.deletes ? file.deletes->count : 0);
+    if (!file.inlined_deletes.empty())
+      total = num(client_.query_text("SELECT CAST(count(*) AS BIGINT) FROM (" + positions + ")")[0][0]);
     if (total >= file.record_count) {
       d.whole_file = true;
       d.count = file.record_count;
@@ -174,8 +181,6 @@ void Committer::write_deletes(const Table &t, const std::string &del) {
     d.name = "ducklake-" + new_uuid(client_) + "-delete.parquet";
     d.path = t.path + d.name;
     deletes_.push_back(d);
-    std::string positions = "SELECT pos FROM " + del + " WHERE fidx = " + std::to_string(k);
-    if (file.deletes) positions += " UNION ALL SELECT pos FROM read_parquet(" + sql_literal(file.deletes->path) + ")";
     auto r = client_.query("COPY (SELECT CAST(" + sql_literal(file.path) + " AS VARCHAR) AS file_path, CAST(pos AS BIGINT) AS pos FROM (" +
                            positions + ") ORDER BY pos) TO " + sql_literal(d.path) + " (FORMAT parquet, FIELD_IDS " +
                            kDeleteFieldIds + ", RETURN_STATS)");

@@ -34,7 +34,8 @@ bool same_contents(const Table &a, const Table &b) {
       return false;
   for (size_t i = 0; i < a.files.size(); ++i) {
     const auto &x = a.files[i], &y = b.files[i];
-    if (x.id != y.id || x.deletes.has_value() != y.deletes.has_value() || (x.deletes && x.deletes->id != y.deletes->id))
+    if (x.id != y.id || x.deletes.has_value() != y.deletes.has_value() || (x.deletes && x.deletes->id != y.deletes->id) ||
+        x.inlined_deletes != y.inlined_deletes)
       return false;
   }
   return true;
@@ -188,12 +189,8 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         }
         if (t.has_deletes()) {
           std::string q;
-          for (size_t i = 0; i < t.files.size(); ++i) {
-            if (!t.files[i].deletes) continue;
-            q += (q.empty() ? "" : " UNION ALL ") +
-                 ("SELECT CAST(" + std::to_string(i) + " AS BIGINT) AS fidx, CAST(pos AS BIGINT) AS pos FROM read_parquet(" +
-                  sql_literal(t.files[i].deletes->path) + ")");
-          }
+          for (size_t i = 0; i < t.files.size(); ++i)
+            if (std::string one = t.file_deletes_sql(i); !one.empty()) q += (q.empty() ? "" : " UNION ALL ") + one;
           c.query("CREATE OR REPLACE TABLE " + committed_deletes_table(id) + " AS " + q);
         } else if (old && old->has_deletes()) {
           c.query("DROP TABLE IF EXISTS " + committed_deletes_table(id));

@@ -135,11 +135,8 @@ std::string snapshot_scan_sql(const Table &t, int64_t snapshot) {
   std::string out = (inlined.empty() ? "" : inlined + " UNION ALL ") + "SELECT " + column_list(t, "f.") + " FROM " + files_sql(t, t.has_deletes()) + " AS f";
   if (t.has_deletes()) {
     std::string dels;
-    for (size_t i = 0; i < t.files.size(); ++i) {
-      if (!t.files[i].deletes) continue;
-      dels += (dels.empty() ? "" : " UNION ALL ") + ("SELECT CAST(" + std::to_string(i) + " AS BIGINT) AS fidx, pos FROM read_parquet(" +
-                                                     sql_literal(t.files[i].deletes->path) + ")");
-    }
+    for (size_t i = 0; i < t.files.size(); ++i)
+      if (std::string one = t.file_deletes_sql(i); !one.empty()) dels += (dels.empty() ? "" : " UNION ALL ") + one;
     out += " ANTI JOIN (" + dels + ") AS d ON CAST(f.file_index AS BIGINT) = d.fidx AND f.file_row_number = d.pos";
   }
   return out;

@@ -575,7 +575,8 @@ TEST_F(LakeFormat, LakeWrittenPerSpecOpensInMallard) {
 
 // What the ducklake extension writes for small changes (docs/stable/duckdb/advanced_features/
 // data_inlining.md): snapshot 7 inlines an insert into ducklake_inlined_data_1_3, snapshot 8
-// deletes row 0 of data file 1 by ducklake_inlined_delete_1 instead of a delete file.
+// deletes row 2 of data file 0 (which already has a delete file) by ducklake_inlined_delete_1
+// instead of writing a new delete file.
 void add_spec_inlined_snapshots(const std::string &metadata_path) {
   Duck md(metadata_path);
   md.exec("BEGIN");
@@ -586,7 +587,7 @@ void add_spec_inlined_snapshots(const std::string &metadata_path) {
   md.exec("INSERT INTO ducklake_snapshot VALUES (7, now(), 3, 2, 3)");
   md.exec("INSERT INTO ducklake_snapshot_changes VALUES (7, 'inlined_insert:1', NULL, NULL, NULL)");
   md.exec("CREATE TABLE ducklake_inlined_delete_1 (file_id BIGINT, row_id BIGINT, begin_snapshot BIGINT)");
-  md.exec("INSERT INTO ducklake_inlined_delete_1 VALUES (1, 0, 8)");
+  md.exec("INSERT INTO ducklake_inlined_delete_1 VALUES (0, 2, 8)");
   md.exec("INSERT INTO ducklake_snapshot VALUES (8, now(), 3, 2, 3)");
   md.exec("INSERT INTO ducklake_snapshot_changes VALUES (8, 'inlined_delete:1', NULL, NULL, NULL)");
   md.exec("UPDATE ducklake_table_stats SET record_count = 3, next_row_id = 5 WHERE table_id = 1");
@@ -603,10 +604,17 @@ TEST_F(LakeFormat, LakeWithInlinedInsertsAndDeletesOpensInMallard) {
   EXPECT_EQ(query_rows(c.get(), "SELECT id, name, score FROM t AT (VERSION => 7) ORDER BY id"),
             (std::vector<Row>{{"1", "one", "7"}, {"3", "three", "7"}, {"4", "four", "40"}, {"6", "six", "60"}}));
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM t WHERE id = 6"), "1") << "the inlined insert is read";
-  GTEST_SKIP() << "Mallard bug: deletes inlined in ducklake_inlined_delete_<table id> (the ducklake extension's "
-                  "default for small deletes) are not read: the rows stay visible";
   EXPECT_EQ(query_rows(c.get(), "SELECT id, name, score FROM t ORDER BY id"),
-            (std::vector<Row>{{"1", "one", "7"}, {"3", "three", "7"}, {"6", "six", "60"}}));
+            (std::vector<Row>{{"1", "one", "7"}, {"4", "four", "40"}, {"6", "six", "60"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT id FROM t AT (VERSION => 8) ORDER BY id"),
+            (std::vector<Row>{{"1"}, {"4"}, {"6"}}));
+  // Mallard deletes the last live row of that data file: with the delete file's and the inlined
+  // delete, every row of the file is gone.
+  EXPECT_EQ(exec_ok(c.get(), "DELETE FROM t WHERE id = 1"), "DELETE 1");
+  EXPECT_EQ(query_rows(c.get(), "SELECT id FROM t ORDER BY id"), (std::vector<Row>{{"4"}, {"6"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT id FROM t AT (VERSION => 8) ORDER BY id"),
+            (std::vector<Row>{{"1"}, {"4"}, {"6"}}));
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM t"), "2");
 }
 
 }  // namespace
