@@ -113,6 +113,14 @@ void Committer::write_inserts(int64_t key, const Table &t, const std::string &in
   auto agg = client_.query_text("SELECT CAST(count(*) AS BIGINT)" + aggs + " FROM " + ins);
   int64_t rows = num(agg[0][0]);
   if (rows == 0) return;
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    ColumnBounds &b = column_bounds_[key][t.columns[i].id];
+    b.duck_type = t.columns[i].duck_type;
+    b.has_null = num(agg[0][1 + 4 * i]) > 0;
+    b.min = agg[0][2 + 4 * i];
+    b.max = agg[0][3 + 4 * i];
+    if (agg[0][4 + 4 * i]) b.has_nan = *agg[0][4 + 4 * i] == "true";
+  }
   if (rows <= inlining_row_limit_) {
     std::string text;
     for (auto &c : t.columns) text += (text.empty() ? "" : ", ") + ("CAST(" + sql_ident(c.name) + " AS VARCHAR)");
@@ -186,6 +194,39 @@ void Committer::write_deletes(const Table &t, const std::string &del) {
                            kDeleteFieldIds + ", RETURN_STATS)");
     NewDelete &w = deletes_.back();
     read_copy_stats(r, w.count, w.size, w.footer);
+  }
+}
+
+void Committer::write_column_bounds(metastore::Transaction &txn, int64_t table_id,
+                                    const std::map<int64_t, ColumnBounds> &cols) {
+  using P = metastore::Param;
+  std::map<int64_t, metastore::Row> old;
+  for (auto &r : txn.query("SELECT column_id, CAST(contains_null AS VARCHAR), CAST(contains_nan AS VARCHAR), min_value, "
+                           "max_value FROM ducklake_table_column_stats WHERE table_id = CAST($1 AS BIGINT)",
+                           {P(std::to_string(table_id))}))
+    old[num(r[0])] = r;
+  for (auto &[column_id, b] : cols) {
+    ColumnBounds m = b;
+    if (auto o = old.find(column_id); o != old.end()) {
+      auto &r = o->second;
+      auto truthy = [](const std::optional<std::string> &v) { return v && (*v == "true" || *v == "t"); };
+      m.has_null = m.has_null || truthy(r[1]);
+      if (r[2]) m.has_nan = m.has_nan.value_or(false) || truthy(r[2]);
+      // Bounds compare as the column's type (text compares "10" < "9").
+      auto bound = [&](const char *fn, const std::optional<std::string> &a, const std::optional<std::string> &c) {
+        if (!a || !c) return a ? a : c;
+        return client_.query_text(std::string("SELECT CAST(") + fn + "(CAST(" + sql_literal(*a) + " AS " + b.duck_type +
+                                  "), CAST(" + sql_literal(*c) + " AS " + b.duck_type + ")) AS VARCHAR)")[0][0];
+      };
+      m.min = bound("least", r[3], m.min);
+      m.max = bound("greatest", r[4], m.max);
+      txn.exec("DELETE FROM ducklake_table_column_stats WHERE table_id = CAST($1 AS BIGINT) AND column_id = CAST($2 AS BIGINT)",
+               {P(std::to_string(table_id)), P(std::to_string(column_id))});
+    }
+    txn.exec("INSERT INTO ducklake_table_column_stats VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BOOLEAN), "
+             "CAST($4 AS BOOLEAN), $5, $6, NULL)",
+             {P(std::to_string(table_id)), P(std::to_string(column_id)), P(m.has_null ? "true" : "false"),
+              m.has_nan ? P(*m.has_nan ? "true" : "false") : P(), m.min, m.max});
   }
 }
 
@@ -429,9 +470,10 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     if (d.old_delete_id)
       txn.exec("UPDATE ducklake_delete_file SET end_snapshot = CAST($1 AS BIGINT) WHERE delete_file_id = CAST($2 AS BIGINT)",
                {snap, P(*d.old_delete_id)});
-    int64_t before = 0;
+    int64_t before = 0;  // rows of the file deleted already (by its delete file and inlined deletes)
     for (auto &f : base_.tables.at(d.table_id).files)
-      if (f.id == d.data_file_id && f.deletes) before = f.deletes->count;
+      if (f.id == d.data_file_id)
+        before = (f.deletes ? f.deletes->count : 0) + static_cast<int64_t>(f.inlined_deletes.size());
     if (d.whole_file) {
       txn.exec("UPDATE ducklake_data_file SET end_snapshot = CAST($1 AS BIGINT) WHERE data_file_id = CAST($2 AS BIGINT)",
                {snap, P(d.data_file_id)});
@@ -443,6 +485,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     st[0] -= d.count - before;
     deleted_ids.insert(d.table_id);
   }
+  for (auto &[key, cols] : column_bounds_) write_column_bounds(txn, key < 0 ? table_ids.at(key) : key, cols);
   for (auto &[id, st] : stats_delta)
     txn.exec("UPDATE ducklake_table_stats SET record_count = CAST($2 AS BIGINT), next_row_id = CAST($3 AS BIGINT), "
              "file_size_bytes = CAST($4 AS BIGINT) WHERE table_id = CAST($1 AS BIGINT)",

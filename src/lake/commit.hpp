@@ -70,6 +70,17 @@ class Committer {
   std::vector<NewDelete> deletes_;
   std::vector<NewInlined> inlined_;
   std::map<int64_t, std::vector<int64_t>> inlined_deletes_;  // table id → row ids
+  // What this commit's inserts add to ducklake_table_column_stats: per table key and column id,
+  // whether NULLs (and NaNs) were written and the bounds of the values, merged at commit with the
+  // table's bounds so far.
+  struct ColumnBounds {
+    std::string duck_type;
+    bool has_null = false;
+    std::optional<bool> has_nan;
+    std::optional<std::string> min, max;
+  };
+  std::map<int64_t, std::map<int64_t, ColumnBounds>> column_bounds_;
+  void write_column_bounds(metastore::Transaction &txn, int64_t table_id, const std::map<int64_t, ColumnBounds> &cols);
   int64_t inlining_row_limit_;
   bool committed_ = false;
   // A COMMIT's outcome stayed unknown: the files may belong to a committed snapshot, so they stay.
