@@ -285,6 +285,11 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
     c.nulls_allowed = !r[7] || truth(r[7]);
     t->second.columns.push_back(c);
   }
+  for (auto &r : txn.query("SELECT table_id, max(CASE WHEN end_snapshot IS NOT NULL AND end_snapshot <= CAST($1 AS "
+                           "BIGINT) THEN end_snapshot ELSE begin_snapshot END) FROM ducklake_column WHERE begin_snapshot "
+                           "<= CAST($1 AS BIGINT) GROUP BY table_id",
+                           at))
+    if (auto t = s->tables.find(num(r[0])); t != s->tables.end()) t->second.columns_changed_at = num(r[1]);
   load_data(txn, *s, nullptr);
   for (auto &r : txn.query(std::string("SELECT view_id, schema_id, view_name, \"sql\" FROM ducklake_view WHERE") +
                                kVisible,

@@ -57,6 +57,9 @@ struct Table {
   int64_t next_row_id = 0;
   int64_t record_count = 0;
   std::optional<std::string> comment;
+  // The last snapshot that changed the table's columns (added, dropped, renamed, retyped). A data
+  // file written at or after it has exactly the current columns, by name and type.
+  int64_t columns_changed_at = 0;
   // Inlined rows (data inlining): every row of every inlined-data table of this table, with its
   // row_id, begin_snapshot and end_snapshot, then one value per column id in inlined_columns
   // (text). Readers filter by snapshot, so one mirror serves every snapshot.

@@ -10,25 +10,56 @@ namespace {
 
 std::string hidden(const std::string &name) { return std::string(kHiddenSchema) + "." + sql_ident(name); }
 
+std::string column_list(const Table &t, const std::string &qualifier) {
+  std::string s;
+  for (auto &c : t.columns) s += (s.empty() ? "" : ", ") + qualifier + sql_ident(c.name);
+  return s;
+}
+
 // read_parquet over the table's files, columns matched by field id (= DuckLake column id): files
 // written before a rename or an added column are read correctly.
+//
+// Only files written before the table's columns last changed need that mapping (the `schema`
+// argument); the others are read as they are. This matters for speed: DuckDB estimates a
+// read_parquet with `schema` at zero rows (so a join with the deletes may hash the whole scan)
+// and reads it on one thread. With both kinds, the two reads are joined by UNION ALL and
+// file_index (the file's index in t.files) is mapped back from each read's own numbering.
 std::string files_sql(const Table &t, bool row_numbers) {
-  std::string paths, schema;
-  for (auto &f : t.files) paths += (paths.empty() ? "" : ", ") + sql_literal(f.path);
+  std::vector<size_t> plain, mapped;
+  for (size_t i = 0; i < t.files.size(); ++i)
+    (t.files[i].begin_snapshot >= t.columns_changed_at ? plain : mapped).push_back(i);
+  std::string schema;
   for (auto &c : t.columns) {
     schema += schema.empty() ? "" : ", ";
     schema += std::to_string(c.id) + ": {name: " + sql_literal(c.name) + ", type: " + sql_literal(c.duck_type) +
               ", default_value: " + (c.initial_default ? sql_literal(*c.initial_default) : "NULL::VARCHAR") + "}";
   }
-  std::string s = "read_parquet([" + paths + "], schema => MAP {" + schema + "}";
-  if (row_numbers) s += ", file_row_number => true";
-  return s + ")";
-}
-
-std::string column_list(const Table &t, const std::string &qualifier) {
-  std::string s;
-  for (auto &c : t.columns) s += (s.empty() ? "" : ", ") + qualifier + sql_ident(c.name);
-  return s;
+  auto read = [&](const std::vector<size_t> &files, bool with_schema) {
+    std::string paths;
+    for (size_t i : files) paths += (paths.empty() ? "" : ", ") + sql_literal(t.files[i].path);
+    std::string s = "read_parquet([" + paths + "]";
+    if (with_schema) s += ", schema => MAP {" + schema + "}";
+    if (row_numbers) s += ", file_row_number => true";
+    return s + ")";
+  };
+  if (plain.empty()) return read(mapped, true);
+  // Plain files: columns cast to the table's types (free where they already are; a file's own
+  // types can differ, e.g. a stock writer's).
+  auto part = [&](const std::vector<size_t> &files, bool with_schema, bool renumber) {
+    std::string s;
+    for (auto &c : t.columns)
+      s += (s.empty() ? "" : ", ") +
+           (with_schema ? sql_ident(c.name) : "CAST(" + sql_ident(c.name) + " AS " + c.duck_type + ") AS " + sql_ident(c.name));
+    if (row_numbers) {
+      std::string index;
+      for (size_t i : files) index += (index.empty() ? "" : ", ") + std::to_string(i);
+      s += renumber ? ", CAST([" + index + "][CAST(file_index AS BIGINT) + 1] AS BIGINT) AS file_index" : ", file_index";
+      s += ", file_row_number";
+    }
+    return "SELECT " + s + " FROM " + read(files, with_schema);
+  };
+  if (mapped.empty()) return "(" + part(plain, false, false) + ")";
+  return "(" + part(plain, false, true) + " UNION ALL " + part(mapped, true, true) + ")";
 }
 
 }  // namespace
