@@ -19,17 +19,18 @@ namespace {
 // Words whose presence (case-insensitively) means a statement may need translating. Anything
 // the rewrites below act on contains one of them, so statements without any skip tokenizing.
 // '/' and '%' are there for the division check (see Rewriter::division).
-// '~' for regular-expression matches, "version" for version(), "current_setting" for itself.
+// '~' for regular-expression matches, "version" for version(), "current_setting" for itself; '('
+// for select-list calls, which PostgreSQL names after the function.
 constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collate", "information_schema",
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
-                                          "session_user", "public"};
+                                          "session_user", "public", "("};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
     if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
-        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's')
+        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -162,8 +163,11 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version"};
 // Built-in functions kept as they are but named as PostgreSQL names their column.
-constexpr std::string_view kNamedCalls[] = {"current_schema", "current_database", "current_schemas", "now",
-                                            "pg_backend_pid", "txid_current"};
+// Words that look like a call before a parenthesis but do not name a function (or whose column
+// PostgreSQL names otherwise: CAST(x AS t) is named after x or the type).
+constexpr std::string_view kNotCalls[] = {"cast", "distinct", "not", "all", "any", "some", "in", "and", "or", "is",
+                                          "as", "on", "using", "select", "from", "where", "lateral", "join", "values",
+                                          "exists", "trim", "treat", "row"};
 constexpr std::string_view kInformationSchema[] = {"tables", "columns", "views", "schemata"};
 
 template <size_t N>
@@ -189,6 +193,7 @@ class Rewriter {
         if (scalar_function_alias(i)) continue;
         if (operator_syntax(i)) continue;
         if (collate(i)) continue;
+        if (followed_by(i, '(') && !preceded_by_dot(i) && !one_of(t_[i].word, kNotCalls)) name_select_item(i, i);
       } else if (t_[i].kind == Tok::kCast) {
         cast(i);
       }
@@ -259,7 +264,6 @@ class Rewriter {
       if (call) name_select_item(i, i);
       return true;
     }
-    if (call && one_of(t.word, kNamedCalls)) name_select_item(i, i);
     if (!call && t.kind == Tok::kIdent && (t.word == "current_user" || t.word == "session_user")) {
       // The session's user, not DuckDB's ("duckdb"); the variable is set at connect.
       std::string text = "coalesce(getvariable('mallard_user'), 'mallard')";

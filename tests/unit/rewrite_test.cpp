@@ -28,7 +28,8 @@ TEST(RewriteDivision, WrapsTheDivisorOnly) {
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / count(*) FILTER (WHERE b)"), "SELECT a / " + D + "count(*) FILTER (WHERE b))");
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / CASE WHEN b THEN 1 ELSE CASE WHEN c THEN 2 END END FROM t"),
             "SELECT a / " + D + "CASE WHEN b THEN 1 ELSE CASE WHEN c THEN 2 END END) FROM t");
-  EXPECT_EQ(rewrite_for_duckdb("SELECT a / (SELECT count(*) FROM t)"), "SELECT a / " + D + "(SELECT count(*) FROM t))");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / (SELECT count(*) FROM t)"),
+            "SELECT a / " + D + "(SELECT count(*) AS \"count\" FROM t))");
   EXPECT_EQ(rewrite_for_duckdb("SELECT x / interval '1 day'"), "SELECT x / " + D + "interval '1 day')");
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / (b / c)"), "SELECT a / " + D + "(b / " + D + "c)))");
   EXPECT_EQ(rewrite_for_duckdb("SELECT a / b / c"), "SELECT a / " + D + "b) / " + D + "c)");
@@ -83,7 +84,15 @@ TEST(RewriteNames, BareCallsInTheSelectListAreNamedAfterTheFunction) {
   EXPECT_EQ(rewrite_for_duckdb("SELECT current_schema(), 1"), "SELECT current_schema() AS \"current_schema\", 1");
   // Not a bare select item: no alias.
   EXPECT_EQ(rewrite_for_duckdb("SELECT version() AS v"), "SELECT pg_compat.main.version() AS v");
-  EXPECT_EQ(rewrite_for_duckdb("SELECT lower(version())"), "SELECT lower(pg_compat.main.version())");
+  // The outer call names the column.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT lower(version())"), "SELECT lower(pg_compat.main.version()) AS \"lower\"");
+  // Any function: aggregates too (DuckDB would say count_star() and sum(x)); not CAST, not
+  // calls followed by OVER or FILTER, not in FROM.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT count(*), sum(x) FROM t"),
+            "SELECT count(*) AS \"count\", sum(x) AS \"sum\" FROM t");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT CAST(x AS int), sum(x) OVER () FROM t"),
+            "SELECT CAST(x AS int), sum(x) OVER () FROM t");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT * FROM range(3)"), "SELECT * FROM range(3)");
   EXPECT_EQ(rewrite_for_duckdb("SELECT 1 FROM t WHERE current_schema() = 'x'"),
             "SELECT 1 FROM t WHERE current_schema() = 'x'");
 }
