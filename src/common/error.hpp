@@ -10,6 +10,7 @@ namespace sqlstate {
 inline constexpr const char *kSuccessfulCompletion = "00000";
 inline constexpr const char *kWarning = "01000";
 inline constexpr const char *kNoActiveTransaction = "25P01";
+inline constexpr const char *kInvalidSavepointSpecification = "3B001";
 inline constexpr const char *kActiveTransaction = "25001";
 inline constexpr const char *kInFailedTransaction = "25P02";
 inline constexpr const char *kIdleInTransactionTimeout = "25P03";

@@ -3,6 +3,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "common/error.hpp"
 #include "common/pg_compat.hpp"
 
 namespace mallard::control {
@@ -15,6 +16,20 @@ namespace {
 // nothing of it is stored with the warehouse's data; sql::rewrite_for_duckdb sends the catalog
 // names clients use there.
 constexpr const char *kCatalogDb = kPgCompatCatalog;
+
+// For version(): PostgreSQL's form, which tools parse for the major and minor version.
+#if defined(__x86_64__)
+constexpr const char *kPlatform = "x86_64-pc-linux-gnu";
+#elif defined(__aarch64__)
+constexpr const char *kPlatform = "aarch64-unknown-linux-gnu";
+#else
+constexpr const char *kPlatform = "unknown-linux-gnu";
+#endif
+#if defined(__clang__)
+constexpr const char *kCompiler = "clang " __clang_version__;
+#else
+constexpr const char *kCompiler = "gcc " __VERSION__;
+#endif
 
 // PostgreSQL's built-in types that Mallard's result columns and parameters can carry (see
 // pgwire/types.cpp), with their real OIDs so that clients that look types up by OID find them.
@@ -44,6 +59,247 @@ constexpr const char *kSystemRelations = R"(
   (2610, 'pg_index'), (3541, 'pg_range')
 )";
 
+// What psql's backslash commands and GUI tools (DBeaver, pgAdmin, Metabase, Grafana) read beyond
+// the core relations: roles, databases, access methods, functions, indexes, constraints, the
+// pg_get_* / *_description functions, and relations that are always empty here (inheritance,
+// policies, triggers, publications, ...) with PostgreSQL's columns.
+void add_tool_catalog(std::string &s, const std::string &q) {
+  auto add = [&](const std::string &sql) { s += sql + ";\n"; };
+  const std::string user = "coalesce(getvariable('mallard_user'), 'mallard')";
+  add("CREATE VIEW " + q + "pg_roles AS SELECT CAST(10 AS UINTEGER) AS oid, " + user + " AS rolname, true AS rolsuper, "
+      "true AS rolinherit, true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin, false AS rolreplication, "
+      "false AS rolbypassrls, -1 AS rolconnlimit, '********' AS rolpassword, CAST(NULL AS TIMESTAMPTZ) AS rolvaliduntil, "
+      "CAST(NULL AS VARCHAR[]) AS rolconfig");
+  add("CREATE VIEW " + q + "pg_user AS SELECT rolname AS usename, oid AS usesysid, rolcreatedb AS usecreatedb, "
+      "rolsuper AS usesuper, rolreplication AS userepl, rolbypassrls AS usebypassrls, rolpassword AS passwd, "
+      "rolvaliduntil AS valuntil, rolconfig AS useconfig FROM " + q + "pg_roles");
+  add("CREATE MACRO " + q + "pg_get_userbyid(o) AS CASE WHEN o = 10 THEN " + user +
+      " ELSE 'unknown (OID=' || CAST(o AS VARCHAR) || ')' END");
+  add("CREATE VIEW " + q + "pg_database AS SELECT CAST(database_oid AS UINTEGER) AS oid, database_name AS datname, "
+      "CAST(10 AS UINTEGER) AS datdba, 6 AS encoding, CAST('c' AS pg_char) AS datlocprovider, false AS datistemplate, "
+      "true AS datallowconn, -1 AS datconnlimit, CAST(0 AS UINTEGER) AS datfrozenxid, CAST(1 AS UINTEGER) AS datminmxid, "
+      "CAST(1663 AS UINTEGER) AS dattablespace, 'C' AS datcollate, 'C' AS datctype, CAST(NULL AS VARCHAR) AS daticulocale, "
+      "CAST(NULL AS VARCHAR) AS datcollversion, CAST(NULL AS VARCHAR[]) AS datacl "
+      "FROM duckdb_databases() WHERE database_name = current_database()");
+  add("CREATE MACRO " + q + "regex_anywhere(p) AS '(?s:.*)(?:' || p || ')(?s:.*)'");
+  add("CREATE MACRO " + q + "regex_anywhere_i(p) AS '(?s:.*)(?i:' || p || ')(?s:.*)'");
+  add("CREATE MACRO " + q + "version() AS 'PostgreSQL " + std::string(kPgServerVersion) +
+      " (Mallard, DuckDB ' || (SELECT library_version FROM pragma_version()) || ') on " + kPlatform +
+      ", compiled by " + kCompiler + ", 64-bit'");
+  // Session settings (published by the session as the variable pg_settings), with the read-only
+  // ones for sessions that have not published yet.
+  const std::string setting =
+      "coalesce(getvariable('pg_settings')[lower(n)], CASE lower(n) WHEN 'server_version' THEN '" +
+      std::string(kPgServerVersion) + "' WHEN 'server_version_num' THEN '" + kPgServerVersionNum +
+      "' WHEN 'server_encoding' THEN 'UTF8' WHEN 'client_encoding' THEN 'UTF8' WHEN 'datestyle' THEN 'ISO, MDY' "
+      "WHEN 'timezone' THEN 'UTC' WHEN 'integer_datetimes' THEN 'on' WHEN 'standard_conforming_strings' THEN 'on' "
+      "WHEN 'max_identifier_length' THEN '63' WHEN 'search_path' THEN '\"$user\", public' END)";
+  add("CREATE MACRO " + q + "current_setting(n) AS coalesce(" + setting +
+      ", error('unrecognized configuration parameter \"' || n || '\"')), (n, missing_ok) AS CASE WHEN missing_ok THEN " +
+      setting + " ELSE coalesce(" + setting + ", error('unrecognized configuration parameter \"' || n || '\"')) END");
+  // set_config() cannot reach the session's settings from DuckDB: it confirms the current value
+  // (what pgAdmin does with bytea_output) and refuses changes.
+  add("CREATE MACRO " + q + "set_config(n, v, is_local) AS CASE WHEN " + q + "current_setting(n, true) = v THEN v "
+      "ELSE error('feature not supported: set_config() cannot change settings in Mallard; use SET') END");
+  add("CREATE MACRO " + q + "pg_is_in_recovery() AS false");
+  add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
+  add("CREATE MACRO " + q + "quote_ident(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') AND s NOT IN "
+      "('all', 'and', 'any', 'array', 'as', 'asc', 'case', 'cast', 'check', 'collate', 'column', 'constraint', "
+      "'create', 'default', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'for', 'foreign', 'from', "
+      "'grant', 'group', 'having', 'in', 'intersect', 'into', 'limit', 'not', 'null', 'offset', 'on', 'only', 'or', "
+      "'order', 'primary', 'references', 'select', 'table', 'then', 'to', 'true', 'union', 'unique', 'user', "
+      "'using', 'when', 'where', 'window', 'with') THEN s ELSE '\"' || replace(s, '\"', '\"\"') || '\"' END");
+  add("CREATE MACRO " + q + "quote_literal(s) AS chr(39) || replace(CAST(s AS VARCHAR), chr(39), chr(39) || chr(39)) "
+      "|| chr(39)");
+  add("CREATE MACRO " + q + "quote_nullable(s) AS coalesce(chr(39) || replace(CAST(s AS VARCHAR), chr(39), "
+      "chr(39) || chr(39)) || chr(39), 'NULL')");
+  add("CREATE MACRO " + q + "pg_encoding_to_char(e) AS CASE e WHEN 6 THEN 'UTF8' WHEN 0 THEN 'SQL_ASCII' ELSE '' END");
+  add("CREATE VIEW " + q + "pg_am AS SELECT CAST(oid AS UINTEGER) AS oid, amname, amhandler, CAST(amtype AS pg_char) AS amtype "
+      "FROM (VALUES (2, 'heap', 'heap_tableam_handler', 't'), (403, 'btree', 'bthandler', 'i'), "
+      "(405, 'hash', 'hashhandler', 'i')) AS a(oid, amname, amhandler, amtype)");
+
+  // Functions: the warehouse's macros under their schema, DuckDB's built-ins under pg_catalog;
+  // one row per OID (DuckDB gives overloads one OID).
+  add("CREATE VIEW " + q + "raw_pg_proc AS SELECT DISTINCT ON (f.function_oid) CAST(f.function_oid AS BIGINT) AS oid, "
+      "f.function_name AS proname, CAST(CASE WHEN f.database_name = 'system' THEN 11 ELSE s.oid END AS BIGINT) AS pronamespace, "
+      "CAST(10 AS BIGINT) AS proowner, CAST(CASE WHEN f.function_type LIKE '%macro' THEN 14 ELSE 12 END AS BIGINT) AS prolang, "
+      "CAST(1 AS FLOAT) AS procost, CAST(CASE WHEN f.function_type LIKE 'table%' THEN 1000 ELSE 0 END AS FLOAT) AS prorows, "
+      "CAST(0 AS BIGINT) AS provariadic, CAST(0 AS BIGINT) AS prosupport, "
+      "CASE WHEN f.function_type = 'aggregate' THEN 'a' ELSE 'f' END AS prokind, false AS prosecdef, false AS proleakproof, "
+      "false AS proisstrict, f.function_type LIKE 'table%' AS proretset, "
+      "CASE WHEN f.stability = 'CONSISTENT' THEN 'i' WHEN f.stability = 'CONSISTENT_WITHIN_QUERY' THEN 's' ELSE 'v' END "
+      "AS provolatile, 's' AS proparallel, CAST(len(f.parameters) AS SMALLINT) AS pronargs, "
+      "CAST(0 AS SMALLINT) AS pronargdefaults, "
+      "CAST(CASE WHEN f.function_type LIKE 'table%' THEN 2249 WHEN f.return_type IS NULL THEN 2283 "
+      "ELSE " + q + "type_oid(f.return_type) END AS BIGINT) AS prorettype, "
+      "CAST(list_transform(f.parameter_types, lambda t: coalesce(" + q + "scalar_type_oid(t), 2283)) AS UINTEGER[]) "
+      "AS proargtypes, "
+      "CAST(NULL AS UINTEGER[]) AS proallargtypes, CAST(NULL AS VARCHAR[]) AS proargmodes, f.parameters AS proargnames, "
+      "CAST(NULL AS VARCHAR) AS proargdefaults, CAST(NULL AS UINTEGER[]) AS protrftypes, "
+      "coalesce(f.macro_definition, f.function_name) AS prosrc, CAST(NULL AS VARCHAR) AS probin, "
+      "CAST(NULL AS VARCHAR) AS prosqlbody, CAST(NULL AS VARCHAR[]) AS proconfig, CAST(NULL AS VARCHAR[]) AS proacl, "
+      "array_to_string(list_transform(range(1, len(f.parameters) + 1), lambda i: f.parameters[i] || "
+      "coalesce(' ' || lower(f.parameter_types[i]), '')), ', ') AS proargs_text, "
+      "CASE WHEN f.function_type LIKE 'table%' THEN 'SETOF record' ELSE coalesce(lower(f.return_type), 'unknown') END "
+      "AS proresult_text "
+      "FROM duckdb_functions() f LEFT JOIN duckdb_schemas() s ON s.database_name = f.database_name "
+      "AND s.schema_name = f.schema_name WHERE f.function_type <> 'pragma' "
+      "AND (f.database_name IN (current_database(), 'temp') OR (f.database_name = 'system' AND f.internal)) "
+      "ORDER BY f.function_oid");
+  add("CREATE VIEW " + q + "pg_proc AS SELECT * EXCLUDE (proargs_text, proresult_text) REPLACE ("
+      "CAST(oid AS UINTEGER) AS oid, CAST(pronamespace AS UINTEGER) AS pronamespace, CAST(proowner AS UINTEGER) AS proowner, "
+      "CAST(prolang AS UINTEGER) AS prolang, CAST(provariadic AS UINTEGER) AS provariadic, "
+      "CAST(prosupport AS UINTEGER) AS prosupport, CAST(prorettype AS UINTEGER) AS prorettype, "
+      "CAST(prokind AS pg_char) AS prokind, CAST(provolatile AS pg_char) AS provolatile, "
+      "CAST(proparallel AS pg_char) AS proparallel) FROM " + q + "raw_pg_proc");
+  add("CREATE MACRO " + q + "pg_get_function_arguments(o) AS (SELECT mp.proargs_text FROM " + q +
+      "raw_pg_proc mp WHERE mp.oid = o)");
+  add("CREATE MACRO " + q + "pg_get_function_identity_arguments(o) AS " + q + "pg_get_function_arguments(o)");
+  add("CREATE MACRO " + q + "pg_get_function_result(o) AS (SELECT mp.proresult_text FROM " + q +
+      "raw_pg_proc mp WHERE mp.oid = o)");
+  add("CREATE MACRO " + q + "pg_function_is_visible(o) AS true");
+
+  // Constraints PostgreSQL has (NOT NULL is a column property there).
+  add("CREATE VIEW " + q + "raw_pg_constraint AS SELECT "
+      "CAST(" + q + "constraint_oid(k.table_oid, k.constraint_index) AS BIGINT) AS oid, k.constraint_name AS conname, "
+      "CAST(k.schema_oid AS BIGINT) AS connamespace, CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'p' "
+      "WHEN 'UNIQUE' THEN 'u' WHEN 'CHECK' THEN 'c' ELSE 'f' END AS contype, false AS condeferrable, "
+      "false AS condeferred, true AS convalidated, CAST(k.table_oid AS BIGINT) AS conrelid, CAST(0 AS BIGINT) AS contypid, "
+      "CAST(CASE WHEN k.constraint_type IN ('PRIMARY KEY', 'UNIQUE') THEN " + q +
+      "constraint_index_oid(k.table_oid, k.constraint_index) ELSE 0 END AS BIGINT) AS conindid, "
+      "CAST(0 AS BIGINT) AS conparentid, CAST(coalesce((SELECT r.table_oid FROM duckdb_tables() r "
+      "WHERE r.database_name = k.database_name AND r.schema_name = k.schema_name "
+      "AND r.table_name = k.referenced_table), 0) AS BIGINT) AS confrelid, "
+      "CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END AS confupdtype, "
+      "CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END AS confdeltype, "
+      "CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 's' ELSE ' ' END AS confmatchtype, true AS conislocal, "
+      "0 AS coninhcount, true AS connoinherit, "
+      "CAST(list_transform(k.constraint_column_indexes, lambda x: x + 1) AS SMALLINT[]) AS conkey, "
+      "CAST(CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN (SELECT list(c.column_index ORDER BY "
+      "list_position(k.referenced_column_names, c.column_name)) FROM duckdb_columns() c "
+      "WHERE c.database_name = k.database_name AND c.schema_name = k.schema_name AND c.table_name = k.referenced_table "
+      "AND list_contains(k.referenced_column_names, c.column_name)) END AS SMALLINT[]) AS confkey, "
+      "CAST(NULL AS UINTEGER[]) AS conpfeqop, CAST(NULL AS UINTEGER[]) AS conppeqop, CAST(NULL AS UINTEGER[]) AS conffeqop, "
+      "CAST(NULL AS UINTEGER[]) AS conexclop, CAST(NULL AS VARCHAR) AS conbin, "
+      "CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'PRIMARY KEY (' || array_to_string(k.constraint_column_names, ', ') || ')' "
+      "WHEN 'UNIQUE' THEN 'UNIQUE (' || array_to_string(k.constraint_column_names, ', ') || ')' "
+      "WHEN 'CHECK' THEN 'CHECK (' || k.expression || ')' "
+      "ELSE 'FOREIGN KEY (' || array_to_string(k.constraint_column_names, ', ') || ') REFERENCES ' || k.referenced_table "
+      "|| '(' || array_to_string(k.referenced_column_names, ', ') || ')' END AS condef "
+      "FROM duckdb_constraints() k WHERE k.database_name IN (current_database(), 'temp') "
+      "AND k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK', 'FOREIGN KEY')");
+  add("CREATE VIEW " + q + "pg_constraint AS SELECT * EXCLUDE (condef) REPLACE (CAST(oid AS UINTEGER) AS oid, "
+      "CAST(connamespace AS UINTEGER) AS connamespace, CAST(conrelid AS UINTEGER) AS conrelid, "
+      "CAST(contypid AS UINTEGER) AS contypid, CAST(conindid AS UINTEGER) AS conindid, "
+      "CAST(conparentid AS UINTEGER) AS conparentid, CAST(confrelid AS UINTEGER) AS confrelid, "
+      "CAST(contype AS pg_char) AS contype, CAST(confupdtype AS pg_char) AS confupdtype, "
+      "CAST(confdeltype AS pg_char) AS confdeltype, CAST(confmatchtype AS pg_char) AS confmatchtype) FROM " + q +
+      "raw_pg_constraint");
+  add("CREATE MACRO " + q + "pg_get_constraintdef(o) AS (SELECT mc.condef FROM " + q + "raw_pg_constraint mc WHERE mc.oid = o), "
+      "(o, pretty) AS (SELECT mc.condef FROM " + q + "raw_pg_constraint mc WHERE mc.oid = o)");
+
+  // Indexes: DuckDB's, and the ones behind PRIMARY KEY / UNIQUE constraints.
+  // DuckDB gives an index's expressions as text ("['\"name\"']"): plain columns are found in it.
+  add("CREATE VIEW " + q + "raw_pg_index AS SELECT CAST(i.index_oid AS BIGINT) AS indexrelid, "
+      "CAST(i.table_oid AS BIGINT) AS indrelid, i.is_unique AS indisunique, i.is_primary AS indisprimary, "
+      "CAST((SELECT list(c.column_index ORDER BY c.column_index) FROM duckdb_columns() c WHERE c.table_oid = i.table_oid "
+      "AND (contains(i.expressions, '\"' || c.column_name || '\"') OR contains(i.expressions, chr(39) || c.column_name || chr(39)))) "
+      "AS SMALLINT[]) AS indkey, "
+      "'CREATE ' || CASE WHEN i.is_unique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' || i.index_name || ' ON ' || "
+      "i.schema_name || '.' || i.table_name || ' USING btree (' || regexp_replace(i.expressions, '[\\[\\]''\"]', '', 'g') "
+      "|| ')' AS indexdef FROM duckdb_indexes() i "
+      "WHERE i.database_name IN (current_database(), 'temp') "
+      "UNION ALL SELECT " + q + "constraint_index_oid(k.table_oid, k.constraint_index), k.table_oid, "
+      "true, k.constraint_type = 'PRIMARY KEY', "
+      "list_transform(k.constraint_column_indexes, lambda x: x + 1), "
+      "'CREATE UNIQUE INDEX ' || k.constraint_name || ' ON ' || k.schema_name || '.' || k.table_name || "
+      "' USING btree (' || array_to_string(k.constraint_column_names, ', ') || ')' FROM duckdb_constraints() k "
+      "WHERE k.database_name IN (current_database(), 'temp') AND k.constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
+  add("CREATE VIEW " + q + "pg_index AS SELECT CAST(indexrelid AS UINTEGER) AS indexrelid, "
+      "CAST(indrelid AS UINTEGER) AS indrelid, CAST(len(indkey) AS SMALLINT) AS indnatts, "
+      "CAST(len(indkey) AS SMALLINT) AS indnkeyatts, indisunique, false AS indnullsnotdistinct, "
+      "indisprimary, false AS indisexclusion, true AS indimmediate, false AS indisclustered, true AS indisvalid, "
+      "false AS indcheckxmin, true AS indisready, true AS indislive, false AS indisreplident, indkey, "
+      "CAST(NULL AS UINTEGER[]) AS indcollation, CAST(NULL AS UINTEGER[]) AS indclass, CAST(NULL AS SMALLINT[]) AS indoption, "
+      "CAST(NULL AS VARCHAR) AS indexprs, CAST(NULL AS VARCHAR) AS indpred FROM " + q + "raw_pg_index");
+  add("CREATE MACRO " + q + "pg_get_indexdef(o) AS (SELECT mi.indexdef FROM " + q + "raw_pg_index mi WHERE mi.indexrelid = o), "
+      "(o, col, pretty) AS CASE WHEN col = 0 THEN (SELECT mi.indexdef FROM " + q + "raw_pg_index mi WHERE mi.indexrelid = o) "
+      "ELSE (SELECT mc.column_name FROM " + q + "raw_pg_index mi JOIN duckdb_columns() mc ON mc.table_oid = mi.indrelid "
+      "AND mc.column_index = mi.indkey[col] WHERE mi.indexrelid = o) END");
+
+  // Visibility follows the search path: the warehouse's main schema and the session's temporary one.
+  add("CREATE MACRO " + q + "pg_table_is_visible(o) AS coalesce((SELECT mn.nspname IN ('main', 'pg_temp_1') FROM " + q +
+      "pg_class mc JOIN " + q + "pg_namespace mn ON mn.oid = mc.relnamespace WHERE mc.oid = o LIMIT 1), "
+      "(SELECT true FROM " + q + "system_relations mr WHERE mr.oid = o), false)");
+  add("CREATE MACRO " + q + "pg_relation_is_publishable(o) AS false");
+  add("CREATE MACRO " + q + "array_upper(a, d) AS CASE WHEN d = 1 AND len(a) > 0 THEN len(a) END");
+  add("CREATE MACRO " + q + "array_lower(a, d) AS CASE WHEN d = 1 AND len(a) > 0 THEN 1 END");
+  add("CREATE MACRO " + q + "pg_get_ruledef(o) AS CAST(NULL AS VARCHAR), (o, pretty) AS CAST(NULL AS VARCHAR)");
+  add("CREATE MACRO " + q + "pg_get_expr(e, rel) AS CAST(e AS VARCHAR), (e, rel, pretty) AS CAST(e AS VARCHAR)");
+  const std::string viewdef = "(SELECT regexp_replace(regexp_replace(mv.sql, "
+      "'^\\s*CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMP(ORARY)?\\s+)?VIEW\\s+.*?\\s+AS\\s+', '', 'is'), ';\\s*$', '') "
+      "FROM duckdb_views() mv WHERE mv.view_oid = o)";
+  add("CREATE MACRO " + q + "pg_get_viewdef(o) AS " + viewdef + ", (o, pretty) AS " + viewdef);
+  add("CREATE MACRO " + q + "obj_description(o) AS (SELECT md.description FROM " + q + "pg_description md "
+      "WHERE md.objoid = o AND md.objsubid = 0 LIMIT 1), (o, cat) AS (SELECT md.description FROM " + q + "pg_description md "
+      "WHERE md.objoid = o AND md.objsubid = 0 LIMIT 1)");
+  add("CREATE MACRO " + q + "col_description(o, n) AS (SELECT md.description FROM " + q + "pg_description md "
+      "WHERE md.objoid = o AND md.objsubid = n LIMIT 1)");
+  add("CREATE MACRO " + q + "shobj_description(o, cat) AS CAST(NULL AS VARCHAR)");
+  // Sizes are not tracked per relation: unknown (NULL) rather than a made-up number.
+  add("CREATE MACRO " + q + "pg_table_size(o) AS CAST(NULL AS BIGINT)");
+  add("CREATE MACRO " + q + "pg_relation_size(o) AS CAST(NULL AS BIGINT), (o, fork) AS CAST(NULL AS BIGINT)");
+  add("CREATE MACRO " + q + "pg_total_relation_size(o) AS CAST(NULL AS BIGINT)");
+  add("CREATE MACRO " + q + "pg_indexes_size(o) AS CAST(NULL AS BIGINT)");
+  add("CREATE MACRO " + q + "pg_database_size(o) AS CAST(NULL AS BIGINT)");
+  add("CREATE MACRO " + q + "pg_get_triggerdef(o) AS CAST(NULL AS VARCHAR), (o, pretty) AS CAST(NULL AS VARCHAR)");
+  add("CREATE MACRO " + q + "pg_get_partkeydef(o) AS CAST(NULL AS VARCHAR)");
+  add("CREATE MACRO " + q + "pg_get_statisticsobjdef_columns(o) AS CAST(NULL AS VARCHAR)");
+
+  // Relations with no rows in Mallard, with the columns clients select.
+  auto empty = [&](const std::string &name, const std::string &cols) {
+    add("CREATE VIEW " + q + name + " AS SELECT * FROM (SELECT " + cols + ") WHERE false");
+  };
+  const std::string o = "CAST(NULL AS UINTEGER)", t = "CAST(NULL AS VARCHAR)", b = "CAST(NULL AS BOOLEAN)",
+                    c = "CAST(NULL AS pg_char)", i = "CAST(NULL AS INTEGER)";
+  empty("pg_auth_members", o + " AS roleid, " + o + " AS member, " + o + " AS grantor, " + b + " AS admin_option");
+  empty("pg_matviews", t + " AS schemaname, " + t + " AS matviewname, " + t + " AS matviewowner, " + t +
+                           " AS tablespace, " + b + " AS hasindexes, " + b + " AS ispopulated, " + t + " AS definition");
+  empty("pg_inherits", o + " AS inhrelid, " + o + " AS inhparent, " + i + " AS inhseqno, " + b + " AS inhdetachpending");
+  empty("pg_policy", o + " AS oid, " + t + " AS polname, " + o + " AS polrelid, " + c + " AS polcmd, " + b +
+                         " AS polpermissive, CAST(NULL AS UINTEGER[]) AS polroles, " + t + " AS polqual, " + t +
+                         " AS polwithcheck");
+  empty("pg_statistic_ext", o + " AS oid, " + o + " AS stxrelid, " + t + " AS stxname, " + o + " AS stxnamespace, " + o +
+                                " AS stxowner, " + i + " AS stxstattarget, CAST(NULL AS SMALLINT[]) AS stxkeys, "
+                                "CAST(NULL AS VARCHAR[]) AS stxkind, " + t + " AS stxexprs");
+  empty("pg_publication", o + " AS oid, " + t + " AS pubname, " + o + " AS pubowner, " + b + " AS puballtables, " + b +
+                              " AS pubinsert, " + b + " AS pubupdate, " + b + " AS pubdelete, " + b + " AS pubtruncate, " +
+                              b + " AS pubviaroot");
+  empty("pg_publication_rel", o + " AS oid, " + o + " AS prpubid, " + o + " AS prrelid, " + t + " AS prqual, " +
+                                  "CAST(NULL AS SMALLINT[]) AS prattrs");
+  empty("pg_publication_namespace", o + " AS oid, " + o + " AS pnpubid, " + o + " AS pnnspid");
+  empty("pg_trigger", o + " AS oid, " + o + " AS tgrelid, " + o + " AS tgparentid, " + t + " AS tgname, " + o +
+                          " AS tgfoid, CAST(NULL AS SMALLINT) AS tgtype, " + c + " AS tgenabled, " + b +
+                          " AS tgisinternal, " + o + " AS tgconstrrelid, " + o + " AS tgconstrindid, " + o +
+                          " AS tgconstraint, " + b + " AS tgdeferrable, " + b + " AS tginitdeferred, "
+                          "CAST(NULL AS SMALLINT) AS tgnargs, CAST(NULL AS SMALLINT[]) AS tgattr, " + t + " AS tgargs, " +
+                          t + " AS tgqual, " + t + " AS tgoldtable, " + t + " AS tgnewtable");
+  empty("pg_rewrite", o + " AS oid, " + t + " AS rulename, " + o + " AS ev_class, " + c + " AS ev_type, " + c +
+                          " AS ev_enabled, " + b + " AS is_instead, " + t + " AS ev_qual, " + t + " AS ev_action");
+  empty("pg_partitioned_table", o + " AS partrelid, " + c + " AS partstrat, CAST(NULL AS SMALLINT) AS partnatts, " + o +
+                                    " AS partdefid, CAST(NULL AS SMALLINT[]) AS partattrs, CAST(NULL AS UINTEGER[]) AS "
+                                    "partclass, CAST(NULL AS UINTEGER[]) AS partcollation, " + t + " AS partexprs");
+  empty("pg_foreign_table", o + " AS ftrelid, " + o + " AS ftserver, CAST(NULL AS VARCHAR[]) AS ftoptions");
+  empty("pg_extension", o + " AS oid, " + t + " AS extname, " + o + " AS extowner, " + o + " AS extnamespace, " + b +
+                            " AS extrelocatable, " + t + " AS extversion, CAST(NULL AS UINTEGER[]) AS extconfig, "
+                            "CAST(NULL AS VARCHAR[]) AS extcondition");
+  empty("pg_event_trigger", o + " AS oid, " + t + " AS evtname, " + t + " AS evtevent, " + o + " AS evtowner, " + o +
+                                " AS evtfoid, " + c + " AS evtenabled, CAST(NULL AS VARCHAR[]) AS evttags");
+}
+
+// Macro arguments are expanded inside the macro's subqueries, so an argument such as `c.oid` would
+// bind to a subquery alias `c` there: aliases inside macros are m-prefixed names (mc, mt, ...) that
+// client queries do not use, and distinct between macros that call each other.
 std::string statements() {
   std::string c = kCatalogDb;
   std::string q = c + ".main.";
@@ -53,7 +309,11 @@ std::string statements() {
   // OID columns are UINTEGER, PostgreSQL's oid range exactly. Views compute OIDs as integers and
   // cast the OID columns at the end, so every branch of a UNION agrees.
   const std::string oid = "UINTEGER";
-  auto oids = [&](std::initializer_list<const char *> cols) {
+  // One-byte "char" columns (pg_type.typtype, pg_class.relkind, ...) are VARCHAR under the alias
+  // pg_char, which pgwire reports as PostgreSQL's "char" (oid 18): clients such as asyncpg read
+  // them as bytes.
+  const std::string pg_char = "pg_char";  // registered by install_pg_catalog
+  auto oids = [&](std::initializer_list<const char *> cols, std::initializer_list<const char *> chars = {}) {
     std::string r = "SELECT * REPLACE (";
     bool first = true;
     for (const char *col : cols) {
@@ -61,6 +321,7 @@ std::string statements() {
       first = false;
       r += "CAST(" + std::string(col) + " AS " + oid + ") AS " + col;
     }
+    for (const char *col : chars) r += ", CAST(" + std::string(col) + " AS " + pg_char + ") AS " + col;
     return r + ")";
   };
 
@@ -76,6 +337,7 @@ std::string statements() {
       "SELECT CAST(oid AS BIGINT) AS oid, schema_name AS nspname, CAST(10 AS BIGINT) AS nspowner, "
       "CAST(NULL AS VARCHAR[]) AS nspacl FROM duckdb_schemas() "
       "WHERE database_name = current_database() AND schema_name <> '__mallard' "
+      "UNION ALL SELECT oid, 'pg_temp_1', 10, NULL FROM duckdb_schemas() WHERE database_name = 'temp' AND schema_name = 'main' "
       "UNION ALL SELECT 11, 'pg_catalog', 10, NULL UNION ALL SELECT 13183, 'information_schema', 10, NULL");
   add("CREATE VIEW " + q + "pg_namespace AS " + oids({"oid", "nspowner"}) + " FROM " + q + "raw_pg_namespace");
 
@@ -88,7 +350,7 @@ std::string statements() {
       "'-' AS typmodin, '-' AS typmodout, '-' AS typanalyze, "
       "CASE WHEN typlen = 8 THEN 'd' WHEN typlen IN (4, 12) THEN 'i' WHEN typlen = 2 THEN 's' "
       "WHEN typlen = -1 THEN 'i' ELSE 'c' END AS typalign, "
-      "CASE WHEN typlen = -1 THEN 'x' ELSE 'p' END AS typstorage, false AS typnotnull, "
+      "CASE WHEN oid = 1700 THEN 'm' WHEN typlen = -1 THEN 'x' ELSE 'p' END AS typstorage, false AS typnotnull, "
       "CAST(0 AS BIGINT) AS typbasetype, -1 AS typtypmod, 0 AS typndims, "
       "CAST(CASE WHEN typcategory = 'S' THEN 100 ELSE 0 END AS BIGINT) AS typcollation, "
       "CAST(NULL AS VARCHAR) AS typdefaultbin, CAST(NULL AS VARCHAR) AS typdefault, "
@@ -99,7 +361,8 @@ std::string statements() {
       "CASE WHEN typlen = 8 THEN 'd' ELSE 'i' END, 'x', false, 0, -1, 0, "
       "CASE WHEN typcategory = 'S' THEN 100 ELSE 0 END, NULL, NULL, NULL FROM " + q + "base_types WHERE typarray <> 0");
   add("CREATE VIEW " + q + "pg_type AS " +
-      oids({"oid", "typnamespace", "typowner", "typrelid", "typelem", "typarray", "typbasetype", "typcollation"}) +
+      oids({"oid", "typnamespace", "typowner", "typrelid", "typelem", "typarray", "typbasetype", "typcollation"},
+           {"typtype", "typcategory", "typdelim", "typalign", "typstorage"}) +
       " FROM " + q + "raw_pg_type");
 
   add("CREATE VIEW " + q + "raw_pg_range AS SELECT CAST(NULL AS BIGINT) AS rngtypid, CAST(NULL AS BIGINT) AS rngsubtype, "
@@ -124,8 +387,8 @@ std::string statements() {
   add("CREATE MACRO " + q + "type_oid(dt) AS CASE "
       "WHEN regexp_matches(dt, '\\[[0-9]*\\]$') THEN CASE "
       "WHEN regexp_matches(regexp_replace(dt, '\\[[0-9]*\\]$', ''), '(\\]$)|^(STRUCT|MAP|UNION)') THEN 114 "
-      "ELSE (SELECT b.typarray FROM " + q + "base_types b "
-      "WHERE b.oid = " + q + "scalar_type_oid(regexp_replace(dt, '\\[[0-9]*\\]$', ''))) END "
+      "ELSE (SELECT mb.typarray FROM " + q + "base_types mb "
+      "WHERE mb.oid = " + q + "scalar_type_oid(regexp_replace(dt, '\\[[0-9]*\\]$', ''))) END "
       "ELSE " + q + "scalar_type_oid(dt) END");
   add("CREATE MACRO " + q + "type_mod(dt) AS CASE WHEN regexp_matches(dt, '^DECIMAL\\([0-9]+,[0-9]+\\)$') THEN "
       "((CAST(regexp_extract(dt, '\\(([0-9]+),', 1) AS INTEGER) << 16) | "
@@ -133,6 +396,11 @@ std::string statements() {
 
   // A lake table is a view over its files and staging table; clients see a table.
   add("CREATE MACRO " + q + "is_lake_table(view_sql) AS regexp_matches(view_sql, '__mallard\\.\"?[in][_0-9a-f]')");
+  // OIDs for what DuckDB has no OID of its own for: constraints (DuckDB numbers them per table)
+  // and the indexes behind PRIMARY KEY / UNIQUE constraints. Both stay below 2^32 while table
+  // OIDs stay below 2^25.
+  add("CREATE MACRO " + q + "constraint_oid(table_oid, idx) AS 1000000000 + table_oid * 64 + idx");
+  add("CREATE MACRO " + q + "constraint_index_oid(table_oid, idx) AS 3000000000 + (table_oid * 64 + idx) % 1000000000");
   add("CREATE VIEW " + q + "raw_pg_class AS "
       "SELECT CAST(table_oid AS BIGINT) AS oid, table_name AS relname, CAST(schema_oid AS BIGINT) AS relnamespace, "
       "CAST(0 AS BIGINT) AS reltype, CAST(0 AS BIGINT) AS reloftype, CAST(10 AS BIGINT) AS relowner, "
@@ -157,10 +425,16 @@ std::string statements() {
       "0, 0, 0, NULL, NULL, NULL FROM duckdb_sequences() WHERE database_name IN (current_database(), 'temp') "
       "UNION ALL SELECT index_oid, index_name, schema_oid, 0, 0, 10, 403, 0, 0, 0, 0, 0, 0, false, false, 'p', 'i', "
       "0, 0, false, false, false, false, false, true, 'n', false, 0, 0, 0, NULL, NULL, NULL "
-      "FROM duckdb_indexes() WHERE database_name IN (current_database(), 'temp')");
+      "FROM duckdb_indexes() WHERE database_name IN (current_database(), 'temp') "
+      // PRIMARY KEY and UNIQUE constraints are indexes in PostgreSQL (psql's "Indexes:").
+      "UNION ALL SELECT " + q + "constraint_index_oid(table_oid, constraint_index), constraint_name, schema_oid, 0, 0, 10, "
+      "403, 0, 0, 0, 0, 0, 0, false, false, 'p', 'i', len(constraint_column_indexes), 0, false, false, false, false, "
+      "false, true, 'n', false, 0, 0, 0, NULL, NULL, NULL FROM duckdb_constraints() "
+      "WHERE database_name IN (current_database(), 'temp') AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
   add("CREATE VIEW " + q + "pg_class AS " +
       oids({"oid", "relnamespace", "reltype", "reloftype", "relowner", "relam", "relfilenode", "reltablespace",
-            "reltoastrelid", "relrewrite"}) +
+            "reltoastrelid", "relrewrite"},
+           {"relpersistence", "relkind", "relreplident"}) +
       " FROM " + q + "raw_pg_class");
 
   add("CREATE VIEW " + q + "raw_pg_attribute AS "
@@ -184,7 +458,7 @@ std::string statements() {
       "s.schema_name = '__mallard' AND s.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) AND "
       "s.column_name = c.column_name "
       "WHERE c.database_name IN (current_database(), 'temp') AND c.schema_name <> '__mallard'");
-  add("CREATE VIEW " + q + "pg_attribute AS " + oids({"attrelid", "atttypid", "attcollation"}) + " FROM " + q +
+  add("CREATE VIEW " + q + "pg_attribute AS " + oids({"attrelid", "atttypid", "attcollation"}, {"attalign", "attstorage", "attcompression", "attidentity", "attgenerated"}) + " FROM " + q +
       "raw_pg_attribute");
 
   add("CREATE VIEW " + q + "raw_pg_attrdef AS "
@@ -223,8 +497,6 @@ std::string statements() {
       "v.schema_name = t.table_schema AND v.view_name = t.table_name AND " + q + "is_lake_table(v.sql)) "
       "THEN 'BASE TABLE' ELSE t.table_type END AS table_type) FROM information_schema.tables t "
       "WHERE t.table_catalog <> '" + c + "' AND t.table_schema <> '__mallard'");
-  add("CREATE VIEW " + q + "information_schema_columns AS SELECT * FROM information_schema.columns "
-      "WHERE table_catalog <> '" + c + "' AND table_schema <> '__mallard'");
   add("CREATE VIEW " + q + "information_schema_views AS SELECT v.* FROM information_schema.views v "
       "WHERE v.table_catalog <> '" + c + "' AND v.table_schema <> '__mallard' AND NOT EXISTS (SELECT 1 FROM "
       "duckdb_views() d WHERE d.database_name = v.table_catalog AND d.schema_name = v.table_schema AND "
@@ -232,10 +504,13 @@ std::string statements() {
   add("CREATE VIEW " + q + "information_schema_schemata AS SELECT * FROM information_schema.schemata "
       "WHERE catalog_name <> '" + c + "' AND schema_name <> '__mallard'");
 
+  // The divisor of `/` and `%` as PostgreSQL checks it (sql::rewrite_for_duckdb wraps it in this):
+  // zero raises 22012 instead of DuckDB's NULL. duck::translate_error maps the message.
+  add("CREATE MACRO " + q + "divisor(d) AS CASE WHEN d = 0 THEN error('division by zero') ELSE d END");
   // format_type over PostgreSQL OIDs, with PostgreSQL's SQL-standard spellings.
   add("CREATE MACRO " + q + "format_type(o, typmod) AS CASE WHEN o IS NULL THEN NULL ELSE coalesce("
-      "(SELECT CASE WHEN t.typcategory = 'A' THEN " + q + "format_base_type(t.typelem, typmod) || '[]' "
-      "ELSE " + q + "format_base_type(t.oid, typmod) END FROM " + q + "pg_type t WHERE t.oid = o), '???') END");
+      "(SELECT CASE WHEN mft.typcategory = 'A' THEN " + q + "format_base_type(mft.typelem, typmod) || '[]' "
+      "ELSE " + q + "format_base_type(mft.oid, typmod) END FROM " + q + "pg_type mft WHERE mft.oid = o), '???') END");
   add("CREATE MACRO " + q + "format_base_type(o, typmod) AS CASE o "
       "WHEN 16 THEN 'boolean' WHEN 18 THEN '\"char\"' WHEN 20 THEN 'bigint' WHEN 21 THEN 'smallint' "
       "WHEN 23 THEN 'integer' WHEN 700 THEN 'real' WHEN 701 THEN 'double precision' "
@@ -245,43 +520,76 @@ std::string statements() {
       "WHEN 1562 THEN 'bit varying' "
       "WHEN 1700 THEN CASE WHEN typmod IS NOT NULL AND typmod >= 4 THEN 'numeric(' || ((typmod - 4) >> 16) || ',' || "
       "((typmod - 4) & 65535) || ')' ELSE 'numeric' END "
-      "ELSE (SELECT b.typname FROM " + q + "base_types b WHERE b.oid = o) END");
+      "ELSE (SELECT mb.typname FROM " + q + "base_types mb WHERE mb.oid = o) END");
   // reg* casts. A name literal is looked up (schema-qualified or not, quoted or not); an OID is
   // shown as its name.
   add("CREATE MACRO " + q + "unquote_ident(s) AS CASE WHEN s LIKE '\"%\"' THEN replace(s[2:-2], '\"\"', '\"') "
       "ELSE lower(s) END");
-  add("CREATE MACRO " + q + "regclass_in(s) AS coalesce("
-      "(SELECT r.oid FROM " + q + "system_relations r WHERE r.relname = " + q + "unquote_ident("
+  add("CREATE MACRO " + q + "regclass_in(s) AS CASE WHEN regexp_full_match(CAST(s AS VARCHAR), '[0-9]+') "
+      "THEN CAST(CAST(s AS VARCHAR) AS UINTEGER) ELSE coalesce("
+      "(SELECT mr.oid FROM " + q + "system_relations mr WHERE mr.relname = " + q + "unquote_ident("
       "regexp_replace(CAST(s AS VARCHAR), '^pg_catalog\\.', ''))), "
-      "(SELECT c.oid FROM " + q + "pg_class c JOIN " + q + "pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.relname = " + q + "unquote_ident(regexp_extract(CAST(s AS VARCHAR), '([^.]+)$', 1)) "
-      "AND (NOT contains(CAST(s AS VARCHAR), '.') OR n.nspname = " + q + "unquote_ident("
-      "regexp_extract(CAST(s AS VARCHAR), '^([^.]+)\\.', 1))) ORDER BY c.oid LIMIT 1), "
-      "error('relation \"' || CAST(s AS VARCHAR) || '\" does not exist'))");
+      "(SELECT mc.oid FROM " + q + "pg_class mc JOIN " + q + "pg_namespace mn ON mn.oid = mc.relnamespace "
+      "WHERE mc.relname = " + q + "unquote_ident(regexp_extract(CAST(s AS VARCHAR), '([^.]+)$', 1)) "
+      "AND (NOT contains(CAST(s AS VARCHAR), '.') OR mn.nspname = " + q + "unquote_ident("
+      "regexp_extract(CAST(s AS VARCHAR), '^([^.]+)\\.', 1))) ORDER BY mc.oid LIMIT 1), "
+      "error('relation \"' || CAST(s AS VARCHAR) || '\" does not exist')) END");
   add("CREATE MACRO " + q + "regclass_out(o) AS coalesce("
-      "(SELECT r.relname FROM " + q + "system_relations r WHERE r.oid = o), "
-      "(SELECT c.relname FROM " + q + "pg_class c WHERE c.oid = o LIMIT 1), CAST(o AS VARCHAR))");
+      "(SELECT mr.relname FROM " + q + "system_relations mr WHERE mr.oid = o), "
+      "(SELECT mc.relname FROM " + q + "pg_class mc WHERE mc.oid = o LIMIT 1), CAST(o AS VARCHAR))");
   add("CREATE MACRO " + q + "regtype_in(s) AS coalesce("
-      "(SELECT t.oid FROM " + q + "pg_type t WHERE t.typname = " + q + "unquote_ident("
+      "(SELECT mt.oid FROM " + q + "pg_type mt WHERE mt.typname = " + q + "unquote_ident("
       "regexp_replace(CAST(s AS VARCHAR), '^pg_catalog\\.', ''))), "
-      "(SELECT t.oid FROM " + q + "pg_type t WHERE " + q + "format_type(t.oid, NULL) = lower(CAST(s AS VARCHAR))), "
+      "(SELECT mt.oid FROM " + q + "pg_type mt WHERE " + q + "format_type(mt.oid, NULL) = lower(CAST(s AS VARCHAR))), "
       "error('type \"' || CAST(s AS VARCHAR) || '\" does not exist'))");
   add("CREATE MACRO " + q + "regtype_out(o) AS CASE WHEN o IS NULL THEN NULL ELSE "
       "coalesce(" + q + "format_type(o, NULL), CAST(o AS VARCHAR)) END");
   add("CREATE MACRO " + q + "regnamespace_in(s) AS coalesce("
-      "(SELECT n.oid FROM " + q + "pg_namespace n WHERE n.nspname = " + q + "unquote_ident(CAST(s AS VARCHAR))), "
+      "(SELECT mn.oid FROM " + q + "pg_namespace mn WHERE mn.nspname = " + q + "unquote_ident(CAST(s AS VARCHAR))), "
       "error('schema \"' || CAST(s AS VARCHAR) || '\" does not exist'))");
   add("CREATE MACRO " + q + "regnamespace_out(o) AS coalesce("
-      "(SELECT n.nspname FROM " + q + "pg_namespace n WHERE n.oid = o), CAST(o AS VARCHAR))");
+      "(SELECT mn.nspname FROM " + q + "pg_namespace mn WHERE mn.oid = o), CAST(o AS VARCHAR))");
 
+  // Column types in PostgreSQL's spelling (data_type "character varying", udt_name "varchar").
+  // A lake table's NOT NULL and defaults live on its staging table (as in pg_attribute).
+  add("CREATE VIEW " + q + "information_schema_columns AS SELECT col.* REPLACE ("
+      "CASE WHEN " + q + "type_oid(col.data_type) IN (SELECT mb.typarray FROM " + q + "base_types mb) THEN 'ARRAY' "
+      "WHEN " + q + "type_oid(col.data_type) = 1700 THEN 'numeric' "
+      "ELSE coalesce(" + q + "format_base_type(" + q + "type_oid(col.data_type), NULL), lower(col.data_type)) END "
+      "AS data_type, "
+      "coalesce((SELECT mt.typname FROM " + q + "pg_type mt WHERE mt.oid = " + q + "type_oid(col.data_type)), "
+      "lower(col.data_type)) AS udt_name, "
+      "CASE WHEN s.column_name IS NULL THEN col.is_nullable WHEN s.is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable, "
+      "coalesce(s.column_default, col.column_default) AS column_default) "
+      "FROM information_schema.columns col "
+      "LEFT JOIN duckdb_views() v ON v.database_name = col.table_catalog AND v.schema_name = col.table_schema AND "
+      "v.view_name = col.table_name AND " + q + "is_lake_table(v.sql) "
+      "LEFT JOIN duckdb_columns() s ON v.view_name IS NOT NULL AND s.database_name = v.database_name AND "
+      "s.schema_name = '__mallard' AND s.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) AND "
+      "s.column_name = col.column_name "
+      "WHERE col.table_catalog <> '" + c + "' AND col.table_schema <> '__mallard'");
+  add_tool_catalog(s, q);
   return s;
 }
 
 }  // namespace
 
 void install_pg_catalog(duck::Connection &conn) {
+  conn.register_type_alias(DUCKDB_TYPE_VARCHAR, "pg_char");
   conn.query(std::string("ATTACH IF NOT EXISTS ':memory:' AS ") + kCatalogDb);
-  conn.query(statements());
+  // One statement at a time, so that a statement DuckDB refuses is named in the error.
+  std::string all = statements();
+  for (size_t at = 0; at < all.size();) {
+    size_t end = all.find(";\n", at);
+    if (end == std::string::npos) end = all.size();
+    std::string one = all.substr(at, end - at);
+    at = end + 2;
+    try {
+      conn.query(one);
+    } catch (const Error &e) {
+      throw Error(e.sqlstate(), "pg_catalog emulation: " + e.message() + " in: " + one.substr(0, 200));
+    }
+  }
 }
 
 }  // namespace mallard::control

@@ -188,6 +188,7 @@ typedef struct _duckdb_logical_type { void *internal_ptr; } *duckdb_logical_type
 typedef struct _duckdb_data_chunk { void *internal_ptr; } *duckdb_data_chunk;
 typedef struct _duckdb_vector { void *internal_ptr; } *duckdb_vector;
 typedef struct _duckdb_value { void *internal_ptr; } *duckdb_value;
+typedef struct _duckdb_create_type_info { void *internal_ptr; } *duckdb_create_type_info;
 
 // Database and connection.
 duckdb_state duckdb_open_ext(const char *path, duckdb_database *out, duckdb_config config, char **out_error);
@@ -293,6 +294,8 @@ idx_t duckdb_struct_type_child_count(duckdb_logical_type type);
 char *duckdb_struct_type_child_name(duckdb_logical_type type, idx_t index);
 duckdb_logical_type duckdb_struct_type_child_type(duckdb_logical_type type, idx_t index);
 char *duckdb_logical_type_get_alias(duckdb_logical_type type);
+void duckdb_logical_type_set_alias(duckdb_logical_type type, const char *alias);
+duckdb_state duckdb_register_logical_type(duckdb_connection con, duckdb_logical_type type, duckdb_create_type_info info);
 idx_t duckdb_union_type_member_count(duckdb_logical_type type);
 char *duckdb_union_type_member_name(duckdb_logical_type type, idx_t index);
 duckdb_logical_type duckdb_union_type_member_type(duckdb_logical_type type, idx_t index);

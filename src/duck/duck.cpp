@@ -162,6 +162,9 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
     case DUCKDB_ERROR_NOT_IMPLEMENTED:
       return kFeatureNotSupported;
     case DUCKDB_ERROR_INVALID_INPUT:
+      if (msg.ends_with("division by zero")) return kDivisionByZero;  // pg_compat divisor()
+      if (contains(msg, "unrecognized configuration parameter")) return kUndefinedObject;  // current_setting()
+      if (contains(msg, "feature not supported: ")) return kFeatureNotSupported;  // pg_compat macros
       return kInvalidParameterValue;
     case DUCKDB_ERROR_OUT_OF_MEMORY:
       return kOutOfMemory;
@@ -311,6 +314,14 @@ Error translate_error(duckdb_error_type type, std::string_view message, std::str
   if (position == 0 && !statement.empty() && contains(split.text, "at end of input"))
     position = chars_before(statement, statement.size()) + 1;  // PostgreSQL points one past the end
   return Error(sqlstate_for(type, message), split.text, position, "", split.hint);
+}
+
+bool Connection::register_type_alias(duckdb_type base, const std::string &alias) {
+  duckdb_logical_type t = duckdb_create_logical_type(base);
+  duckdb_logical_type_set_alias(t, alias.c_str());
+  bool ok = duckdb_register_logical_type(c_, t, nullptr) == DuckDBSuccess;
+  duckdb_destroy_logical_type(&t);
+  return ok;
 }
 
 std::string take_string(char *s) {

@@ -136,6 +136,10 @@ class Connection {
   // columns are converted; cast anything else to VARCHAR in the query.
   TextRows query_text(const std::string &sql, const std::vector<std::optional<std::string>> &params = {});
   void interrupt() { duckdb_interrupt(c_); }
+  // Registers `alias` as a name for the type `base` in the database's system catalog. Unlike
+  // CREATE TYPE, the alias stays on values cast to it, so result columns can be told apart
+  // (duckdb_logical_type_get_alias). False when it cannot be registered (e.g. it exists).
+  bool register_type_alias(duckdb_type base, const std::string &alias);
 
  private:
   duckdb_connection c_ = nullptr;
@@ -169,7 +173,10 @@ class Prepared {
   LogicalType param_type(idx_t i) const { return LogicalType(duckdb_param_logical_type(p_, i + 1)); }
   duckdb_statement_type statement_type() const { return duckdb_prepared_statement_type(p_); }
   idx_t column_count() const { return duckdb_prepared_statement_column_count(p_); }
-  std::string column_name(idx_t i) const { return duckdb_prepared_statement_column_name(p_, i); }
+  // The C API hands over a copy of the name, which the caller frees.
+  std::string column_name(idx_t i) const {
+    return take_string(const_cast<char *>(duckdb_prepared_statement_column_name(p_, i)));
+  }
   LogicalType column_type(idx_t i) const {
     return LogicalType(duckdb_prepared_statement_column_logical_type(p_, i));
   }

@@ -1,5 +1,10 @@
 #include "lake/catalog.hpp"
 
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "common/strings.hpp"
 #include "lake/format.hpp"
 
 namespace mallard::lake {
@@ -12,6 +17,118 @@ constexpr const char *kVisible =
 
 int64_t num(const std::optional<std::string> &v) { return v ? std::stoll(*v) : 0; }
 bool truth(const std::optional<std::string> &v) { return v && (*v == "true" || *v == "t" || *v == "1"); }
+
+// Every inlined-data table of every table in `s`, with the column ids its columns stand for (its
+// columns are named as the table's columns were at its schema version). A column added later
+// reads as its initial default in rows stored before it existed.
+void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t> *only) {
+  struct Version {
+    Table *table;
+    std::string name;
+    std::vector<std::pair<int64_t, std::string>> cols;  // id, name at that version
+  };
+  std::vector<Version> versions;
+  for (auto &r : txn.query("SELECT i.table_id, i.table_name, i.schema_version, "
+                           "(SELECT min(v.begin_snapshot) FROM ducklake_schema_versions v WHERE v.table_id = i.table_id "
+                           "AND v.schema_version = i.schema_version) FROM ducklake_inlined_data_tables i "
+                           "ORDER BY i.table_id, i.schema_version")) {
+    auto t = s.tables.find(num(r[0]));
+    if (t == s.tables.end() || (only && !only->count(t->first))) continue;
+    Version v{&t->second, r[1].value_or(""), {}};
+    int64_t since = r[3] ? num(r[3]) : s.id;
+    for (auto &c : txn.query("SELECT column_id, column_name, column_type FROM ducklake_column WHERE table_id = "
+                             "CAST($1 AS BIGINT) AND parent_column IS NULL AND begin_snapshot <= CAST($2 AS BIGINT) AND "
+                             "(end_snapshot IS NULL OR end_snapshot > CAST($2 AS BIGINT)) ORDER BY column_order",
+                             {std::to_string(v.table->id), std::to_string(since)})) {
+      int64_t id = num(c[0]);
+      v.cols.emplace_back(id, c[1].value_or(""));
+      auto &ids = v.table->inlined_columns;
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+        ids.push_back(id);
+        std::string type = c[2].value_or("varchar");
+        if (type == "list") {
+          const Column *now = nullptr;
+          for (auto &cc : v.table->columns) if (cc.id == id) now = &cc;
+          v.table->inlined_types[id] = now ? now->duck_type : "VARCHAR";
+        } else {
+          v.table->inlined_types[id] = to_duckdb_type(type);
+        }
+      }
+    }
+    v.table->inlined_tables.push_back(v.name);
+    versions.push_back(std::move(v));
+  }
+  for (auto &[id, t] : s.tables)
+    if (!only || only->count(id))
+      for (auto &c : t.columns) t.inlined_types[c.id] = c.duck_type;
+  for (auto &v : versions) {
+    Table &table = *v.table;
+    std::string select = "SELECT CAST(row_id AS VARCHAR), CAST(begin_snapshot AS VARCHAR), CAST(end_snapshot AS VARCHAR)";
+    for (auto &[id, col] : v.cols) select += ", CAST(" + sql_ident(col) + " AS VARCHAR)";
+    // Where each stored column goes in the mirror row; the others take their initial default.
+    metastore::Row defaults(3 + table.inlined_columns.size());
+    std::vector<size_t> slot;
+    for (size_t k = 0; k < table.inlined_columns.size(); ++k)
+      for (auto &c : table.columns)
+        if (c.id == table.inlined_columns[k]) defaults[3 + k] = c.initial_default;
+    for (auto &[id, col] : v.cols)
+      slot.push_back(3 + (std::find(table.inlined_columns.begin(), table.inlined_columns.end(), id) -
+                          table.inlined_columns.begin()));
+    for (auto &row : txn.query(select + " FROM " + sql_ident(v.name))) {
+      metastore::Row out = defaults;
+      for (size_t k = 0; k < 3; ++k) out[k] = row[k];
+      for (size_t k = 0; k < slot.size(); ++k) out[slot[k]] = row[3 + k];
+      table.inlined_rows.push_back(std::move(out));
+    }
+  }
+}
+
+// Files, delete files, inlined rows and row counters: of every table, or only of `only`.
+void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t> *only) {
+  std::vector<metastore::Param> at = {std::to_string(s.id)};
+  std::string filter;
+  if (only) {
+    std::string ids;
+    for (int64_t id : *only) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+    filter = " AND table_id IN (" + (ids.empty() ? std::string("-1") : ids) + ")";
+  }
+  for (auto &r : txn.query(std::string("SELECT table_id, data_file_id, path, path_is_relative, record_count, "
+                                       "row_id_start, file_size_bytes, begin_snapshot FROM ducklake_data_file WHERE") +
+                               kVisible +
+                               filter + " ORDER BY table_id, data_file_id",
+                           at)) {
+    auto t = s.tables.find(num(r[0]));
+    if (t == s.tables.end()) continue;
+    DataFile f;
+    f.id = num(r[1]);
+    f.path = resolve_path(t->second.path, r[2].value_or(""), truth(r[3]));
+    f.record_count = num(r[4]);
+    f.row_id_start = num(r[5]);
+    f.file_size = num(r[6]);
+    f.begin_snapshot = num(r[7]);
+    t->second.files.push_back(f);
+  }
+  for (auto &r : txn.query(std::string("SELECT table_id, data_file_id, delete_file_id, path, path_is_relative, "
+                                       "delete_count, begin_snapshot FROM ducklake_delete_file WHERE") + kVisible + filter,
+                           at)) {
+    auto t = s.tables.find(num(r[0]));
+    if (t == s.tables.end()) continue;
+    for (auto &f : t->second.files) {
+      if (f.id != num(r[1])) continue;
+      f.deletes = DeleteFile{num(r[2]), resolve_path(t->second.path, r[3].value_or(""), truth(r[4])), num(r[5]),
+                             num(r[6])};
+    }
+  }
+  for (auto &r : txn.query("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_inlining_row_limit' AND "
+                           "\"scope\" IS NULL"))
+    if (r[0]) s.inlining_row_limit = std::stoll(*r[0]);
+  load_inlined(txn, s, only);
+  for (auto &r : txn.query("SELECT table_id, record_count, next_row_id FROM ducklake_table_stats WHERE true" + filter)) {
+    auto t = s.tables.find(num(r[0]));
+    if (t == s.tables.end()) continue;
+    t->second.next_row_id = num(r[2]);
+  }
+}
 
 }  // namespace
 
@@ -90,6 +207,33 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
     t.path = r[3] ? resolve_path(base, *r[3], truth(r[4])) : base + t.name + "/";
     s->tables[t.id] = t;
   }
+  // Children first (deepest last in id order is not guaranteed): gather, then attach.
+  std::map<std::pair<int64_t, int64_t>, std::vector<Column>> children;  // (table, parent) → children
+  std::vector<std::pair<int64_t, Column>> nested;
+  for (auto &r : txn.query(std::string("SELECT table_id, column_id, column_order, column_name, column_type, "
+                                       "parent_column FROM ducklake_column WHERE parent_column IS NOT NULL AND") +
+                               kVisible + " ORDER BY table_id, column_order",
+                           at)) {
+    Column c;
+    c.id = num(r[1]);
+    c.order = num(r[2]);
+    c.name = r[3].value_or("");
+    c.lake_type = r[4].value_or("");
+    children[{num(r[0]), num(r[5])}].push_back(c);
+  }
+  // DuckDB type of a column from its DuckLake type and children (lists of any depth).
+  std::function<void(int64_t, Column &)> resolve = [&](int64_t table, Column &c) {
+    if (c.lake_type != "list") {
+      c.duck_type = to_duckdb_type(c.lake_type);
+      return;
+    }
+    auto kids = children.find({table, c.id});
+    if (kids == children.end() || kids->second.size() != 1)
+      throw Error(sqlstate::kFeatureNotSupported, "list column \"" + c.name + "\" has no element column");
+    c.children = kids->second;
+    resolve(table, c.children[0]);
+    c.duck_type = c.children[0].duck_type + "[]";
+  };
   for (auto &r : txn.query(std::string("SELECT table_id, column_id, column_order, column_name, column_type, "
                                        "initial_default, default_value, nulls_allowed FROM ducklake_column WHERE "
                                        "parent_column IS NULL AND") + kVisible + " ORDER BY table_id, column_order",
@@ -101,41 +245,13 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
     c.order = num(r[2]);
     c.name = r[3].value_or("");
     c.lake_type = r[4].value_or("");
-    c.duck_type = to_duckdb_type(c.lake_type);
+    resolve(t->first, c);
     c.initial_default = r[5];
     c.default_value = r[6];
     c.nulls_allowed = !r[7] || truth(r[7]);
     t->second.columns.push_back(c);
   }
-  for (auto &r : txn.query(std::string("SELECT table_id, data_file_id, path, path_is_relative, record_count, "
-                                       "row_id_start, file_size_bytes FROM ducklake_data_file WHERE") + kVisible +
-                               " ORDER BY table_id, data_file_id",
-                           at)) {
-    auto t = s->tables.find(num(r[0]));
-    if (t == s->tables.end()) continue;
-    DataFile f;
-    f.id = num(r[1]);
-    f.path = resolve_path(t->second.path, r[2].value_or(""), truth(r[3]));
-    f.record_count = num(r[4]);
-    f.row_id_start = num(r[5]);
-    f.file_size = num(r[6]);
-    t->second.files.push_back(f);
-  }
-  for (auto &r : txn.query(std::string("SELECT table_id, data_file_id, delete_file_id, path, path_is_relative, "
-                                       "delete_count FROM ducklake_delete_file WHERE") + kVisible,
-                           at)) {
-    auto t = s->tables.find(num(r[0]));
-    if (t == s->tables.end()) continue;
-    for (auto &f : t->second.files) {
-      if (f.id != num(r[1])) continue;
-      f.deletes = DeleteFile{num(r[2]), resolve_path(t->second.path, r[3].value_or(""), truth(r[4])), num(r[5])};
-    }
-  }
-  for (auto &r : txn.query("SELECT table_id, record_count, next_row_id FROM ducklake_table_stats")) {
-    auto t = s->tables.find(num(r[0]));
-    if (t == s->tables.end()) continue;
-    t->second.next_row_id = num(r[2]);
-  }
+  load_data(txn, *s, nullptr);
   for (auto &r : txn.query(std::string("SELECT view_id, schema_id, view_name, \"sql\" FROM ducklake_view WHERE") +
                                kVisible,
                            at)) {
@@ -152,6 +268,52 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
     if (auto t = s->tables.find(num(r[0])); t != s->tables.end()) t->second.comment = r[1];
     if (auto v = s->views.find(num(r[0])); v != s->views.end()) v->second.comment = r[1];
   }
+  return s;
+}
+
+// Elements of changes_made: kind:value, comma-separated; values may be quoted names with commas.
+std::vector<std::pair<std::string, std::string>> parse_changes(const std::string &s) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto colon = s.find(':', i);
+    if (colon == std::string::npos) break;
+    std::string kind = s.substr(i, colon - i);
+    size_t j = colon + 1;
+    bool quoted = false;
+    while (j < s.size() && (quoted || s[j] != ',')) {
+      if (s[j] == '"') quoted = !quoted;
+      ++j;
+    }
+    out.emplace_back(kind, s.substr(colon + 1, j - colon - 1));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::shared_ptr<const Snapshot> load_snapshot_since(metastore::Transaction &txn, const Snapshot &prev,
+                                                    int64_t snapshot_id, const std::set<int64_t> &changed) {
+  auto s = std::make_shared<Snapshot>(prev);
+  auto snap = txn.query(
+      "SELECT snapshot_id, schema_version, next_catalog_id, next_file_id FROM ducklake_snapshot "
+      "WHERE snapshot_id = CAST($1 AS BIGINT)",
+      {std::to_string(snapshot_id)});
+  if (snap.empty())
+    throw Error(sqlstate::kInvalidParameterValue, "snapshot " + std::to_string(snapshot_id) + " does not exist");
+  s->id = num(snap[0][0]);
+  s->schema_version = num(snap[0][1]);
+  s->next_catalog_id = num(snap[0][2]);
+  s->next_file_id = num(snap[0][3]);
+  for (int64_t id : changed) {
+    auto t = s->tables.find(id);
+    if (t == s->tables.end()) continue;
+    t->second.files.clear();
+    t->second.inlined_columns.clear();
+    t->second.inlined_types.clear();
+    t->second.inlined_rows.clear();
+    t->second.inlined_tables.clear();
+  }
+  load_data(txn, *s, &changed);
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,12 +23,15 @@ struct Column {
   std::optional<std::string> initial_default;  // SQL literal or expression text, as stored
   std::optional<std::string> default_value;
   bool nulls_allowed = true;
+  // A list column has one child, "element" (nested columns are rows with parent_column set).
+  std::vector<Column> children;
 };
 
 struct DeleteFile {
   int64_t id = 0;
   std::string path;  // absolute
   int64_t count = 0;
+  int64_t begin_snapshot = 0;
 };
 
 struct DataFile {
@@ -36,6 +40,7 @@ struct DataFile {
   int64_t record_count = 0;
   int64_t row_id_start = 0;
   int64_t file_size = 0;
+  int64_t begin_snapshot = 0;
   std::optional<DeleteFile> deletes;
 };
 
@@ -49,7 +54,15 @@ struct Table {
   int64_t next_row_id = 0;
   int64_t record_count = 0;
   std::optional<std::string> comment;
+  // Inlined rows (data inlining): every row of every inlined-data table of this table, with its
+  // row_id, begin_snapshot and end_snapshot, then one value per column id in inlined_columns
+  // (text). Readers filter by snapshot, so one mirror serves every snapshot.
+  std::vector<int64_t> inlined_columns;
+  std::map<int64_t, std::string> inlined_types;  // column id → DuckDB type (its latest)
+  metastore::Rows inlined_rows;
+  std::vector<std::string> inlined_tables;  // names of the inlined-data tables in the store
   bool has_deletes() const;
+  bool has_inlined() const { return !inlined_tables.empty(); }
   const Column *column(const std::string &name) const;
 };
 
@@ -73,6 +86,7 @@ struct Snapshot {
   int64_t next_catalog_id = 0;
   int64_t next_file_id = 0;
   std::string data_path;  // absolute, ends in '/'
+  int64_t inlining_row_limit = 10;  // ducklake_metadata data_inlining_row_limit
   std::map<int64_t, Schema> schemas;
   std::map<int64_t, Table> tables;
   std::map<int64_t, View> views;
@@ -86,6 +100,14 @@ struct Snapshot {
 int64_t latest_snapshot_id(metastore::Transaction &txn);
 // Loads the catalog as of `snapshot_id`; throws 22023 when no such snapshot exists.
 std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id);
+
+// The snapshot after `prev` in which only the rows of the tables in `changed` differ (inserts and
+// deletes): the catalog is copied, their files and inlined rows are read again.
+std::shared_ptr<const Snapshot> load_snapshot_since(metastore::Transaction &txn, const Snapshot &prev,
+                                                    int64_t snapshot_id, const std::set<int64_t> &changed);
+
+// The elements of ducklake_snapshot_changes.changes_made: (kind, value) pairs.
+std::vector<std::pair<std::string, std::string>> parse_changes(const std::string &changes_made);
 
 // Resolves `rel` against `base` when is_relative.
 std::string resolve_path(const std::string &base, const std::string &rel, bool is_relative);

@@ -1,6 +1,7 @@
 #include "lake/commit.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -45,33 +46,25 @@ void read_copy_stats(duck::Result &r, int64_t &count, int64_t &size, int64_t &fo
   footer = get(3);
 }
 
+// FIELD_IDS of COPY for one column: its id, and for a list its element's, recursively.
+std::string field_id_spec(const Column &c) {
+  if (c.children.empty()) return std::to_string(c.id);
+  return "{__duckdb_field_id: " + std::to_string(c.id) + ", element: " + field_id_spec(c.children[0]) + "}";
+}
+
 bool is_float(const std::string &duck_type) { return duck_type == "FLOAT" || duck_type == "DOUBLE"; }
 
-// Elements of changes_made: kind:value, comma-separated; values may be quoted names with commas.
-std::vector<std::pair<std::string, std::string>> parse_changes(const std::string &s) {
-  std::vector<std::pair<std::string, std::string>> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    auto colon = s.find(':', i);
-    if (colon == std::string::npos) break;
-    std::string kind = s.substr(i, colon - i);
-    size_t j = colon + 1;
-    bool quoted = false;
-    while (j < s.size() && (quoted || s[j] != ',')) {
-      if (s[j] == '"') quoted = !quoted;
-      ++j;
-    }
-    out.emplace_back(kind, s.substr(colon + 1, j - colon - 1));
-    i = j + 1;
-  }
-  return out;
-}
 
 }  // namespace
 
 Committer::Committer(metastore::Store &store, const Options &options, const Snapshot &base, TxnChanges &changes,
-                     duck::Connection &client)
-    : store_(store), options_(options), base_(base), changes_(changes), client_(client) {}
+                     duck::Connection &client, int64_t inlining_row_limit)
+    : store_(store),
+      options_(options),
+      base_(base),
+      changes_(changes),
+      client_(client),
+      inlining_row_limit_(inlining_row_limit) {}
 
 Committer::~Committer() {
   if (committed_ || in_doubt_) return;
@@ -109,13 +102,22 @@ void Committer::write_inserts(int64_t key, const Table &t, const std::string &in
   for (auto &c : t.columns) {
     std::string q = sql_ident(c.name);
     cols += (cols.empty() ? "" : ", ") + q;
-    field_ids += (field_ids.empty() ? "" : ", ") + q + ": " + std::to_string(c.id);
-    aggs += ", count(*) - count(" + q + "), CAST(min(" + q + ") AS VARCHAR), CAST(max(" + q + ") AS VARCHAR), " +
+    field_ids += (field_ids.empty() ? "" : ", ") + q + ": " + field_id_spec(c);
+    bool nested = !c.children.empty();  // statistics are kept for primitive columns only
+    aggs += ", count(*) - count(" + q + "), " +
+            (nested ? std::string("CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), ")
+                    : "CAST(min(" + q + ") AS VARCHAR), CAST(max(" + q + ") AS VARCHAR), ") +
             (is_float(c.duck_type) ? "CAST(bool_or(isnan(" + q + ")) AS VARCHAR)" : "CAST(NULL AS VARCHAR)");
   }
   auto agg = client_.query_text("SELECT CAST(count(*) AS BIGINT)" + aggs + " FROM " + ins);
   int64_t rows = num(agg[0][0]);
   if (rows == 0) return;
+  if (rows <= inlining_row_limit_) {
+    std::string text;
+    for (auto &c : t.columns) text += (text.empty() ? "" : ", ") + ("CAST(" + sql_ident(c.name) + " AS VARCHAR)");
+    inlined_.push_back({key, client_.query_text("SELECT " + text + " FROM " + ins)});
+    return;
+  }
   std::string dir = t.path;
   if (key < 0) {
     auto &nt = changes_.created_tables[-key - 1];
@@ -150,7 +152,10 @@ void Committer::write_inserts(int64_t key, const Table &t, const std::string &in
 }
 
 void Committer::write_deletes(const Table &t, const std::string &del) {
-  for (auto &row : client_.query_text("SELECT fidx, CAST(count(*) AS BIGINT) FROM " + del + " GROUP BY fidx ORDER BY fidx")) {
+  for (auto &row : client_.query_text("SELECT pos FROM " + del + " WHERE fidx = -2 ORDER BY pos"))
+    inlined_deletes_[t.id].push_back(num(row[0]));
+  for (auto &row : client_.query_text("SELECT fidx, CAST(count(*) AS BIGINT) FROM " + del +
+                                      " WHERE fidx >= 0 GROUP BY fidx ORDER BY fidx")) {
     size_t k = static_cast<size_t>(num(row[0]));
     if (k >= t.files.size()) throw Error(sqlstate::kInternalError, "staged delete names an unknown file");
     const DataFile &file = t.files[k];
@@ -282,13 +287,16 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
              {snap, P(id)});
     changes.push_back("dropped_table:" + std::to_string(id));
   }
-  auto insert_column = [&](int64_t table_id, const Column &c) {
-    txn.exec("INSERT INTO ducklake_column VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, CAST($3 AS BIGINT), "
-             "CAST($4 AS BIGINT), $5, $6, $7, $8, CAST($9 AS BOOLEAN), NULL, $10, $11)",
-             {P(c.id), snap, P(table_id), P(c.order), c.name, c.lake_type, c.initial_default, c.default_value,
-              c.nulls_allowed ? "true" : "false", c.default_value ? metastore::Param("expression") : std::nullopt,
-              c.default_value ? metastore::Param("duckdb") : std::nullopt});
-  };
+  std::function<void(int64_t, const Column &, std::optional<int64_t>)> insert_column =
+      [&](int64_t table_id, const Column &c, std::optional<int64_t> parent) {
+        txn.exec("INSERT INTO ducklake_column VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, CAST($3 AS BIGINT), "
+                 "CAST($4 AS BIGINT), $5, $6, $7, $8, CAST($9 AS BOOLEAN), CAST($10 AS BIGINT), $11, $12)",
+                 {P(c.id), snap, P(table_id), P(c.order), c.name, c.lake_type, c.initial_default, c.default_value,
+                  c.nulls_allowed ? "true" : "false", parent ? P(*parent) : std::nullopt,
+                  c.default_value ? metastore::Param("expression") : std::nullopt,
+                  c.default_value ? metastore::Param("duckdb") : std::nullopt});
+        for (auto &child : c.children) insert_column(table_id, child, c.id);
+      };
   std::map<int64_t, int64_t> table_ids;  // key → id
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
     auto &nt = changes_.created_tables[i];
@@ -297,7 +305,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     txn.exec("INSERT INTO ducklake_table VALUES (CAST($1 AS BIGINT), gen_random_uuid(), CAST($2 AS BIGINT), NULL, "
              "CAST($3 AS BIGINT), $4, $5, true)",
              {P(id), snap, P(schema_ids.at(nt.schema)), nt.table.name, nt.table.name + "/"});
-    for (auto &c : nt.table.columns) insert_column(id, c);
+    for (auto &c : nt.table.columns) insert_column(id, c, std::nullopt);
     txn.exec("INSERT INTO ducklake_table_stats VALUES (CAST($1 AS BIGINT), 0, 0, 0)", {P(id)});
     txn.exec("INSERT INTO ducklake_schema_versions VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT))",
              {snap, P(schema_version), P(id)});
@@ -315,13 +323,13 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
         txn.exec("UPDATE ducklake_column SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND "
                  "column_id = CAST($3 AS BIGINT) AND end_snapshot IS NULL",
                  {snap, P(id), P(c.id)});
-      if (now && !same) insert_column(id, *now);
+      if (now && !same) insert_column(id, *now, std::nullopt);
     }
     for (auto &n : a.table.columns)
       if (!old.column(n.name) || old.column(n.name)->id != n.id) {
         bool existed = false;
         for (auto &c : old.columns) existed |= c.id == n.id;
-        if (!existed) insert_column(id, n);
+        if (!existed) insert_column(id, n, std::nullopt);
       }
     if (a.table.name != old.name) {
       txn.exec("UPDATE ducklake_table SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND end_snapshot IS NULL",
@@ -366,6 +374,39 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
                 s.contains_nan ? metastore::Param(*s.contains_nan ? "true" : "false") : std::nullopt});
     }
     inserted_ids.insert(tid);
+  }
+  for (auto &in : inlined_) {
+    int64_t tid = in.table_key < 0 ? table_ids.at(in.table_key) : in.table_key;
+    auto &st = table_stats(tid);
+    bool changed_now = in.table_key < 0 || changes_.altered.count(tid);
+    int64_t version = schema_version;
+    if (!changed_now) {
+      auto r = txn.query("SELECT CAST(max(schema_version) AS BIGINT) FROM ducklake_schema_versions WHERE table_id = "
+                         "CAST($1 AS BIGINT)",
+                         {P(tid)});
+      version = !r.empty() && r[0][0] ? num(r[0][0]) : num(latest[0][0]);
+    }
+    write_inlined(txn, in, tid, version, changed_now, snap, st[1]);
+    st[0] += static_cast<int64_t>(in.rows.size());
+    inserted_ids.insert(tid);
+  }
+  for (auto &[tid, ids] : inlined_deletes_) {
+    auto &st = table_stats(tid);
+    size_t gone = 0;
+    for (auto &tbl : txn.query("SELECT table_name FROM ducklake_inlined_data_tables WHERE table_id = CAST($1 AS BIGINT)",
+                               {P(tid)})) {
+      for (size_t from = 0; from < ids.size(); from += 1000) {
+        std::string list;
+        for (size_t k = from; k < ids.size() && k < from + 1000; ++k) list += (list.empty() ? "" : ", ") + std::to_string(ids[k]);
+        gone += txn.query("UPDATE " + sql_ident(tbl[0].value_or("")) + " SET end_snapshot = CAST($1 AS BIGINT) WHERE "
+                          "end_snapshot IS NULL AND row_id IN (" + list + ") RETURNING row_id",
+                          {snap})
+                    .size();
+      }
+    }
+    if (gone != ids.size()) throw Conflict("rows of table " + std::to_string(tid) + " were deleted");
+    st[0] -= static_cast<int64_t>(ids.size());
+    deleted_ids.insert(tid);
   }
   for (auto &d : deletes_) {
     auto &st = table_stats(d.table_id);
@@ -423,6 +464,55 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
            {snap, made, changes_.author.empty() ? std::nullopt : metastore::Param(changes_.author),
             changes_.commit_message.empty() ? std::nullopt : metastore::Param(changes_.commit_message),
             marker_info(marker)});
+}
+
+// The type of an inlined-data column in the store: DuckDB's own in the embedded store; in
+// PostgreSQL and CockroachDB the matching type, or text where none matches exactly.
+std::string inlined_type(const Column &c, metastore::Flavor flavor) {
+  if (flavor == metastore::Flavor::kEmbedded) return c.duck_type;
+  static const std::map<std::string, std::string> kPg = {
+      {"boolean", "BOOLEAN"}, {"int8", "SMALLINT"}, {"int16", "SMALLINT"}, {"int32", "INTEGER"}, {"int64", "BIGINT"},
+      {"uint8", "SMALLINT"}, {"uint16", "INTEGER"}, {"uint32", "BIGINT"}, {"float32", "REAL"},
+      {"float64", "DOUBLE PRECISION"}, {"varchar", "VARCHAR"}, {"date", "DATE"}, {"time", "TIME"},
+      {"timestamp", "TIMESTAMP"}, {"timestamptz", "TIMESTAMPTZ"}, {"uuid", "UUID"}};
+  if (auto it = kPg.find(c.lake_type); it != kPg.end()) return it->second;
+  if (c.lake_type.starts_with("decimal(")) return "NUMERIC" + c.lake_type.substr(7);
+  return "VARCHAR";
+}
+
+void Committer::write_inlined(metastore::Transaction &txn, const NewInlined &in, int64_t table_id,
+                              int64_t schema_version, bool new_version, const std::string &snap, int64_t &next_row_id) {
+  const Table &t = table_for_key(in.table_key);
+  std::string name = "ducklake_inlined_data_" + std::to_string(table_id) + "_" + std::to_string(schema_version);
+  bool exists = !new_version &&
+                !txn.query("SELECT 1 FROM ducklake_inlined_data_tables WHERE table_id = CAST($1 AS BIGINT) AND "
+                           "schema_version = CAST($2 AS BIGINT)",
+                           {std::to_string(table_id), std::to_string(schema_version)})
+                     .empty();
+  if (!exists) {
+    std::string cols = "row_id BIGINT, begin_snapshot BIGINT, end_snapshot BIGINT";
+    for (auto &c : t.columns) cols += ", " + sql_ident(c.name) + " " + inlined_type(c, store_.profile().flavor);
+    std::string ddl = "CREATE TABLE IF NOT EXISTS " + sql_ident(name) + " (" + cols + ")";
+    if (store_.profile().ddl_in_own_transaction) {
+      // CockroachDB commits the transaction's pending writes before DDL: run it on its own.
+      auto ddl_txn = store_.begin();
+      ddl_txn->exec(ddl);
+      ddl_txn->commit();
+    } else {
+      txn.exec(ddl);
+    }
+    txn.exec("INSERT INTO ducklake_inlined_data_tables VALUES (CAST($1 AS BIGINT), $2, CAST($3 AS BIGINT))",
+             {std::to_string(table_id), name, std::to_string(schema_version)});
+  }
+  std::string insert = "INSERT INTO " + sql_ident(name) + " VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL";
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    insert += ", CAST($" + std::to_string(i + 3) + " AS " + inlined_type(t.columns[i], store_.profile().flavor) + ")";
+  insert += ")";
+  for (auto &row : in.rows) {
+    std::vector<metastore::Param> params = {std::to_string(next_row_id++), snap};
+    params.insert(params.end(), row.begin(), row.end());
+    txn.exec(insert, params);
+  }
 }
 
 std::optional<int64_t> Committer::find_marker(metastore::Transaction &txn, const std::string &marker) {

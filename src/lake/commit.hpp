@@ -23,7 +23,7 @@ struct ColumnStats {
 class Committer {
  public:
   Committer(metastore::Store &store, const Options &options, const Snapshot &base, TxnChanges &changes,
-            duck::Connection &client);
+            duck::Connection &client, int64_t inlining_row_limit);
   ~Committer();  // removes the files written unless the metadata commit succeeded
   void write_files();
   // Returns the new snapshot id.
@@ -45,7 +45,15 @@ class Committer {
     int64_t count = 0, size = 0, footer = 0;
   };
 
+  // Rows of one table's insert small enough to go into the metadata store (data inlining).
+  struct NewInlined {
+    int64_t table_key = 0;
+    metastore::Rows rows;  // values as text, in the table's column order
+  };
+
   void write_inserts(int64_t key, const Table &t, const std::string &ins);
+  void write_inlined(metastore::Transaction &txn, const NewInlined &in, int64_t table_id, int64_t schema_version,
+                     bool new_version, const std::string &snap, int64_t &next_row_id);
   void write_deletes(const Table &t, const std::string &del);
   void check_conflicts(metastore::Transaction &txn);
   void write_metadata(metastore::Transaction &txn, int64_t snapshot_id, const std::string &marker);
@@ -60,6 +68,9 @@ class Committer {
   duck::Connection &client_;
   std::vector<NewFile> files_;
   std::vector<NewDelete> deletes_;
+  std::vector<NewInlined> inlined_;
+  std::map<int64_t, std::vector<int64_t>> inlined_deletes_;  // table id → row ids
+  int64_t inlining_row_limit_;
   bool committed_ = false;
   // A COMMIT's outcome stayed unknown: the files may belong to a committed snapshot, so they stay.
   bool in_doubt_ = false;

@@ -20,6 +20,28 @@ bool TxnChanges::empty() const {
          comments.empty();
 }
 
+namespace {
+
+// True when a table's DuckDB objects built for `a` also serve `b` (no view or mirror to redo).
+bool same_contents(const Table &a, const Table &b) {
+  if (a.name != b.name || a.schema_id != b.schema_id || a.comment != b.comment ||
+      column_definitions(a) != column_definitions(b) || a.files.size() != b.files.size() ||
+      a.inlined_rows != b.inlined_rows || a.inlined_columns != b.inlined_columns || a.inlined_types != b.inlined_types ||
+      a.inlined_tables != b.inlined_tables)
+    return false;
+  for (size_t i = 0; i < a.columns.size(); ++i)
+    if (a.columns[i].id != b.columns[i].id || a.columns[i].initial_default != b.columns[i].initial_default)
+      return false;
+  for (size_t i = 0; i < a.files.size(); ++i) {
+    const auto &x = a.files[i], &y = b.files[i];
+    if (x.id != y.id || x.deletes.has_value() != y.deletes.has_value() || (x.deletes && x.deletes->id != y.deletes->id))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Lake::Lake(std::unique_ptr<metastore::Store> store, duck::Database &db, Options options)
     : store_(std::move(store)), db_(db), options_(std::move(options)) {
   std::filesystem::create_directories(options_.data_path);
@@ -87,9 +109,7 @@ int64_t Lake::base_snapshot(duck::Connection &conn) {
 
 void Lake::refresh() {
   // An embedded store has one writer, this process: nothing moved unless this process committed.
-  if (store_->profile().flavor == metastore::Flavor::kEmbedded && current_ &&
-      committed_.load() <= current_->id)
-    return;
+  if (store_->profile().flavor == metastore::Flavor::kEmbedded && committed_.load() <= shown_.load()) return;
   std::lock_guard lock(mu_);
   std::shared_ptr<const Snapshot> snap;
   metastore::Rows history;
@@ -97,7 +117,29 @@ void Lake::refresh() {
     auto txn = store_->begin();
     int64_t latest = latest_snapshot_id(*txn);
     if (current_ && current_->id == latest) return;
-    snap = load_snapshot(*txn, latest);
+    // Snapshots that only added or removed rows: reload just those tables' files and rows.
+    std::set<int64_t> changed;
+    bool rows_only = current_ && latest > current_->id;
+    if (rows_only) {
+      auto made = txn->query("SELECT changes_made FROM ducklake_snapshot_changes WHERE snapshot_id > CAST($1 AS BIGINT) "
+                             "AND snapshot_id <= CAST($2 AS BIGINT)",
+                             {std::to_string(current_->id), std::to_string(latest)});
+      rows_only = static_cast<int64_t>(made.size()) == latest - current_->id;
+      for (auto &r : made)
+        for (auto &[kind, value] : parse_changes(r[0].value_or(""))) {
+          if (kind == "inserted_into_table" || kind == "deleted_from_table" || kind == "inlined_insert" ||
+              kind == "inlined_delete") {
+            try {
+              changed.insert(std::stoll(value));
+            } catch (...) {
+              rows_only = false;
+            }
+          } else {
+            rows_only = false;
+          }
+        }
+    }
+    snap = rows_only ? load_snapshot_since(*txn, *current_, latest, changed) : load_snapshot(*txn, latest);
     history = txn->query(
         "SELECT s.snapshot_id, CAST(s.snapshot_time AS VARCHAR), s.schema_version, c.changes_made, c.author, "
         "c.commit_message, c.commit_extra_info FROM ducklake_snapshot s LEFT JOIN ducklake_snapshot_changes c "
@@ -129,7 +171,7 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
             c.query("DROP VIEW IF EXISTS " + user_view(schema_name(*prev, t.schema_id), t.name));
           if (now == snap->tables.end()) {
             c.query("DROP VIEW IF EXISTS " + positional_view(id));
-            for (auto &n : {inserts_table(id), deletes_table(id), committed_deletes_table(id)})
+            for (auto &n : {inserts_table(id), deletes_table(id), committed_deletes_table(id), inlined_table(id)})
               c.query("DROP TABLE IF EXISTS " + n);
           }
         }
@@ -138,6 +180,7 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         const Table *old = nullptr;
         if (prev)
           if (auto it = prev->tables.find(id); it != prev->tables.end()) old = &it->second;
+        if (old && same_contents(*old, t)) continue;
         std::string defs = column_definitions(t);
         if (!old || column_definitions(*old) != defs) {
           c.query("CREATE OR REPLACE TABLE " + inserts_table(id) + " (" + defs + ")");
@@ -155,10 +198,21 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         } else if (old && old->has_deletes()) {
           c.query("DROP TABLE IF EXISTS " + committed_deletes_table(id));
         }
+        if (t.has_inlined()) {
+          bool same = old && old->inlined_rows == t.inlined_rows && old->inlined_columns == t.inlined_columns &&
+                      old->inlined_types == t.inlined_types;
+          if (!same) {
+            c.query("CREATE OR REPLACE TABLE " + inlined_table(id) + " (" + inlined_mirror_definition(t) + ")");
+            for (auto &values : inlined_mirror_values(t))
+              c.query("INSERT INTO " + inlined_table(id) + " VALUES " + values);
+          }
+        } else if (old && old->has_inlined()) {
+          c.query("DROP TABLE IF EXISTS " + inlined_table(id));
+        }
         c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " +
-                scan_sql(t, inserts_table(id), deletes_table(id), true));
+                scan_sql(t, -1, inserts_table(id), deletes_table(id), true));
         c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " +
-                scan_sql(t, inserts_table(id), deletes_table(id), false));
+                scan_sql(t, -1, inserts_table(id), deletes_table(id), false));
         if (t.comment) {
           c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
         }
@@ -197,8 +251,33 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
     }
   }
   current_ = snap;
+  shown_ = snap->id;
+  inlining_limit_ = snap->inlining_row_limit;
   cache_[snap->id] = snap;
   for (auto it = cache_.begin(); it != cache_.end();) it = it->second.expired() ? cache_.erase(it) : std::next(it);
+}
+
+void Lake::set_option(const std::string &name, const std::string &value) {
+  static const char *const kKnown[] = {"data_inlining_row_limit", "target_file_size", "parquet_row_group_size",
+                                       "parquet_row_group_size_bytes", "parquet_compression",
+                                       "parquet_compression_level", "parquet_version", "require_commit_message",
+                                       "rewrite_delete_threshold", "delete_older_than", "expire_older_than",
+                                       "auto_compact", "hive_file_pattern", "per_thread_output"};
+  if (std::none_of(std::begin(kKnown), std::end(kKnown), [&](const char *k) { return name == k; }))
+    throw Error(sqlstate::kInvalidParameterValue, "unknown lake option \"" + name + "\"");
+  int64_t limit = -1;
+  if (name == "data_inlining_row_limit") {
+    try {
+      limit = std::stoll(value);
+    } catch (...) {
+    }
+    if (limit < 0) throw Error(sqlstate::kInvalidParameterValue, "data_inlining_row_limit must be a number >= 0");
+  }
+  auto txn = store_->begin();
+  txn->exec("DELETE FROM ducklake_metadata WHERE \"key\" = $1 AND \"scope\" IS NULL", {name});
+  txn->exec("INSERT INTO ducklake_metadata (\"key\", \"value\") VALUES ($1, $2)", {name, value});
+  txn->commit();
+  if (limit >= 0) inlining_limit_ = limit;
 }
 
 int64_t Lake::snapshot_at(const std::string &timestamp) {
@@ -218,13 +297,13 @@ std::string Lake::time_travel_sql(const std::string &schema, const std::string &
   if (!t)
     throw Error(sqlstate::kUndefinedTable,
                 "relation \"" + name + "\" does not exist at snapshot " + std::to_string(id));
-  return snapshot_scan_sql(*t);
+  return snapshot_scan_sql(*t, id);
 }
 
 int64_t Lake::commit(duck::Connection &conn, TxnChanges &changes) {
   int64_t base = base_snapshot(conn);
   auto base_snap = snapshot(base);
-  Committer committer(*store_, options_, *base_snap, changes, conn);
+  Committer committer(*store_, options_, *base_snap, changes, conn, inlining_limit_.load());
   committer.write_files();
   int64_t id;
   {

@@ -73,8 +73,14 @@ class Lake {
   std::shared_ptr<const Snapshot> snapshot(int64_t id);
   // The snapshot a client transaction on `conn` is reading (from its DuckDB snapshot).
   int64_t base_snapshot(duck::Connection &conn);
+  // A catalog-wide setting in ducklake_metadata (data_inlining_row_limit, parquet_compression, ...).
+  void set_option(const std::string &name, const std::string &value);
+  int64_t inlining_row_limit() const { return inlining_limit_.load(); }
   // The newest snapshot committed at or before `timestamp` (22023 when there is none).
   int64_t snapshot_at(const std::string &timestamp);
+  // SQL of the rows inserted and deleted in table schema.name by the snapshots after `from` up to
+  // `to`: snapshot_id, rowid, change_type ('insert' or 'delete'), then the table's columns.
+  std::string changes_sql(const std::string &schema, const std::string &name, int64_t from, int64_t to);
   // SQL reading table schema.name as of snapshot `id` (time travel); 42P01 when it did not exist.
   std::string time_travel_sql(const std::string &schema, const std::string &name, int64_t id);
 
@@ -94,6 +100,8 @@ class Lake {
   std::shared_ptr<const Snapshot> current_;
   std::map<int64_t, std::weak_ptr<const Snapshot>> cache_;
   std::atomic<int64_t> committed_{-1};  // newest snapshot committed by this process
+  std::atomic<int64_t> inlining_limit_{10};
+  std::atomic<int64_t> shown_{-2};  // id of current_, readable without the lock
 };
 
 }  // namespace mallard::lake

@@ -20,6 +20,28 @@ Error undefined_table(const QualifiedName &n) {
   return Error(sqlstate::kUndefinedTable, "relation \"" + full + "\" does not exist");
 }
 
+// A column of DuckDB type `type`: a list (`T[]`) gets its "element" child.
+Column column_of_type(const std::string &name, const std::string &type) {
+  Column c;
+  c.name = name;
+  if (type.size() > 2 && type.ends_with("[]")) {
+    c.children.push_back(column_of_type("element", type.substr(0, type.size() - 2)));
+    c.children[0].order = 1;
+    c.lake_type = "list";
+    c.duck_type = c.children[0].duck_type + "[]";
+    return c;
+  }
+  c.lake_type = to_lake_type(type);
+  c.duck_type = to_duckdb_type(c.lake_type);
+  return c;
+}
+
+// Column ids, depth first: a column, then its children.
+void assign_ids(Column &c, int64_t &next_id) {
+  c.id = next_id++;
+  for (auto &child : c.children) assign_ids(child, next_id);
+}
+
 // Columns of a DuckDB table created from the user's definition: DuckDB has already checked the
 // types, defaults and constraints the way it will enforce them.
 std::vector<Column> read_columns(duck::Connection &conn, const std::string &schema, const std::string &table,
@@ -30,16 +52,13 @@ std::vector<Column> read_columns(duck::Connection &conn, const std::string &sche
       "WHERE database_name = coalesce($3, current_database()) AND schema_name = $1 AND table_name = $2 "
       "ORDER BY column_index",
       {schema, table, catalog.empty() ? std::nullopt : std::optional<std::string>(catalog)});
+  int64_t next_id = 1;
   for (auto &r : rows) {
-    Column c;
-    c.id = static_cast<int64_t>(cols.size()) + 1;
-    c.order = c.id;
-    c.name = r[0].value_or("");
-    c.duck_type = r[1].value_or("");
-    c.lake_type = to_lake_type(c.duck_type);
-    c.duck_type = to_duckdb_type(c.lake_type);
+    Column c = column_of_type(r[0].value_or(""), r[1].value_or(""));
+    c.order = static_cast<int64_t>(cols.size()) + 1;
     c.default_value = r[2];
     c.nulls_allowed = r[3].value_or("true") == "true";
+    assign_ids(c, next_id);
     cols.push_back(c);
   }
   auto cons = conn.query_text(
@@ -224,6 +243,7 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
     case K::kInsert: {
       // The source reads the target: gather its rows first, so the insert cannot see itself.
       auto r = require(conn, st.target);
+      if (describing_) return Outcome{.rows_sql = st.body};
       conn.query("CREATE OR REPLACE TEMP TABLE __mallard_src AS " + st.body);
       if (r.id >= 0) touched_.insert(r.id);
       Outcome o;
@@ -256,6 +276,14 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
     case K::kUpdate: return update_rows(conn, st);
     case K::kAlterTable: return alter_table(conn, st);
     case K::kComment: return comment(conn, st);
+    case K::kSetOption: {
+      std::string name = conn.query_scalar("SELECT CAST((" + st.body + ") AS VARCHAR)");
+      std::string value = conn.query_scalar("SELECT CAST((" + st.from + ") AS VARCHAR)");
+      lake_.set_option(name, value);
+      Outcome o;
+      o.tag = "CALL";
+      return o;
+    }
     case K::kMaintenance: {
       // VACUUM and ANALYZE: lake files are immutable and statistics are kept at commit.
       Outcome o;
@@ -346,8 +374,8 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
   nt.table.columns = read_columns(conn, kHiddenSchema, ins_name);
   conn.query("CREATE TABLE " + nt.del + " (fidx BIGINT, pos BIGINT)");
   nt.pos = hidden("q" + key);
-  conn.query("CREATE VIEW " + nt.pos + " AS " + scan_sql(nt.table, nt.ins, nt.del, true));
-  conn.query("CREATE VIEW " + user_view(schema, nt.table.name) + " AS " + scan_sql(nt.table, nt.ins, nt.del, false));
+  conn.query("CREATE VIEW " + nt.pos + " AS " + scan_sql(nt.table, 0, nt.ins, nt.del, true));
+  conn.query("CREATE VIEW " + user_view(schema, nt.table.name) + " AS " + scan_sql(nt.table, 0, nt.ins, nt.del, false));
   if (st.as_select) {
     o.tag = "SELECT";
     o.has_count = true;
@@ -432,9 +460,10 @@ Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool t
   sel += " FROM " + r.pos + " AS " + sql_ident(alias);
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
+  if (describing_) return Outcome{.rows_sql = sel};
   conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
-  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f >= 0");
-  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f < 0)");
+  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
+  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
   if (r.id >= 0) touched_.insert(r.id);
   Outcome o;
   o.tag = truncate ? "TRUNCATE TABLE" : "DELETE";
@@ -473,9 +502,10 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
                     " FROM " + r.pos + " AS " + a;
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
+  if (describing_) return Outcome{.rows_sql = sel};
   conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
-  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f >= 0");
-  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f < 0)");
+  conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
+  conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
   conn.query("INSERT INTO " + r.ins + " (" + join(names, ", ") + ") SELECT " + join(names, ", ") + " FROM " + kScratch);
   if (r.id >= 0) touched_.insert(r.id);
   Outcome o;
@@ -543,7 +573,7 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
           }
           throw Error(sqlstate::kDuplicateColumn, "column \"" + c.name + "\" of relation \"" + t->name + "\" already exists");
         }
-        c.id = next_id++;
+        assign_ids(c, next_id);
         c.order = def.columns.empty() ? 1 : def.columns.back().order + 1;
         if (c.default_value) {
           // Rows written before the column existed read its default as of now.
@@ -641,6 +671,24 @@ Outcome Session::comment(duck::Connection &conn, const Statement &st) {
     }
   }
   throw undefined_table(st.target);
+}
+
+std::string Session::describe_sql(duck::Connection &conn, const Statement &st) {
+  using K = Statement::Kind;
+  if (st.kind != K::kDelete && st.kind != K::kUpdate && st.kind != K::kInsert) return {};
+  bool had_base = base_ != nullptr;
+  describing_ = true;
+  std::string sql;
+  try {
+    sql = execute(conn, st).rows_sql;
+  } catch (...) {
+    describing_ = false;
+    if (!had_base) base_.reset();
+    throw;
+  }
+  describing_ = false;
+  if (!had_base) base_.reset();
+  return sql;
 }
 
 void Session::commit(duck::Connection &conn) {

@@ -29,7 +29,7 @@ struct AlterAction {
 
 struct Statement {
   enum class Kind { kCreateSchema, kDropSchema, kCreateTable, kDropTable, kCreateView, kDropView, kInsert, kDelete,
-                    kUpdate, kTruncate, kAlterTable, kComment, kMaintenance };
+                    kUpdate, kTruncate, kAlterTable, kComment, kMaintenance, kSetOption };
   Kind kind;
   std::string text;
   QualifiedName target;
@@ -74,6 +74,9 @@ class Session {
   // Only INSERT is prepared ahead (its plan stays valid); everything else runs at execution.
   Outcome prepare_insert(duck::Connection &conn, const Statement &st);
   Outcome execute(duck::Connection &conn, const Statement &st);
+  // The query a DELETE/UPDATE (or an INSERT reading its target) evaluates first, with the
+  // statement's $n parameters: preparing it tells the parameters' types. Empty for others.
+  std::string describe_sql(duck::Connection &conn, const Statement &st);
   // COPY FROM into a lake table: the staging table to append to.
   std::pair<std::string, std::string> copy_target(duck::Connection &conn, const std::string &schema,
                                                   const std::string &name);
@@ -117,6 +120,7 @@ class Session {
   TxnChanges changes_;
   std::set<int64_t> touched_;
   std::string author_, message_;
+  bool describing_ = false;
 };
 
 }  // namespace mallard::lake

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/pg_compat.hpp"
 #include "common/strings.hpp"
 #include "pgwire/auth.hpp"
 #include "pgwire/server.hpp"
@@ -21,7 +22,7 @@ namespace mallard::pgwire {
 
 namespace {
 
-constexpr const char *kServerVersion = "15.8";
+constexpr const char *kServerVersion = kPgServerVersion;
 
 bool is_loopback(const std::string &addr) {
   return addr == "local" || addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
@@ -417,7 +418,8 @@ bool Session::startup() {
   // NULLs sort as larger than any value (last ascending, first descending).
   conn_->query(
       "SET TimeZone = 'UTC'; SET SESSION integer_division = true; "
-      "SET SESSION default_null_order = 'NULLS_LAST_ON_ASC_FIRST_ON_DESC'");
+      "SET SESSION default_null_order = 'NULLS_LAST_ON_ASC_FIRST_ON_DESC'; SET VARIABLE mallard_user = " +
+      sql_literal(user_));
 
   gucs_ = {
       {"application_name", {"", true}},
@@ -445,7 +447,7 @@ bool Session::startup() {
       {"lc_monetary", {"C", false}},
       {"lc_numeric", {"C", false}},
       {"lc_time", {"C", false}},
-      {"server_version_num", {"150008", false}},
+      {"server_version_num", {kPgServerVersionNum, false}},
       {"ssl", {server_.tls() ? "on" : "off", false}},
       {"max_connections", {std::to_string(server_.config().max_connections), false}},
   };
@@ -800,8 +802,7 @@ void Session::handle_query(std::string_view text) {
       const std::string &text_one = one.text;
       current_offset = one.offset;
       if (tx_ == TxStatus::kFailed) {
-        auto k = sql::classify(text_one).kind;
-        if (k != sql::Kind::kCommit && k != sql::Kind::kRollback)
+        if (!sql::allowed_in_failed_transaction(sql::classify(text_one)))
           throw Error(sqlstate::kInFailedTransaction,
                       "current transaction is aborted, commands ignored until end of transaction block");
       }
@@ -868,6 +869,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     case sql::Kind::kCopy:
     case sql::Kind::kDeallocate:
     case sql::Kind::kCursor:
+    case sql::Kind::kSavepoint:
       return ps;
     case sql::Kind::kExtension:
       throw Error(sqlstate::kFeatureNotSupported, "extensions cannot be installed or loaded in Mallard");
@@ -883,6 +885,24 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
       // Run by the lake at Execute; parameters are bound there as literals.
       size_t np = count_parameters(text);
       ps->param_oids.assign(np, oid::kText);
+      if (np > 0) {
+        // The parameters' types are those of the query the statement evaluates first.
+        try {
+          std::string probe = lake_->describe_sql(*conn_, *lk);
+          if (!probe.empty()) {
+            materialize_open_portals(nullptr);
+            duck::Prepared p(*conn_, probe);
+            for (size_t i = 0; i < np && i < p.param_count(); ++i) {
+              duck::LogicalType t = p.param_type(i);
+              duckdb_type id = t ? duckdb_get_type_id(t.get()) : DUCKDB_TYPE_INVALID;
+              if (id != DUCKDB_TYPE_INVALID && id != DUCKDB_TYPE_ANY && id != DUCKDB_TYPE_SQLNULL)
+                ps->param_oids[i] = pg_type_of(t.get()).oid;
+            }
+          }
+        } catch (const Error &) {
+          // Text, as PostgreSQL does for parameters it cannot type; execution reports real errors.
+        }
+      }
       for (size_t i = 0; i < np && i < declared.size(); ++i)
         if (declared[i] != 0) ps->param_oids[i] = declared[i];
       ps->returns_rows = !lk->returning.empty();
@@ -897,7 +917,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   } else {
     ps->expanded = sql::expand_multi_object(text);
     if (!ps->expanded.empty()) return ps;
-    if (text.find("=>") != std::string::npos) {
+    if (text.find("=>") != std::string::npos || to_lower(text).find("table_changes") != std::string::npos) {
       duck_text = with_time_travel(text);
       ps->no_cache = duck_text != text;
     }
@@ -998,6 +1018,7 @@ void Session::start_portal(Portal &p) {
 void Session::start_plain_portal(Portal &p) {
   p.started = true;
   auto &s = *p.stmt;
+  note_for_savepoints(s);
   if (!s.prepared) {
     run_utility(p);
     p.done = true;

@@ -129,6 +129,9 @@ class Session {
   std::shared_ptr<PreparedStatement> show_statement(const std::string &text);
   void run_copy(Portal &p);
   void run_cursor(Portal &p);
+  // SAVEPOINT / RELEASE / ROLLBACK TO (session_savepoints.cpp).
+  void run_savepoint(Portal &p);
+  void note_for_savepoints(const PreparedStatement &s);
   void copy_in(const CopyOptions &opts, const std::string &schema, const std::string &table,
                const std::vector<std::string> &columns, std::string &tag);
   void copy_out(const CopyOptions &opts, const std::string &query, std::string &tag);
@@ -158,7 +161,9 @@ class Session {
   // Settings.
   void set_guc(const std::string &name, const std::string &value, bool from_startup);
   std::optional<std::string> get_guc(const std::string &name) const;
-  void apply_timezone(const std::string &zone);
+  void publish_settings();
+  // Applies a TimeZone value; returns its display form (SHOW TimeZone).
+  std::string apply_timezone(const std::string &zone);
 
   // Execution guard: arms statement_timeout and maps interrupts to the right message.
   // Arms statement_timeout for the statement being run and disarms it on scope exit.
@@ -220,6 +225,14 @@ class Session {
   // suspended portal is materialized before another execution starts.
   std::map<std::string, std::shared_ptr<PreparedStatement>> plan_cache_;
   std::map<std::string, std::unique_ptr<Portal>> portals_;
+  // Savepoints of the current transaction block, innermost last, each with the count of
+  // statements that could change anything (changes_) when it was set.
+  struct Savepoint {
+    std::string name;
+    uint64_t changes = 0;
+  };
+  std::vector<Savepoint> savepoints_;
+  uint64_t changes_ = 0;
 
   std::atomic<int> interrupt_{0};
   std::atomic<bool> terminating_{false};

@@ -22,8 +22,7 @@ void Session::handle_parse(std::string_view body) {
   if (!sql::valid_utf8(text, &bad)) throw Error(sqlstate::kCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"");
   auto stmts = sql::split(text);
   if (tx_ == TxStatus::kFailed) {
-    auto k = stmts.empty() ? sql::Kind::kUtility : sql::classify(stmts[0].text).kind;
-    if (k != sql::Kind::kCommit && k != sql::Kind::kRollback)
+    if (stmts.empty() || !sql::allowed_in_failed_transaction(sql::classify(stmts[0].text)))
       throw Error(sqlstate::kInFailedTransaction,
                   "current transaction is aborted, commands ignored until end of transaction block");
   }
@@ -58,8 +57,7 @@ void Session::handle_bind(std::string_view body) {
     throw Error(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + stmt_name + "\" does not exist");
   if (!portal_name.empty() && portals_.count(portal_name))
     throw Error(sqlstate::kDuplicateCursor, "portal \"" + portal_name + "\" already exists");
-  if (tx_ == TxStatus::kFailed && it->second->cls.kind != sql::Kind::kCommit &&
-      it->second->cls.kind != sql::Kind::kRollback)
+  if (tx_ == TxStatus::kFailed && !sql::allowed_in_failed_transaction(it->second->cls))
     throw Error(sqlstate::kInFailedTransaction,
                 "current transaction is aborted, commands ignored until end of transaction block");
   auto p = std::make_unique<Portal>();
@@ -176,7 +174,7 @@ void Session::handle_execute(std::string_view body) {
     end_message(out_, at);
     return;
   }
-  if (tx_ == TxStatus::kFailed && p.stmt->cls.kind != sql::Kind::kCommit && p.stmt->cls.kind != sql::Kind::kRollback)
+  if (tx_ == TxStatus::kFailed && !sql::allowed_in_failed_transaction(p.stmt->cls))
     throw Error(sqlstate::kInFailedTransaction,
                 "current transaction is aborted, commands ignored until end of transaction block");
   if (p.done && p.started) {

@@ -84,19 +84,41 @@ std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
   auto words = sql::leading_keywords(text, 1);
   if (words.empty()) return std::nullopt;
   static const char *const kWrites[] = {"CREATE", "DROP",    "INSERT",  "DELETE", "UPDATE",
-                                        "TRUNCATE", "ALTER", "COMMENT", "VACUUM", "ANALYZE", "ANALYSE"};
+                                        "TRUNCATE", "ALTER", "COMMENT", "VACUUM", "ANALYZE", "ANALYSE", "CALL"};
   if (std::none_of(std::begin(kWrites), std::end(kWrites), [&](const char *w) { return words[0] == w; }))
     return std::nullopt;
   auto st = sql::route_lake(sql::rewrite_for_duckdb(text));
   if (!st) return std::nullopt;
   using K = lake::Statement::Kind;
   bool names_table = st->kind != K::kCreateSchema && st->kind != K::kDropSchema && st->kind != K::kCreateTable &&
-                     st->kind != K::kCreateView && st->kind != K::kMaintenance;
+                     st->kind != K::kCreateView && st->kind != K::kMaintenance && st->kind != K::kSetOption;
   if (names_table && is_temp_table(st->target.schema, st->target.name)) return std::nullopt;
   return st;
 }
 
-std::string Session::with_time_travel(const std::string &text) {
+std::string Session::with_time_travel(const std::string &input) {
+  auto &lake = warehouse_->lake();
+  auto snapshot_of = [&](const std::string &expr) {
+    std::string v = conn_->query_scalar("SELECT CAST((" + expr + ") AS VARCHAR)");
+    bool digits = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    return digits ? std::stoll(v) : lake.snapshot_at(v);
+  };
+  // table_changes('table', from, to): snapshot ids or timestamps.
+  std::string text = input;
+  auto calls = sql::find_table_changes(text);
+  for (auto it = calls.rbegin(); it != calls.rend(); ++it) {
+    if (it->args.size() != 3)
+      throw Error(sqlstate::kUndefinedFunction, "table_changes(table, from, to) takes three arguments");
+    std::string name = conn_->query_scalar("SELECT CAST((" + it->args[0] + ") AS VARCHAR)");
+    std::string schema = "main";
+    if (auto dot = name.find('.'); dot != std::string::npos) {
+      schema = name.substr(0, dot);
+      name = name.substr(dot + 1);
+      if (schema == "public") schema = "main";
+    }
+    std::string sql = "(" + lake.changes_sql(schema, name, snapshot_of(it->args[1]), snapshot_of(it->args[2])) + ")";
+    text = text.substr(0, it->begin) + sql + text.substr(it->end);
+  }
   auto found = sql::find_time_travel(text);
   std::string out = text;
   for (auto it = found.rbegin(); it != found.rend(); ++it) {

@@ -6,6 +6,7 @@
 
 #include "common/strings.hpp"
 #include "pgwire/session.hpp"
+#include "pgwire/timezone.hpp"
 
 namespace mallard::pgwire {
 
@@ -41,8 +42,21 @@ int64_t parse_ms(const std::string &name, const std::string &value) {
   return static_cast<int64_t>(ms);
 }
 
+// The integer literal (with its sign) at a byte offset of the statement, "0" when there is none.
+std::string integer_at(const std::string &text, int location) {
+  if (location < 0 || static_cast<size_t>(location) >= text.size()) return "0";
+  size_t i = static_cast<size_t>(location), j = i;
+  if (j < text.size() && (text[j] == '-' || text[j] == '+')) ++j;
+  while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+  size_t digits = j;
+  while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+  if (j == digits) return "0";
+  std::string out = text[i] == '-' ? "-" : "";
+  return out + text.substr(digits, j - digits);
+}
+
 // Text of a SET argument list from libpg_query's JSON (A_Const / TypeCast nodes).
-std::string set_value(const nlohmann::json &args) {
+std::string set_value(const nlohmann::json &args, const std::string &text) {
   std::string out;
   for (const auto &a : args) {
     const nlohmann::json *c = nullptr;
@@ -54,8 +68,10 @@ std::string set_value(const nlohmann::json &args) {
     std::string v;
     if (c->contains("sval"))
       v = (*c)["sval"].value("sval", "");
-    else if (c->contains("ival"))
+    else if (c->contains("ival") && (*c)["ival"].contains("ival"))
       v = std::to_string((*c)["ival"].value("ival", 0));
+    else if (c->contains("ival"))
+      v = integer_at(text, c->value("location", -1));  // libpg_query leaves some integers out
     else if (c->contains("fval"))
       v = (*c)["fval"].value("fval", "0");
     else if (c->contains("boolval"))
@@ -64,6 +80,20 @@ std::string set_value(const nlohmann::json &args) {
     out += v;
   }
   return out;
+}
+
+// SET TIME ZONE INTERVAL '-08:00' HOUR TO MINUTE: the interval, as PostgreSQL hands it to the
+// TimeZone check ("INTERVAL '-08:00'"); empty for anything else.
+std::string timezone_interval_arg(const std::string &name, const nlohmann::json &args) {
+  if (name != "timezone" || args.size() != 1 || !args[0].contains("TypeCast")) return {};
+  const auto &tc = args[0]["TypeCast"];
+  bool interval = false;
+  for (const auto &n : tc["typeName"].value("names", nlohmann::json::array()))
+    if (n.contains("String") && n["String"].value("sval", "") == "interval") interval = true;
+  if (!interval || !tc.contains("arg") || !tc["arg"].contains("A_Const")) return {};
+  const auto &c = tc["arg"]["A_Const"];
+  if (!c.contains("sval")) return {};
+  return "INTERVAL '" + c["sval"].value("sval", "") + "'";
 }
 
 const std::map<std::string, std::string> &defaults() {
@@ -78,18 +108,38 @@ const std::map<std::string, std::string> &defaults() {
 
 }  // namespace
 
-void Session::apply_timezone(const std::string &zone) {
+std::string Session::apply_timezone(const std::string &zone) {
   std::string z = zone;
   std::string lz = to_lower(z);
   if (lz == "local" || lz == "default") z = "UTC";
-  conn_->query("SET TimeZone = " + sql_literal(z));
+  ZoneSetting setting = parse_zone_setting(z);
+  if (setting.seconds_east) {
+    // DuckDB computes with ICU zones, which have fixed offsets only as Etc/GMT-N (POSIX sign),
+    // whole hours from -12 to +14.
+    int32_t east = *setting.seconds_east;
+    if (east % 3600 != 0 || east > 14 * 3600 || east < -12 * 3600)
+      throw Error(sqlstate::kFeatureNotSupported,
+                  "time zone \"" + zone + "\" is not supported: fixed offsets must be whole hours from -12 to +14");
+    int32_t h = east / 3600;
+    std::string icu = h == 0 ? "Etc/GMT" : std::string("Etc/GMT") + (h > 0 ? "-" : "+") + std::to_string(std::abs(h));
+    conn_->query("SET TimeZone = " + sql_literal(icu));
+    text_options_.utc_offset_seconds = east;
+    text_options_.zone = ZoneOffsets::fixed(east);
+    return setting.display;
+  }
+  try {
+    conn_->query("SET TimeZone = " + sql_literal(setting.name));
+  } catch (const Error &) {
+    throw Error(sqlstate::kInvalidParameterValue, "invalid value for parameter \"TimeZone\": \"" + zone + "\"");
+  }
   // Text output of timestamptz uses the zone's current offset from UTC.
   std::string off = conn_->query_scalar(
       "SELECT CAST(CAST(EXTRACT(timezone FROM CAST(now() AS TIMESTAMPTZ)) AS BIGINT) AS VARCHAR)");
   int64_t secs = 0;
   std::from_chars(off.data(), off.data() + off.size(), secs);
   text_options_.utc_offset_seconds = static_cast<int32_t>(secs);
-  text_options_.zone = ZoneOffsets::load(z);
+  text_options_.zone = ZoneOffsets::load(setting.name);
+  return setting.display;
 }
 
 void Session::set_guc(const std::string &name, const std::string &value, bool from_startup) {
@@ -123,7 +173,7 @@ void Session::set_guc(const std::string &name, const std::string &value, bool fr
       throw Error(sqlstate::kFeatureNotSupported, "standard_conforming_strings can only be on");
     v = "on";
   } else if (name == "timezone") {
-    if (conn_) apply_timezone(v);
+    if (conn_) v = apply_timezone(v);
   } else if (name == "statement_timeout") {
     statement_timeout_ms_ = parse_ms(name, v);
   } else if (name == "idle_in_transaction_session_timeout") {
@@ -144,6 +194,7 @@ void Session::set_guc(const std::string &name, const std::string &value, bool fr
   auto &g = gucs_[name];
   bool changed = g.value != v;
   g.value = v;
+  publish_settings();
   if (g.report && changed && !from_startup) {
     static const std::map<std::string, std::string> kNames = {{"datestyle", "DateStyle"},
                                                               {"timezone", "TimeZone"},
@@ -151,6 +202,26 @@ void Session::set_guc(const std::string &name, const std::string &value, bool fr
     auto it = kNames.find(name);
     send_parameter_status(it == kNames.end() ? name : it->second, v);
   }
+}
+
+// current_setting() runs in DuckDB (pg_compat.main.current_setting), which reads the session's
+// settings from a DuckDB variable: a map of lower-case names to values, published on change.
+void Session::publish_settings() {
+  if (!conn_) return;
+  std::string m = "MAP {";
+  bool first = true;
+  for (auto &[k, g] : gucs_) {
+    if (!first) m += ", ";
+    first = false;
+    std::string v = g.value;
+    if (k == "statement_timeout" || k == "idle_in_transaction_session_timeout") {
+      int64_t ms = k == "statement_timeout" ? statement_timeout_ms_ : idle_in_tx_timeout_ms_;
+      v = ms == 0 ? "0" : ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+    }
+    m += sql_literal(k) + ": " + sql_literal(v);
+  }
+  m += "}";
+  conn_->query("SET VARIABLE pg_settings = " + m);
 }
 
 std::optional<std::string> Session::get_guc(const std::string &name) const {
@@ -176,7 +247,8 @@ void Session::run_set(const std::string &text) {
   if (name == "time zone") name = "timezone";
   std::string value;
   if (kind == "VAR_SET_VALUE") {
-    value = set_value(s.value("args", nlohmann::json::array()));
+    value = timezone_interval_arg(name, s.value("args", nlohmann::json::array()));
+    if (value.empty()) value = set_value(s.value("args", nlohmann::json::array()), text);
   } else if (kind == "VAR_SET_DEFAULT" || kind == "VAR_RESET") {
     auto d = defaults().find(name);
     if (d == defaults().end()) {
@@ -194,6 +266,7 @@ void Session::run_set(const std::string &text) {
   }
   if (name.find('.') != std::string::npos) {
     gucs_[name] = {value, false};  // custom "class.name" settings, as PostgreSQL allows
+    publish_settings();
     return;
   }
   // Otherwise a DuckDB setting (threads, memory_limit, ...) or an unknown name.
@@ -308,6 +381,9 @@ void Session::run_utility(Portal &p) {
       return;
     case sql::Kind::kCursor:
       run_cursor(p);
+      return;
+    case sql::Kind::kSavepoint:
+      run_savepoint(p);
       return;
     case sql::Kind::kUtility:
       if (!s.expanded.empty()) {

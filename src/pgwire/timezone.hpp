@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,20 @@ class ZoneOffsets {
   std::vector<int64_t> transitions_;  // ascending
   std::vector<int32_t> offsets_;      // offset from transitions_[i] on
 };
+
+// A value of the TimeZone setting read as PostgreSQL reads it (check_timezone):
+//   - a number of hours ("-5", "5.5", from SET TIME ZONE -5): a fixed offset, ISO sign (east is +);
+//   - "INTERVAL '-08:00'" (from SET TIME ZONE INTERVAL '-08:00' HOUR TO MINUTE): a fixed offset;
+//   - a tz database name ("Europe/Berlin", "UTC", "EST5EDT");
+//   - a POSIX zone without daylight-saving rules ("+02:00", "UTC+2", "EST5"): a fixed offset
+//     with POSIX's sign (west is +).
+// Fixed offsets from numbers and intervals are shown as PostgreSQL shows them ("<-05>+05").
+struct ZoneSetting {
+  std::string display;                  // what SHOW TimeZone answers
+  std::string name;                     // tz database name (empty for fixed offsets)
+  std::optional<int32_t> seconds_east;  // fixed offsets
+};
+// Throws Error 22023 for values PostgreSQL would refuse too.
+ZoneSetting parse_zone_setting(const std::string &value);
 
 }  // namespace mallard::pgwire

@@ -582,12 +582,29 @@ bool is_nested(duckdb_type id) {
          id == DUCKDB_TYPE_UNION;
 }
 
-bool has_json_alias(duckdb_logical_type t) {
+bool has_alias(duckdb_logical_type t, const char *name) {
   char *alias = duckdb_logical_type_get_alias(t);
   if (!alias) return false;
-  bool json = strcasecmp(alias, "JSON") == 0;
+  bool match = strcasecmp(alias, name) == 0;
   duckdb_free(alias);
-  return json;
+  return match;
+}
+
+bool has_json_alias(duckdb_logical_type t) { return has_alias(t, "JSON"); }
+
+// VARCHAR text as PostgreSQL's string types, by the DuckDB alias the catalog emulation gives
+// (control/catalog.cpp): pg_char is the one-byte "char" of catalog columns (pg_type.typtype, ...),
+// which type-introspecting clients read as bytes.
+PgType varchar_pg_type(duckdb_logical_type t) {
+  char *alias = duckdb_logical_type_get_alias(t);
+  if (!alias) return {oid::kText, -1, -1};
+  PgType out{oid::kText, -1, -1};
+  if (strcasecmp(alias, "JSON") == 0)
+    out = {oid::kJson, -1, -1};
+  else if (strcasecmp(alias, "pg_char") == 0)
+    out = {oid::kChar, 1, -1};
+  duckdb_free(alias);
+  return out;
 }
 
 duck::LogicalType child_type_of(duckdb_logical_type t) {
@@ -648,7 +665,7 @@ PgType scalar_pg_type(duckdb_logical_type t) {
     }
     case DUCKDB_TYPE_FLOAT: return {oid::kFloat4, 4, -1};
     case DUCKDB_TYPE_DOUBLE: return {oid::kFloat8, 8, -1};
-    case DUCKDB_TYPE_VARCHAR: return has_json_alias(t) ? PgType{oid::kJson, -1, -1} : PgType{oid::kText, -1, -1};
+    case DUCKDB_TYPE_VARCHAR: return varchar_pg_type(t);
     case DUCKDB_TYPE_BLOB: return {oid::kBytea, -1, -1};
     case DUCKDB_TYPE_DATE: return {oid::kDate, 4, -1};
     case DUCKDB_TYPE_TIME:

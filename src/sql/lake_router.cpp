@@ -343,6 +343,35 @@ std::vector<TimeTravel> find_time_travel(std::string_view text) {
   return out;
 }
 
+std::vector<TableChangesCall> find_table_changes(std::string_view text) {
+  std::vector<TableChangesCall> out;
+  auto toks = tokenize(text);
+  for (size_t k = 0; k + 1 < toks.size(); ++k) {
+    if (toks[k].kind != Token::kWord || toks[k].ident != "table_changes" || toks[k + 1].upper != "(") continue;
+    TableChangesCall call;
+    call.begin = toks[k].b;
+    int depth = 0;
+    size_t arg_begin = toks[k + 1].e;
+    size_t j = k + 2;
+    for (; j < toks.size(); ++j) {
+      const auto &t = toks[j];
+      if (t.kind != Token::kOther) continue;
+      if (t.upper == "(") ++depth;
+      if (t.upper == ")" && depth-- == 0) break;
+      if (t.upper == "," && depth == 0) {
+        call.args.emplace_back(text.substr(arg_begin, t.b - arg_begin));
+        arg_begin = t.e;
+      }
+    }
+    if (j >= toks.size()) break;
+    call.args.emplace_back(text.substr(arg_begin, toks[j].b - arg_begin));
+    call.end = toks[j].e;
+    out.push_back(call);
+    k = j;
+  }
+  return out;
+}
+
 std::optional<lake::QualifiedName> name_at(std::string_view text, size_t offset) {
   if (offset >= text.size()) return std::nullopt;
   Parser p(text.substr(offset));
@@ -444,6 +473,18 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
       throw unsupported("this ALTER TABLE form");
     st.actions = alter_actions(p);
     out = st;
+  } else if (p.accept("CALL")) {
+    // CALL [catalog.]set_option('name', value): a lake setting, as DuckLake spells it.
+    auto n = p.name();
+    if (!n || n->name != "set_option" || !p.accept_punct("(")) return std::nullopt;
+    auto args = p.comma_list({});
+    if (args.size() != 2 || args[1].empty() || args[1].back() != ')')
+      throw Error(sqlstate::kSyntaxError, "set_option takes a name and a value");
+    args[1].pop_back();
+    st.kind = K::kSetOption;
+    st.body = args[0];
+    st.from = args[1];
+    return st;
   } else if (p.is("VACUUM") || p.is("ANALYZE") || p.is("ANALYSE")) {
     st.kind = K::kMaintenance;
     st.body = p.is("VACUUM") ? "VACUUM" : "ANALYZE";

@@ -23,6 +23,13 @@ struct TimeTravel {
 };
 std::vector<TimeTravel> find_time_travel(std::string_view text);
 
+// A call table_changes(table, from, to) in a FROM clause: its span and argument texts.
+struct TableChangesCall {
+  size_t begin = 0, end = 0;
+  std::vector<std::string> args;
+};
+std::vector<TableChangesCall> find_table_changes(std::string_view text);
+
 // The (possibly qualified) name that starts at byte `offset` of `text`.
 std::optional<lake::QualifiedName> name_at(std::string_view text, size_t offset);
 

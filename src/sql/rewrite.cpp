@@ -18,13 +18,19 @@ namespace {
 
 // Words whose presence (case-insensitively) means a statement may need translating. Anything
 // the rewrites below act on contains one of them, so statements without any skip tokenizing.
-constexpr std::string_view kTriggers[] = {"pg_", "reg", "operator", "collate", "information_schema", "::name",
-                                          "::\"char\"", "::oid", "::bytea"};
+// '/' and '%' are there for the division check (see Rewriter::division).
+// '~' for regular-expression matches, "version" for version(), "current_setting" for itself.
+constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collate", "information_schema",
+                                          "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
+                                          "generate_series", "unnest", "current_", "quote_", "set_config",
+                                          "session_user"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
-    if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':') continue;  // first letters of kTriggers
+    if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
+        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's')
+      continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
       if (strncasecmp(s.data() + i, t.data(), t.size()) == 0) return true;
@@ -140,10 +146,24 @@ bool is_punct(const Token &t, char c) { return t.kind == Tok::kPunct && t.word.s
 // Catalog relations and functions whose DuckDB versions disagree with PostgreSQL in what clients
 // rely on (type OIDs, relations of other attached databases); the replacements are in the
 // pg_compat database.
-constexpr std::string_view kRelations[] = {"pg_type",        "pg_class",  "pg_namespace", "pg_attribute",
-                                           "pg_range",       "pg_attrdef", "pg_description", "pg_tables",
-                                           "pg_views"};
-constexpr std::string_view kFunctions[] = {"format_type"};
+constexpr std::string_view kRelations[] = {
+    "pg_type",          "pg_class",           "pg_namespace",       "pg_attribute",         "pg_range",
+    "pg_attrdef",       "pg_description",     "pg_tables",          "pg_views",             "pg_roles",
+    "pg_user",          "pg_auth_members",    "pg_matviews",        "pg_database",        "pg_am",              "pg_proc",              "pg_constraint",
+    "pg_index",         "pg_inherits",        "pg_policy",          "pg_statistic_ext",     "pg_publication",
+    "pg_publication_rel", "pg_publication_namespace", "pg_trigger", "pg_rewrite",           "pg_partitioned_table",
+    "pg_foreign_table", "pg_extension",       "pg_event_trigger"};
+constexpr std::string_view kFunctions[] = {
+    "format_type",       "pg_get_userbyid",    "pg_encoding_to_char", "pg_get_function_arguments",
+    "pg_get_function_identity_arguments",      "pg_get_function_result", "pg_function_is_visible",
+    "pg_get_constraintdef", "pg_get_indexdef", "pg_table_is_visible", "pg_get_expr",    "pg_get_viewdef",
+    "obj_description",   "col_description",    "shobj_description",   "pg_table_size",  "pg_relation_size",
+    "pg_total_relation_size", "pg_indexes_size", "pg_database_size",  "pg_get_triggerdef", "pg_get_partkeydef",
+    "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
+    "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version"};
+// Built-in functions kept as they are but named as PostgreSQL names their column.
+constexpr std::string_view kNamedCalls[] = {"current_schema", "current_database", "current_schemas", "now",
+                                            "pg_backend_pid", "txid_current"};
 constexpr std::string_view kInformationSchema[] = {"tables", "columns", "views", "schemata"};
 
 template <size_t N>
@@ -155,12 +175,16 @@ std::string compat(std::string_view name) { return std::string(kPgCompatCatalog)
 
 class Rewriter {
  public:
-  explicit Rewriter(std::string_view s) : s_(s), t_(tokenize(s)) {}
+  Rewriter(std::string_view s, bool check_division) : s_(s), t_(tokenize(s)), check_division_(check_division) {}
 
   std::string run() {
     for (size_t i = 0; i < t_.size(); ++i) {
-      if (t_[i].kind == Tok::kIdent) {
+      if (t_[i].kind == Tok::kOp) {
+        if (check_division_) division(i);
+        regex_match(i);
+      } else if (t_[i].kind == Tok::kIdent) {
         if (catalog_name(i)) continue;
+        if (scalar_function_alias(i)) continue;
         if (operator_syntax(i)) continue;
         if (collate(i)) continue;
       } else if (t_[i].kind == Tok::kCast) {
@@ -201,6 +225,14 @@ class Rewriter {
       bool call = followed_by(i + 2, '(');
       if (t.word == "pg_catalog" && ((!call && one_of(x.word, kRelations)) || (call && one_of(x.word, kFunctions)))) {
         edits_.push_back({t.begin, x.end, compat(x.word)});
+        if (call) name_select_item(i, i + 2);
+        return true;
+      }
+      if (t.word == "pg_catalog" && call) {
+        // Built-in functions are found unqualified; DuckDB would read pg_catalog.unnest(x) in FROM
+        // as a method call on a column named pg_catalog.
+        edits_.push_back({t.begin, x.begin, ""});
+        name_select_item(i, i + 2);
         return true;
       }
       if (t.word == "information_schema" && !call && one_of(x.word, kInformationSchema)) {
@@ -215,9 +247,37 @@ class Rewriter {
     bool call = followed_by(i, '(');
     if ((!call && one_of(t.word, kRelations)) || (call && one_of(t.word, kFunctions))) {
       edits_.push_back({t.begin, t.end, compat(t.word)});
+      if (call) name_select_item(i, i);
+      return true;
+    }
+    if (call && one_of(t.word, kNamedCalls)) name_select_item(i, i);
+    if (!call && t.kind == Tok::kIdent && (t.word == "current_user" || t.word == "session_user")) {
+      // The session's user, not DuckDB's ("duckdb"); the variable is set at connect.
+      std::string text = "coalesce(getvariable('mallard_user'), 'mallard')";
+      if (i > 0 && (word_at(i - 1, "select") || (is_punct(t_[i - 1], ',') && clause_of(i - 1) == "select")) &&
+          (i + 1 >= t_.size() || is_punct(t_[i + 1], ',') || word_at(i + 1, "from") || is_punct(t_[i + 1], ';')))
+        text += " AS " + t.word;
+      edits_.push_back({t.begin, t.end, text});
       return true;
     }
     return false;
+  }
+
+  // A select-list item that is a bare function call, with no alias, is named after the function
+  // in PostgreSQL ("version", "current_schema"); DuckDB would name it after the call's text. The
+  // call's first token is `first`, its name token `name`.
+  void name_select_item(size_t first, size_t name) {
+    if (first == 0 || !(word_at(first - 1, "select") || is_punct(t_[first - 1], ','))) return;
+    if (is_punct(t_[first - 1], ',') && clause_of(first - 1) != "select") return;
+    size_t close = matching(name + 1);
+    if (close == 0) return;
+    size_t after = close + 1;
+    bool ends_item = after >= t_.size() || is_punct(t_[after], ',') || is_punct(t_[after], ';') ||
+                     is_punct(t_[after], ')') || word_at(after, "from") || word_at(after, "where") ||
+                     word_at(after, "union") || word_at(after, "order") || word_at(after, "limit") ||
+                     word_at(after, "group");
+    if (!ends_item) return;
+    edits_.push_back({t_[close].end, t_[close].end, " AS " + sql_ident(t_[name].word)});
   }
 
   // OPERATOR(pg_catalog.~) is the operator itself.
@@ -258,7 +318,13 @@ class Rewriter {
           --k;
         }
         i = k;
-        if (i > 0 && (is_name(t_[i - 1]) || is_punct(t_[i - 1], ')') || is_punct(t_[i - 1], ']'))) {
+        // A name before the parenthesis makes a call (f(x)), unless it is a keyword (SELECT (x)).
+        static constexpr std::string_view kNotCallees[] = {"select", "where", "and", "or", "not", "when", "then",
+                                                           "else", "on", "in", "as", "by", "from", "return",
+                                                           "having", "case", "is", "like", "between"};
+        bool keyword = i > 0 && t_[i - 1].kind == Tok::kIdent &&
+                       std::find(std::begin(kNotCallees), std::end(kNotCallees), t_[i - 1].word) != std::end(kNotCallees);
+        if (i > 0 && !keyword && (is_name(t_[i - 1]) || is_punct(t_[i - 1], ')') || is_punct(t_[i - 1], ']'))) {
           i = i - 1;
           continue;
         }
@@ -303,7 +369,11 @@ class Rewriter {
         return;
       }
     }
-    if (type == "name" || (type == "char" && t_[k].kind == Tok::kQuotedIdent)) {
+    if (type == "char" && t_[k].kind == Tok::kQuotedIdent) {
+      edits_.push_back({t_[type_begin].begin, t_[k].end, "pg_char"});  // registered by control/catalog
+      return;
+    }
+    if (type == "name") {
       edits_.push_back({t_[type_begin].begin, t_[k].end, "VARCHAR"});
       return;
     }
@@ -316,6 +386,17 @@ class Rewriter {
         literal = true;  // 'x'::text::regclass
         for (size_t m = start + 1; m < i; m += 2)
           if (t_[m].kind != Tok::kCast || !is_name(t_[m + 1])) literal = false;
+      }
+      // Cast on to oid ('"s"."t"'::regclass::oid) or built from strings ((a || '.' || b)::regclass):
+      // a lookup by name. regclass_in also takes OIDs written as numbers, as PostgreSQL does.
+      if (!literal && type == "regclass") {
+        size_t after = k + 1;
+        if (after + 1 < t_.size() && t_[after].kind == Tok::kCast && is_name(t_[after + 1]) &&
+            (t_[after + 1].word == "oid" ||
+             (t_[after + 1].word == "pg_catalog" && after + 3 < t_.size() && t_[after + 3].word == "oid")))
+          literal = true;
+        for (size_t m = start; m < i && !literal; ++m)
+          if (t_[m].kind == Tok::kOp && t_[m].word == "||") literal = true;
       }
       std::string fn = type == "regprocedure" ? "regproc" : type;
       if (fn == "regproc") {
@@ -334,9 +415,265 @@ class Rewriter {
     if (k != type_begin) edits_.push_back({t_[type_begin].begin, t_[k].begin, ""});  // ::pg_catalog.int4
   }
 
+  // PostgreSQL raises 22012 for a zero divisor of `/` and `%` (integer, numeric, float and
+  // interval alike) where DuckDB answers NULL: the divisor is wrapped in a macro that raises the
+  // error. Only the right operand needs finding, which is safe to do on tokens: it ends at the
+  // first operator binding no tighter than `*`. Forms not recognized are left alone.
+  void division(size_t i) {
+    const std::string &w = t_[i].word;
+    size_t op_len = w.rfind("//", 0) == 0 ? 2 : (w[0] == '/' || w[0] == '%') ? 1 : 0;
+    if (op_len == 0) return;
+    // An operator token may carry the divisor's signs ("/-"): PostgreSQL's lexer splits those.
+    for (size_t c = op_len; c < w.size(); ++c)
+      if (w[c] != '-' && w[c] != '+') return;
+    if (i == 0 || i + 1 >= t_.size()) return;
+    const Token &prev = t_[i - 1];
+    if (prev.kind == Tok::kOp || prev.kind == Tok::kCast || is_punct(prev, '(') || is_punct(prev, ',')) return;
+    size_t end = operand_end(i + 1);
+    if (end == 0) return;
+    // A bare parameter ($1, -$1) is left alone: DuckDB types it from the dividend, which the
+    // checking macro would hide (it would become text). A cast ($1::integer) types it and is
+    // checked.
+    size_t first = i + 1;
+    while (first < end && t_[first].kind == Tok::kOp) ++first;
+    if (end - first == 1 && t_[first].kind == Tok::kParam) return;
+    size_t at = w.size() > op_len ? t_[i].begin + op_len : t_[i + 1].begin;
+    edits_.push_back({at, at, compat("divisor") + "("});
+    edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
+  }
+
+  // `FROM generate_series(1, 3) g`: in PostgreSQL the alias of a function returning one column
+  // names that column, so `g` is the value; in DuckDB it would be the whole row (a struct). The
+  // alias is made a column alias too: `g(g)`.
+  bool scalar_function_alias(size_t i) {
+    const std::string &w = t_[i].word;
+    if ((w != "generate_series" && w != "unnest") || !followed_by(i, '(')) return false;
+    size_t start = i;
+    if (i >= 2 && is_punct(t_[i - 1], '.') && t_[i - 2].word == "pg_catalog") start = i - 2;
+    if (start == 0 || !(word_at(start - 1, "from") || word_at(start - 1, "join") || is_punct(t_[start - 1], ',')))
+      return false;
+    if (is_punct(t_[start - 1], ',') && !in_from_clause(start - 1)) return false;
+    size_t close = matching(i + 1);
+    if (close == 0) return false;
+    size_t a = close + 1;
+    if (word_at(a, "as")) ++a;
+    if (a >= t_.size() || !is_name(t_[a])) return false;
+    static constexpr std::string_view kClauseWords[] = {
+        "where", "join", "left", "right", "inner", "cross", "full", "on", "group", "order", "limit", "union",
+        "with", "natural", "lateral", "using", "offset", "having", "window", "except", "intersect", "fetch", "for"};
+    if (t_[a].kind == Tok::kIdent &&
+        std::find(std::begin(kClauseWords), std::end(kClauseWords), t_[a].word) != std::end(kClauseWords))
+      return false;
+    if (a + 1 < t_.size() && (is_punct(t_[a + 1], '(') || is_punct(t_[a + 1], '.'))) return false;
+    std::string alias(s_.substr(t_[a].begin, t_[a].end - t_[a].begin));
+    edits_.push_back({t_[a].end, t_[a].end, "(" + alias + ")"});
+    return true;
+  }
+
+  // The clause keyword (select, from, where, ...) governing token k at its parenthesis depth, or
+  // "" when k is inside parentheses that start no clause (function arguments).
+  std::string clause_of(size_t k) const {
+    int depth = 0;
+    for (size_t j = k; j-- > 0;) {
+      if (is_punct(t_[j], ')')) ++depth;
+      if (is_punct(t_[j], '(')) {
+        if (depth == 0) return "";
+        --depth;
+      }
+      if (depth != 0 || t_[j].kind != Tok::kIdent) continue;
+      const std::string &w = t_[j].word;
+      if (w == "select" || w == "from" || w == "join" || w == "where" || w == "group" || w == "having" ||
+          w == "order" || w == "on" || w == "returning" || w == "set" || w == "values")
+        return w == "join" ? "from" : w;
+    }
+    return "";
+  }
+
+  // Whether token k (at some parenthesis depth) is in a FROM clause: the nearest clause keyword
+  // before it at the same depth is FROM or JOIN.
+  bool in_from_clause(size_t k) const {
+    int depth = 0;
+    for (size_t j = k; j-- > 0;) {
+      if (is_punct(t_[j], ')')) ++depth;
+      if (is_punct(t_[j], '(')) {
+        if (depth == 0) return false;
+        --depth;
+      }
+      if (depth != 0 || t_[j].kind != Tok::kIdent) continue;
+      const std::string &w = t_[j].word;
+      if (w == "from" || w == "join") return true;
+      if (w == "select" || w == "where" || w == "group" || w == "having" || w == "order" || w == "on" ||
+          w == "returning" || w == "set" || w == "values")
+        return false;
+    }
+    return false;
+  }
+
+  // PostgreSQL's `~` finds the pattern anywhere in the string; DuckDB's matches the whole string.
+  // The pattern (right operand) is wrapped so that a whole-string match means the same; `~*`
+  // (case-insensitive, unknown to DuckDB) becomes `~` with the pattern in a (?i) group.
+  void regex_match(size_t i) {
+    const std::string &w = t_[i].word;
+    if (w != "~" && w != "!~" && w != "~*" && w != "!~*") return;
+    if (i == 0 || i + 1 >= t_.size()) return;
+    // Prefix `~` is bitwise NOT: the match operator follows an operand.
+    const Token &prev = t_[i - 1];
+    static constexpr std::string_view kKeywords[] = {"select", "where", "and", "or", "not", "when", "then", "else",
+                                                     "on", "by", "return", "having", "case", "in", "is"};
+    bool operand = prev.kind == Tok::kNumber || prev.kind == Tok::kString || prev.kind == Tok::kParam ||
+                   prev.kind == Tok::kQuotedIdent || is_punct(prev, ')') || is_punct(prev, ']') ||
+                   (prev.kind == Tok::kIdent &&
+                    std::find(std::begin(kKeywords), std::end(kKeywords), prev.word) == std::end(kKeywords));
+    if (!operand) return;
+    size_t end = operand_end(i + 1, true);
+    if (end == 0) return;
+    // `~` binds looser than arithmetic: a pattern followed by + - * / % || is left alone.
+    if (end < t_.size() && t_[end].kind == Tok::kOp) return;
+    bool icase = w.back() == '*';
+    if (icase) edits_.push_back({t_[i].begin, t_[i].end, w.substr(0, w.size() - 1)});
+    edits_.push_back({t_[i + 1].begin, t_[i + 1].begin, compat(icase ? "regex_anywhere_i" : "regex_anywhere") + "("});
+    edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
+  }
+
+  // Index of the token closing the bracket opened at t_[k] ('(' or '['), or 0.
+  size_t matching(size_t k) const {
+    char open = t_[k].word[0], close = open == '(' ? ')' : ']';
+    int depth = 0;
+    for (size_t j = k; j < t_.size(); ++j) {
+      if (is_punct(t_[j], open)) ++depth;
+      if (is_punct(t_[j], close) && --depth == 0) return j;
+    }
+    return 0;
+  }
+
+  bool word_at(size_t k, std::string_view w) const { return k < t_.size() && t_[k].kind == Tok::kIdent && t_[k].word == w; }
+
+  // One past the last token of an operand of `*`, `/` or `%` starting at token k (unary signs,
+  // a primary, postfix casts and subscripts, `^` chains), or 0 when the form is not recognized.
+  // With `collate_ok`, a following COLLATE (removed by collate()) ends the operand.
+  size_t operand_end(size_t k, bool collate_ok = false) const {
+    size_t e = unary_end(k);
+    while (e != 0 && e < t_.size() && t_[e].kind == Tok::kOp && t_[e].word == "^") e = unary_end(e + 1);
+    if (e == 0) return 0;
+    // AT TIME ZONE and COLLATE bind tighter than `/`.
+    if (word_at(e, "at") || (word_at(e, "collate") && !collate_ok)) return 0;
+    return e;
+  }
+
+  size_t unary_end(size_t k) const {
+    while (k < t_.size() && t_[k].kind == Tok::kOp && (t_[k].word == "-" || t_[k].word == "+")) ++k;
+    if (k >= t_.size()) return 0;
+    size_t e = primary_end(k);
+    return e == 0 ? 0 : postfix_end(e);
+  }
+
+  size_t primary_end(size_t k) const {
+    const Token &t = t_[k];
+    switch (t.kind) {
+      case Tok::kNumber:
+      case Tok::kString:
+      case Tok::kParam:
+        return k + 1;
+      case Tok::kPunct:
+        if (t.word == "(") {
+          size_t m = matching(k);
+          return m == 0 ? 0 : m + 1;
+        }
+        return 0;
+      case Tok::kIdent:
+      case Tok::kQuotedIdent:
+        break;
+      default:
+        return 0;
+    }
+    if (t.kind == Tok::kIdent) {
+      static constexpr std::string_view kNotOperands[] = {"select", "not", "exists", "distinct", "all", "any",
+                                                          "some", "from", "where", "and", "or", "when", "then",
+                                                          "else", "end", "as", "on", "is", "in", "like"};
+      if (std::find(std::begin(kNotOperands), std::end(kNotOperands), t.word) != std::end(kNotOperands)) return 0;
+      if (t.word == "case") {
+        int depth = 0;
+        for (size_t j = k; j < t_.size(); ++j) {
+          if (word_at(j, "case")) ++depth;
+          if (word_at(j, "end") && --depth == 0) return j + 1;
+        }
+        return 0;
+      }
+      if (t.word == "array" && k + 1 < t_.size() && (is_punct(t_[k + 1], '[') || is_punct(t_[k + 1], '('))) {
+        size_t m = matching(k + 1);
+        return m == 0 ? 0 : m + 1;
+      }
+      // Typed literals: INTERVAL '1 day', DATE '2020-01-01', ...
+      if (k + 1 < t_.size() && t_[k + 1].kind == Tok::kString) return k + 2;
+    }
+    size_t e = k + 1;
+    while (e + 1 < t_.size() && is_punct(t_[e], '.') && is_name(t_[e + 1])) e += 2;
+    if (e < t_.size() && is_punct(t_[e], '(')) {
+      size_t m = matching(e);
+      if (m == 0) return 0;
+      e = m + 1;
+      // Aggregate and window decorations belong to the call.
+      if (word_at(e, "within") && word_at(e + 1, "group") && e + 2 < t_.size() && is_punct(t_[e + 2], '(')) {
+        m = matching(e + 2);
+        if (m == 0) return 0;
+        e = m + 1;
+      }
+      if (word_at(e, "filter") && e + 1 < t_.size() && is_punct(t_[e + 1], '(')) {
+        m = matching(e + 1);
+        if (m == 0) return 0;
+        e = m + 1;
+      }
+      if (word_at(e, "over")) {
+        if (e + 1 < t_.size() && is_punct(t_[e + 1], '(')) {
+          m = matching(e + 1);
+          if (m == 0) return 0;
+          e = m + 1;
+        } else if (e + 1 < t_.size() && is_name(t_[e + 1])) {
+          e += 2;
+        } else {
+          return 0;
+        }
+      }
+    }
+    return e;
+  }
+
+  size_t postfix_end(size_t e) const {
+    while (e < t_.size()) {
+      if (is_punct(t_[e], '[')) {
+        size_t m = matching(e);
+        if (m == 0) return 0;
+        e = m + 1;
+      } else if (is_punct(t_[e], '.') && e + 1 < t_.size() && is_name(t_[e + 1])) {
+        e += 2;
+      } else if (t_[e].kind == Tok::kCast) {
+        size_t k = e + 1;
+        if (k >= t_.size() || !is_name(t_[k])) return 0;
+        while (k + 2 < t_.size() && is_punct(t_[k + 1], '.') && is_name(t_[k + 2])) k += 2;
+        const std::string &type = t_[k].word;
+        ++k;
+        if (type == "double" && word_at(k, "precision")) ++k;
+        if ((type == "character" || type == "char" || type == "bit") && word_at(k, "varying")) ++k;
+        if ((type == "timestamp" || type == "time") && (word_at(k, "with") || word_at(k, "without")) &&
+            word_at(k + 1, "time") && word_at(k + 2, "zone"))
+          k += 3;
+        if (k < t_.size() && is_punct(t_[k], '(')) {
+          size_t m = matching(k);
+          if (m == 0) return 0;
+          k = m + 1;
+        }
+        e = k;
+      } else {
+        break;
+      }
+    }
+    return e;
+  }
+
   std::string_view s_;
   std::vector<Token> t_;
   std::vector<Edit> edits_;
+  bool check_division_;
 };
 
 }  // namespace
@@ -369,7 +706,11 @@ std::string without_storage_parameters(const std::string &statement) {
 std::string rewrite_for_duckdb(const std::string &input) {
   const std::string statement = without_storage_parameters(input);
   if (!may_need_rewrite(statement)) return statement;
-  return Rewriter(statement).run();
+  // Expressions that DDL stores (views, defaults, CHECK constraints) keep DuckDB's own division:
+  // they must not name the session-side compatibility database.
+  auto first = leading_keywords(statement, 1);
+  bool stored = !first.empty() && (first[0] == "CREATE" || first[0] == "ALTER");
+  return Rewriter(statement, !stored).run();
 }
 
 }  // namespace mallard::sql

@@ -192,6 +192,7 @@ Classified classify(std::string_view statement) {
   } else if (first == "ROLLBACK" || first == "ABORT") {
     bool to_savepoint = (w.size() > 1 && w[1] == "TO") || (w.size() > 2 && w[2] == "TO");
     if (to_savepoint) {
+      c.kind = Kind::kSavepoint;
       c.tag = "ROLLBACK";
       return c;
     }
@@ -219,6 +220,9 @@ Classified classify(std::string_view statement) {
   } else if (first == "DECLARE" || first == "FETCH" || first == "MOVE" || first == "CLOSE") {
     c.kind = Kind::kCursor;
     c.tag = first == "DECLARE" ? "DECLARE CURSOR" : first == "CLOSE" ? "CLOSE CURSOR" : first;
+  } else if (first == "SAVEPOINT" || first == "RELEASE") {
+    c.kind = Kind::kSavepoint;
+    c.tag = first;
   } else if (first == "DEALLOCATE") {
     c.kind = Kind::kDeallocate;
     bool all = (w.size() > 1 && w[1] == "ALL") || (w.size() > 2 && w[1] == "PREPARE" && w[2] == "ALL");
@@ -227,6 +231,10 @@ Classified classify(std::string_view statement) {
     c.tag = join_words(w, 0, 1);
   }
   return c;
+}
+
+bool allowed_in_failed_transaction(const Classified &c) {
+  return c.kind == Kind::kCommit || c.kind == Kind::kRollback || (c.kind == Kind::kSavepoint && c.tag == "ROLLBACK");
 }
 
 std::optional<nlohmann::json> parse(const std::string &statement) {

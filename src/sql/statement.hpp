@@ -33,6 +33,7 @@ enum class Kind {
   kExtension,  // INSTALL, LOAD: never allowed
   kCursor,     // DECLARE ... CURSOR, FETCH, MOVE, CLOSE: SQL-level cursors over the session's portals
   kDeallocate, // DEALLOCATE [PREPARE] name | ALL: the session's prepared statements
+  kSavepoint,  // SAVEPOINT, RELEASE [SAVEPOINT], ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT]
   kUtility,    // DDL and everything else: CommandComplete carries `tag`
 };
 
@@ -45,6 +46,10 @@ struct Classified {
 };
 
 Classified classify(std::string_view statement);
+
+// Statements accepted in a failed transaction (PostgreSQL's state E): COMMIT, ROLLBACK and
+// ROLLBACK TO SAVEPOINT.
+bool allowed_in_failed_transaction(const Classified &c);
 
 // Upper-cased leading keywords of a statement (skipping comments and opening parentheses).
 std::vector<std::string> leading_keywords(std::string_view statement, size_t max_words);

@@ -74,6 +74,11 @@ async def main():
         "SELECT t.oid, t.typname, t.typelem, t.typarray FROM pg_catalog.pg_type t WHERE t.typname = $1", "int4"
     )
     check("pg_type int4", tuple(typeinfo), (23, "int4", 0, 1007))
+    # "char" catalog columns are PostgreSQL's one-byte type (oid 18), which asyncpg reads as bytes.
+    check("typtype is \"char\"", await conn.fetchval(
+        "SELECT typtype FROM pg_catalog.pg_type WHERE typname = 'int4'"), b"b")
+    check("relkind", await conn.fetchval(
+        "SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.relname = 'ap_items'"), b"r")
     # Introspection as asyncpg runs it for a type OID it has no codec for (a text-compatible one).
     await conn.set_type_codec("int4", schema="pg_catalog", encoder=str, decoder=lambda s: "int:" + s,
                               format="text")
@@ -87,7 +92,7 @@ async def main():
     res = await conn.copy_records_to_table("ap_copy", records=records)
     check("copy status", res, "COPY 500")
     check("copied rows", await conn.fetchrow("SELECT count(*), sum(a), max(d) FROM ap_copy"),
-          await conn.fetchrow("SELECT 500::bigint, 124750::hugeint, DATE '2021-05-15'"))
+          await conn.fetchrow("SELECT 500::bigint, 124750::hugeint, DATE '2021-05-14'"))
     res = await conn.copy_records_to_table("ap_copy", records=[("x", 1)], columns=["b", "a"])
     check("copy with columns", res, "COPY 1")
 

@@ -59,17 +59,19 @@ for mode in simple extended prepared; do
   check_run "read -M $mode" 320 "$log"
 
   # The built-in write script updates the same branch row from every client, which conflicts
-  # under snapshot isolation; pgbench retries those serialization failures (40001).
+  # under snapshot isolation; pgbench retries those serialization failures (40001). On lake
+  # tables every UPDATE rewrites the delete file of the one data file pgbench_accounts has, so
+  # concurrent writers always conflict: two clients show the retries without a long queue.
   log="$work/tpcb-$mode.log"
   # pgbench retries at once, without backoff: with four clients on one branch row a transaction
   # can lose many times in a row on a loaded machine, so the bound on tries is generous. Anything
   # other than a serialization failure still fails the run.
-  pgbench -n -M "$mode" -c 4 -j 2 -t 20 --max-tries=1000 >"$log" 2>&1 || {
+  pgbench -n -M "$mode" -c 2 -j 2 -t 10 --max-tries=1000 >"$log" 2>&1 || {
     cat "$log" >&2
     fail "tpcb-like, -M $mode"
   }
-  check_run "tpcb-like -M $mode" 80 "$log"
-  total_history=$((total_history + 80))
+  check_run "tpcb-like -M $mode" 20 "$log"
+  total_history=$((total_history + 20))
 done
 
 [ "$(scalar 'SELECT count(*) FROM pgbench_history')" = "$total_history" ] || fail "pgbench_history rows"

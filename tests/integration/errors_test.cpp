@@ -116,6 +116,48 @@ TEST_F(Errors, InFailedTransactionIs25P02UntilRollback) {
   EXPECT_EQ(exec_error(c.get(), "SELECT * FROM er_never").sqlstate, "42P01");
 }
 
+TEST_F(Errors, DivisionByZeroIs22012) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  // Integer, numeric and float division and modulo by zero all raise, as in PostgreSQL.
+  for (const char *sql : {"SELECT 1/0", "SELECT 7 % 0", "SELECT 1.5 / 0", "SELECT 2.5::float8 / 0.0",
+                          "SELECT 5::numeric % 0", "SELECT 10 / (2 - 2)", "SELECT 1 / -(0)",
+                          "SELECT sum(x) / count(*) FILTER (WHERE x > 100) FROM generate_series(1, 3) AS g(x)"}) {
+    SqlError e = exec_error(c.get(), sql);
+    EXPECT_EQ(e.sqlstate, "22012") << sql << ": " << e;
+    EXPECT_EQ(e.message, "division by zero") << sql;
+  }
+  // Non-zero divisors keep PostgreSQL's answers; NULLIF is the usual guard.
+  EXPECT_EQ(query_value(c.get(), "SELECT 7 / 2"), "3");
+  EXPECT_EQ(query_value(c.get(), "SELECT -7 % 3"), "-1");
+  EXPECT_EQ(query_value(c.get(), "SELECT 12 / 2 / 3"), "2");
+  EXPECT_EQ(query_value(c.get(), "SELECT 1 / NULLIF(0, 0)"), "<NULL>");
+  EXPECT_EQ(query_value(c.get(), "SELECT '1/0'"), "1/0");
+
+  exec_ok(c.get(), "CREATE TABLE er_div (a integer, b integer)");
+  exec_ok(c.get(), "INSERT INTO er_div VALUES (10, 2), (10, 0)");
+  SqlError e = exec_error(c.get(), "SELECT a / b FROM er_div");
+  EXPECT_EQ(e.sqlstate, "22012") << e;
+  e = exec_error(c.get(), "UPDATE er_div SET a = a % b");
+  EXPECT_EQ(e.sqlstate, "22012") << e;
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(a) FROM er_div"), "20");  // the UPDATE changed nothing
+  // Parameters through the extended protocol.
+  const char *values[] = {"0"};
+  Result r(PQexecParams(c.get(), "SELECT a / $1::integer FROM er_div", 1, nullptr, values, nullptr, nullptr, 0));
+  EXPECT_EQ(error_of(r.get()).sqlstate, "22012") << error_of(r.get());
+  const char *four[] = {"4"};
+  r.reset(PQexecParams(c.get(), "SELECT min(a) / $1::integer FROM er_div", 1, nullptr, four, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_STREQ(PQgetvalue(r.get(), 0, 0), "2");
+  // An untyped parameter as the divisor keeps the type it gets from the dividend.
+  const char *half[] = {"2.5"};
+  r.reset(PQexecParams(c.get(), "SELECT 10.0 / $1", 1, nullptr, half, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_DOUBLE_EQ(std::stod(PQgetvalue(r.get(), 0, 0)), 4.0);
+  EXPECT_NE(PQftype(r.get(), 0), 25u);  // a number, not text
+  exec_ok(c.get(), "DROP TABLE er_div");
+}
+
 TEST_F(Errors, ErrorFieldsAreComplete) {
   Conn c = conn();
   ASSERT_TRUE(c);

@@ -1,0 +1,149 @@
+// SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT.
+//
+// DuckDB has no savepoints and cannot undo part of a transaction, so Mallard keeps the savepoint
+// names itself and counts, per transaction, the statements that could have changed anything
+// (data, schema, settings, cursors). ROLLBACK TO SAVEPOINT is honoured only when it has nothing
+// to undo: no such statement ran since the savepoint was set. Otherwise it fails with 0A000 and
+// the transaction stays failed, so a client never continues with changes it asked to discard.
+//
+// After an error, ROLLBACK TO also returns the transaction to normal (state T) when that is
+// genuinely safe: nothing to undo since the savepoint, and DuckDB's own transaction still usable.
+// DuckDB aborts its whole transaction when a statement fails while executing (a constraint
+// violation, a conversion error); errors found before execution (an unknown table or column,
+// a syntax error, a refusal by Mallard) leave it intact. The first kind cannot be recovered
+// without discarding what the transaction did before the savepoint and reading from a newer
+// snapshot, so it is refused (0A000) rather than silently changing what the transaction sees.
+// See docs/design.md.
+#include <nlohmann/json.hpp>
+
+#include "common/strings.hpp"
+#include "pgwire/session.hpp"
+
+namespace mallard::pgwire {
+
+namespace {
+
+enum class SavepointOp { kSavepoint, kRelease, kRollbackTo };
+
+struct SavepointStatement {
+  SavepointOp op;
+  std::string name;
+};
+
+SavepointStatement parse_savepoint(const std::string &text) {
+  auto tree = sql::parse(text);
+  if (!tree || !tree->contains("TransactionStmt"))
+    throw Error(sqlstate::kSyntaxError, "syntax error in savepoint statement");
+  const auto &t = (*tree)["TransactionStmt"];
+  std::string kind = t.value("kind", "");
+  SavepointStatement out;
+  if (kind == "TRANS_STMT_SAVEPOINT")
+    out.op = SavepointOp::kSavepoint;
+  else if (kind == "TRANS_STMT_RELEASE")
+    out.op = SavepointOp::kRelease;
+  else if (kind == "TRANS_STMT_ROLLBACK_TO")
+    out.op = SavepointOp::kRollbackTo;
+  else
+    throw Error(sqlstate::kSyntaxError, "syntax error in savepoint statement");
+  out.name = t.value("savepoint_name", "");
+  return out;
+}
+
+// Whether running this statement could leave something that ROLLBACK TO SAVEPOINT would have to
+// undo. Reads are not: SELECT (sequence increments are not undone by PostgreSQL either), SHOW,
+// COPY ... TO, FETCH and MOVE (PostgreSQL leaves cursor positions alone too), EXPLAIN without
+// ANALYZE, DEALLOCATE (not transactional in PostgreSQL). Everything else is, including SET.
+bool may_change_anything(const PreparedStatement &s) {
+  using sql::Kind;
+  switch (s.cls.kind) {
+    case Kind::kShow:
+    case Kind::kDeallocate:
+    case Kind::kSavepoint:
+      return false;
+    case Kind::kCursor: {
+      auto w = sql::leading_keywords(s.text, 1);
+      return w.empty() || (w[0] != "FETCH" && w[0] != "MOVE");
+    }
+    case Kind::kCopy: {
+      // COPY ... TO reads; COPY ... FROM writes. The direction is the word after the target.
+      auto tree = sql::parse(s.text);
+      if (tree && tree->contains("CopyStmt")) return (*tree)["CopyStmt"].value("is_from", false);
+      return true;
+    }
+    case Kind::kQuery:
+      if (!s.prepared || !s.expanded.empty()) return true;
+      if (s.cls.tag == "SHOW") return false;
+      switch (s.prepared.statement_type()) {
+        case DUCKDB_STATEMENT_TYPE_SELECT:
+          return false;
+        case DUCKDB_STATEMENT_TYPE_EXPLAIN: {
+          auto w = sql::leading_keywords(s.text, 2);
+          return w.size() > 1 && w[1] == "ANALYZE";
+        }
+        default:
+          return true;
+      }
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+void Session::note_for_savepoints(const PreparedStatement &s) {
+  auto k = s.cls.kind;
+  if (k == sql::Kind::kBegin || k == sql::Kind::kCommit || k == sql::Kind::kRollback) {
+    savepoints_.clear();  // a transaction block starts or ends
+    changes_ = 0;
+    return;
+  }
+  if (may_change_anything(s)) ++changes_;
+}
+
+void Session::run_savepoint(Portal &p) {
+  SavepointStatement st = parse_savepoint(p.stmt->text);
+  const char *what = st.op == SavepointOp::kSavepoint ? "SAVEPOINT"
+                     : st.op == SavepointOp::kRelease ? "RELEASE SAVEPOINT"
+                                                      : "ROLLBACK TO SAVEPOINT";
+  p.done_tag = st.op == SavepointOp::kSavepoint ? "SAVEPOINT" : st.op == SavepointOp::kRelease ? "RELEASE" : "ROLLBACK";
+  // Outside a transaction block, including the implicit one of a multi-statement Query or of an
+  // extended-protocol batch, as in PostgreSQL.
+  if (tx_ == TxStatus::kIdle) {
+    savepoints_.clear();
+    throw Error(sqlstate::kNoActiveTransaction, std::string(what) + " can only be used in transaction blocks");
+  }
+  if (st.op == SavepointOp::kSavepoint) {
+    savepoints_.push_back({st.name, changes_});
+    return;
+  }
+  // The innermost savepoint of that name.
+  size_t at = savepoints_.size();
+  while (at > 0 && savepoints_[at - 1].name != st.name) --at;
+  if (at == 0) throw Error(sqlstate::kInvalidSavepointSpecification, "savepoint \"" + st.name + "\" does not exist");
+  Savepoint &sp = savepoints_[at - 1];
+  if (st.op == SavepointOp::kRelease) {
+    // Releasing keeps what was done since: nothing to undo, the savepoint and newer ones go.
+    savepoints_.resize(at - 1);
+    return;
+  }
+  if (changes_ != sp.changes)
+    throw Error(sqlstate::kFeatureNotSupported,
+                "ROLLBACK TO SAVEPOINT is not supported after statements that may have changed data, schema or "
+                "settings since the savepoint: Mallard cannot undo part of a transaction",
+                0, "", "Roll back the whole transaction instead.");
+  if (tx_ == TxStatus::kFailed) {
+    // Safe only if DuckDB's transaction survived the error.
+    try {
+      conn_->query("SELECT 1");
+    } catch (const Error &) {
+      throw Error(sqlstate::kFeatureNotSupported,
+                  "ROLLBACK TO SAVEPOINT is not supported after this error: it aborted the whole transaction "
+                  "in the storage engine",
+                  0, "", "Roll back the whole transaction instead.");
+    }
+    tx_ = TxStatus::kInTransaction;
+  }
+  savepoints_.resize(at);  // newer savepoints are destroyed; this one stays
+}
+
+}  // namespace mallard::pgwire

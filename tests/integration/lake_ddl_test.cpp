@@ -1,0 +1,345 @@
+// DDL on lake tables through the wire: schemas, tables (defaults, NOT NULL, IF NOT EXISTS, AS
+// SELECT, constraints Mallard cannot enforce), ALTER TABLE, views and comments, with PostgreSQL's
+// command tags, notices and SQLSTATEs.
+
+#include "integration/lake_util.hpp"
+#include "support/server.hpp"
+
+namespace mallard::it {
+namespace {
+
+class LakeDdl : public ServerSuite<LakeDdl> {};
+
+std::vector<Row> column_info(PGconn *c, const std::string &table) {
+  return query_rows(c, "SELECT column_name, is_nullable, column_default FROM information_schema.columns WHERE "
+                       "table_name = '" + table + "' ORDER BY ordinal_position");
+}
+
+TEST_F(LakeDdl, CreateAndDropSchema) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  NoticeLog notices;
+  notices.attach(c.get());
+  EXPECT_EQ(exec_ok(c.get(), "CREATE SCHEMA sa"), "CREATE SCHEMA");
+  EXPECT_EQ(exec_error(c.get(), "CREATE SCHEMA sa").sqlstate, "42P06");
+  EXPECT_EQ(exec_ok(c.get(), "CREATE SCHEMA IF NOT EXISTS sa"), "CREATE SCHEMA");
+  ASSERT_EQ(notices.items.size(), 1u);
+  EXPECT_EQ(notices.items[0].message, "schema \"sa\" already exists, skipping");
+
+  exec_ok(c.get(), "CREATE TABLE sa.t1 (a integer)");
+  exec_ok(c.get(), "INSERT INTO sa.t1 VALUES (1)");
+  exec_ok(c.get(), "CREATE TABLE sa.t2 (b text)");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sa'"), "2");
+  SqlError e = exec_error(c.get(), "DROP SCHEMA sa");
+  EXPECT_EQ(e.sqlstate, "2BP01") << e;
+  EXPECT_EQ(query_value(c.get(), "SELECT a FROM sa.t1"), "1");
+  EXPECT_EQ(exec_ok(c.get(), "DROP SCHEMA sa CASCADE"), "DROP SCHEMA");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM sa.t1").sqlstate.substr(0, 2), "42");
+  EXPECT_EQ(exec_error(c.get(), "DROP SCHEMA sa").sqlstate, "3F000");
+  notices.items.clear();
+  EXPECT_EQ(exec_ok(c.get(), "DROP SCHEMA IF EXISTS sa"), "DROP SCHEMA");
+  ASSERT_EQ(notices.items.size(), 1u);
+  EXPECT_EQ(notices.items[0].message, "schema \"sa\" does not exist, skipping");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE sa.t3 (a integer)").sqlstate, "3F000");
+
+  // An empty schema drops without CASCADE; a schema can come back under the same name.
+  exec_ok(c.get(), "CREATE SCHEMA sb");
+  EXPECT_EQ(exec_ok(c.get(), "DROP SCHEMA sb"), "DROP SCHEMA");
+  exec_ok(c.get(), "CREATE SCHEMA sa");
+  exec_ok(c.get(), "CREATE TABLE sa.t1 (z text)");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM sa.t1"), "0");
+}
+
+// public is the lake's main schema, for every statement.
+TEST_F(LakeDdl, PublicSchemaIsMain) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(exec_ok(c.get(), "CREATE TABLE public.in_public (a integer)"), "CREATE TABLE");
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO public.in_public VALUES (7)"), "INSERT 0 1");
+  EXPECT_EQ(exec_ok(c.get(), "UPDATE public.in_public SET a = a + 1"), "UPDATE 1");
+  EXPECT_EQ(query_value(c.get(), "SELECT a FROM in_public"), "8");
+  GTEST_SKIP() << "Mallard bug: SELECT from a public-qualified lake table fails (schema \"public\" does not exist)";
+  EXPECT_EQ(query_value(c.get(), "SELECT a FROM public.in_public"), "8");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM public.in_public AT (VERSION => 0)"), "0");
+}
+
+TEST_F(LakeDdl, CreateTableWithDefaultsAndNotNull) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(exec_ok(c.get(), "CREATE TABLE dn (id integer NOT NULL, name text DEFAULT 'anon', qty integer DEFAULT 2 + 3, "
+                             "created date DEFAULT DATE '2024-01-01')"),
+            "CREATE TABLE");
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO dn (id) VALUES (1)"), "INSERT 0 1");
+  EXPECT_EQ(query_rows(c.get(), "SELECT id, name, qty, created FROM dn"),
+            (std::vector<Row>{{"1", "anon", "5", "2024-01-01"}}));
+  SqlError e = exec_error(c.get(), "INSERT INTO dn (name) VALUES ('x')");
+  EXPECT_EQ(e.sqlstate, "23502") << e;
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO dn VALUES (NULL, 'y', 1, NULL)").sqlstate, "23502");
+  EXPECT_EQ(exec_error(c.get(), "UPDATE dn SET id = NULL").sqlstate, "23502");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM dn"), "1");
+  auto cols = column_info(c.get(), "dn");
+  ASSERT_EQ(cols.size(), 4u);
+  EXPECT_EQ(cols[0][1], "NO");
+  EXPECT_EQ(cols[1][1], "YES");
+  EXPECT_NE(cols[1][2], std::nullopt);
+}
+
+// PostgreSQL: null value in column "id" of relation "nn_msg" violates not-null constraint.
+TEST_F(LakeDdl, NotNullViolationNamesTheTable) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  GTEST_SKIP() << "Mallard bug: a NOT NULL violation on a lake table names its staging table (i_<id>.col)";
+  exec_ok(c.get(), "CREATE TABLE nn_msg (id integer NOT NULL)");
+  SqlError e = exec_error(c.get(), "INSERT INTO nn_msg VALUES (NULL)");
+  EXPECT_EQ(e.sqlstate, "23502");
+  EXPECT_NE(e.message.find("nn_msg"), std::string::npos) << e;
+  EXPECT_EQ(e.message.find("i_"), std::string::npos) << "names an internal staging table: " << e;
+}
+
+TEST_F(LakeDdl, CreateTableIfNotExistsAndDuplicates) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  NoticeLog notices;
+  notices.attach(c.get());
+  exec_ok(c.get(), "CREATE TABLE dup (a integer)");
+  exec_ok(c.get(), "INSERT INTO dup VALUES (1)");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE dup (b text)").sqlstate, "42P07");
+  EXPECT_EQ(exec_ok(c.get(), "CREATE TABLE IF NOT EXISTS dup (b text)"), "CREATE TABLE");
+  ASSERT_EQ(notices.items.size(), 1u);
+  EXPECT_EQ(notices.items[0].severity, "NOTICE");
+  EXPECT_EQ(notices.items[0].message, "relation \"dup\" already exists, skipping");
+  EXPECT_EQ(query_value(c.get(), "SELECT a FROM dup"), "1");
+  // A view's name is taken too.
+  exec_ok(c.get(), "CREATE VIEW dup_v AS SELECT 1 AS x");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE dup_v (a integer)").sqlstate, "42P07");
+}
+
+// PostgreSQL sends these notices with the SQLSTATE of the error they replace.
+TEST_F(LakeDdl, SkippingNoticesCarryPostgresSqlstates) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  NoticeLog notices;
+  notices.attach(c.get());
+  exec_ok(c.get(), "CREATE TABLE ntc (a integer)");
+  exec_ok(c.get(), "CREATE TABLE IF NOT EXISTS ntc (a integer)");
+  exec_ok(c.get(), "CREATE SCHEMA IF NOT EXISTS main");
+  exec_ok(c.get(), "DROP TABLE IF EXISTS ntc_missing");
+  GTEST_SKIP() << "Mallard bug: lake IF [NOT] EXISTS notices have SQLSTATE 00000 (PostgreSQL: 42P07, 42P06) and "
+                  "DROP TABLE IF EXISTS sends none";
+  ASSERT_EQ(notices.items.size(), 3u);
+  EXPECT_EQ(notices.items[0].sqlstate, "42P07");
+  EXPECT_EQ(notices.items[1].sqlstate, "42P06");
+  EXPECT_EQ(notices.items[2].message, "table \"ntc_missing\" does not exist, skipping");
+}
+
+TEST_F(LakeDdl, CreateTableAsSelect) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE ctas_src (a integer, b text)");
+  exec_ok(c.get(), "INSERT INTO ctas_src VALUES (1, 'x'), (2, 'y'), (3, 'z')");
+  EXPECT_EQ(exec_ok(c.get(), "CREATE TABLE ctas1 AS SELECT a * 10 AS a10, b FROM ctas_src WHERE a >= 2"), "SELECT 2");
+  EXPECT_EQ(query_rows(c.get(), "SELECT a10, b FROM ctas1 ORDER BY a10"),
+            (std::vector<Row>{{"20", "y"}, {"30", "z"}}));
+  EXPECT_EQ(exec_ok(c.get(), "CREATE TABLE ctas_empty AS SELECT * FROM ctas_src WHERE false"), "SELECT 0");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM ctas_empty"), "0");
+  exec_ok(c.get(), "INSERT INTO ctas_empty VALUES (9, 'n')");
+  EXPECT_EQ(query_value(c.get(), "SELECT b FROM ctas_empty"), "n");
+  EXPECT_EQ(exec_ok(c.get(), "CREATE TABLE ctas_series AS SELECT * FROM generate_series(1, 100) AS g(x)"), "SELECT 100");
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(x) FROM ctas_series"), "5050");
+}
+
+TEST_F(LakeDdl, KeysAndUniqueConstraintsAreRefused) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE pk1 (id integer PRIMARY KEY)").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE pk2 (id integer, PRIMARY KEY (id))").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE uq1 (id integer UNIQUE)").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE uq2 (a integer, b integer, UNIQUE (a, b))").sqlstate, "0A000");
+  // Nothing was created.
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM pk1").sqlstate, "42P01");
+  exec_ok(c.get(), "CREATE TABLE pk1 (id integer NOT NULL)");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE pk1 ADD PRIMARY KEY (id)").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE pk1 ADD CONSTRAINT u UNIQUE (id)").sqlstate, "0A000");
+}
+
+TEST_F(LakeDdl, DropTable) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  NoticeLog notices;
+  notices.attach(c.get());
+  exec_ok(c.get(), "CREATE TABLE dr1 (a integer)");
+  exec_ok(c.get(), "INSERT INTO dr1 VALUES (1)");
+  exec_ok(c.get(), "CREATE TABLE dr2 (a integer)");
+  EXPECT_EQ(exec_ok(c.get(), "DROP TABLE dr1"), "DROP TABLE");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM dr1").sqlstate, "42P01");
+  EXPECT_EQ(exec_error(c.get(), "DROP TABLE dr1").sqlstate, "42P01");
+  EXPECT_EQ(exec_ok(c.get(), "DROP TABLE IF EXISTS dr1"), "DROP TABLE");
+  // DROP TABLE a, b with b missing fails as a whole.
+  EXPECT_EQ(exec_error(c.get(), "DROP TABLE dr2, dr_missing").sqlstate, "42P01");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM dr2"), "0");
+  exec_ok(c.get(), "CREATE TABLE dr3 (a integer)");
+  EXPECT_EQ(exec_ok(c.get(), "DROP TABLE dr2, dr3"), "DROP TABLE");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM dr3").sqlstate, "42P01");
+  // A dropped name can be used again, with a new definition and no old rows.
+  exec_ok(c.get(), "CREATE TABLE dr1 (b text)");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM dr1"), "0");
+}
+
+TEST_F(LakeDdl, AlterTableColumns) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  NoticeLog notices;
+  notices.attach(c.get());
+  exec_ok(c.get(), "CREATE TABLE al (id integer, name text, gone text)");
+  exec_ok(c.get(), "INSERT INTO al VALUES (1, 'one', 'g1'), (2, 'two', 'g2')");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE al ADD COLUMN score integer DEFAULT 5"), "ALTER TABLE");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE al ADD COLUMN plain text"), "ALTER TABLE");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE al RENAME COLUMN name TO label"), "ALTER TABLE");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE al DROP COLUMN gone"), "ALTER TABLE");
+  EXPECT_EQ(query_rows(c.get(), "SELECT * FROM al ORDER BY id"),
+            (std::vector<Row>{{"1", "one", "5", std::nullopt}, {"2", "two", "5", std::nullopt}}));
+  exec_ok(c.get(), "INSERT INTO al (id, label) VALUES (3, 'three')");
+  EXPECT_EQ(query_rows(c.get(), "SELECT id, label, score FROM al WHERE id = 3"), (std::vector<Row>{{"3", "three", "5"}}));
+
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE al ADD COLUMN label text").sqlstate, "42701");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE al DROP COLUMN nope").sqlstate, "42703");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE al RENAME COLUMN nope TO x").sqlstate, "42703");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE al RENAME COLUMN label TO score").sqlstate, "42701");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE no_such_table ADD COLUMN x integer").sqlstate, "42P01");
+  notices.items.clear();
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE al ADD COLUMN IF NOT EXISTS label text"), "ALTER TABLE");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE al DROP COLUMN IF EXISTS nope"), "ALTER TABLE");
+  EXPECT_EQ(notices.items.size(), 2u);
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE IF EXISTS no_such_table ADD COLUMN x integer"), "ALTER TABLE");
+
+  // A dropped column's name can come back; it is a new column with no old values.
+  exec_ok(c.get(), "ALTER TABLE al ADD COLUMN gone integer");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(gone) FROM al"), "0");
+  // Several actions in one statement.
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE al ADD COLUMN a1 integer DEFAULT 1, ADD COLUMN a2 integer DEFAULT 2"),
+            "ALTER TABLE");
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(a1 + a2) FROM al"), "9");
+}
+
+TEST_F(LakeDdl, AlterDefaultsAndNotNull) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE ad (id integer, v text)");
+  exec_ok(c.get(), "INSERT INTO ad VALUES (1, 'a')");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE ad ALTER COLUMN v SET DEFAULT 'dflt'"), "ALTER TABLE");
+  exec_ok(c.get(), "INSERT INTO ad (id) VALUES (2)");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE ad ALTER COLUMN v DROP DEFAULT"), "ALTER TABLE");
+  exec_ok(c.get(), "INSERT INTO ad (id) VALUES (3)");
+  EXPECT_EQ(query_rows(c.get(), "SELECT id, v FROM ad ORDER BY id"),
+            (std::vector<Row>{{"1", "a"}, {"2", "dflt"}, {"3", std::nullopt}}));
+
+  // SET NOT NULL is refused while NULLs exist, then enforced.
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE ad ALTER COLUMN v SET NOT NULL").sqlstate, "23502");
+  exec_ok(c.get(), "ALTER TABLE ad ALTER COLUMN id SET NOT NULL");
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO ad (v) VALUES ('x')").sqlstate, "23502");
+  EXPECT_EQ(column_info(c.get(), "ad")[0][1], "NO");
+  exec_ok(c.get(), "ALTER TABLE ad ALTER COLUMN id DROP NOT NULL");
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO ad (v) VALUES ('x')"), "INSERT 0 1");
+  EXPECT_EQ(column_info(c.get(), "ad")[0][1], "YES");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM ad WHERE id IS NULL"), "1");
+}
+
+TEST_F(LakeDdl, RenameTable) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE rn_old (a integer)");
+  exec_ok(c.get(), "INSERT INTO rn_old VALUES (1), (2)");
+  exec_ok(c.get(), "CREATE TABLE rn_taken (a integer)");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE rn_old RENAME TO rn_taken").sqlstate, "42P07");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE rn_old RENAME TO rn_new"), "ALTER TABLE");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM rn_old").sqlstate, "42P01");
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(a) FROM rn_new"), "3");
+  exec_ok(c.get(), "INSERT INTO rn_new VALUES (3)");
+  exec_ok(c.get(), "DELETE FROM rn_new WHERE a = 1");
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(a) FROM rn_new"), "5");
+  // The old name is free again.
+  exec_ok(c.get(), "CREATE TABLE rn_old (b text)");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM rn_old"), "0");
+}
+
+TEST_F(LakeDdl, WideningTypeChangeOnly) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE wt (a integer, s smallint, r real)");
+  exec_ok(c.get(), "INSERT INTO wt VALUES (2147483647, 32767, 1.5)");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE wt ALTER COLUMN a TYPE bigint"), "ALTER TABLE");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE wt ALTER COLUMN s SET DATA TYPE integer"), "ALTER TABLE");
+  EXPECT_EQ(exec_ok(c.get(), "ALTER TABLE wt ALTER COLUMN r TYPE double precision"), "ALTER TABLE");
+  exec_ok(c.get(), "INSERT INTO wt VALUES (9223372036854775807, 2147483647, 2.25)");
+  EXPECT_EQ(query_rows(c.get(), "SELECT a, s, r FROM wt ORDER BY a"),
+            (std::vector<Row>{{"2147483647", "32767", "1.5"}, {"9223372036854775807", "2147483647", "2.25"}}));
+  EXPECT_EQ(query_value(c.get(), "SELECT lower(data_type) FROM information_schema.columns WHERE table_name = 'wt' AND "
+                                 "column_name = 'a'"),
+            "bigint");
+  // Narrowing, or to another family, would need the old files rewritten.
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE wt ALTER COLUMN a TYPE integer").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE wt ALTER COLUMN s TYPE smallint").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE wt ALTER COLUMN a TYPE text").sqlstate, "0A000");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM wt"), "2");
+}
+
+TEST_F(LakeDdl, ViewsOverLakeTablesSurviveRestart) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE vt (a integer, b text)");
+  exec_ok(c.get(), "INSERT INTO vt VALUES (1, 'x'), (2, 'y'), (3, 'z')");
+  EXPECT_EQ(exec_ok(c.get(), "CREATE VIEW vv AS SELECT a * 2 AS a2, b FROM vt WHERE a > 1"), "CREATE VIEW");
+  EXPECT_EQ(query_rows(c.get(), "SELECT a2, b FROM vv ORDER BY a2"), (std::vector<Row>{{"4", "y"}, {"6", "z"}}));
+  exec_ok(c.get(), "INSERT INTO vt VALUES (4, 'w')");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM vv"), "3");
+  EXPECT_EQ(exec_error(c.get(), "CREATE VIEW vv AS SELECT 1").sqlstate, "42P07");
+  EXPECT_EQ(exec_ok(c.get(), "CREATE OR REPLACE VIEW vv AS SELECT a * 3 AS a3 FROM vt"), "CREATE VIEW");
+  EXPECT_EQ(query_value(c.get(), "SELECT max(a3) FROM vv"), "12");
+  exec_ok(c.get(), "CREATE VIEW vgone AS SELECT 1 AS one");
+  EXPECT_EQ(exec_ok(c.get(), "DROP VIEW vgone"), "DROP VIEW");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM vgone").sqlstate, "42P01");
+  EXPECT_EQ(exec_ok(c.get(), "DROP VIEW IF EXISTS vgone"), "DROP VIEW");
+  EXPECT_EQ(query_value(c.get(), "SELECT table_type FROM information_schema.tables WHERE table_name = 'vv'"), "VIEW");
+  c.reset();
+
+  ASSERT_EQ(server().stop(), 0) << server().log();
+  ASSERT_TRUE(server().start()) << server().failure();
+  c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_value(c.get(), "SELECT max(a3) FROM vv"), "12");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM vgone").sqlstate, "42P01");
+  exec_ok(c.get(), "INSERT INTO vt VALUES (5, 'v')");
+  EXPECT_EQ(query_value(c.get(), "SELECT max(a3) FROM vv"), "15");
+}
+
+TEST_F(LakeDdl, CommentOnTable) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cm (a integer)");
+  EXPECT_EQ(exec_ok(c.get(), "COMMENT ON TABLE cm IS 'the comment''s text'"), "COMMENT");
+  const char *by_catalog =
+      "SELECT d.description FROM pg_description d JOIN pg_class c ON c.oid = d.objoid WHERE c.relname = 'cm' "
+      "AND d.objsubid = 0";
+  EXPECT_EQ(query_value(c.get(), by_catalog), "the comment's text");
+  // Survives a restart (ducklake_tag) and can be removed.
+  c.reset();
+  ASSERT_EQ(server().stop(), 0) << server().log();
+  ASSERT_TRUE(server().start()) << server().failure();
+  c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_value(c.get(), by_catalog), "the comment's text");
+  exec_ok(c.get(), "COMMENT ON TABLE cm IS NULL");
+  EXPECT_EQ(query_rows(c.get(), by_catalog).size(), 0u);
+  EXPECT_EQ(exec_error(c.get(), "COMMENT ON TABLE no_such_table IS 'x'").sqlstate, "42P01");
+}
+
+TEST_F(LakeDdl, ObjDescriptionShowsTableComment) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cm2 (a integer)");
+  exec_ok(c.get(), "COMMENT ON TABLE cm2 IS 'described'");
+  EXPECT_EQ(query_value(c.get(), "SELECT obj_description('cm2'::regclass, 'pg_class')"), "described");
+}
+
+}  // namespace
+}  // namespace mallard::it

@@ -1,0 +1,432 @@
+// Transactions on lake tables: autocommit and implicit transactions, BEGIN..COMMIT/ROLLBACK (a
+// transaction sees its own work; a rollback leaves no snapshot and no file), snapshot isolation
+// between sessions, conflicts between concurrent writers (40001 naming the table), time travel
+// (AT VERSION / AT TIMESTAMP) and commit messages in ducklake_snapshots().
+
+#include "integration/lake_util.hpp"
+#include "support/server.hpp"
+
+namespace mallard::it {
+namespace {
+
+class LakeTxn : public ServerSuite<LakeTxn> {};
+
+using Rows = std::vector<Row>;
+
+int64_t snapshot_count(PGconn *c) { return std::stoll(query_value(c, "SELECT count(*) FROM ducklake_snapshots()")); }
+
+TEST_F(LakeTxn, AutocommitAndImplicitTransactions) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE ac (a integer NOT NULL)");
+  int64_t s0 = lake::latest_snapshot(c.get());
+  exec_ok(c.get(), "INSERT INTO ac VALUES (1)");
+  exec_ok(c.get(), "INSERT INTO ac VALUES (2)");
+  EXPECT_EQ(lake::latest_snapshot(c.get()), s0 + 2) << "one snapshot per autocommit statement";
+  // Reads and statements that change nothing make no snapshot.
+  query_value(c.get(), "SELECT count(*) FROM ac");
+  exec_ok(c.get(), "DELETE FROM ac WHERE a = 99");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(lake::latest_snapshot(c.get()), s0 + 2);
+  // Several statements in one Query: one implicit transaction, one snapshot.
+  exec_ok(c.get(), "INSERT INTO ac VALUES (3); INSERT INTO ac VALUES (4); DELETE FROM ac WHERE a = 1");
+  EXPECT_EQ(lake::latest_snapshot(c.get()), s0 + 3);
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(CAST(a AS text), ',' ORDER BY a) FROM ac"), "2,3,4");
+  // ... which fails as a whole.
+  SqlError e = exec_error(c.get(), "INSERT INTO ac VALUES (5); INSERT INTO ac VALUES (NULL)");
+  EXPECT_EQ(e.sqlstate, "23502");
+  EXPECT_EQ(lake::latest_snapshot(c.get()), s0 + 3);
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM ac"), "3");
+  EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);
+}
+
+TEST_F(LakeTxn, TransactionSeesItsOwnWork) {
+  Conn a = conn(), b = conn();
+  ASSERT_TRUE(a && b);
+  exec_ok(a.get(), "CREATE TABLE own_old (id integer, v text)");
+  exec_ok(a.get(), "INSERT INTO own_old VALUES (1, 'one'), (2, 'two'), (3, 'three')");
+  int64_t before = lake::latest_snapshot(a.get());
+
+  EXPECT_EQ(exec_ok(a.get(), "BEGIN"), "BEGIN");
+  EXPECT_EQ(exec_ok(a.get(), "CREATE TABLE own_new (x integer)"), "CREATE TABLE");
+  exec_ok(a.get(), "INSERT INTO own_new VALUES (1), (2), (3)");
+  EXPECT_EQ(exec_ok(a.get(), "UPDATE own_new SET x = x * 10 WHERE x = 2"), "UPDATE 1");
+  EXPECT_EQ(exec_ok(a.get(), "DELETE FROM own_new WHERE x = 3"), "DELETE 1");
+  EXPECT_EQ(query_value(a.get(), "SELECT string_agg(CAST(x AS text), ',' ORDER BY x) FROM own_new"), "1,20");
+  exec_ok(a.get(), "INSERT INTO own_old VALUES (4, 'four')");
+  EXPECT_EQ(exec_ok(a.get(), "DELETE FROM own_old WHERE id = 1"), "DELETE 1");
+  EXPECT_EQ(exec_ok(a.get(), "UPDATE own_old SET v = upper(v) WHERE id IN (2, 4)"), "UPDATE 2");
+  EXPECT_EQ(exec_ok(a.get(), "DELETE FROM own_old WHERE v = 'FOUR'"), "DELETE 1") << "a staged row can be deleted";
+  EXPECT_EQ(query_rows(a.get(), "SELECT id, v FROM own_old ORDER BY id"), (Rows{{"2", "TWO"}, {"3", "three"}}));
+  EXPECT_EQ(query_value(a.get(), "SELECT count(*) FROM own_old o JOIN own_new n ON n.x = o.id"), "0");
+  EXPECT_EQ(PQtransactionStatus(a.get()), PQTRANS_INTRANS);
+
+  // Nothing of it is visible elsewhere yet.
+  EXPECT_EQ(exec_error(b.get(), "SELECT * FROM own_new").sqlstate, "42P01");
+  EXPECT_EQ(query_rows(b.get(), "SELECT id, v FROM own_old ORDER BY id"),
+            (Rows{{"1", "one"}, {"2", "two"}, {"3", "three"}}));
+  EXPECT_EQ(lake::latest_snapshot(b.get()), before);
+
+  EXPECT_EQ(exec_ok(a.get(), "COMMIT"), "COMMIT");
+  EXPECT_EQ(lake::latest_snapshot(b.get()), before + 1) << "the whole transaction is one snapshot";
+  EXPECT_EQ(query_value(b.get(), "SELECT string_agg(CAST(x AS text), ',' ORDER BY x) FROM own_new"), "1,20");
+  EXPECT_EQ(query_rows(b.get(), "SELECT id, v FROM own_old ORDER BY id"), (Rows{{"2", "TWO"}, {"3", "three"}}));
+}
+
+TEST_F(LakeTxn, RollbackLeavesNoTrace) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE rb (a integer, b text)");
+  exec_ok(c.get(), "INSERT INTO rb VALUES (1, 'x'), (2, 'y')");
+  exec_ok(c.get(), "CREATE TABLE rb_alter (a integer)");
+  int64_t snaps = snapshot_count(c.get());
+  auto files = lake::files_under(lake::lake_dir(server()), "");
+
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO rb SELECT x, 'g' FROM generate_series(10, 1000) g(x)");
+  exec_ok(c.get(), "DELETE FROM rb WHERE a = 1");
+  exec_ok(c.get(), "UPDATE rb SET b = 'changed' WHERE a = 2");
+  exec_ok(c.get(), "CREATE TABLE rb_new (x integer)");
+  exec_ok(c.get(), "INSERT INTO rb_new VALUES (1)");
+  exec_ok(c.get(), "CREATE SCHEMA rb_schema");
+  exec_ok(c.get(), "CREATE TABLE rb_schema.t (x integer)");
+  exec_ok(c.get(), "ALTER TABLE rb_alter ADD COLUMN c text");
+  exec_ok(c.get(), "CREATE VIEW rb_view AS SELECT * FROM rb");
+  exec_ok(c.get(), "COMMENT ON TABLE rb IS 'never'");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM rb"), "992");
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK"), "ROLLBACK");
+
+  EXPECT_EQ(snapshot_count(c.get()), snaps);
+  EXPECT_EQ(lake::files_under(lake::lake_dir(server()), ""), files) << "no file written, none left behind";
+  EXPECT_EQ(query_rows(c.get(), "SELECT a, b FROM rb ORDER BY a"), (Rows{{"1", "x"}, {"2", "y"}}));
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM rb_new").sqlstate, "42P01");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM rb_view").sqlstate, "42P01");
+  EXPECT_NE(exec_error(c.get(), "SELECT * FROM rb_schema.t").sqlstate, "");
+  EXPECT_EQ(exec_error(c.get(), "SELECT c FROM rb_alter").sqlstate, "42703");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM pg_namespace WHERE nspname = 'rb_schema'"), "0");
+
+  // A transaction that failed commits nothing: COMMIT answers ROLLBACK.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO rb VALUES (3, 'z')");
+  exec_ok(c.get(), "CREATE TABLE rb_failed (x integer)");
+  EXPECT_EQ(exec_error(c.get(), "SELECT no_such_column FROM rb").sqlstate, "42703");
+  EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_INERROR);
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO rb VALUES (4, 'w')").sqlstate, "25P02");
+  EXPECT_EQ(exec_ok(c.get(), "COMMIT"), "ROLLBACK");
+  EXPECT_EQ(snapshot_count(c.get()), snaps);
+  EXPECT_EQ(lake::files_under(lake::lake_dir(server()), ""), files);
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM rb"), "2");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM rb_failed").sqlstate, "42P01");
+}
+
+TEST_F(LakeTxn, ReaderKeepsItsSnapshot) {
+  Conn reader = conn(), writer = conn();
+  ASSERT_TRUE(reader && writer);
+  exec_ok(writer.get(), "CREATE TABLE si (a integer)");
+  exec_ok(writer.get(), "INSERT INTO si VALUES (1), (2), (3)");
+  exec_ok(writer.get(), "CREATE TABLE si_dropped (x integer)");
+  exec_ok(writer.get(), "INSERT INTO si_dropped VALUES (7)");
+
+  exec_ok(reader.get(), "BEGIN ISOLATION LEVEL REPEATABLE READ");
+  EXPECT_EQ(query_value(reader.get(), "SELECT sum(a) FROM si"), "6");
+  exec_ok(writer.get(), "DROP TABLE si_dropped");
+  exec_ok(writer.get(), "INSERT INTO si VALUES (10)");
+  exec_ok(writer.get(), "DELETE FROM si WHERE a = 1");
+  exec_ok(writer.get(), "UPDATE si SET a = 200 WHERE a = 2");
+  exec_ok(writer.get(), "CREATE TABLE si_later (x integer)");
+  exec_ok(writer.get(), "ALTER TABLE si ADD COLUMN b text DEFAULT 'b'");
+  EXPECT_EQ(query_value(writer.get(), "SELECT sum(a) FROM si"), "213");
+
+  EXPECT_EQ(query_value(reader.get(), "SELECT sum(a) FROM si"), "6");
+  EXPECT_EQ(query_value(reader.get(), "SELECT count(*) FROM si"), "3");
+  Result r = exec(reader.get(), "SELECT * FROM si LIMIT 1");
+  EXPECT_EQ(PQnfields(r.get()), 1) << "the column added since is not there";
+  EXPECT_EQ(query_value(reader.get(), "SELECT x FROM si_dropped"), "7") << "a table dropped since is still there";
+  EXPECT_EQ(exec_error(reader.get(), "SELECT * FROM si_later").sqlstate, "42P01");
+  EXPECT_EQ(exec_ok(reader.get(), "ROLLBACK"), "ROLLBACK");
+  EXPECT_EQ(exec_error(reader.get(), "SELECT * FROM si_dropped").sqlstate, "42P01");
+  EXPECT_EQ(query_value(reader.get(), "SELECT sum(a) FROM si"), "213");
+  EXPECT_EQ(query_value(reader.get(), "SELECT min(b) FROM si"), "b");
+  EXPECT_EQ(query_value(reader.get(), "SELECT count(*) FROM si_later"), "0");
+}
+
+TEST_F(LakeTxn, ConcurrentDisjointInsertsBothCommit) {
+  Conn a = conn(), b = conn();
+  ASSERT_TRUE(a && b);
+  exec_ok(a.get(), "CREATE TABLE cdi (who text, n integer)");
+  exec_ok(a.get(), "INSERT INTO cdi VALUES ('seed', 0)");
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(a.get(), "INSERT INTO cdi SELECT 'a', x FROM generate_series(1, 100) g(x)");
+  exec_ok(b.get(), "INSERT INTO cdi SELECT 'b', x FROM generate_series(1, 50) g(x)");
+  EXPECT_EQ(query_value(a.get(), "SELECT count(*) FROM cdi"), "101");
+  EXPECT_EQ(query_value(b.get(), "SELECT count(*) FROM cdi"), "51");
+  EXPECT_EQ(exec_ok(a.get(), "COMMIT"), "COMMIT");
+  EXPECT_EQ(exec_ok(b.get(), "COMMIT"), "COMMIT");
+  EXPECT_EQ(query_rows(a.get(), "SELECT who, count(*) FROM cdi GROUP BY who ORDER BY who"),
+            (Rows{{"a", "100"}, {"b", "50"}, {"seed", "1"}}));
+  // Deleting rows of different files of one table does not conflict either.
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  EXPECT_EQ(exec_ok(a.get(), "DELETE FROM cdi WHERE who = 'a' AND n <= 10"), "DELETE 10");
+  EXPECT_EQ(exec_ok(b.get(), "DELETE FROM cdi WHERE who = 'b' AND n <= 5"), "DELETE 5");
+  EXPECT_EQ(exec_ok(a.get(), "COMMIT"), "COMMIT");
+  EXPECT_EQ(exec_ok(b.get(), "COMMIT"), "COMMIT");
+  EXPECT_EQ(query_value(b.get(), "SELECT count(*) FROM cdi"), "136");
+}
+
+TEST_F(LakeTxn, ConcurrentDeletesOfTheSameRowsConflict) {
+  Conn a = conn(), b = conn();
+  ASSERT_TRUE(a && b);
+  exec_ok(a.get(), "CREATE TABLE cdel (id integer, v integer)");
+  // More rows than data_inlining_row_limit: a Parquet file, so the deletes write delete files.
+  exec_ok(a.get(), "INSERT INTO cdel SELECT x, 0 FROM generate_series(1, 20) g(x)");
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  EXPECT_EQ(exec_ok(a.get(), "DELETE FROM cdel WHERE id = 1"), "DELETE 1");
+  EXPECT_EQ(exec_ok(b.get(), "DELETE FROM cdel WHERE id = 1"), "DELETE 1");
+  EXPECT_EQ(exec_ok(a.get(), "COMMIT"), "COMMIT");
+  auto files = lake::files_under(lake::lake_dir(server()), "");
+  SqlError e = exec_error(b.get(), "COMMIT");
+  EXPECT_EQ(e.sqlstate, "40001") << e;
+  EXPECT_NE(e.message.find("cdel"), std::string::npos) << "the message names the table: " << e;
+  EXPECT_EQ(lake::files_under(lake::lake_dir(server()), ""), files) << "the loser's files are removed";
+  EXPECT_EQ(PQtransactionStatus(b.get()), PQTRANS_IDLE);
+  EXPECT_EQ(query_value(b.get(), "SELECT count(*) FROM cdel"), "19");
+
+  // UPDATE against UPDATE of the same row: one wins, the other retries and sees the winner.
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(a.get(), "UPDATE cdel SET v = v + 1 WHERE id = 2");
+  exec_ok(b.get(), "UPDATE cdel SET v = v + 1 WHERE id = 2");
+  EXPECT_EQ(exec_ok(b.get(), "COMMIT"), "COMMIT");
+  EXPECT_EQ(exec_error(a.get(), "COMMIT").sqlstate, "40001");
+  exec_ok(a.get(), "UPDATE cdel SET v = v + 1 WHERE id = 2");
+  EXPECT_EQ(query_value(a.get(), "SELECT v FROM cdel WHERE id = 2"), "2");
+  EXPECT_EQ(query_value(a.get(), "SELECT count(*) FROM cdel"), "19");
+
+  // Autocommit statements conflict the same way against an open transaction.
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(a.get(), "DELETE FROM cdel WHERE id = 3");
+  exec_ok(b.get(), "DELETE FROM cdel WHERE id = 3");
+  EXPECT_EQ(exec_error(a.get(), "COMMIT").sqlstate, "40001");
+  EXPECT_EQ(query_value(a.get(), "SELECT count(*) FROM cdel"), "18");
+}
+
+// The same with rows small inserts left inlined in the metadata store.
+TEST_F(LakeTxn, ConcurrentDeletesOfTheSameInlinedRowsConflict) {
+  Conn a = conn(), b = conn();
+  ASSERT_TRUE(a && b);
+  exec_ok(a.get(), "CREATE TABLE cdel_inl (id integer, v integer)");
+  exec_ok(a.get(), "INSERT INTO cdel_inl SELECT x, 0 FROM generate_series(1, 5) g(x)");
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  EXPECT_EQ(exec_ok(a.get(), "UPDATE cdel_inl SET v = 1 WHERE id = 1"), "UPDATE 1");
+  EXPECT_EQ(exec_ok(b.get(), "DELETE FROM cdel_inl WHERE id = 1"), "DELETE 1");
+  EXPECT_EQ(exec_ok(a.get(), "COMMIT"), "COMMIT");
+  SqlError e = exec_error(b.get(), "COMMIT");
+  EXPECT_EQ(e.sqlstate, "40001") << e;
+  EXPECT_EQ(PQtransactionStatus(b.get()), PQTRANS_IDLE);
+  EXPECT_EQ(query_rows(b.get(), "SELECT id, v FROM cdel_inl ORDER BY id"),
+            (Rows{{"1", "1"}, {"2", "0"}, {"3", "0"}, {"4", "0"}, {"5", "0"}}));
+  GTEST_SKIP() << "Mallard bug: a 40001 on inlined rows names the table by id (\"rows of table 1 were deleted\")";
+  EXPECT_NE(e.message.find("cdel_inl"), std::string::npos) << "the message names the table: " << e;
+}
+
+TEST_F(LakeTxn, ConcurrentDdlConflicts) {
+  Conn a = conn(), b = conn();
+  ASSERT_TRUE(a && b);
+  // The same new table name from two transactions: one of them fails.
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(a.get(), "CREATE TABLE cct (a integer)");
+  lake::Outcome second = lake::run(b.get(), "CREATE TABLE cct (b text)");
+  EXPECT_EQ(exec_ok(a.get(), "COMMIT"), "COMMIT");
+  if (second.ok) {
+    SqlError e = exec_error(b.get(), "COMMIT");
+    EXPECT_TRUE(e.sqlstate == "40001" || e.sqlstate == "42P07") << e;
+  } else {
+    EXPECT_TRUE(second.sqlstate == "40001" || second.sqlstate == "42P07") << lake::to_string(second);
+    exec_ok(b.get(), "ROLLBACK");
+  }
+  EXPECT_EQ(query_value(b.get(), "SELECT column_name FROM information_schema.columns WHERE table_name = 'cct'"), "a");
+
+  // Inserting into a table another transaction dropped, and altering one another altered.
+  exec_ok(a.get(), "CREATE TABLE ccd (a integer)");
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(a.get(), "INSERT INTO ccd VALUES (1)");
+  exec_ok(b.get(), "DROP TABLE ccd");
+  EXPECT_EQ(exec_ok(b.get(), "COMMIT"), "COMMIT");
+  SqlError e = exec_error(a.get(), "COMMIT");
+  EXPECT_EQ(e.sqlstate, "40001") << e;
+  EXPECT_NE(e.message.find("ccd"), std::string::npos) << e;
+
+  exec_ok(a.get(), "CREATE TABLE cca (a integer)");
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(a.get(), "ALTER TABLE cca ADD COLUMN x integer");
+  exec_ok(b.get(), "ALTER TABLE cca ADD COLUMN y integer");
+  EXPECT_EQ(exec_ok(a.get(), "COMMIT"), "COMMIT");
+  EXPECT_EQ(exec_error(b.get(), "COMMIT").sqlstate, "40001");
+  EXPECT_EQ(query_rows(b.get(), "SELECT column_name FROM information_schema.columns WHERE table_name = 'cca' ORDER BY "
+                                "ordinal_position"),
+            (Rows{{"a"}, {"x"}}));
+}
+
+// A table created in a transaction can be commented on before the commit, as in PostgreSQL.
+TEST_F(LakeTxn, CommentOnTableCreatedInTheSameTransaction) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "CREATE TABLE cm_new (a integer)");
+  lake::Outcome comment = lake::run(c.get(), "COMMENT ON TABLE cm_new IS 'made with it'");
+  exec_ok(c.get(), "ROLLBACK");
+  GTEST_SKIP() << "Mallard bug: COMMENT ON TABLE of a table created in the same transaction fails with 42P01";
+  EXPECT_TRUE(comment.ok) << lake::to_string(comment);
+}
+
+// Mallard's documented limit: a table's definition and its rows do not change in one transaction.
+// The refusal is clean: 0A000, and the transaction rolls back leaving nothing.
+TEST_F(LakeTxn, AlteringAndWritingOneTableInOneTransactionIsRefusedCleanly) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE lim (a integer)");
+  exec_ok(c.get(), "INSERT INTO lim VALUES (1)");
+  int64_t snaps = snapshot_count(c.get());
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "ALTER TABLE lim ADD COLUMN b integer");
+  EXPECT_EQ(exec_error(c.get(), "UPDATE lim SET b = 1").sqlstate, "0A000");
+  EXPECT_EQ(exec_ok(c.get(), "COMMIT"), "ROLLBACK");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO lim VALUES (2)");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE lim ADD COLUMN b integer").sqlstate, "0A000");
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK"), "ROLLBACK");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "CREATE TABLE lim_new (a integer)");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE lim_new ADD COLUMN b integer").sqlstate, "0A000");
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK"), "ROLLBACK");
+  EXPECT_EQ(snapshot_count(c.get()), snaps);
+  EXPECT_EQ(query_rows(c.get(), "SELECT * FROM lim"), (Rows{{"1"}}));
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM lim_new").sqlstate, "42P01");
+}
+
+TEST_F(LakeTxn, TimeTravelByVersionAndTimestamp) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE ttv (a integer)");
+  int64_t created = lake::latest_snapshot(c.get());
+  exec_ok(c.get(), "INSERT INTO ttv VALUES (1)");
+  int64_t one = lake::latest_snapshot(c.get());
+  exec_ok(c.get(), "INSERT INTO ttv VALUES (2)");
+  int64_t two = lake::latest_snapshot(c.get());
+  exec_ok(c.get(), "DELETE FROM ttv WHERE a = 1");
+  int64_t deleted = lake::latest_snapshot(c.get());
+  exec_ok(c.get(), "ALTER TABLE ttv ADD COLUMN b text");
+  exec_ok(c.get(), "UPDATE ttv SET b = 'x'");
+  int64_t updated = lake::latest_snapshot(c.get());
+  auto at = [&](int64_t v, const std::string &what = "string_agg(CAST(a AS text), ',' ORDER BY a)") {
+    return query_value(c.get(), "SELECT " + what + " FROM ttv AT (VERSION => " + std::to_string(v) + ")");
+  };
+  EXPECT_EQ(at(created, "count(*)"), "0");
+  EXPECT_EQ(at(one), "1");
+  EXPECT_EQ(at(two), "1,2");
+  EXPECT_EQ(at(deleted), "2");
+  EXPECT_EQ(at(updated, "string_agg(CAST(a AS text) || b, ',')"), "2x");
+  // The columns are those of the version read.
+  EXPECT_EQ(exec_error(c.get(), "SELECT b FROM ttv AT (VERSION => " + std::to_string(two) + ")").sqlstate, "42703");
+  EXPECT_EQ(query_rows(c.get(), "SELECT * FROM ttv AT (VERSION => " + std::to_string(two) + ") ORDER BY a"),
+            (Rows{{"1"}, {"2"}}));
+  // Two versions in one query, with aliases.
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM ttv AT (VERSION => " + std::to_string(two) +
+                                     ") AS old JOIN ttv AT (VERSION => " + std::to_string(deleted) +
+                                     ") new ON old.a = new.a"),
+            "1");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM ttv AT (VERSION => " + std::to_string(created - 1) + ")").sqlstate,
+            "42P01");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM ttv AT (VERSION => 999999)").sqlstate, "22023");
+
+  // By timestamp: the newest snapshot at or before it.
+  std::string ts = query_value(c.get(), "SELECT CAST(snapshot_time AS text) FROM ducklake_snapshots() WHERE snapshot_id = " +
+                                            std::to_string(two));
+  std::string expected_version = query_value(
+      c.get(), "SELECT max(snapshot_id) FROM ducklake_snapshots() WHERE snapshot_time <= CAST('" + ts + "' AS timestamptz)");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(CAST(a AS text), ',' ORDER BY a) FROM ttv AT (TIMESTAMP => CAST('" +
+                                     ts + "' AS timestamptz))"),
+            at(std::stoll(expected_version)));
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM ttv AT (TIMESTAMP => (SELECT snapshot_time FROM "
+                                 "ducklake_snapshots() WHERE snapshot_id = " + std::to_string(one) + "))"),
+            "1");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM ttv AT (TIMESTAMP => CAST('1999-01-01' AS timestamptz))").sqlstate,
+            "22023");
+}
+
+// A dropped table's past stays readable, from its files and from its inlined rows.
+TEST_F(LakeTxn, TimeTravelToADroppedTable) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE tt_files (a integer)");
+  exec_ok(c.get(), "INSERT INTO tt_files SELECT * FROM generate_series(1, 50)");
+  exec_ok(c.get(), "CREATE TABLE tt_inlined (a integer)");
+  exec_ok(c.get(), "INSERT INTO tt_inlined VALUES (1), (2)");
+  std::string before = std::to_string(lake::latest_snapshot(c.get()));
+  exec_ok(c.get(), "DROP TABLE tt_files");
+  exec_ok(c.get(), "DROP TABLE tt_inlined");
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(a) FROM tt_files AT (VERSION => " + before + ")"), "1275");
+  lake::Outcome inlined = lake::run(c.get(), "SELECT sum(a) FROM tt_inlined AT (VERSION => " + before + ")");
+  GTEST_SKIP() << "Mallard bug: time travel to a dropped table's inlined rows fails: relation \"l_<id>\" does not "
+                  "exist";
+  EXPECT_EQ(lake::to_string(inlined), "SELECT 1\n  3");
+}
+
+TEST_F(LakeTxn, CommitMessageAndAuthorInSnapshots) {
+  Conn c = conn(), other = conn();
+  ASSERT_TRUE(c && other);
+  exec_ok(c.get(), "CREATE TABLE cmsg (a integer)");
+  exec_ok(c.get(), "SET mallard.commit_message = 'load the first row'");
+  exec_ok(c.get(), "INSERT INTO cmsg VALUES (1)");
+  auto last = [&] {
+    return query_rows(c.get(), "SELECT author, commit_message FROM ducklake_snapshots() ORDER BY snapshot_id DESC LIMIT 1");
+  };
+  EXPECT_EQ(last(), (Rows{{std::nullopt, "load the first row"}}));
+  // A message labels one commit.
+  exec_ok(c.get(), "INSERT INTO cmsg VALUES (2)");
+  EXPECT_EQ(last(), (Rows{{std::nullopt, std::nullopt}}));
+
+  exec_ok(c.get(), "SET mallard.commit_author = 'alice'");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "SET mallard.commit_message = 'two rows, one commit'");
+  exec_ok(c.get(), "INSERT INTO cmsg VALUES (3)");
+  exec_ok(c.get(), "INSERT INTO cmsg VALUES (4)");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(last(), (Rows{{"alice", "two rows, one commit"}}));
+  EXPECT_EQ(query_value(c.get(), "SELECT changes LIKE 'inserted_into_table:%' FROM ducklake_snapshots() "
+                                 "ORDER BY snapshot_id DESC LIMIT 1"),
+            "t");
+  // The author stays for the session; other sessions are not labelled.
+  exec_ok(c.get(), "INSERT INTO cmsg VALUES (5)");
+  EXPECT_EQ(last(), (Rows{{"alice", std::nullopt}}));
+  exec_ok(other.get(), "INSERT INTO cmsg VALUES (6)");
+  EXPECT_EQ(last(), (Rows{{std::nullopt, std::nullopt}}));
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM ducklake_snapshots() WHERE commit_message IS NOT NULL"), "2");
+}
+
+// SET is transactional in PostgreSQL: a ROLLBACK undoes it, so the message labels nothing.
+TEST_F(LakeTxn, CommitMessageSetInARolledBackTransactionIsDropped) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cmsg_rb (a integer)");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "SET mallard.commit_message = 'rolled back'");
+  exec_ok(c.get(), "INSERT INTO cmsg_rb VALUES (1)");
+  exec_ok(c.get(), "ROLLBACK");
+  GTEST_SKIP() << "Mallard bug: SET inside a transaction survives its ROLLBACK (any setting; here the commit message "
+                  "labels the next commit)";
+  exec_ok(c.get(), "INSERT INTO cmsg_rb VALUES (2)");
+  EXPECT_EQ(query_rows(c.get(), "SELECT commit_message FROM ducklake_snapshots() ORDER BY snapshot_id DESC LIMIT 1"),
+            (Rows{{std::nullopt}}));
+}
+
+}  // namespace
+}  // namespace mallard::it

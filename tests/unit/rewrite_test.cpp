@@ -1,0 +1,103 @@
+// sql::rewrite_for_duckdb: the division check wraps exactly the divisor, and statements with
+// nothing to translate come back unchanged.
+#include <gtest/gtest.h>
+
+#include "sql/rewrite.hpp"
+
+using mallard::sql::rewrite_for_duckdb;
+
+namespace {
+
+const std::string D = "pg_compat.main.divisor(";
+
+TEST(RewriteDivision, WrapsTheDivisorOnly) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / b"), "SELECT a / " + D + "b)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a % 3"), "SELECT a % " + D + "3)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a // b"), "SELECT a // " + D + "b)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / b + c"), "SELECT a / " + D + "b) + c");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / b * c"), "SELECT a / " + D + "b) * c");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / -b"), "SELECT a / " + D + "-b)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a /-b"), "SELECT a /" + D + "-b)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / b ^ 2"), "SELECT a / " + D + "b ^ 2)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / t.b::numeric(10, 2)[1]"), "SELECT a / " + D + "t.b::numeric(10, 2)[1])");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / b::double precision"), "SELECT a / " + D + "b::double precision)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / (b - 1)"), "SELECT a / " + D + "(b - 1))");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / $1::integer"), "SELECT a / " + D + "$1::integer)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / sum(b) OVER (PARTITION BY c)"),
+            "SELECT a / " + D + "sum(b) OVER (PARTITION BY c))");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / count(*) FILTER (WHERE b)"), "SELECT a / " + D + "count(*) FILTER (WHERE b))");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / CASE WHEN b THEN 1 ELSE CASE WHEN c THEN 2 END END FROM t"),
+            "SELECT a / " + D + "CASE WHEN b THEN 1 ELSE CASE WHEN c THEN 2 END END) FROM t");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / (SELECT count(*) FROM t)"), "SELECT a / " + D + "(SELECT count(*) FROM t))");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT x / interval '1 day'"), "SELECT x / " + D + "interval '1 day')");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / (b / c)"), "SELECT a / " + D + "(b / " + D + "c)))");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / b / c"), "SELECT a / " + D + "b) / " + D + "c)");
+}
+
+TEST(RewriteDivision, LeavesOtherSlashesAlone) {
+  for (const char *s : {"SELECT '1/0', 'a%'", "SELECT 1 /* 1/0 */", "SELECT 1 -- 1/0", "SELECT $$1/0$$",
+                        "SELECT \"a/b\" FROM t", "CREATE VIEW v AS SELECT a / b FROM t",
+                        "ALTER TABLE t ADD CHECK (a / b > 0)"})
+    EXPECT_EQ(rewrite_for_duckdb(s), s) << s;
+  // A bare parameter keeps the type DuckDB infers from the dividend.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / $1, b % -$2"), "SELECT a / $1, b % -$2");
+  // Forms whose extent is not certain are left as they are rather than guessed.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a / b AT TIME ZONE 'UTC'"), "SELECT a / b AT TIME ZONE 'UTC'");
+}
+
+TEST(RewriteDivision, StatementsWithoutTriggersAreUntouched) {
+  std::string s = "SELECT a, b + c * 2 FROM t WHERE d = $1";
+  EXPECT_EQ(rewrite_for_duckdb(s), s);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(RewriteFunctionAlias, SingleColumnFunctionAliasNamesTheColumn) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT g FROM generate_series(1, 3) g"), "SELECT g FROM generate_series(1, 3) g(g)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT x FROM t, unnest(t.a) AS x WHERE x > 1"),
+            "SELECT x FROM t, unnest(t.a) AS x(x) WHERE x > 1");
+  // Already a column alias, no alias, or not in FROM: unchanged.
+  for (const char *s : {"SELECT g FROM generate_series(1, 3) AS g(x)", "SELECT * FROM generate_series(1, 3) WHERE true",
+                        "SELECT a, unnest(b) x FROM t", "SELECT unnest(b) AS x FROM t"})
+    EXPECT_EQ(rewrite_for_duckdb(s), s) << s;
+}
+
+TEST(RewriteRegex, PatternMatchesAnywhereAsInPostgres) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a ~ '^x'"), "SELECT a ~ pg_compat.main.regex_anywhere('^x')");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a !~ 'x' COLLATE \"C\""), "SELECT a !~ pg_compat.main.regex_anywhere('x') ");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a ~* $1"), "SELECT a ~ pg_compat.main.regex_anywhere_i($1)");
+  // Prefix ~ is bitwise NOT.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT ~5, a WHERE ~b = 1"), "SELECT ~5, a WHERE ~b = 1");
+  // A pattern built with operators binds looser than the match: left alone.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT a ~ 'x' || b"), "SELECT a ~ 'x' || b");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(RewriteNames, BareCallsInTheSelectListAreNamedAfterTheFunction) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT version()"), "SELECT pg_compat.main.version() AS \"version\"");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT current_schema(), 1"), "SELECT current_schema() AS \"current_schema\", 1");
+  // Not a bare select item: no alias.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT version() AS v"), "SELECT pg_compat.main.version() AS v");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT lower(version())"), "SELECT lower(pg_compat.main.version())");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT 1 FROM t WHERE current_schema() = 'x'"),
+            "SELECT 1 FROM t WHERE current_schema() = 'x'");
+}
+
+TEST(RewriteNames, SessionUserIsTheConnectedUser) {
+  const std::string u = "coalesce(getvariable('mallard_user'), 'mallard')";
+  EXPECT_EQ(rewrite_for_duckdb("SELECT current_user"), "SELECT " + u + " AS current_user");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT 1 WHERE session_user = 'a'"), "SELECT 1 WHERE " + u + " = 'a'");
+}
+
+TEST(RewriteRegclass, NameLookupWhenCastOnToOid) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT ('\"s\".' || t)::regclass::oid"),
+            "SELECT pg_compat.main.regclass_in(('\"s\".' || t))::UINTEGER");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT c.oid::regclass FROM c"), "SELECT pg_compat.main.regclass_out(c.oid) FROM c");
+}
+
+}  // namespace
