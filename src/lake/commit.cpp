@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <random>
 #include <thread>
 
 #include <spdlog/spdlog.h>

@@ -72,6 +72,13 @@ std::vector<Column> read_columns(duck::Connection &conn, const std::string &sche
   return cols;
 }
 
+// What describe_sql() asks for: the statement's first query, not run.
+Outcome described(const std::string &sql) {
+  Outcome o;
+  o.rows_sql = sql;
+  return o;
+}
+
 std::string join(const std::vector<std::string> &v, const std::string &sep) {
   std::string s;
   for (auto &x : v) s += (s.empty() ? "" : sep) + x;
@@ -243,7 +250,7 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
     case K::kInsert: {
       // The source reads the target: gather its rows first, so the insert cannot see itself.
       auto r = require(conn, st.target);
-      if (describing_) return Outcome{.rows_sql = st.body};
+      if (describing_) return described(st.body);
       conn.query("CREATE OR REPLACE TEMP TABLE __mallard_src AS " + st.body);
       if (r.id >= 0) touched_.insert(r.id);
       Outcome o;
@@ -460,7 +467,7 @@ Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool t
   sel += " FROM " + r.pos + " AS " + sql_ident(alias);
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
-  if (describing_) return Outcome{.rows_sql = sel};
+  if (describing_) return described(sel);
   conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
   conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
   conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
@@ -488,7 +495,9 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
     for (auto &[col, expr] : st.set) {
       if (col != c.name) continue;
       std::string e = expr;
-      if (to_lower(e) == "default") e = c.default_value.value_or("NULL");
+      auto first = e.find_first_not_of(" \t\r\n"), last = e.find_last_not_of(" \t\r\n");
+      if (first != std::string::npos && to_lower(e.substr(first, last - first + 1)) == "default")
+        e = c.default_value.value_or("NULL");
       v = "CAST((" + e + ") AS " + c.duck_type + ")";
     }
     values.push_back(v + " AS " + sql_ident(c.name));
@@ -502,7 +511,7 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
                     " FROM " + r.pos + " AS " + a;
   if (!st.from.empty()) sel += ", " + st.from;
   if (!st.where.empty()) sel += " WHERE " + st.where;
-  if (describing_) return Outcome{.rows_sql = sel};
+  if (describing_) return described(sel);
   conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
   conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
   conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");

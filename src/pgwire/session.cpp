@@ -989,6 +989,7 @@ void Session::start_portal(Portal &p) {
   if (s.lake) {
     p.started = true;
     materialize_open_portals(&p);
+    note_for_savepoints(s);  // a lake statement changes what ROLLBACK TO SAVEPOINT would have to undo
     run_lake(p);
     return;
   }

@@ -203,8 +203,6 @@ TEST_F(LakeDml, UpdateSetDefault) {
   ASSERT_TRUE(c);
   exec_ok(c.get(), "CREATE TABLE up_dflt (id integer, s text DEFAULT 'dflt')");
   exec_ok(c.get(), "INSERT INTO up_dflt VALUES (1, 'x')");
-  GTEST_SKIP() << "Mallard bug: UPDATE t SET c = DEFAULT on a lake table fails (SELECT clause cannot contain DEFAULT "
-                  "clause)";
   EXPECT_EQ(exec_ok(c.get(), "UPDATE up_dflt SET s = DEFAULT WHERE id = 1"), "UPDATE 1");
   EXPECT_EQ(query_value(c.get(), "SELECT s FROM up_dflt"), "dflt");
 }

@@ -275,6 +275,38 @@ TEST_F(LakeTxn, ConcurrentDdlConflicts) {
             (Rows{{"a"}, {"x"}}));
 }
 
+// ROLLBACK TO SAVEPOINT cannot undo part of a transaction in Mallard, so it is refused (0A000)
+// after any statement the lake ran since the savepoint, and nothing of the transaction commits.
+TEST_F(LakeTxn, RollbackToSavepointAfterLakeStatementsIsRefused) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE sp_lake (a integer)");
+  exec_ok(c.get(), "INSERT INTO sp_lake VALUES (10)");
+  int64_t snaps = snapshot_count(c.get());
+  for (const char *change : {"UPDATE sp_lake SET a = a + 1", "DELETE FROM sp_lake", "TRUNCATE sp_lake",
+                             "DROP TABLE sp_lake", "ALTER TABLE sp_lake ADD COLUMN b integer",
+                             "CREATE TABLE sp_lake_new (b integer)", "CREATE SCHEMA sp_lake_schema",
+                             "CREATE VIEW sp_lake_view AS SELECT 1 AS one", "COMMENT ON TABLE sp_lake IS 'x'",
+                             "INSERT INTO sp_lake SELECT a + 1 FROM sp_lake"}) {
+    exec_ok(c.get(), "BEGIN");
+    exec_ok(c.get(), "SAVEPOINT s");
+    exec_ok(c.get(), change);
+    EXPECT_EQ(exec_error(c.get(), "ROLLBACK TO SAVEPOINT s").sqlstate, "0A000") << change;
+    EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_INERROR) << change;
+    EXPECT_EQ(exec_ok(c.get(), "COMMIT"), "ROLLBACK") << change;
+  }
+  EXPECT_EQ(snapshot_count(c.get()), snaps);
+  EXPECT_EQ(query_rows(c.get(), "SELECT * FROM sp_lake"), (Rows{{"10"}}));
+  // With nothing run since the savepoint, ROLLBACK TO is honoured and the rest commits.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "UPDATE sp_lake SET a = 20");
+  exec_ok(c.get(), "SAVEPOINT s");
+  exec_ok(c.get(), "SELECT * FROM sp_lake");
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK TO SAVEPOINT s"), "ROLLBACK");
+  EXPECT_EQ(exec_ok(c.get(), "COMMIT"), "COMMIT");
+  EXPECT_EQ(query_rows(c.get(), "SELECT * FROM sp_lake"), (Rows{{"20"}}));
+}
+
 // A table created in a transaction can be commented on before the commit, as in PostgreSQL.
 TEST_F(LakeTxn, CommentOnTableCreatedInTheSameTransaction) {
   Conn c = conn();

@@ -129,7 +129,7 @@ TEST_F(Savepoints, RollbackToAfterChangesIsRefused) {
   SKIP_IN_REFERENCE("PostgreSQL undoes the changes");
   Conn c = conn();
   ASSERT_TRUE(c);
-  exec_ok(c.get(), "CREATE TABLE sp_chg (a integer PRIMARY KEY)");
+  exec_ok(c.get(), "CREATE TABLE sp_chg (a integer NOT NULL)");
   for (const char *change : {"INSERT INTO sp_chg VALUES (7)", "UPDATE sp_chg SET a = a + 1", "DELETE FROM sp_chg",
                              "CREATE TABLE sp_chg_new (b integer)", "SET statement_timeout = '5s'",
                              "COPY sp_chg FROM STDIN"}) {
@@ -171,7 +171,7 @@ TEST_F(Savepoints, RollbackToAfterChangesIsRefused) {
   exec_ok(c.get(), "BEGIN");
   exec_ok(c.get(), "INSERT INTO sp_chg VALUES (1)");
   exec_ok(c.get(), "SAVEPOINT s");
-  EXPECT_EQ(exec_error(c.get(), "INSERT INTO sp_chg VALUES (1)").sqlstate, "23505");
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO sp_chg VALUES (NULL)").sqlstate, "23502");
   EXPECT_EQ(exec_error(c.get(), "ROLLBACK TO SAVEPOINT s").sqlstate, "0A000");
   exec_ok(c.get(), "ROLLBACK");
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM sp_chg"), "0");
