@@ -746,9 +746,7 @@ void Session::dispatch(char type, std::string_view body) {
   }
 }
 
-// Whether a statement outside a transaction block may read or write lake objects (and so needs
-// the latest snapshot first); transaction control, SET and SHOW do not.
-static bool starts_work(const std::string &text) {
+bool Session::begins_work(const std::string &text) {
   switch (sql::classify(text).kind) {
     case sql::Kind::kBegin:
     case sql::Kind::kCommit:
@@ -806,7 +804,7 @@ void Session::handle_query(std::string_view text) {
           throw Error(sqlstate::kInFailedTransaction,
                       "current transaction is aborted, commands ignored until end of transaction block");
       }
-      if (!implicit && tx_ == TxStatus::kIdle && starts_work(text_one)) refresh_lake();
+      if (!implicit && tx_ == TxStatus::kIdle && begins_work(text_one)) refresh_lake();
       Portal p;
       p.stmt = prepare(text_one, {});
       Running guard(*this);

@@ -149,6 +149,9 @@ class Session {
   // client transaction or an autocommit statement begins, the lake's views are brought to the
   // store's latest snapshot. Embedded stores have no other writer; this does nothing for them.
   void refresh_lake();
+  // Whether a statement outside a transaction block may read or write lake objects, and so needs
+  // the latest snapshot first; transaction control, SET and SHOW do not.
+  static bool begins_work(const std::string &text);
   void tx_begin();
   void tx_commit();
   void tx_rollback() noexcept;

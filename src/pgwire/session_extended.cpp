@@ -34,12 +34,7 @@ void Session::handle_parse(std::string_view body) {
   } else {
     // Parse outside a transaction begins the next unit of work: a lake INSERT is resolved here
     // against the current snapshot, so that must be the latest.
-    if (tx_ == TxStatus::kIdle && !implicit_tx_) {
-      auto k = sql::classify(stmts[0].text).kind;
-      if (k != sql::Kind::kBegin && k != sql::Kind::kCommit && k != sql::Kind::kRollback && k != sql::Kind::kSet &&
-          k != sql::Kind::kShow)
-        refresh_lake();
-    }
+    if (tx_ == TxStatus::kIdle && !implicit_tx_ && begins_work(stmts[0].text)) refresh_lake();
     ps = prepare(stmts[0].text, oids);
   }
   statements_[name] = std::move(ps);

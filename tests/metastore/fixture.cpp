@@ -210,20 +210,40 @@ std::vector<std::string> catalog_violations(PGconn *c, size_t allowed_orphans) {
   expect_zero("data files of snapshots that do not exist",
               "SELECT count(*) FROM ducklake_data_file f WHERE NOT EXISTS (SELECT 1 FROM ducklake_snapshot s WHERE "
               "s.snapshot_id = f.begin_snapshot)");
-  // Live rows of a table: those of its live files less their deletes, plus its live inlined rows
-  // (the inlined-data tables are named in ducklake_inlined_data_tables, so they are counted here).
-  std::string inlined = "0";
-  {
-    Result t = exec(c, "SELECT table_id, table_name FROM ducklake_inlined_data_tables");
-    for (int i = 0; t && PQresultStatus(t.get()) == PGRES_TUPLES_OK && i < PQntuples(t.get()); ++i)
-      inlined += std::string(" + CASE WHEN s.table_id = ") + PQgetvalue(t.get(), i, 0) +
-                 " THEN (SELECT count(*) FROM \"" + PQgetvalue(t.get(), i, 1) + "\" WHERE end_snapshot IS NULL) ELSE 0 END";
+  // Inlined rows (ducklake_inlined_data_<table>_<version>): begun by existing snapshots, row ids
+  // distinct per table and outside every data file's range, counted in the table's stats.
+  std::map<std::string, int64_t> inlined_live;  // table id → live inlined rows
+  std::map<std::string, std::string> inlined_ids;  // table id → UNION ALL of its row ids
+  for (auto &row : rows_of(exec(c, "SELECT CAST(table_id AS TEXT), table_name FROM ducklake_inlined_data_tables").get())) {
+    std::string tid = row[0].value_or(""), name = "\"" + row[1].value_or("") + "\"";
+    inlined_live[tid] += std::stoll(one(c, "SELECT count(*) FROM " + name + " WHERE end_snapshot IS NULL"));
+    inlined_ids[tid] += (inlined_ids[tid].empty() ? "" : " UNION ALL ") + ("SELECT row_id FROM " + name);
+    expect_zero("inlined rows of snapshots that do not exist",
+                "SELECT count(*) FROM " + name + " i WHERE NOT EXISTS (SELECT 1 FROM ducklake_snapshot s WHERE "
+                "s.snapshot_id = i.begin_snapshot)");
+    expect_zero("inlined row ids inside a data file's range",
+                "SELECT count(*) FROM " + name + " i JOIN ducklake_data_file f ON f.table_id = " + tid +
+                    " AND i.row_id >= f.row_id_start AND i.row_id < f.row_id_start + f.record_count");
   }
-  expect_zero("table stats that differ from the live files",
-              "SELECT count(*) FROM ducklake_table_stats s WHERE s.record_count <> (SELECT coalesce(sum(record_count), "
-              "0) FROM ducklake_data_file f WHERE f.table_id = s.table_id AND f.end_snapshot IS NULL) - (SELECT "
-              "coalesce(sum(delete_count), 0) FROM ducklake_delete_file d WHERE d.table_id = s.table_id AND "
-              "d.end_snapshot IS NULL) + (" + inlined + ") OR s.next_row_id < (SELECT coalesce(max(row_id_start + "
+  for (auto &[tid, ids] : inlined_ids) {
+    expect_zero("inlined row ids used twice in table " + tid, "SELECT count(*) - count(DISTINCT row_id) FROM (" + ids + ") r");
+    expect_zero("inlined row ids at or above the table's next_row_id",
+                "SELECT count(*) FROM (" + ids + ") r WHERE r.row_id >= (SELECT next_row_id FROM ducklake_table_stats "
+                "WHERE table_id = " + tid + ")");
+  }
+  for (auto &row : rows_of(exec(c, "SELECT CAST(s.table_id AS TEXT), s.record_count, (SELECT coalesce(sum(record_count), 0) "
+                                   "FROM ducklake_data_file f WHERE f.table_id = s.table_id AND f.end_snapshot IS NULL) - "
+                                   "(SELECT coalesce(sum(delete_count), 0) FROM ducklake_delete_file d WHERE d.table_id = "
+                                   "s.table_id AND d.end_snapshot IS NULL) FROM ducklake_table_stats s")
+                           .get())) {
+    std::string tid = row[0].value_or("");
+    int64_t expected = std::stoll(row[2].value_or("0")) + inlined_live[tid];
+    if (std::stoll(row[1].value_or("0")) != expected)
+      v.push_back("table " + tid + ": record_count " + row[1].value_or("") + " but " + std::to_string(expected) +
+                  " live rows");
+  }
+  expect_zero("next_row_id below a data file's range",
+              "SELECT count(*) FROM ducklake_table_stats s WHERE s.next_row_id < (SELECT coalesce(max(row_id_start + "
               "record_count), 0) FROM ducklake_data_file f WHERE f.table_id = s.table_id)");
   expect_zero("file ids at or above the latest snapshot's next_file_id",
               "SELECT count(*) FROM (SELECT data_file_id AS id FROM ducklake_data_file UNION ALL SELECT delete_file_id "

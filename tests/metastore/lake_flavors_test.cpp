@@ -81,6 +81,19 @@ TEST_P(LakeOnFlavor, EverythingTheLakeDoesWorks) {
     EXPECT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
   }
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM s.u"), "6");
+  // Small inserts are inlined into the store; a larger one is written as a Parquet file.
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO s.u SELECT i, 'bulk', i FROM generate_series(1000, 1199) AS g(i)"),
+            "INSERT 0 200");
+  EXPECT_EQ(exec_ok(c.get(), "DELETE FROM s.u WHERE id >= 1000 AND id < 1100"), "DELETE 100");
+  EXPECT_EQ(exec_ok(c.get(), "UPDATE s.u SET v = 'bulk2' WHERE id >= 1150"), "UPDATE 50");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) || '/' || count(*) FILTER (WHERE v = 'bulk2') FROM s.u WHERE id >= 1000"),
+            "100/50");
+  exec_ok(c.get(), "DELETE FROM s.u WHERE id >= 1000");
+  {
+    Conn st = admin(e);
+    EXPECT_NE(query_value(st.get(), "SELECT count(*) FROM ducklake_data_file"), "0");
+  }
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM s.u"), "6");
   // Transactions: ROLLBACK leaves nothing; COMMIT of two tables is one snapshot.
   exec_ok(c.get(), "CREATE TABLE other (k bigint)");
   exec_ok(c.get(), "BEGIN");
