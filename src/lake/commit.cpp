@@ -200,33 +200,54 @@ void Committer::write_deletes(const Table &t, const std::string &del) {
 void Committer::write_column_bounds(metastore::Transaction &txn, int64_t table_id,
                                     const std::map<int64_t, ColumnBounds> &cols) {
   using P = metastore::Param;
+  const P table = std::to_string(table_id);
   std::map<int64_t, metastore::Row> old;
   for (auto &r : txn.query("SELECT column_id, CAST(contains_null AS VARCHAR), CAST(contains_nan AS VARCHAR), min_value, "
                            "max_value FROM ducklake_table_column_stats WHERE table_id = CAST($1 AS BIGINT)",
-                           {P(std::to_string(table_id))}))
+                           {table}))
     old[num(r[0])] = r;
+  auto truthy = [](const std::optional<std::string> &v) { return v && (*v == "true" || *v == "t"); };
+  // The merged bounds of every column the table already has statistics for, in one query: they
+  // compare as the column's type ("10" < "9" as text).
+  std::string merge;
   for (auto &[column_id, b] : cols) {
-    ColumnBounds m = b;
-    if (auto o = old.find(column_id); o != old.end()) {
-      auto &r = o->second;
-      auto truthy = [](const std::optional<std::string> &v) { return v && (*v == "true" || *v == "t"); };
-      m.has_null = m.has_null || truthy(r[1]);
-      if (r[2]) m.has_nan = m.has_nan.value_or(false) || truthy(r[2]);
-      // Bounds compare as the column's type (text compares "10" < "9").
-      auto bound = [&](const char *fn, const std::optional<std::string> &a, const std::optional<std::string> &c) {
-        if (!a || !c) return a ? a : c;
-        return client_.query_text(std::string("SELECT CAST(") + fn + "(CAST(" + sql_literal(*a) + " AS " + b.duck_type +
-                                  "), CAST(" + sql_literal(*c) + " AS " + b.duck_type + ")) AS VARCHAR)")[0][0];
-      };
-      m.min = bound("least", r[3], m.min);
-      m.max = bound("greatest", r[4], m.max);
-      txn.exec("DELETE FROM ducklake_table_column_stats WHERE table_id = CAST($1 AS BIGINT) AND column_id = CAST($2 AS BIGINT)",
-               {P(std::to_string(table_id)), P(std::to_string(column_id))});
+    auto o = old.find(column_id);
+    if (o == old.end()) continue;
+    const std::string &type = b.duck_type;
+    auto bound = [&type](const char *fn, const std::optional<std::string> &a, const std::optional<std::string> &c) {
+      if (!a || !c) return "CAST(" + (a ? sql_literal(*a) : c ? sql_literal(*c) : std::string("NULL")) + " AS VARCHAR)";
+      return std::string("CAST(") + fn + "(CAST(" + sql_literal(*a) + " AS " + type + "), CAST(" + sql_literal(*c) +
+             " AS " + type + ")) AS VARCHAR)";
+    };
+    merge += (merge.empty() ? "" : ", ") + bound("least", o->second[3], b.min) + ", " +
+             bound("greatest", o->second[4], b.max);
+  }
+  metastore::Row bounds;
+  if (!merge.empty()) bounds = client_.query_text("SELECT " + merge)[0];
+  size_t k = 0;
+  for (auto &[column_id, b] : cols) {
+    const P column = std::to_string(column_id);
+    auto o = old.find(column_id);
+    if (o == old.end()) {
+      txn.exec("INSERT INTO ducklake_table_column_stats VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), "
+               "CAST($3 AS BOOLEAN), CAST($4 AS BOOLEAN), $5, $6, NULL)",
+               {table, column, P(b.has_null ? "true" : "false"),
+                b.has_nan ? P(*b.has_nan ? "true" : "false") : P(), b.min, b.max});
+      continue;
     }
-    txn.exec("INSERT INTO ducklake_table_column_stats VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BOOLEAN), "
-             "CAST($4 AS BOOLEAN), $5, $6, NULL)",
-             {P(std::to_string(table_id)), P(std::to_string(column_id)), P(m.has_null ? "true" : "false"),
-              m.has_nan ? P(*m.has_nan ? "true" : "false") : P(), m.min, m.max});
+    auto &r = o->second;
+    bool has_null = b.has_null || truthy(r[1]);
+    std::optional<bool> has_nan;
+    if (r[2] || b.has_nan) has_nan = b.has_nan.value_or(false) || truthy(r[2]);
+    const auto &min = bounds[2 * k], &max = bounds[2 * k + 1];
+    ++k;
+    bool same = has_null == truthy(r[1]) && has_nan.has_value() == r[2].has_value() &&
+                (!has_nan || *has_nan == truthy(r[2])) && min == r[3] && max == r[4];
+    if (same) continue;  // within the bounds already kept: nothing to write
+    txn.exec("UPDATE ducklake_table_column_stats SET contains_null = CAST($3 AS BOOLEAN), contains_nan = "
+             "CAST($4 AS BOOLEAN), min_value = $5, max_value = $6 WHERE table_id = CAST($1 AS BIGINT) AND "
+             "column_id = CAST($2 AS BIGINT)",
+             {table, column, P(has_null ? "true" : "false"), has_nan ? P(*has_nan ? "true" : "false") : P(), min, max});
   }
 }
 
