@@ -216,27 +216,27 @@ Session::Resolved Session::require(duck::Connection &conn, const QualifiedName &
 
 Outcome Session::prepare_insert(duck::Connection &conn, const Statement &st) {
   // Prepared outside a transaction, the snapshot read here must not stick to the next one.
+  // (The resolved table points into that snapshot: everything that reads it is done first.)
   bool had_base = base_ != nullptr;
-  std::optional<Resolved> found;
+  Outcome o;
   try {
-    found = resolve(conn, st.target);
+    std::optional<Resolved> found = resolve(conn, st.target);
+    if (!found) throw undefined_table(st.target);
+    auto &r = *found;
+    std::string target = r.ins + " AS " + sql_ident(st.alias.empty() ? st.target.name : st.alias);
+    if (!st.alias.empty()) target = r.ins;  // the user's alias follows the name
+    std::string rest = st.text.substr(st.target.end);
+    if (std::string cols = implicit_columns(st, r.table); !cols.empty()) {
+      size_t at = st.body_begin - st.target.end;
+      rest = rest.substr(0, at) + cols + " " + rest.substr(at);
+    }
+    o.rewritten = st.text.substr(0, st.target.begin) + target + rest;
+    if (r.id >= 0) o.written_tables.push_back(r.id);
   } catch (...) {
     if (!had_base) base_.reset();
     throw;
   }
   if (!had_base) base_.reset();
-  if (!found) throw undefined_table(st.target);
-  auto &r = *found;
-  Outcome o;
-  std::string target = r.ins + " AS " + sql_ident(st.alias.empty() ? st.target.name : st.alias);
-  if (!st.alias.empty()) target = r.ins;  // the user's alias follows the name
-  std::string rest = st.text.substr(st.target.end);
-  if (std::string cols = implicit_columns(st, r.table); !cols.empty()) {
-    size_t at = st.body_begin - st.target.end;
-    rest = rest.substr(0, at) + cols + " " + rest.substr(at);
-  }
-  o.rewritten = st.text.substr(0, st.target.begin) + target + rest;
-  if (r.id >= 0) o.written_tables.push_back(r.id);
   return o;
 }
 
