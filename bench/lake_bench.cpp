@@ -46,13 +46,15 @@ struct Options {
   std::string tmp_parent;
   int64_t rows = 10'000'000;
   int runs = 5;
-  std::string only = "ab";
+  std::string only = "abc";
   std::vector<int> clients = {1, 4, 8};
   int rounds = 5;
   int commits = 200;     // single-row commits per round, all clients together
   int64_t batch_rows = 10'000;
   int batches = 40;      // batched INSERTs per round, all clients together
   int growth = 1000;     // sequential single-row commits into one table
+  int catalog_tables = 1000;  // (c): tables in the lake
+  int catalog_commits = 60;   // (c): single-row commits measured with 1 and with catalog_tables tables
   bool postgres = true;
   bool keep_tmp = false;
   bool wants(char w) const { return only.find(w) != std::string::npos; }
@@ -65,7 +67,8 @@ void usage() {
       "  --pg-bin DIR         PostgreSQL 15 binaries (default /usr/lib/postgresql/15/bin)\n"
       "  --rows N             rows of the scanned lake table (default 10000000)\n"
       "  --quick              1000000 rows and fewer commits, for smoke runs\n"
-      "  --only LETTERS       workloads to run, any of a b (default ab)\n"
+      "  --only LETTERS       workloads to run, any of a b c (default abc)\n"
+      "  --tables N           (c): tables in the lake (default 1000)\n"
       "  --runs N             timed runs per query and side (default 5)\n"
       "  --clients LIST       client counts for the INSERT workloads (default 1,4,8)\n"
       "  --rounds N           rounds per INSERT configuration (default 5)\n"
@@ -112,6 +115,7 @@ Options parse_options(int argc, char **argv) {
     else if (a == "--batch-rows") o.batch_rows = number(i);
     else if (a == "--batches") batches = number(i);
     else if (a == "--growth") growth = number(i);
+    else if (a == "--tables") o.catalog_tables = static_cast<int>(number(i));
     else if (a == "--no-postgres") o.postgres = false;
     else if (a == "--tmp") o.tmp_parent = need(i);
     else if (a == "--keep-tmp") o.keep_tmp = true;
@@ -128,6 +132,7 @@ Options parse_options(int argc, char **argv) {
     o.commits = 48;
     o.batches = 16;
     o.growth = 200;
+    o.catalog_commits = 30;
   }
   // Explicit values win over --quick, whatever their order.
   if (rows) o.rows = rows;
@@ -887,6 +892,75 @@ void workload_b_growth(Env &env) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// (c) moving to a new snapshot in a large catalog
+
+// Single-row autocommit INSERTs into one table, and after each the first read of it by another
+// session, first in a lake where that table is alone, then with catalog_tables - 1 more tables
+// (each with an inlined row). A commit moves every session to a new snapshot; the target is a
+// cost proportional to the change (one table), not to the catalog.
+void workload_c(Env &env) {
+  const int commits = env.opt.catalog_commits, tables = env.opt.catalog_tables;
+  std::printf("\n(c) snapshot change in a catalog of %d tables, one of which changes: %d single-row commits\n", tables,
+              commits);
+  try {
+    Pq writer(env.mallard->conninfo()), reader(env.mallard->conninfo());
+    writer.exec("CREATE TABLE c_hot (id BIGINT, v DOUBLE)");
+    struct Run {
+      double commit_ms, read_ms, cpu_ms;
+    };
+    int next = 0;
+    auto run = [&]() {
+      std::vector<double> commit, read;
+      double c0 = cpu_seconds(env.mallard->pid());
+      for (int i = 0; i < commits; ++i, ++next) {
+        std::string k = std::to_string(next);
+        auto t0 = Clock::now();
+        pq_command(writer.get(), "INSERT INTO c_hot VALUES (" + k + ", " + k + ".5)");
+        commit.push_back(seconds_since(t0) * 1e3);
+        t0 = Clock::now();
+        if (reader.scalar("SELECT count(*) FROM c_hot") != std::to_string(next + 1))
+          fail("the reader did not see commit " + k);
+        read.push_back(seconds_since(t0) * 1e3);
+      }
+      double cpu = (cpu_seconds(env.mallard->pid()) - c0) * 1e3 / commits;
+      return Run{median(commit), median(read), cpu};
+    };
+    Run alone = run();
+    // The other tables, 100 per transaction, each with one (inlined) row.
+    auto t0 = Clock::now();
+    for (int made = 1; made < tables;) {
+      std::string batch = "BEGIN;";
+      for (int k = 0; k < 100 && made < tables; ++k, ++made) {
+        std::string t = "c_t" + std::to_string(made);
+        batch += "CREATE TABLE " + t + " (id BIGINT, v DOUBLE); INSERT INTO " + t + " VALUES (" +
+                 std::to_string(made) + ", 0.5);";
+      }
+      writer.exec(batch + "COMMIT;");
+    }
+    std::fprintf(stderr, "    created %d more tables in %.1f s\n", tables - 1, seconds_since(t0));
+    Run many = run();
+    auto cell = [](const Run &r) {
+      return "commit " + ms_str(r.commit_ms) + ", next read " + ms_str(r.read_ms) + "; CPU " + ms_str(r.cpu_ms);
+    };
+    std::printf("    1 table: %s\n    %d tables: %s\n", cell(alone).c_str(), tables, cell(many).c_str());
+    add_row({"(c) single-row commit, 1 table in the lake", cell(alone), "", "", "", "-"});
+    add_row({"(c) single-row commit, " + std::to_string(tables) + " tables in the lake", cell(many),
+             "the 1-table lake", "commit " + ratio_str(many.commit_ms / alone.commit_ms, 2) + ", read " +
+                                     ratio_str(many.read_ms / alone.read_ms, 2) + ", CPU " +
+                                     ratio_str(many.cpu_ms / alone.cpu_ms, 2),
+             "about 1x", many.cpu_ms <= 1.25 * alone.cpu_ms ? "yes" : "no"});
+    for (int made = 1; made < tables;) {
+      std::string batch = "BEGIN;";
+      for (int k = 0; k < 100 && made < tables; ++k, ++made) batch += "DROP TABLE c_t" + std::to_string(made) + ";";
+      writer.exec(batch + "COMMIT;");
+    }
+    writer.exec("DROP TABLE c_hot");
+  } catch (const std::exception &e) {
+    add_failure("(c)", e.what());
+  }
+}
+
 // The same single-row configuration once more, now that the lake also holds the large table with
 // its deletes: a commit refreshes the views of every table, so it shows what other tables cost.
 void workload_b_with_large_table(Env &env) {
@@ -968,6 +1042,10 @@ int main(int argc, char **argv) {
     }
     // PostgreSQL is not needed any more; its processes would only add noise.
     if (env.pg) env.pg->stop();
+    if (opt.wants('c')) {
+      note("workload (c): a snapshot change in a large catalog");
+      workload_c(env);
+    }
     if (opt.wants('a')) {
       note("workload (a)");
       try {

@@ -97,8 +97,11 @@ void read_header(metastore::Transaction &txn, Snapshot &s, int64_t snapshot_id) 
   s.next_file_id = num(snap[0][3]);
 }
 
-// Files, delete files, inlined rows and row counters: of every table, or only of `only`.
-void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t> *only) {
+// Files, delete files, inlined rows and row counters: of every table, or only of `only`. The
+// extension's inlined deletes are looked for in every table, or (with `only`) in `deletes_in`:
+// listing the store's tables is not cheap in every store, and costs in proportion to the catalog.
+void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t> *only,
+               const std::set<int64_t> &deletes_in = {}) {
   std::vector<metastore::Param> at = {std::to_string(s.id)};
   std::string filter;
   if (only) {
@@ -134,8 +137,15 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
     }
   }
   // Deletes the ducklake extension inlined: one table per lake table, present once used.
-  for (auto &r : txn.query("SELECT table_name FROM information_schema.tables WHERE table_name LIKE "
-                           "'ducklake_inlined_delete_%'")) {
+  std::string names = "table_name LIKE 'ducklake_inlined_delete_%'";
+  if (only) {
+    names.clear();
+    for (int64_t id : deletes_in)
+      names += (names.empty() ? "" : ", ") + sql_literal("ducklake_inlined_delete_" + std::to_string(id));
+    names = names.empty() ? "false" : "table_name IN (" + names + ")";
+  }
+  for (auto &r : names == "false" ? metastore::Rows{}
+                                  : txn.query("SELECT table_name FROM information_schema.tables WHERE " + names)) {
     std::string name = r[0].value_or("");
     std::string digits = name.substr(std::string("ducklake_inlined_delete_").size());
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
@@ -331,19 +341,23 @@ std::vector<std::pair<std::string, std::string>> parse_changes(const std::string
 }
 
 std::shared_ptr<const Snapshot> load_snapshot_since(metastore::Transaction &txn, const Snapshot &prev,
-                                                    int64_t snapshot_id, const std::set<int64_t> &changed) {
+                                                    int64_t snapshot_id, const std::set<int64_t> &changed,
+                                                    const std::set<int64_t> &inlined_deletes) {
   auto s = std::make_shared<Snapshot>(prev);
   read_header(txn, *s, snapshot_id);
+  std::set<int64_t> deletes_in = inlined_deletes;  // and the tables that had some already
   for (int64_t id : changed) {
     auto t = s->tables.find(id);
     if (t == s->tables.end()) continue;
+    for (auto &f : t->second.files)
+      if (!f.inlined_deletes.empty()) deletes_in.insert(id);
     t->second.files.clear();
     t->second.inlined_columns.clear();
     t->second.inlined_types.clear();
     t->second.inlined_rows.clear();
     t->second.inlined_tables.clear();
   }
-  load_data(txn, *s, &changed);
+  load_data(txn, *s, &changed, deletes_in);
   return s;
 }
 

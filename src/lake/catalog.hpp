@@ -111,9 +111,11 @@ int64_t latest_snapshot_id(metastore::Transaction &txn);
 std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id);
 
 // The snapshot after `prev` in which only the rows of the tables in `changed` differ (inserts and
-// deletes): the catalog is copied, their files and inlined rows are read again.
+// deletes): the catalog is copied, their files and inlined rows are read again. `inlined_deletes`:
+// the tables whose changes include deletes the ducklake extension inlined.
 std::shared_ptr<const Snapshot> load_snapshot_since(metastore::Transaction &txn, const Snapshot &prev,
-                                                    int64_t snapshot_id, const std::set<int64_t> &changed);
+                                                    int64_t snapshot_id, const std::set<int64_t> &changed,
+                                                    const std::set<int64_t> &inlined_deletes);
 
 // The elements of ducklake_snapshot_changes.changes_made: (kind, value) pairs.
 std::vector<std::pair<std::string, std::string>> parse_changes(const std::string &changes_made);

@@ -24,8 +24,15 @@ namespace {
 
 // True when a table's DuckDB objects built for `a` also serve `b` (no view or mirror to redo).
 bool same_contents(const Table &a, const Table &b) {
+  if (a.columns.size() != b.columns.size()) return false;
+  for (size_t i = 0; i < a.columns.size(); ++i) {
+    const Column &x = a.columns[i], &y = b.columns[i];
+    if (x.name != y.name || x.duck_type != y.duck_type || x.default_value != y.default_value ||
+        x.nulls_allowed != y.nulls_allowed)
+      return false;
+  }
   if (a.name != b.name || a.schema_id != b.schema_id || a.comment != b.comment ||
-      column_definitions(a) != column_definitions(b) || a.files.size() != b.files.size() ||
+      a.columns_changed_at != b.columns_changed_at || a.files.size() != b.files.size() ||
       a.inlined_rows != b.inlined_rows || a.inlined_columns != b.inlined_columns || a.inlined_types != b.inlined_types ||
       a.inlined_tables != b.inlined_tables)
     return false;
@@ -119,7 +126,7 @@ void Lake::refresh() {
     int64_t latest = latest_snapshot_id(*txn);
     if (current_ && current_->id == latest) return;
     // Snapshots that only added or removed rows: reload just those tables' files and rows.
-    std::set<int64_t> changed;
+    std::set<int64_t> changed, inlined_deletes;
     bool rows_only = current_ && latest > current_->id;
     if (rows_only) {
       auto made = txn->query("SELECT changes_made FROM ducklake_snapshot_changes WHERE snapshot_id > CAST($1 AS BIGINT) "
@@ -132,6 +139,7 @@ void Lake::refresh() {
               kind == "inlined_delete") {
             try {
               changed.insert(std::stoll(value));
+              if (kind == "inlined_delete") inlined_deletes.insert(std::stoll(value));
             } catch (...) {
               rows_only = false;
             }
@@ -140,7 +148,7 @@ void Lake::refresh() {
           }
         }
     }
-    snap = rows_only ? load_snapshot_since(*txn, *current_, latest, changed) : load_snapshot(*txn, latest);
+    snap = rows_only ? load_snapshot_since(*txn, *current_, latest, changed, inlined_deletes) : load_snapshot(*txn, latest);
     history = txn->query(
         "SELECT s.snapshot_id, CAST(s.snapshot_time AS VARCHAR), s.schema_version, c.changes_made, c.author, "
         "c.commit_message, c.commit_extra_info FROM ducklake_snapshot s LEFT JOIN ducklake_snapshot_changes c "

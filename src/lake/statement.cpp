@@ -468,7 +468,7 @@ Outcome Session::create_view(duck::Connection &conn, const Statement &st) {
   // the rest of this transaction.
   if (!old) conn.query("CREATE VIEW " + user_view(schema, st.target.name) + " AS " + st.body);
   else conn.query("SELECT * FROM (" + st.body + ") LIMIT 0");
-  changes_.created_views.push_back({schema, st.target.name, st.body});
+  changes_.created_views.push_back({schema, st.target.name, st.body, std::nullopt});
   return o;
 }
 
