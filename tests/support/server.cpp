@@ -235,7 +235,7 @@ bool Server::start_mallard() {
 }
 
 bool Server::wait_ready(const std::string &ping_conninfo) {
-  auto deadline = std::chrono::steady_clock::now() + 30s;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!running()) {
       failure_ = "server exited during start-up; its output:\n" + log_since_start();
@@ -244,7 +244,7 @@ bool Server::wait_ready(const std::string &ping_conninfo) {
     if (PQping(ping_conninfo.c_str()) == PQPING_OK) return true;
     std::this_thread::sleep_for(50ms);
   }
-  failure_ = "server did not accept connections within 30 s; its output:\n" + log_since_start();
+  failure_ = "server did not accept connections within 60 s; its output:\n" + log_since_start();
   stop();
   return false;
 }
