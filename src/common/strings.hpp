@@ -1,9 +1,13 @@
 #pragma once
 // Small string helpers shared by the layers.
 
+#include <algorithm>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/error.hpp"
 
 namespace mallard {
 
@@ -31,6 +35,22 @@ inline std::string sql_ident(std::string_view s) {
     out += c;
   }
   return out + "\"";
+}
+
+// PostgreSQL reads a string typed bytea that starts with \x as hex digits ('\x00ff' is two bytes);
+// DuckDB's cast from text would read "\x00" as one byte and "ff" as two characters. Given a SQL
+// string literal (with its quotes, surrounding spaces allowed), the DuckDB expression for the bytes
+// it means as bytea, or nullopt when it is not in hex form. Malformed hex throws 22023.
+inline std::optional<std::string> bytea_hex_literal(std::string_view lit) {
+  while (!lit.empty() && std::isspace(static_cast<unsigned char>(lit.front()))) lit.remove_prefix(1);
+  while (!lit.empty() && std::isspace(static_cast<unsigned char>(lit.back()))) lit.remove_suffix(1);
+  if (lit.size() < 4 || lit.front() != '\'' || lit.back() != '\'' || lit.substr(1, 2) != "\\x") return std::nullopt;
+  std::string_view hex = lit.substr(3, lit.size() - 4);
+  auto bad = std::find_if(hex.begin(), hex.end(), [](char ch) { return !std::isxdigit(static_cast<unsigned char>(ch)); });
+  if (bad != hex.end())  // PostgreSQL's SQLSTATE and wording for both
+    throw Error(sqlstate::kInvalidParameterValue, "invalid hexadecimal digit: \"" + std::string(1, *bad) + "\"");
+  if (hex.size() % 2 != 0) throw Error(sqlstate::kInvalidParameterValue, "invalid hexadecimal data: odd number of digits");
+  return "unhex('" + std::string(hex) + "')";
 }
 
 }  // namespace mallard

@@ -109,6 +109,22 @@ std::string implicit_columns(const Statement &st, const Table *t) {
   return "(" + join(names, ", ") + ")";
 }
 
+// The INSERT's text with its VALUES literals read as their target column's type where DuckDB would
+// read them differently: '\x..' into a bytea column is hex. The edits only touch the VALUES list.
+std::string typed_literals(const Statement &st, const Table *t) {
+  std::string text = st.text;
+  if (!t) return text;
+  for (auto it = st.values_literals.rbegin(); it != st.values_literals.rend(); ++it) {
+    const Column *c = nullptr;
+    if (st.column_names.empty()) c = it->column < t->columns.size() ? &t->columns[it->column] : nullptr;
+    else if (it->column < st.column_names.size()) c = t->column(st.column_names[it->column]);
+    if (!c || c->duck_type != "BLOB") continue;
+    if (auto bytes = bytea_hex_literal(std::string_view(text).substr(it->begin, it->end - it->begin)))
+      text.replace(it->begin, it->end - it->begin, *bytes);
+  }
+  return text;
+}
+
 Returning expand_returning(const std::vector<std::string> &items, const Table &t, const std::string &alias) {
   Returning r;
   for (auto &item : items) {
@@ -225,7 +241,7 @@ Outcome Session::prepare_insert(duck::Connection &conn, const Statement &st) {
     auto &r = *found;
     std::string target = r.ins + " AS " + sql_ident(st.alias.empty() ? st.target.name : st.alias);
     if (!st.alias.empty()) target = r.ins;  // the user's alias follows the name
-    std::string rest = st.text.substr(st.target.end);
+    std::string rest = typed_literals(st, r.table).substr(st.target.end);
     if (std::string cols = implicit_columns(st, r.table); !cols.empty()) {
       size_t at = st.body_begin - st.target.end;
       rest = rest.substr(0, at) + cols + " " + rest.substr(at);
@@ -544,6 +560,8 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
       auto first = e.find_first_not_of(" \t\r\n"), last = e.find_last_not_of(" \t\r\n");
       if (first != std::string::npos && to_lower(e.substr(first, last - first + 1)) == "default")
         e = c.default_value.value_or("NULL");
+      else if (c.duck_type == "BLOB")
+        e = bytea_hex_literal(e).value_or(e);
       v = "CAST((" + e + ") AS " + c.duck_type + ")";
     }
     values.push_back(v + " AS " + sql_ident(c.name));

@@ -42,6 +42,13 @@ struct Statement {
   // INSERT ... VALUES without a column list: where the source begins, and the width of its first
   // row (PostgreSQL fills the columns a shorter row leaves out with their defaults); else 0.
   size_t body_begin = 0, values_width = 0;
+  // INSERT: the column list's names (empty without one), and the VALUES elements that are a bare
+  // string literal: PostgreSQL types those by their target column (bytea reads '\x..' as hex).
+  std::vector<std::string> column_names;
+  struct Literal {
+    size_t column, begin, end;  // position in its row; span in the statement text
+  };
+  std::vector<Literal> values_literals;
   std::string alias;
   std::string from;   // DELETE ... USING / UPDATE ... FROM list
   std::string where;  // the condition, without WHERE

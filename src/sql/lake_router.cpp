@@ -124,9 +124,11 @@ class Parser {
     size_t start = at_end() ? text_.size() : toks_[i_].b;
     while (!at_end()) {
       auto &t = toks_[i_];
-      if (t.kind == Token::kOther && (t.upper == "(" || t.upper == "[")) ++depth;
-      if (t.kind == Token::kOther && (t.upper == ")" || t.upper == "]")) --depth;
-      if (depth == 0 && stop(t)) break;
+      bool open = t.kind == Token::kOther && (t.upper == "(" || t.upper == "[");
+      bool close = t.kind == Token::kOther && (t.upper == ")" || t.upper == "]");
+      // A closing parenthesis at the top level ends an enclosing list: stop() may take it.
+      if (depth == 0 && !open && stop(t)) break;
+      depth += open ? 1 : close ? -1 : 0;
       ++i_;
     }
     size_t end = at_end() ? text_.size() : toks_[i_].b;
@@ -155,6 +157,7 @@ class Parser {
     return false;
   }
   size_t pos() const { return i_; }
+  const Token &token(size_t i) const { return toks_[i]; }
   size_t offset() const { return at_end() ? text_.size() : toks_[i_].b; }
   const std::string &peek_ident() const { return toks_[i_].ident; }
   void skip() { ++i_; }
@@ -383,6 +386,30 @@ std::optional<lake::QualifiedName> name_at(std::string_view text, size_t offset)
   return n;
 }
 
+// INSERT ... VALUES: the width of the first row (when there is no column list) and the elements that
+// are a single string literal.
+void values_rows(std::string_view source, lake::Statement &st) {
+  Parser vp(source);
+  if (!vp.accept("VALUES")) return;
+  while (vp.accept_punct("(")) {
+    size_t column = 0;
+    while (!vp.at_end()) {
+      size_t first = vp.pos();
+      vp.until([&](const Token &t) { return t.kind == Token::kOther && (t.upper == "," || t.upper == ")"); });
+      // A literal, perhaps in parentheses: ('x') is as untyped as 'x'.
+      size_t a = first, b = vp.pos();
+      while (b - a >= 3 && vp.token(a).upper == "(" && vp.token(b - 1).upper == ")") ++a, --b;
+      if (b == a + 1 && source[vp.token(a).b] == '\'')
+        st.values_literals.push_back({column, st.body_begin + vp.token(a).b, st.body_begin + vp.token(a).e});
+      ++column;
+      if (!vp.accept_punct(",")) break;
+    }
+    if (!vp.accept_punct(")")) return;
+    if (st.columns.empty() && st.values_width == 0) st.values_width = column;
+    if (!vp.accept_punct(",")) return;
+  }
+}
+
 std::optional<lake::Statement> route_lake(std::string_view text) {
   Parser p(text);
   lake::Statement st;
@@ -405,20 +432,16 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
       p.accept_punct("(");
       st.columns = "(" + p.until([](const Token &t) { return t.kind == Token::kOther && t.upper == ")"; }) + ")";
       p.accept_punct(")");
+      Parser cp(std::string_view(st.columns).substr(1, st.columns.size() - 2));
+      while (cp.is_identifier()) {
+        st.column_names.push_back(cp.identifier());
+        if (!cp.accept_punct(",")) break;
+      }
     }
     st.body_begin = p.offset();
     std::string source = p.until([&](const Token &t) { return p.word_in(t, {"ON", "RETURNING"}); });
     st.body = source;
-    Parser vp(source);
-    if (st.columns.empty() && vp.accept("VALUES") && vp.accept_punct("(")) {
-      size_t width = 1;
-      for (int depth = 0; !vp.at_end(); vp.skip()) {
-        if (vp.is_punct("(") || vp.is_punct("[")) ++depth;
-        else if ((vp.is_punct(")") || vp.is_punct("]")) && depth-- == 0) break;
-        else if (depth == 0 && vp.is_punct(",")) ++width;
-      }
-      st.values_width = width;
-    }
+    values_rows(source, st);
     for (Parser sp(source); !sp.at_end(); sp.skip())
       if (sp.is_identifier() && sp.peek_ident() == st.target.name) st.reads_target = true;
     if (p.is("ON")) st.reads_target = false;  // ON CONFLICT: leave the whole statement to DuckDB's binder

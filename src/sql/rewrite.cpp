@@ -369,16 +369,8 @@ class Rewriter {
       return;
     }
     if (type == "bytea" && i >= 1 && t_[i - 1].kind == Tok::kString) {
-      // '\x00ff'::bytea is hex input in PostgreSQL; DuckDB's cast would read "\x00" as one byte
-      // and "ff" as two characters.
-      std::string_view lit = s_.substr(t_[i - 1].begin, t_[i - 1].end - t_[i - 1].begin);
-      if (lit.size() >= 4 && lit.front() == '\'' && lit.substr(1, 2) == "\\x") {
-        std::string_view hex = lit.substr(3, lit.size() - 4);
-        bool ok = hex.size() % 2 == 0 && std::all_of(hex.begin(), hex.end(), [](char ch) {
-                    return std::isxdigit(static_cast<unsigned char>(ch));
-                  });
-        if (!ok) throw Error(sqlstate::kInvalidTextRepresentation, "invalid hexadecimal data in bytea literal");
-        edits_.push_back({t_[i - 1].begin, t_[k].end, "unhex('" + std::string(hex) + "')"});
+      if (auto bytes = bytea_hex_literal(s_.substr(t_[i - 1].begin, t_[i - 1].end - t_[i - 1].begin))) {
+        edits_.push_back({t_[i - 1].begin, t_[k].end, *bytes});
         return;
       }
     }

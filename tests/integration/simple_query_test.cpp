@@ -377,7 +377,11 @@ TEST_F(SimpleQuery, ByteaHexLiteralsMeanBytes) {
   EXPECT_EQ(query_value(c.get(), "SELECT '\\x00ff'::bytea"), "\\x00ff");
   EXPECT_EQ(query_value(c.get(), "SELECT octet_length('\\x00ff'::bytea)"), "2");
   SqlError e = exec_error(c.get(), "SELECT '\\x0g'::bytea");
-  EXPECT_EQ(e.sqlstate, "22P02") << e;
+  EXPECT_EQ(e.sqlstate, "22023") << e;
+  EXPECT_EQ(e.message, "invalid hexadecimal digit: \"g\"");
+  e = exec_error(c.get(), "SELECT '\\x0'::bytea");
+  EXPECT_EQ(e.sqlstate, "22023") << e;
+  EXPECT_EQ(e.message, "invalid hexadecimal data: odd number of digits");
 }
 
 TEST_F(SimpleQuery, IntegerDivisionAndNullOrderingFollowPostgres) {
