@@ -389,5 +389,25 @@ TEST_F(LakeDml, ManyFilesAndMixedChanges) {
   EXPECT_EQ(query_value(c.get(), "SELECT sum(abs(v)) = sum(id) FROM mf"), "t");
 }
 
+// A session's temporary table hides a lake table of the same name, as PostgreSQL's pg_temp does:
+// every statement on the unqualified name reaches the temporary one, and the lake table is unchanged.
+TEST_F(LakeDml, TemporaryTableHidesALakeTable) {
+  Conn c = conn(), other = conn();
+  ASSERT_TRUE(c && other);
+  exec_ok(c.get(), "CREATE TABLE shadowed (id integer, s text)");
+  exec_ok(c.get(), "INSERT INTO shadowed VALUES (1, 'lake')");
+  exec_ok(c.get(), "CREATE TEMPORARY TABLE shadowed (id integer, s text)");
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO shadowed VALUES (2, 'temp'), (3, 'temp')"), "INSERT 0 2");
+  EXPECT_EQ(exec_ok(c.get(), "UPDATE shadowed SET s = 'temp!' WHERE id = 2"), "UPDATE 1");
+  EXPECT_EQ(exec_ok(c.get(), "DELETE FROM shadowed WHERE id = 3"), "DELETE 1");
+  Result r = lake::copy_in(c.get(), "COPY shadowed FROM STDIN", "4\tcopied\n");
+  EXPECT_STREQ(PQcmdStatus(r.get()), "COPY 1") << PQresultErrorMessage(r.get());
+  EXPECT_EQ(query_rows(c.get(), "SELECT id, s FROM shadowed ORDER BY id"), (Rows{{"2", "temp!"}, {"4", "copied"}}));
+  EXPECT_EQ(query_rows(other.get(), "SELECT id, s FROM shadowed ORDER BY id"), (Rows{{"1", "lake"}}));
+  exec_ok(c.get(), "DROP TABLE shadowed");  // the temporary one
+  EXPECT_EQ(query_rows(c.get(), "SELECT id, s FROM shadowed ORDER BY id"), (Rows{{"1", "lake"}}));
+  exec_ok(c.get(), "DROP TABLE shadowed");
+}
+
 }  // namespace
 }  // namespace mallard::it
