@@ -18,6 +18,13 @@ constexpr const char *kVisible =
 int64_t num(const std::optional<std::string> &v) { return v ? std::stoll(*v) : 0; }
 bool truth(const std::optional<std::string> &v) { return v && (*v == "true" || *v == "t" || *v == "1"); }
 
+// "(1, 2, 3)" for an IN list; "(-1)", which matches no id, for none.
+std::string id_list(const std::set<int64_t> &ids) {
+  std::string s;
+  for (int64_t id : ids) s += (s.empty() ? "" : ", ") + std::to_string(id);
+  return "(" + (s.empty() ? std::string("-1") : s) + ")";
+}
+
 // Every inlined-data table of every table in `s`, with the column ids its columns stand for (its
 // columns are named as the table's columns were at its schema version). A column added later
 // reads as its initial default in rows stored before it existed.
@@ -28,10 +35,11 @@ void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64
     std::vector<std::pair<int64_t, std::string>> cols;  // id, name at that version
   };
   std::vector<Version> versions;
+  std::string filter = only ? " WHERE i.table_id IN " + id_list(*only) : "";
   for (auto &r : txn.query("SELECT i.table_id, i.table_name, i.schema_version, "
                            "(SELECT min(v.begin_snapshot) FROM ducklake_schema_versions v WHERE v.table_id = i.table_id "
-                           "AND v.schema_version = i.schema_version) FROM ducklake_inlined_data_tables i "
-                           "ORDER BY i.table_id, i.schema_version")) {
+                           "AND v.schema_version = i.schema_version) FROM ducklake_inlined_data_tables i" +
+                           filter + " ORDER BY i.table_id, i.schema_version")) {
     auto t = s.tables.find(num(r[0]));
     if (t == s.tables.end() || (only && !only->count(t->first))) continue;
     Version v{&t->second, r[1].value_or(""), {}};
@@ -103,12 +111,7 @@ void read_header(metastore::Transaction &txn, Snapshot &s, int64_t snapshot_id) 
 void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t> *only,
                const std::set<int64_t> &deletes_in = {}) {
   std::vector<metastore::Param> at = {std::to_string(s.id)};
-  std::string filter;
-  if (only) {
-    std::string ids;
-    for (int64_t id : *only) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
-    filter = " AND table_id IN (" + (ids.empty() ? std::string("-1") : ids) + ")";
-  }
+  std::string filter = only ? " AND table_id IN " + id_list(*only) : "";
   for (auto &r : txn.query(std::string("SELECT table_id, data_file_id, path, path_is_relative, record_count, "
                                        "row_id_start, file_size_bytes, begin_snapshot FROM ducklake_data_file WHERE") +
                                kVisible +
