@@ -40,9 +40,10 @@ void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64
                            "(SELECT min(v.begin_snapshot) FROM ducklake_schema_versions v WHERE v.table_id = i.table_id "
                            "AND v.schema_version = i.schema_version) FROM ducklake_inlined_data_tables i" +
                            filter + " ORDER BY i.table_id, i.schema_version")) {
-    auto t = s.tables.find(num(r[0]));
-    if (t == s.tables.end() || (only && !only->count(t->first))) continue;
-    Version v{&t->second, r[1].value_or(""), {}};
+    if (only && !only->count(num(r[0]))) continue;
+    Table *t = s.edit(num(r[0]));
+    if (!t) continue;
+    Version v{t, r[1].value_or(""), {}};
     int64_t since = r[3] ? num(r[3]) : s.id;
     for (auto &c : txn.query("SELECT column_id, column_name, column_type FROM ducklake_column WHERE table_id = "
                              "CAST($1 AS BIGINT) AND parent_column IS NULL AND begin_snapshot <= CAST($2 AS BIGINT) AND "
@@ -66,9 +67,11 @@ void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64
     v.table->inlined_tables.push_back(v.name);
     versions.push_back(std::move(v));
   }
-  for (auto &[id, t] : s.tables)
-    if (!only || only->count(id))
-      for (auto &c : t.columns) t.inlined_types[c.id] = c.duck_type;
+  for (auto &entry : s.tables)
+    if (!only || only->count(entry.first)) {
+      Table *t = s.edit(entry.first);
+      for (auto &c : t->columns) t->inlined_types[c.id] = c.duck_type;
+    }
   for (auto &v : versions) {
     Table &table = *v.table;
     std::string select = "SELECT CAST(row_id AS VARCHAR), CAST(begin_snapshot AS VARCHAR), CAST(end_snapshot AS VARCHAR)";
@@ -117,25 +120,25 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
                                kVisible +
                                filter + " ORDER BY table_id, data_file_id",
                            at)) {
-    auto t = s.tables.find(num(r[0]));
-    if (t == s.tables.end()) continue;
+    Table *t = s.edit(num(r[0]));
+    if (!t) continue;
     DataFile f;
     f.id = num(r[1]);
-    f.path = resolve_path(t->second.path, r[2].value_or(""), truth(r[3]));
+    f.path = resolve_path(t->path, r[2].value_or(""), truth(r[3]));
     f.record_count = num(r[4]);
     f.row_id_start = num(r[5]);
     f.file_size = num(r[6]);
     f.begin_snapshot = num(r[7]);
-    t->second.files.push_back(f);
+    t->files.push_back(f);
   }
   for (auto &r : txn.query(std::string("SELECT table_id, data_file_id, delete_file_id, path, path_is_relative, "
                                        "delete_count, begin_snapshot FROM ducklake_delete_file WHERE") + kVisible + filter,
                            at)) {
-    auto t = s.tables.find(num(r[0]));
-    if (t == s.tables.end()) continue;
-    for (auto &f : t->second.files) {
+    Table *t = s.edit(num(r[0]));
+    if (!t) continue;
+    for (auto &f : t->files) {
       if (f.id != num(r[1])) continue;
-      f.deletes = DeleteFile{num(r[2]), resolve_path(t->second.path, r[3].value_or(""), truth(r[4])), num(r[5]),
+      f.deletes = DeleteFile{num(r[2]), resolve_path(t->path, r[3].value_or(""), truth(r[4])), num(r[5]),
                              num(r[6])};
     }
   }
@@ -152,10 +155,12 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
     std::string name = r[0].value_or("");
     std::string digits = name.substr(std::string("ducklake_inlined_delete_").size());
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-    auto t = s.tables.find(std::stoll(digits));
-    if (t == s.tables.end() || (only && !only->count(t->first))) continue;
+    int64_t id = std::stoll(digits);
+    if (only && !only->count(id)) continue;
+    Table *t = s.edit(id);
+    if (!t) continue;
     std::map<int64_t, DataFile *> by_id;
-    for (auto &f : t->second.files) by_id[f.id] = &f;
+    for (auto &f : t->files) by_id[f.id] = &f;
     for (auto &d : txn.query("SELECT file_id, row_id FROM " + quoted_name(name) +
                                  " WHERE begin_snapshot <= CAST($1 AS BIGINT) ORDER BY file_id, row_id",
                              at))
@@ -166,9 +171,7 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
     if (r[0]) s.inlining_row_limit = std::stoll(*r[0]);
   load_inlined(txn, s, only);
   for (auto &r : txn.query("SELECT table_id, record_count, next_row_id FROM ducklake_table_stats WHERE true" + filter)) {
-    auto t = s.tables.find(num(r[0]));
-    if (t == s.tables.end()) continue;
-    t->second.next_row_id = num(r[2]);
+    if (Table *t = s.edit(num(r[0]))) t->next_row_id = num(r[2]);
   }
 }
 
@@ -208,8 +211,16 @@ const Schema *Snapshot::schema(const std::string &n) const {
 
 const Table *Snapshot::table(int64_t schema_id, const std::string &n) const {
   for (auto &[id, t] : tables)
-    if (t.schema_id == schema_id && t.name == n) return &t;
+    if (t->schema_id == schema_id && t->name == n) return t.get();
   return nullptr;
+}
+
+Table *Snapshot::edit(int64_t id) {
+  auto it = tables.find(id);
+  if (it == tables.end()) return nullptr;
+  if (it->second.use_count() > 1) it->second = std::make_shared<const Table>(*it->second);
+  // Every table is made here or by the loader, never as a const object: changing it is sound.
+  return const_cast<Table *>(it->second.get());
 }
 
 const View *Snapshot::view(int64_t schema_id, const std::string &n) const {
@@ -252,7 +263,7 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
     auto sc = s->schemas.find(t.schema_id);
     std::string base = sc == s->schemas.end() ? s->data_path : sc->second.path;
     t.path = r[3] ? resolve_path(base, *r[3], truth(r[4])) : base + t.name + "/";
-    s->tables[t.id] = t;
+    s->tables[t.id] = std::make_shared<const Table>(std::move(t));
   }
   // Children first (deepest last in id order is not guaranteed): gather, then attach.
   std::map<std::pair<int64_t, int64_t>, std::vector<Column>> children;  // (table, parent) → children
@@ -285,24 +296,24 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
                                        "initial_default, default_value, nulls_allowed FROM ducklake_column WHERE "
                                        "parent_column IS NULL AND") + kVisible + " ORDER BY table_id, column_order",
                            at)) {
-    auto t = s->tables.find(num(r[0]));
-    if (t == s->tables.end()) continue;
+    Table *t = s->edit(num(r[0]));
+    if (!t) continue;
     Column c;
     c.id = num(r[1]);
     c.order = num(r[2]);
     c.name = r[3].value_or("");
     c.lake_type = r[4].value_or("");
-    resolve(t->first, c);
+    resolve(t->id, c);
     c.initial_default = r[5];
     c.default_value = r[6];
     c.nulls_allowed = !r[7] || truth(r[7]);
-    t->second.columns.push_back(c);
+    t->columns.push_back(c);
   }
   for (auto &r : txn.query("SELECT table_id, max(CASE WHEN end_snapshot IS NOT NULL AND end_snapshot <= CAST($1 AS "
                            "BIGINT) THEN end_snapshot ELSE begin_snapshot END) FROM ducklake_column WHERE begin_snapshot "
                            "<= CAST($1 AS BIGINT) GROUP BY table_id",
                            at))
-    if (auto t = s->tables.find(num(r[0])); t != s->tables.end()) t->second.columns_changed_at = num(r[1]);
+    if (Table *t = s->edit(num(r[0]))) t->columns_changed_at = num(r[1]);
   load_data(txn, *s, nullptr);
   for (auto &r : txn.query(std::string("SELECT view_id, schema_id, view_name, \"sql\" FROM ducklake_view WHERE") +
                                kVisible,
@@ -317,7 +328,7 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
   for (auto &r : txn.query(std::string("SELECT object_id, \"value\" FROM ducklake_tag WHERE \"key\" = 'comment' AND") +
                                kVisible,
                            at)) {
-    if (auto t = s->tables.find(num(r[0])); t != s->tables.end()) t->second.comment = r[1];
+    if (Table *t = s->edit(num(r[0]))) t->comment = r[1];
     if (auto v = s->views.find(num(r[0])); v != s->views.end()) v->second.comment = r[1];
   }
   return s;
@@ -350,15 +361,15 @@ std::shared_ptr<const Snapshot> load_snapshot_since(metastore::Transaction &txn,
   read_header(txn, *s, snapshot_id);
   std::set<int64_t> deletes_in = inlined_deletes;  // and the tables that had some already
   for (int64_t id : changed) {
-    auto t = s->tables.find(id);
-    if (t == s->tables.end()) continue;
-    for (auto &f : t->second.files)
+    Table *t = s->edit(id);
+    if (!t) continue;
+    for (auto &f : t->files)
       if (!f.inlined_deletes.empty()) deletes_in.insert(id);
-    t->second.files.clear();
-    t->second.inlined_columns.clear();
-    t->second.inlined_types.clear();
-    t->second.inlined_rows.clear();
-    t->second.inlined_tables.clear();
+    t->files.clear();
+    t->inlined_columns.clear();
+    t->inlined_types.clear();
+    t->inlined_rows.clear();
+    t->inlined_tables.clear();
   }
   load_data(txn, *s, &changed, deletes_in);
   return s;

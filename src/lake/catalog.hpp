@@ -97,8 +97,14 @@ struct Snapshot {
   std::string data_path;  // absolute, ends in '/'
   int64_t inlining_row_limit = 10;  // ducklake_metadata data_inlining_row_limit
   std::map<int64_t, Schema> schemas;
-  std::map<int64_t, Table> tables;
+  // A table unchanged from one snapshot to the next is shared by both, so moving to a snapshot
+  // costs in proportion to what changed. A loader changes a table through edit() only.
+  std::map<int64_t, std::shared_ptr<const Table>> tables;
   std::map<int64_t, View> views;
+
+  // The table to change while this snapshot is being loaded (a copy of it first, when another
+  // snapshot shares it); null when there is no such table.
+  Table *edit(int64_t id);
 
   const Schema *schema(const std::string &name) const;
   const Table *table(int64_t schema_id, const std::string &name) const;

@@ -52,7 +52,7 @@ std::string Lake::changes_sql(const std::string &schema, const std::string &name
   const Table *t = sc ? b->table(sc->id, name) : nullptr;
   if (!t) throw Error(sqlstate::kUndefinedTable, "relation \"" + name + "\" does not exist at snapshot " + std::to_string(to));
   const Table *before = nullptr;
-  if (auto it = a->tables.find(t->id); it != a->tables.end()) before = &it->second;
+  if (auto it = a->tables.find(t->id); it != a->tables.end()) before = it->second.get();
   std::vector<std::string> parts;
   std::set<int64_t> later;
   for (auto &f : t->files) {

@@ -78,7 +78,7 @@ Committer::~Committer() {
 const Table &Committer::table_for_key(int64_t key) const {
   if (key < 0) return changes_.created_tables[-key - 1].table;
   if (auto a = changes_.altered.find(key); a != changes_.altered.end()) return a->second.table;
-  return base_.tables.at(key);
+  return *base_.tables.at(key);
 }
 
 void Committer::write_files() {
@@ -94,7 +94,7 @@ void Committer::write_files() {
   for (int64_t id : changes_.deleted) {
     if (changes_.dropped_tables.count(id)) continue;
     auto a = changes_.altered.find(id);
-    write_deletes(base_.tables.at(id), a == changes_.altered.end() ? deletes_table(id) : a->second.del);
+    write_deletes(*base_.tables.at(id), a == changes_.altered.end() ? deletes_table(id) : a->second.del);
   }
 }
 
@@ -257,9 +257,9 @@ namespace {
 std::string table_label(const Snapshot &base, int64_t id) {
   auto t = base.tables.find(id);
   if (t == base.tables.end()) return "table " + std::to_string(id);
-  auto sc = base.schemas.find(t->second.schema_id);
+  auto sc = base.schemas.find(t->second->schema_id);
   return "table " + (sc == base.schemas.end() ? std::string() : quoted_name(sc->second.name) + ".") +
-         quoted_name(t->second.name);
+         quoted_name(t->second->name);
 }
 
 }  // namespace
@@ -390,7 +390,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     changes.push_back("created_table:" + quoted_name(nt.schema) + "." + quoted_name(nt.table.name));
   }
   for (auto &[id, a] : changes_.altered) {
-    const Table &old = base_.tables.at(id);
+    const Table &old = *base_.tables.at(id);
     for (auto &c : old.columns) {
       const Column *now = nullptr;
       for (auto &n : a.table.columns)
@@ -492,7 +492,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
       txn.exec("UPDATE ducklake_delete_file SET end_snapshot = CAST($1 AS BIGINT) WHERE delete_file_id = CAST($2 AS BIGINT)",
                {snap, P(*d.old_delete_id)});
     int64_t before = 0;  // rows of the file deleted already (by its delete file and inlined deletes)
-    for (auto &f : base_.tables.at(d.table_id).files)
+    for (auto &f : base_.tables.at(d.table_id)->files)
       if (f.id == d.data_file_id)
         before = (f.deletes ? f.deletes->count : 0) + static_cast<int64_t>(f.inlined_deletes.size());
     if (d.whole_file) {

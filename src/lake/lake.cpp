@@ -176,8 +176,8 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
             c.query("DROP VIEW IF EXISTS " + user_view(schema_name(*prev, v.schema_id), v.name));
         for (auto &[id, t] : prev->tables) {
           auto now = snap->tables.find(id);
-          if (now == snap->tables.end() || now->second.name != t.name || now->second.schema_id != t.schema_id)
-            c.query("DROP VIEW IF EXISTS " + user_view(schema_name(*prev, t.schema_id), t.name));
+          if (now == snap->tables.end() || now->second->name != t->name || now->second->schema_id != t->schema_id)
+            c.query("DROP VIEW IF EXISTS " + user_view(schema_name(*prev, t->schema_id), t->name));
           if (now == snap->tables.end()) {
             c.query("DROP VIEW IF EXISTS " + positional_view(id));
             for (auto &n : {inserts_table(id), deletes_table(id), committed_deletes_table(id), inlined_table(id)})
@@ -185,11 +185,12 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
           }
         }
       }
-      for (auto &[id, t] : snap->tables) {
+      for (auto &[id, shared] : snap->tables) {
+        const Table &t = *shared;
         const Table *old = nullptr;
         if (prev)
-          if (auto it = prev->tables.find(id); it != prev->tables.end()) old = &it->second;
-        if (old && same_contents(*old, t)) continue;
+          if (auto it = prev->tables.find(id); it != prev->tables.end()) old = it->second.get();
+        if (old == &t || (old && same_contents(*old, t))) continue;  // shared: unchanged
         std::string defs = column_definitions(t);
         if (!old || column_definitions(*old) != defs) {
           c.query("CREATE OR REPLACE TABLE " + inserts_table(id) + " (" + defs + ")");

@@ -385,7 +385,7 @@ Outcome Session::drop_schema(duck::Connection &conn, const Statement &st) {
     if (nt.schema == name) members.push_back({name, nt.table.name});
   if (const Schema *sc = b->schema(name)) {
     for (auto &[id, t] : b->tables)
-      if (t.schema_id == sc->id && !changes_.dropped_tables.count(id)) members.push_back({name, t.name});
+      if (t->schema_id == sc->id && !changes_.dropped_tables.count(id)) members.push_back({name, t->name});
   }
   if (!members.empty() && !st.cascade)
     throw Error("2BP01", "cannot drop schema " + name + " because other objects depend on it", 0, {},
@@ -773,7 +773,7 @@ Error Session::explain(const Error &e) const {
     auto snap = lake_.current();
     auto t = snap->tables.find(std::stoll(staging.substr(2)));
     if (t == snap->tables.end()) return e;
-    table = t->second.name;
+    table = t->second->name;
   } else {
     return e;
   }
