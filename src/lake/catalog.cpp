@@ -148,10 +148,10 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
     names.clear();
     for (int64_t id : deletes_in)
       names += (names.empty() ? "" : ", ") + sql_literal("ducklake_inlined_delete_" + std::to_string(id));
-    names = names.empty() ? "false" : "table_name IN (" + names + ")";
+    if (!names.empty()) names = "table_name IN (" + names + ")";
   }
-  for (auto &r : names == "false" ? metastore::Rows{}
-                                  : txn.query("SELECT table_name FROM information_schema.tables WHERE " + names)) {
+  for (auto &r : names.empty() ? metastore::Rows{}
+                               : txn.query("SELECT table_name FROM information_schema.tables WHERE " + names)) {
     std::string name = r[0].value_or("");
     std::string digits = name.substr(std::string("ducklake_inlined_delete_").size());
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
