@@ -253,20 +253,16 @@ bool reads_back_as(F v, const SciDigits &sd) {
   return back == (v < 0 ? -v : v);
 }
 
+// Longest float text: sign, 17 digits, point, "e-308" (float8), or sign, "0.0000" and 17 digits (fixed).
+constexpr size_t kMaxFloatText = 32;
+
+// Writes any float, NaN and infinities included, at p (kMaxFloatText bytes); returns the end.
 template <typename F>
-void append_float(std::string &out, F v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v > 0 ? "Infinity" : "-Infinity";
-    return;
-  }
-  if (v == 0) {
-    out += std::signbit(v) ? "-0" : "0";
-    return;
-  }
+char *put_float_general(char *p, F v) {
+  auto put = [&](std::string_view s) { return std::copy(s.begin(), s.end(), p); };
+  if (std::isnan(v)) return put("NaN");
+  if (std::isinf(v)) return put(v > 0 ? "Infinity" : "-Infinity");
+  if (v == 0) return put(std::signbit(v) ? "-0" : "0");
   SciDigits sd;
   sci_digits(v, -1, sd);
   // Only values of at least 2^(mantissa bits + 1) have interval ends short enough to collide
@@ -285,8 +281,7 @@ void append_float(std::string &out, F v) {
   }
   constexpr int kFixedLimit = sizeof(F) == 4 ? 6 : 15;
   const int n = sd.n, exp = sd.exp;
-  char buf[64];
-  char *w = buf;
+  char *w = p;
   if (sd.neg) *w++ = '-';
   if (exp < -4 || exp >= kFixedLimit) {
     *w++ = sd.d[0];
@@ -299,7 +294,7 @@ void append_float(std::string &out, F v) {
     *w++ = exp < 0 ? '-' : '+';
     int a = exp < 0 ? -exp : exp;
     if (a < 10) *w++ = '0';
-    w = std::to_chars(w, buf + sizeof buf, a).ptr;
+    w = std::to_chars(w, p + kMaxFloatText, a).ptr;
   } else if (exp >= 0) {
     int int_len = exp + 1;
     for (int i = 0; i < int_len; ++i) *w++ = i < n ? sd.d[i] : '0';
@@ -313,7 +308,29 @@ void append_float(std::string &out, F v) {
     for (int i = 0; i < -exp - 1; ++i) *w++ = '0';
     for (int i = 0; i < n; ++i) *w++ = sd.d[i];
   }
-  out.append(buf, size_t(w - buf));
+  return w;
+}
+
+// Most values print in fixed notation (decimal exponent in [-4, 15) for float8, [-4, 6) for float4).
+// There std::to_chars's shortest fixed form is already PostgreSQL's text, and much cheaper than the
+// general path: in fixed notation "shortest" means the fewest digits after the point that read back
+// as v, which for a given magnitude are the fewest significant digits, and both pick the nearest
+// such decimal. The two can differ only on rounding-interval ends (see on_rounding_boundary), which
+// first matter at 2^53 (float4: 2^24), above this range. The range ends 1e15 and 1e6 are exact
+// doubles/floats, so no value below them has a shortest form that rounds up to them; values just
+// under 1e-4 whose shortest form is 0.0001 take the general path, which prints that too.
+template <typename F>
+char *put_float(char *p, F v) {
+  constexpr F kFixedLow = F(1e-4), kFixedHigh = sizeof(F) == 4 ? F(1e6) : F(1e15);
+  const F a = std::fabs(v);
+  if (a >= kFixedLow && a < kFixedHigh) return std::to_chars(p, p + kMaxFloatText, v, std::chars_format::fixed).ptr;
+  return put_float_general(p, v);
+}
+
+template <typename F>
+void append_float(std::string &out, F v) {
+  char buf[kMaxFloatText];
+  out.append(buf, size_t(put_float(buf, v) - buf));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -684,6 +701,17 @@ PgType scalar_pg_type(duckdb_logical_type t) {
 }
 
 }  // namespace
+
+namespace detail {
+std::string float_text_general(double v) {
+  char buf[kMaxFloatText];
+  return std::string(buf, put_float_general(buf, v));
+}
+std::string float_text_general(float v) {
+  char buf[kMaxFloatText];
+  return std::string(buf, put_float_general(buf, v));
+}
+}  // namespace detail
 
 PgType pg_type_of(duckdb_logical_type type) {
   duckdb_type id = type_id(type);

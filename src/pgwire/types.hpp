@@ -80,4 +80,11 @@ class ColumnEncoder {
 // Malformed input throws Error 22P02 (text) or 22P03 (binary).
 duck::Value decode_value(std::string_view bytes, Format format, uint32_t pg_oid, duckdb_logical_type target);
 
+namespace detail {
+// PostgreSQL's float8out/float4out text (extra_float_digits 1) by the general path, which the
+// encoders skip where a cheaper one gives the same bytes. For tests that compare the two.
+std::string float_text_general(double v);
+std::string float_text_general(float v);
+}  // namespace detail
+
 }  // namespace mallard::pgwire
