@@ -440,19 +440,21 @@ char *put_fraction(char *p, uint32_t micros) {
 
 // HH:MM:SS[.ffffff] for a non-negative microsecond count (hours may exceed 23).
 char *put_clock(char *p, uint64_t us) {
-  uint64_t hours = us / uint64_t(kUsecPerHour);
+  // Two 64-bit divisions; the rest in 32 bits, which is cheaper.
+  const uint64_t secs = us / uint64_t(kUsecPerSec);
+  const uint64_t hours = secs / 3600;
+  const uint32_t micros = uint32_t(us - secs * uint64_t(kUsecPerSec));
+  const uint32_t in_hour = uint32_t(secs - hours * 3600);
   if (hours < 100) {
     p = put2(p, uint32_t(hours));
   } else {
     p = std::to_chars(p, p + 24, hours).ptr;
   }
-  uint64_t rem = us % uint64_t(kUsecPerHour);
   *p++ = ':';
-  p = put2(p, uint32_t(rem / 60000000));
-  rem %= 60000000;
+  p = put2(p, in_hour / 60);
   *p++ = ':';
-  p = put2(p, uint32_t(rem / 1000000));
-  return put_fraction(p, uint32_t(rem % 1000000));
+  p = put2(p, in_hour % 60);
+  return put_fraction(p, micros);
 }
 
 // Zone offset (seconds east of UTC) as PostgreSQL prints it: +HH, +HH:MM or +HH:MM:SS; the
@@ -473,44 +475,53 @@ char *put_zone(char *p, int32_t offset, bool always_minutes) {
   return p;
 }
 
-void append_date(std::string &out, int32_t days) {
-  if (days == kDateInfinity) {
-    out += "infinity";
-    return;
+// The text of the last day a date or timestamp encoder wrote: consecutive values in a column
+// usually fall on the same day, and the calendar arithmetic is the dearer half of a timestamp.
+struct DayCache {
+  int64_t days = std::numeric_limits<int64_t>::min();
+  bool bc = false;
+  uint8_t len = 0;
+  char text[32] = {};  // YYYY-MM-DD; years have at most 7 digits (DATE) here
+};
+
+// Room put_date_text and put_timestamp need at p: the longest timestamp text is about 40 bytes, and the
+// cached date is copied with a fixed-size move of all of DayCache::text.
+constexpr size_t kMaxDateTimeText = 64;
+
+char *put_date_cached(char *p, int64_t days, bool &bc, DayCache &cache) {
+  if (days != cache.days) {
+    cache.len = uint8_t(put_date(cache.text, days, cache.bc) - cache.text);
+    cache.days = days;
   }
-  if (days == -kDateInfinity) {
-    out += "-infinity";
-    return;
-  }
-  char buf[32];
+  bc = cache.bc;
+  std::memcpy(p, cache.text, sizeof cache.text);
+  return p + cache.len;
+}
+
+inline char *put_literal(char *p, std::string_view s) { return std::copy(s.begin(), s.end(), p); }
+
+char *put_date_text(char *p, int32_t days, DayCache &cache) {
+  if (days == kDateInfinity) return put_literal(p, "infinity");
+  if (days == -kDateInfinity) return put_literal(p, "-infinity");
   bool bc;
-  char *p = put_date(buf, days, bc);
-  if (bc) p = std::copy_n(" BC", 3, p);
-  out.append(buf, size_t(p - buf));
+  p = put_date_cached(p, days, bc, cache);
+  return bc ? put_literal(p, " BC") : p;
 }
 
 // `us` is microseconds since 1970-01-01 (UTC when with_zone). xsd selects the JSON layout.
-void append_timestamp(std::string &out, int64_t us, bool with_zone, int32_t offset, bool xsd) {
-  if (us == kTimestampInfinity) {
-    out += "infinity";
-    return;
-  }
-  if (us == -kTimestampInfinity) {
-    out += "-infinity";
-    return;
-  }
+char *put_timestamp(char *p, int64_t us, bool with_zone, int32_t offset, bool xsd, DayCache &cache) {
+  if (us == kTimestampInfinity) return put_literal(p, "infinity");
+  if (us == -kTimestampInfinity) return put_literal(p, "-infinity");
   if (with_zone && __builtin_add_overflow(us, int64_t{offset} * kUsecPerSec, &us)) {
     with_zone = false;  // beyond any representable local time: print the instant as is
   }
   int64_t days = floor_div(us, kUsecPerDay);
-  char buf[64];
   bool bc;
-  char *p = put_date(buf, days, bc);
+  p = put_date_cached(p, days, bc, cache);
   *p++ = xsd ? 'T' : ' ';
   p = put_clock(p, uint64_t(us - days * kUsecPerDay));
   if (with_zone) p = put_zone(p, offset, xsd);
-  if (bc) p = std::copy_n(" BC", 3, p);
-  out.append(buf, size_t(p - buf));
+  return bc ? put_literal(p, " BC") : p;
 }
 
 void append_time(std::string &out, int64_t us) {
@@ -956,8 +967,14 @@ class BlobEncoder final : public Encoder {
 class DateEncoder final : public Encoder {
  public:
   using Encoder::Encoder;
-  void append_text(uint64_t row, std::string &out) override { append_date(out, at<int32_t>(row)); }
+  void append_text(uint64_t row, std::string &out) override {
+    char buf[kMaxDateTimeText];
+    out.append(buf, size_t(put_date_text(buf, at<int32_t>(row), days_) - buf));
+  }
   void append_binary(uint64_t row, std::string &out) override { put_u32(out, uint32_t(pg_date(at<int32_t>(row)))); }
+
+ private:
+  DayCache days_;
 };
 
 // TIME (micros) and TIME_NS (nanos, truncated to micros).
@@ -991,18 +1008,25 @@ class TimestampEncoder final : public Encoder {
   TimestampEncoder(PgType t, int32_t offset, std::shared_ptr<const ZoneOffsets> zone = nullptr)
       : Encoder(t), offset_(offset), zone_(zone && !zone->is_fixed() ? std::move(zone) : nullptr) {}
   void append_text(uint64_t row, std::string &out) override {
-    int64_t us = micros(row);
-    append_timestamp(out, us, kWithZone, offset_at(us), false);
+    char buf[kMaxDateTimeText];
+    out.append(buf, size_t(put_text(buf, row) - buf));
   }
   void append_binary(uint64_t row, std::string &out) override { put_u64(out, uint64_t(pg_timestamp(micros(row)))); }
   void append_json(uint64_t row, std::string &out) override {
     int64_t us = micros(row);
-    out += '"';
-    append_timestamp(out, us, kWithZone, offset_at(us), true);
-    out += '"';
+    char buf[kMaxDateTimeText + 2];
+    char *p = buf;
+    *p++ = '"';
+    p = put_timestamp(p, us, kWithZone, offset_at(us), true, days_);
+    *p++ = '"';
+    out.append(buf, size_t(p - buf));
   }
 
  private:
+  char *put_text(char *p, uint64_t row) {
+    int64_t us = micros(row);
+    return put_timestamp(p, us, kWithZone, offset_at(us), false, days_);
+  }
   int64_t micros(uint64_t row) const {
     int64_t v = at<int64_t>(row);
     if constexpr (kUnit == TsUnit::kMicro) {
@@ -1026,6 +1050,7 @@ class TimestampEncoder final : public Encoder {
   }
   int32_t offset_;
   std::shared_ptr<const ZoneOffsets> zone_;
+  DayCache days_;
 };
 
 class IntervalEncoder final : public Encoder {

@@ -627,6 +627,46 @@ TEST_F(TypesTest, DecodersSurviveGarbage) {
   }
 }
 
+// The date and timestamp encoders remember the text of the last day they wrote: whatever the order
+// of values (across days, BC, infinities, zone offsets), an encoder that has written the rows before
+// gives the text a new one gives.
+TEST_F(TypesTest, RememberedDayKeepsText) {
+  duck::Result r = conn_.query(
+      "SELECT CASE i % 9 WHEN 0 THEN 'infinity'::TIMESTAMP WHEN 1 THEN '-infinity'::TIMESTAMP "
+      "  WHEN 2 THEN DATE '0044-03-15 (BC)'::TIMESTAMP + to_seconds(i * 4000) "
+      "  ELSE TIMESTAMP '2020-01-01 00:00:00.5' + to_seconds(i * 997) END AS ts, "
+      "TIMESTAMPTZ '2024-03-30 20:00:00+00' + to_seconds((i % 13) * 3600 + i) AS tz, "
+      "CASE i % 5 WHEN 0 THEN 'infinity'::DATE WHEN 1 THEN DATE '0001-01-01 (BC)' - (i % 3)::INTEGER "
+      "  ELSE DATE '2024-02-27' + (i // 4)::INTEGER END AS dt, "
+      "{'t': TIMESTAMP '2024-01-01' + to_seconds(i * 3000)} AS json_ts FROM range(6000) t(i)");
+  TextOptions options;
+  options.utc_offset_seconds = 5 * 3600 + 1800;
+  const idx_t ncols = r.column_count();
+  std::vector<std::unique_ptr<ColumnEncoder>> encoders;
+  std::vector<duck::LogicalType> types;
+  for (idx_t c = 0; c < ncols; ++c) {
+    types.push_back(r.column_type(c));
+    encoders.push_back(ColumnEncoder::make(types.back().get(), options));
+  }
+  size_t checked = 0;
+  while (duck::DataChunk chunk = r.fetch()) {
+    idx_t n = duckdb_data_chunk_get_size(chunk.get());
+    for (idx_t c = 0; c < ncols; ++c) encoders[c]->set_vector(duckdb_data_chunk_get_vector(chunk.get(), c));
+    for (idx_t row = 0; row < n; ++row) {
+      for (idx_t c = 0; c < ncols; ++c) {
+        auto cold = ColumnEncoder::make(types[c].get(), options);
+        cold->set_vector(duckdb_data_chunk_get_vector(chunk.get(), c));
+        std::string warm_text, cold_text;
+        encoders[c]->append_text(row, warm_text);
+        cold->append_text(row, cold_text);
+        ASSERT_EQ(warm_text, cold_text) << "column " << c;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 6000u * ncols);
+}
+
 // Floats in fixed notation take a cheaper path than the rest; both must give the same bytes. Random
 // bit patterns (every class of value), random magnitudes around the fixed-notation range, and runs
 // of neighbouring values at its ends, through the encoder, against the general path. (The values'
