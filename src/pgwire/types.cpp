@@ -52,6 +52,22 @@ inline void put_u64(std::string &out, uint64_t v) {
   std::memcpy(b, &v, 8);
   out.append(b, 8);
 }
+// The same, written in place at p; they return the end.
+inline char *store_u16(char *p, uint16_t v) {
+  v = __builtin_bswap16(v);
+  std::memcpy(p, &v, 2);
+  return p + 2;
+}
+inline char *store_u32(char *p, uint32_t v) {
+  v = __builtin_bswap32(v);
+  std::memcpy(p, &v, 4);
+  return p + 4;
+}
+inline char *store_u64(char *p, uint64_t v) {
+  v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
+  return p + 8;
+}
 inline void patch_u32(std::string &out, size_t at, uint32_t v) {
   v = __builtin_bswap32(v);
   std::memcpy(out.data() + at, &v, 4);
@@ -63,11 +79,17 @@ inline char *put2(char *p, uint32_t v) {
   return p + 2;
 }
 
+constexpr size_t kMaxIntText = 24;  // "-9223372036854775808" and some
+
+template <typename T>
+inline char *put_int(char *p, T v) {
+  return std::to_chars(p, p + kMaxIntText, v).ptr;
+}
+
 template <typename T>
 inline void append_int(std::string &out, T v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, size_t(r.ptr - buf));
+  char buf[kMaxIntText];
+  out.append(buf, size_t(put_int(buf, v) - buf));
 }
 
 inline int64_t floor_div(int64_t a, int64_t b) {
@@ -742,6 +764,18 @@ void ColumnEncoder::set_vector(duckdb_vector v) {
   on_vector(v);
 }
 
+void ColumnEncoder::write_text(uint64_t row, ByteWriter &w) {
+  value_.clear();
+  append_text(row, value_);
+  w.append(value_.data(), value_.size());
+}
+
+void ColumnEncoder::write_binary(uint64_t row, ByteWriter &w) {
+  value_.clear();
+  append_binary(row, value_);
+  w.append(value_.data(), value_.size());
+}
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -777,6 +811,16 @@ class BoolEncoder final : public Encoder {
   using Encoder::Encoder;
   void append_text(uint64_t row, std::string &out) override { out += at<uint8_t>(row) ? 't' : 'f'; }
   void append_binary(uint64_t row, std::string &out) override { out += char(at<uint8_t>(row) ? 1 : 0); }
+  void write_text(uint64_t row, ByteWriter &w) override {
+    char *p = w.room(1);
+    *p = at<uint8_t>(row) ? 't' : 'f';
+    w.commit(p + 1);
+  }
+  void write_binary(uint64_t row, ByteWriter &w) override {
+    char *p = w.room(1);
+    *p = char(at<uint8_t>(row) ? 1 : 0);
+    w.commit(p + 1);
+  }
   void append_json(uint64_t row, std::string &out) override { out += at<uint8_t>(row) ? "true" : "false"; }
 };
 
@@ -787,13 +831,21 @@ class IntEncoder final : public Encoder {
   using Encoder::Encoder;
   void append_text(uint64_t row, std::string &out) override { append_int(out, at<Src>(row)); }
   void append_binary(uint64_t row, std::string &out) override {
+    char buf[sizeof(Wire)];
+    out.append(buf, size_t(put_wire(buf, row) - buf));
+  }
+  void write_text(uint64_t row, ByteWriter &w) override { w.commit(put_int(w.room(kMaxIntText), at<Src>(row))); }
+  void write_binary(uint64_t row, ByteWriter &w) override { w.commit(put_wire(w.room(sizeof(Wire)), row)); }
+
+ private:
+  char *put_wire(char *p, uint64_t row) const {
     Wire v = static_cast<Wire>(at<Src>(row));
     if constexpr (sizeof(Wire) == 2) {
-      put_u16(out, uint16_t(v));
+      return store_u16(p, uint16_t(v));
     } else if constexpr (sizeof(Wire) == 4) {
-      put_u32(out, uint32_t(v));
+      return store_u32(p, uint32_t(v));
     } else {
-      put_u64(out, uint64_t(v));
+      return store_u64(p, uint64_t(v));
     }
   }
   void append_json(uint64_t row, std::string &out) override { append_text(row, out); }
@@ -805,13 +857,11 @@ class FloatEncoder final : public Encoder {
   using Encoder::Encoder;
   void append_text(uint64_t row, std::string &out) override { append_float(out, at<F>(row)); }
   void append_binary(uint64_t row, std::string &out) override {
-    F v = at<F>(row);
-    if constexpr (sizeof(F) == 4) {
-      put_u32(out, std::bit_cast<uint32_t>(v));
-    } else {
-      put_u64(out, std::bit_cast<uint64_t>(v));
-    }
+    char buf[sizeof(F)];
+    out.append(buf, size_t(put_wire(buf, row) - buf));
   }
+  void write_text(uint64_t row, ByteWriter &w) override { w.commit(put_float(w.room(kMaxFloatText), at<F>(row))); }
+  void write_binary(uint64_t row, ByteWriter &w) override { w.commit(put_wire(w.room(sizeof(F)), row)); }
   void append_json(uint64_t row, std::string &out) override {
     F v = at<F>(row);
     if (std::isfinite(v)) {
@@ -820,6 +870,15 @@ class FloatEncoder final : public Encoder {
       out += '"';
       append_float(out, v);
       out += '"';
+    }
+  }
+
+ private:
+  char *put_wire(char *p, uint64_t row) const {
+    if constexpr (sizeof(F) == 4) {
+      return store_u32(p, std::bit_cast<uint32_t>(at<F>(row)));
+    } else {
+      return store_u64(p, std::bit_cast<uint64_t>(at<F>(row)));
     }
   }
 };
@@ -933,6 +992,11 @@ class StringEncoder final : public Encoder {
   StringEncoder(PgType t, bool json) : Encoder(t), json_(json) {}
   void append_text(uint64_t row, std::string &out) override { out.append(duck_string(at<duckdb_string_t>(row))); }
   void append_binary(uint64_t row, std::string &out) override { append_text(row, out); }
+  void write_text(uint64_t row, ByteWriter &w) override {
+    std::string_view s = duck_string(at<duckdb_string_t>(row));
+    w.append(s.data(), s.size());
+  }
+  void write_binary(uint64_t row, ByteWriter &w) override { write_text(row, w); }
   void append_json(uint64_t row, std::string &out) override {
     std::string_view s = duck_string(at<duckdb_string_t>(row));
     if (json_) {
@@ -972,6 +1036,12 @@ class DateEncoder final : public Encoder {
     out.append(buf, size_t(put_date_text(buf, at<int32_t>(row), days_) - buf));
   }
   void append_binary(uint64_t row, std::string &out) override { put_u32(out, uint32_t(pg_date(at<int32_t>(row)))); }
+  void write_text(uint64_t row, ByteWriter &w) override {
+    w.commit(put_date_text(w.room(kMaxDateTimeText), at<int32_t>(row), days_));
+  }
+  void write_binary(uint64_t row, ByteWriter &w) override {
+    w.commit(store_u32(w.room(4), uint32_t(pg_date(at<int32_t>(row)))));
+  }
 
  private:
   DayCache days_;
@@ -1012,6 +1082,10 @@ class TimestampEncoder final : public Encoder {
     out.append(buf, size_t(put_text(buf, row) - buf));
   }
   void append_binary(uint64_t row, std::string &out) override { put_u64(out, uint64_t(pg_timestamp(micros(row)))); }
+  void write_text(uint64_t row, ByteWriter &w) override { w.commit(put_text(w.room(kMaxDateTimeText), row)); }
+  void write_binary(uint64_t row, ByteWriter &w) override {
+    w.commit(store_u64(w.room(8), uint64_t(pg_timestamp(micros(row)))));
+  }
   void append_json(uint64_t row, std::string &out) override {
     int64_t us = micros(row);
     char buf[kMaxDateTimeText + 2];

@@ -627,6 +627,56 @@ TEST_F(TypesTest, DecodersSurviveGarbage) {
   }
 }
 
+// write_text/write_binary (Session::send_rows) give the bytes append_text/append_binary give, for
+// the encoders that write in place and for the default path (list, interval), NULLs skipped.
+TEST_F(TypesTest, WritersMatchAppends) {
+  duck::Result r = conn_.query(
+      "SELECT i::INTEGER, i::SMALLINT, i * 1000003 AS big, CASE WHEN i % 4 = 0 THEN NULL ELSE i / 7 END AS d, "
+      "(i / 3)::FLOAT AS f, 'row-' || i AS s, repeat('x', i % 300) AS long_s, i % 2 = 0 AS b, "
+      "CASE i % 9 WHEN 0 THEN 'infinity'::TIMESTAMP WHEN 1 THEN '-infinity'::TIMESTAMP "
+      "  WHEN 2 THEN DATE '0044-03-15 (BC)'::TIMESTAMP + to_seconds(i * 4000) "
+      "  ELSE TIMESTAMP '2020-01-01 00:00:00.5' + to_seconds(i * 997) END AS ts, "
+      "TIMESTAMPTZ '2024-03-30 20:00:00+00' + to_seconds((i % 13) * 3600 + i) AS tz, "
+      "CASE i % 5 WHEN 0 THEN 'infinity'::DATE WHEN 1 THEN DATE '0001-01-01 (BC)' - (i % 3)::INTEGER "
+      "  ELSE DATE '2024-02-27' + (i // 4)::INTEGER END AS dt, "
+      "[i, NULL] AS l, to_seconds(i) AS iv FROM range(6000) t(i)");
+  TextOptions options;
+  options.utc_offset_seconds = 5 * 3600 + 1800;
+  const idx_t ncols = r.column_count();
+  std::vector<std::unique_ptr<ColumnEncoder>> encoders;
+  for (idx_t c = 0; c < ncols; ++c) {
+    duck::LogicalType t = r.column_type(c);
+    encoders.push_back(ColumnEncoder::make(t.get(), options));
+  }
+  std::vector<duck::DataChunk> chunks;
+  while (duck::DataChunk c = r.fetch()) chunks.push_back(std::move(c));
+  for (Format format : {Format::kText, Format::kBinary}) {
+    std::string expected = "head", written = "head";
+    ByteWriter w(written);
+    for (const auto &owned : chunks) {
+      duckdb_data_chunk chunk = owned.get();
+      idx_t n = duckdb_data_chunk_get_size(chunk);
+      for (idx_t c = 0; c < ncols; ++c) encoders[c]->set_vector(duckdb_data_chunk_get_vector(chunk, c));
+      for (idx_t row = 0; row < n; ++row) {
+        for (idx_t c = 0; c < ncols; ++c) {
+          ColumnEncoder &e = *encoders[c];
+          if (e.is_null(row)) continue;
+          if (format == Format::kText) {
+            e.append_text(row, expected);
+            e.write_text(row, w);
+          } else {
+            e.append_binary(row, expected);
+            e.write_binary(row, w);
+          }
+        }
+      }
+    }
+    w.finish();
+    EXPECT_EQ(written.size(), expected.size());
+    EXPECT_TRUE(written == expected) << "format " << int(format);
+  }
+}
+
 // The date and timestamp encoders remember the text of the last day they wrote: whatever the order
 // of values (across days, BC, infinities, zone offsets), an encoder that has written the rows before
 // gives the text a new one gives.
@@ -714,11 +764,16 @@ void expect_float_text_matches_general(duck::Connection &conn, const char *type_
     const F *data = static_cast<const F *>(duckdb_vector_get_data(vector));
     encoder->set_vector(vector);
     for (idx_t row = 0; row < duckdb_data_chunk_get_size(chunk.get()); ++row, ++rows) {
-      std::string text;
+      std::string text, written;
       encoder->append_text(row, text);
+      {
+        ByteWriter w(written);
+        encoder->write_text(row, w);
+      }
       std::string expected = detail::float_text_general(data[row]);
-      if (text != expected && ++mismatches <= 10)
-        ADD_FAILURE() << "bits " << std::bit_cast<Bits>(data[row]) << ": " << text << " != " << expected;
+      if ((text != expected || written != expected) && ++mismatches <= 10)
+        ADD_FAILURE() << "bits " << std::bit_cast<Bits>(data[row]) << ": " << text << ", " << written
+                      << " != " << expected;
     }
   }
   EXPECT_EQ(rows, values.size());
