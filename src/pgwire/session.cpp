@@ -1132,6 +1132,9 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
   uint64_t sent = 0;
   p.rows = 0;
   const size_t ncols = p.encoders.size();
+  // DataRows are written in place into out_, which this writer holds until it returns (also by
+  // an exception): nothing else writes to out_ meanwhile, and flushing cuts it back first.
+  ByteWriter w(out_);
   while (max_rows == 0 || sent < max_rows) {
     if (p.chunk_row >= p.chunk_size) {
       p.chunk.reset();
@@ -1159,29 +1162,39 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
       ++sent;
       continue;
     }
-    size_t at = begin_message(out_, 'D');
-    put_i16(out_, static_cast<int16_t>(ncols));
+    // 'D', the message length (set at the end), the column count.
+    char *head = w.room(7);
+    head[0] = 'D';
+    head[5] = static_cast<char>(ncols >> 8);
+    head[6] = static_cast<char>(ncols);
+    const size_t at = w.size() + 1;
+    w.commit(head + 7);
     for (size_t c = 0; c < ncols; ++c) {
       ColumnEncoder &enc = *p.encoders[c];
       if (enc.is_null(row)) {
-        put_i32(out_, -1);
+        w.put_i32(-1);
         continue;
       }
-      size_t len_at = out_.size();
-      out_.append(4, '\0');
+      w.commit(w.room(4) + 4);  // the value's length, set once it is written
+      const size_t start = w.size();
       if (p.formats[c] == Format::kBinary)
-        enc.append_binary(row, out_);
+        enc.write_binary(row, w);
       else
-        enc.append_text(row, out_);
-      patch_i32(out_, len_at, static_cast<int32_t>(out_.size() - len_at - 4));
+        enc.write_text(row, w);
+      ByteWriter::store_i32(w.data() + start - 4, static_cast<int32_t>(w.size() - start));
     }
-    end_message(out_, at);
+    ByteWriter::store_i32(w.data() + at, static_cast<int32_t>(w.size() - at));
     ++p.rows;
     ++sent;
-    if (out_.size() >= 256 * 1024 && !flush()) {
-      // The client is gone: stop the query instead of computing rows nobody reads.
-      conn_->interrupt();
-      throw Error(sqlstate::kConnectionFailure, "connection to client lost");
+    if (w.size() >= 256 * 1024) {
+      w.finish();
+      bool ok = flush();
+      w.resume();
+      if (!ok) {
+        // The client is gone: stop the query instead of computing rows nobody reads.
+        conn_->interrupt();
+        throw Error(sqlstate::kConnectionFailure, "connection to client lost");
+      }
     }
   }
   // Row limit reached; the portal is finished only if no row is left.

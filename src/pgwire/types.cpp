@@ -52,6 +52,22 @@ inline void put_u64(std::string &out, uint64_t v) {
   std::memcpy(b, &v, 8);
   out.append(b, 8);
 }
+// The same, written in place at p; they return the end.
+inline char *store_u16(char *p, uint16_t v) {
+  v = __builtin_bswap16(v);
+  std::memcpy(p, &v, 2);
+  return p + 2;
+}
+inline char *store_u32(char *p, uint32_t v) {
+  v = __builtin_bswap32(v);
+  std::memcpy(p, &v, 4);
+  return p + 4;
+}
+inline char *store_u64(char *p, uint64_t v) {
+  v = __builtin_bswap64(v);
+  std::memcpy(p, &v, 8);
+  return p + 8;
+}
 inline void patch_u32(std::string &out, size_t at, uint32_t v) {
   v = __builtin_bswap32(v);
   std::memcpy(out.data() + at, &v, 4);
@@ -63,11 +79,17 @@ inline char *put2(char *p, uint32_t v) {
   return p + 2;
 }
 
+constexpr size_t kMaxIntText = 24;  // "-9223372036854775808" and some
+
+template <typename T>
+inline char *put_int(char *p, T v) {
+  return std::to_chars(p, p + kMaxIntText, v).ptr;
+}
+
 template <typename T>
 inline void append_int(std::string &out, T v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, size_t(r.ptr - buf));
+  char buf[kMaxIntText];
+  out.append(buf, size_t(put_int(buf, v) - buf));
 }
 
 inline int64_t floor_div(int64_t a, int64_t b) {
@@ -253,20 +275,16 @@ bool reads_back_as(F v, const SciDigits &sd) {
   return back == (v < 0 ? -v : v);
 }
 
+// Longest float text: sign, 17 digits, point, "e-308" (float8), or sign, "0.0000" and 17 digits (fixed).
+constexpr size_t kMaxFloatText = 32;
+
+// Writes any float, NaN and infinities included, at p (kMaxFloatText bytes); returns the end.
 template <typename F>
-void append_float(std::string &out, F v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v > 0 ? "Infinity" : "-Infinity";
-    return;
-  }
-  if (v == 0) {
-    out += std::signbit(v) ? "-0" : "0";
-    return;
-  }
+char *put_float_general(char *p, F v) {
+  auto put = [&](std::string_view s) { return std::copy(s.begin(), s.end(), p); };
+  if (std::isnan(v)) return put("NaN");
+  if (std::isinf(v)) return put(v > 0 ? "Infinity" : "-Infinity");
+  if (v == 0) return put(std::signbit(v) ? "-0" : "0");
   SciDigits sd;
   sci_digits(v, -1, sd);
   // Only values of at least 2^(mantissa bits + 1) have interval ends short enough to collide
@@ -285,8 +303,7 @@ void append_float(std::string &out, F v) {
   }
   constexpr int kFixedLimit = sizeof(F) == 4 ? 6 : 15;
   const int n = sd.n, exp = sd.exp;
-  char buf[64];
-  char *w = buf;
+  char *w = p;
   if (sd.neg) *w++ = '-';
   if (exp < -4 || exp >= kFixedLimit) {
     *w++ = sd.d[0];
@@ -299,7 +316,7 @@ void append_float(std::string &out, F v) {
     *w++ = exp < 0 ? '-' : '+';
     int a = exp < 0 ? -exp : exp;
     if (a < 10) *w++ = '0';
-    w = std::to_chars(w, buf + sizeof buf, a).ptr;
+    w = std::to_chars(w, p + kMaxFloatText, a).ptr;
   } else if (exp >= 0) {
     int int_len = exp + 1;
     for (int i = 0; i < int_len; ++i) *w++ = i < n ? sd.d[i] : '0';
@@ -313,7 +330,29 @@ void append_float(std::string &out, F v) {
     for (int i = 0; i < -exp - 1; ++i) *w++ = '0';
     for (int i = 0; i < n; ++i) *w++ = sd.d[i];
   }
-  out.append(buf, size_t(w - buf));
+  return w;
+}
+
+// Most values print in fixed notation (decimal exponent in [-4, 15) for float8, [-4, 6) for float4).
+// There std::to_chars's shortest fixed form is already PostgreSQL's text, and much cheaper than the
+// general path: in fixed notation "shortest" means the fewest digits after the point that read back
+// as v, which for a given magnitude are the fewest significant digits, and both pick the nearest
+// such decimal. The two can differ only on rounding-interval ends (see on_rounding_boundary), which
+// first matter at 2^53 (float4: 2^24), above this range. The range ends 1e15 and 1e6 are exact
+// doubles/floats, so no value below them has a shortest form that rounds up to them; values just
+// under 1e-4 whose shortest form is 0.0001 take the general path, which prints that too.
+template <typename F>
+char *put_float(char *p, F v) {
+  constexpr F kFixedLow = F(1e-4), kFixedHigh = sizeof(F) == 4 ? F(1e6) : F(1e15);
+  const F a = std::fabs(v);
+  if (a >= kFixedLow && a < kFixedHigh) return std::to_chars(p, p + kMaxFloatText, v, std::chars_format::fixed).ptr;
+  return put_float_general(p, v);
+}
+
+template <typename F>
+void append_float(std::string &out, F v) {
+  char buf[kMaxFloatText];
+  out.append(buf, size_t(put_float(buf, v) - buf));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,19 +462,21 @@ char *put_fraction(char *p, uint32_t micros) {
 
 // HH:MM:SS[.ffffff] for a non-negative microsecond count (hours may exceed 23).
 char *put_clock(char *p, uint64_t us) {
-  uint64_t hours = us / uint64_t(kUsecPerHour);
+  // Two 64-bit divisions; the rest in 32 bits, which is cheaper.
+  const uint64_t secs = us / uint64_t(kUsecPerSec);
+  const uint64_t hours = secs / 3600;
+  const uint32_t micros = uint32_t(us - secs * uint64_t(kUsecPerSec));
+  const uint32_t in_hour = uint32_t(secs - hours * 3600);
   if (hours < 100) {
     p = put2(p, uint32_t(hours));
   } else {
     p = std::to_chars(p, p + 24, hours).ptr;
   }
-  uint64_t rem = us % uint64_t(kUsecPerHour);
   *p++ = ':';
-  p = put2(p, uint32_t(rem / 60000000));
-  rem %= 60000000;
+  p = put2(p, in_hour / 60);
   *p++ = ':';
-  p = put2(p, uint32_t(rem / 1000000));
-  return put_fraction(p, uint32_t(rem % 1000000));
+  p = put2(p, in_hour % 60);
+  return put_fraction(p, micros);
 }
 
 // Zone offset (seconds east of UTC) as PostgreSQL prints it: +HH, +HH:MM or +HH:MM:SS; the
@@ -456,44 +497,53 @@ char *put_zone(char *p, int32_t offset, bool always_minutes) {
   return p;
 }
 
-void append_date(std::string &out, int32_t days) {
-  if (days == kDateInfinity) {
-    out += "infinity";
-    return;
+// The text of the last day a date or timestamp encoder wrote: consecutive values in a column
+// usually fall on the same day, and the calendar arithmetic is the dearer half of a timestamp.
+struct DayCache {
+  int64_t days = std::numeric_limits<int64_t>::min();
+  bool bc = false;
+  uint8_t len = 0;
+  char text[32] = {};  // YYYY-MM-DD; years have at most 7 digits (DATE) here
+};
+
+// Room put_date_text and put_timestamp need at p: the longest timestamp text is about 40 bytes, and the
+// cached date is copied with a fixed-size move of all of DayCache::text.
+constexpr size_t kMaxDateTimeText = 64;
+
+char *put_date_cached(char *p, int64_t days, bool &bc, DayCache &cache) {
+  if (days != cache.days) {
+    cache.len = uint8_t(put_date(cache.text, days, cache.bc) - cache.text);
+    cache.days = days;
   }
-  if (days == -kDateInfinity) {
-    out += "-infinity";
-    return;
-  }
-  char buf[32];
+  bc = cache.bc;
+  std::memcpy(p, cache.text, sizeof cache.text);
+  return p + cache.len;
+}
+
+inline char *put_literal(char *p, std::string_view s) { return std::copy(s.begin(), s.end(), p); }
+
+char *put_date_text(char *p, int32_t days, DayCache &cache) {
+  if (days == kDateInfinity) return put_literal(p, "infinity");
+  if (days == -kDateInfinity) return put_literal(p, "-infinity");
   bool bc;
-  char *p = put_date(buf, days, bc);
-  if (bc) p = std::copy_n(" BC", 3, p);
-  out.append(buf, size_t(p - buf));
+  p = put_date_cached(p, days, bc, cache);
+  return bc ? put_literal(p, " BC") : p;
 }
 
 // `us` is microseconds since 1970-01-01 (UTC when with_zone). xsd selects the JSON layout.
-void append_timestamp(std::string &out, int64_t us, bool with_zone, int32_t offset, bool xsd) {
-  if (us == kTimestampInfinity) {
-    out += "infinity";
-    return;
-  }
-  if (us == -kTimestampInfinity) {
-    out += "-infinity";
-    return;
-  }
+char *put_timestamp(char *p, int64_t us, bool with_zone, int32_t offset, bool xsd, DayCache &cache) {
+  if (us == kTimestampInfinity) return put_literal(p, "infinity");
+  if (us == -kTimestampInfinity) return put_literal(p, "-infinity");
   if (with_zone && __builtin_add_overflow(us, int64_t{offset} * kUsecPerSec, &us)) {
     with_zone = false;  // beyond any representable local time: print the instant as is
   }
   int64_t days = floor_div(us, kUsecPerDay);
-  char buf[64];
   bool bc;
-  char *p = put_date(buf, days, bc);
+  p = put_date_cached(p, days, bc, cache);
   *p++ = xsd ? 'T' : ' ';
   p = put_clock(p, uint64_t(us - days * kUsecPerDay));
   if (with_zone) p = put_zone(p, offset, xsd);
-  if (bc) p = std::copy_n(" BC", 3, p);
-  out.append(buf, size_t(p - buf));
+  return bc ? put_literal(p, " BC") : p;
 }
 
 void append_time(std::string &out, int64_t us) {
@@ -685,6 +735,17 @@ PgType scalar_pg_type(duckdb_logical_type t) {
 
 }  // namespace
 
+namespace detail {
+std::string float_text_general(double v) {
+  char buf[kMaxFloatText];
+  return std::string(buf, put_float_general(buf, v));
+}
+std::string float_text_general(float v) {
+  char buf[kMaxFloatText];
+  return std::string(buf, put_float_general(buf, v));
+}
+}  // namespace detail
+
 PgType pg_type_of(duckdb_logical_type type) {
   duckdb_type id = type_id(type);
   if (id == DUCKDB_TYPE_LIST || id == DUCKDB_TYPE_ARRAY) {
@@ -701,6 +762,18 @@ void ColumnEncoder::set_vector(duckdb_vector v) {
   validity_ = duckdb_vector_get_validity(v);
   data_ = duckdb_vector_get_data(v);
   on_vector(v);
+}
+
+void ColumnEncoder::write_text(uint64_t row, ByteWriter &w) {
+  value_.clear();
+  append_text(row, value_);
+  w.append(value_.data(), value_.size());
+}
+
+void ColumnEncoder::write_binary(uint64_t row, ByteWriter &w) {
+  value_.clear();
+  append_binary(row, value_);
+  w.append(value_.data(), value_.size());
 }
 
 namespace {
@@ -738,6 +811,16 @@ class BoolEncoder final : public Encoder {
   using Encoder::Encoder;
   void append_text(uint64_t row, std::string &out) override { out += at<uint8_t>(row) ? 't' : 'f'; }
   void append_binary(uint64_t row, std::string &out) override { out += char(at<uint8_t>(row) ? 1 : 0); }
+  void write_text(uint64_t row, ByteWriter &w) override {
+    char *p = w.room(1);
+    *p = at<uint8_t>(row) ? 't' : 'f';
+    w.commit(p + 1);
+  }
+  void write_binary(uint64_t row, ByteWriter &w) override {
+    char *p = w.room(1);
+    *p = char(at<uint8_t>(row) ? 1 : 0);
+    w.commit(p + 1);
+  }
   void append_json(uint64_t row, std::string &out) override { out += at<uint8_t>(row) ? "true" : "false"; }
 };
 
@@ -748,13 +831,21 @@ class IntEncoder final : public Encoder {
   using Encoder::Encoder;
   void append_text(uint64_t row, std::string &out) override { append_int(out, at<Src>(row)); }
   void append_binary(uint64_t row, std::string &out) override {
+    char buf[sizeof(Wire)];
+    out.append(buf, size_t(put_wire(buf, row) - buf));
+  }
+  void write_text(uint64_t row, ByteWriter &w) override { w.commit(put_int(w.room(kMaxIntText), at<Src>(row))); }
+  void write_binary(uint64_t row, ByteWriter &w) override { w.commit(put_wire(w.room(sizeof(Wire)), row)); }
+
+ private:
+  char *put_wire(char *p, uint64_t row) const {
     Wire v = static_cast<Wire>(at<Src>(row));
     if constexpr (sizeof(Wire) == 2) {
-      put_u16(out, uint16_t(v));
+      return store_u16(p, uint16_t(v));
     } else if constexpr (sizeof(Wire) == 4) {
-      put_u32(out, uint32_t(v));
+      return store_u32(p, uint32_t(v));
     } else {
-      put_u64(out, uint64_t(v));
+      return store_u64(p, uint64_t(v));
     }
   }
   void append_json(uint64_t row, std::string &out) override { append_text(row, out); }
@@ -766,13 +857,11 @@ class FloatEncoder final : public Encoder {
   using Encoder::Encoder;
   void append_text(uint64_t row, std::string &out) override { append_float(out, at<F>(row)); }
   void append_binary(uint64_t row, std::string &out) override {
-    F v = at<F>(row);
-    if constexpr (sizeof(F) == 4) {
-      put_u32(out, std::bit_cast<uint32_t>(v));
-    } else {
-      put_u64(out, std::bit_cast<uint64_t>(v));
-    }
+    char buf[sizeof(F)];
+    out.append(buf, size_t(put_wire(buf, row) - buf));
   }
+  void write_text(uint64_t row, ByteWriter &w) override { w.commit(put_float(w.room(kMaxFloatText), at<F>(row))); }
+  void write_binary(uint64_t row, ByteWriter &w) override { w.commit(put_wire(w.room(sizeof(F)), row)); }
   void append_json(uint64_t row, std::string &out) override {
     F v = at<F>(row);
     if (std::isfinite(v)) {
@@ -781,6 +870,15 @@ class FloatEncoder final : public Encoder {
       out += '"';
       append_float(out, v);
       out += '"';
+    }
+  }
+
+ private:
+  char *put_wire(char *p, uint64_t row) const {
+    if constexpr (sizeof(F) == 4) {
+      return store_u32(p, std::bit_cast<uint32_t>(at<F>(row)));
+    } else {
+      return store_u64(p, std::bit_cast<uint64_t>(at<F>(row)));
     }
   }
 };
@@ -894,6 +992,11 @@ class StringEncoder final : public Encoder {
   StringEncoder(PgType t, bool json) : Encoder(t), json_(json) {}
   void append_text(uint64_t row, std::string &out) override { out.append(duck_string(at<duckdb_string_t>(row))); }
   void append_binary(uint64_t row, std::string &out) override { append_text(row, out); }
+  void write_text(uint64_t row, ByteWriter &w) override {
+    std::string_view s = duck_string(at<duckdb_string_t>(row));
+    w.append(s.data(), s.size());
+  }
+  void write_binary(uint64_t row, ByteWriter &w) override { write_text(row, w); }
   void append_json(uint64_t row, std::string &out) override {
     std::string_view s = duck_string(at<duckdb_string_t>(row));
     if (json_) {
@@ -928,8 +1031,20 @@ class BlobEncoder final : public Encoder {
 class DateEncoder final : public Encoder {
  public:
   using Encoder::Encoder;
-  void append_text(uint64_t row, std::string &out) override { append_date(out, at<int32_t>(row)); }
+  void append_text(uint64_t row, std::string &out) override {
+    char buf[kMaxDateTimeText];
+    out.append(buf, size_t(put_date_text(buf, at<int32_t>(row), days_) - buf));
+  }
   void append_binary(uint64_t row, std::string &out) override { put_u32(out, uint32_t(pg_date(at<int32_t>(row)))); }
+  void write_text(uint64_t row, ByteWriter &w) override {
+    w.commit(put_date_text(w.room(kMaxDateTimeText), at<int32_t>(row), days_));
+  }
+  void write_binary(uint64_t row, ByteWriter &w) override {
+    w.commit(store_u32(w.room(4), uint32_t(pg_date(at<int32_t>(row)))));
+  }
+
+ private:
+  DayCache days_;
 };
 
 // TIME (micros) and TIME_NS (nanos, truncated to micros).
@@ -963,18 +1078,29 @@ class TimestampEncoder final : public Encoder {
   TimestampEncoder(PgType t, int32_t offset, std::shared_ptr<const ZoneOffsets> zone = nullptr)
       : Encoder(t), offset_(offset), zone_(zone && !zone->is_fixed() ? std::move(zone) : nullptr) {}
   void append_text(uint64_t row, std::string &out) override {
-    int64_t us = micros(row);
-    append_timestamp(out, us, kWithZone, offset_at(us), false);
+    char buf[kMaxDateTimeText];
+    out.append(buf, size_t(put_text(buf, row) - buf));
   }
   void append_binary(uint64_t row, std::string &out) override { put_u64(out, uint64_t(pg_timestamp(micros(row)))); }
+  void write_text(uint64_t row, ByteWriter &w) override { w.commit(put_text(w.room(kMaxDateTimeText), row)); }
+  void write_binary(uint64_t row, ByteWriter &w) override {
+    w.commit(store_u64(w.room(8), uint64_t(pg_timestamp(micros(row)))));
+  }
   void append_json(uint64_t row, std::string &out) override {
     int64_t us = micros(row);
-    out += '"';
-    append_timestamp(out, us, kWithZone, offset_at(us), true);
-    out += '"';
+    char buf[kMaxDateTimeText + 2];
+    char *p = buf;
+    *p++ = '"';
+    p = put_timestamp(p, us, kWithZone, offset_at(us), true, days_);
+    *p++ = '"';
+    out.append(buf, size_t(p - buf));
   }
 
  private:
+  char *put_text(char *p, uint64_t row) {
+    int64_t us = micros(row);
+    return put_timestamp(p, us, kWithZone, offset_at(us), false, days_);
+  }
   int64_t micros(uint64_t row) const {
     int64_t v = at<int64_t>(row);
     if constexpr (kUnit == TsUnit::kMicro) {
@@ -998,6 +1124,7 @@ class TimestampEncoder final : public Encoder {
   }
   int32_t offset_;
   std::shared_ptr<const ZoneOffsets> zone_;
+  DayCache days_;
 };
 
 class IntervalEncoder final : public Encoder {

@@ -10,6 +10,7 @@
 
 #include "duck/duck.hpp"
 #include "pgwire/timezone.hpp"
+#include "pgwire/wire.hpp"
 
 namespace mallard::pgwire {
 
@@ -53,8 +54,8 @@ PgType pg_type_of(duckdb_logical_type type);
 std::string duckdb_type_name_for_oid(uint32_t pg_oid);
 
 // Encodes one result column. Row-major use: set_vector() once per data chunk, then for each row
-// either is_null(row) or append_text/append_binary(row, out), which append only the value bytes
-// (the caller writes the field length).
+// either is_null(row) or append_text/append_binary(row, out) (or write_text/write_binary), which
+// append only the value bytes (the caller writes the field length).
 class ColumnEncoder {
  public:
   virtual ~ColumnEncoder() = default;
@@ -65,12 +66,19 @@ class ColumnEncoder {
   bool is_null(uint64_t row) const { return validity_ && !((validity_[row >> 6] >> (row & 63)) & 1); }
   virtual void append_text(uint64_t row, std::string &out) = 0;
   virtual void append_binary(uint64_t row, std::string &out) = 0;
+  // The same bytes through a writer (Session::send_rows). The defaults copy what append_text and
+  // append_binary produce; the encoders of the common scalar types write in place.
+  virtual void write_text(uint64_t row, ByteWriter &w);
+  virtual void write_binary(uint64_t row, ByteWriter &w);
 
  protected:
   virtual void on_vector(duckdb_vector v) = 0;
   PgType pg_type_;
   const uint64_t *validity_ = nullptr;
   const void *data_ = nullptr;
+
+ private:
+  std::string value_;  // for the default write_text/write_binary
 };
 
 // A parameter or COPY field decoded to a DuckDB value. `pg_oid` is the type the client declared
@@ -79,5 +87,12 @@ class ColumnEncoder {
 // PostgreSQL's text syntax differs from DuckDB's (bytea hex/escape, bool 't'/'f', arrays '{...}').
 // Malformed input throws Error 22P02 (text) or 22P03 (binary).
 duck::Value decode_value(std::string_view bytes, Format format, uint32_t pg_oid, duckdb_logical_type target);
+
+namespace detail {
+// PostgreSQL's float8out/float4out text (extra_float_digits 1) by the general path, which the
+// encoders skip where a cheaper one gives the same bytes. For tests that compare the two.
+std::string float_text_general(double v);
+std::string float_text_general(float v);
+}  // namespace detail
 
 }  // namespace mallard::pgwire

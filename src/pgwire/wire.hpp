@@ -66,6 +66,60 @@ inline void end_message(std::string &out, size_t at) {
   patch_i32(out, at, static_cast<int32_t>(out.size() - at));
 }
 
+// Appends to a std::string through raw pointers, for the many small writes of DataRow messages:
+// room() grows the string ahead of the writes, in large zero-filled steps, so that a write is a
+// bounds check and a pointer bump rather than a std::string append. Until finish() (or the
+// destructor) cuts it back to what was written, the string ends in unwritten room, so nothing
+// else may use it meanwhile.
+class ByteWriter {
+ public:
+  explicit ByteWriter(std::string &s) : s_(s), pos_(s.size()) {}
+  ~ByteWriter() { finish(); }
+  ByteWriter(const ByteWriter &) = delete;
+  ByteWriter &operator=(const ByteWriter &) = delete;
+
+  // Where the next bytes go, with at least n bytes of room.
+  char *room(size_t n) {
+    if (s_.size() - pos_ < n) [[unlikely]]
+      grow(n);
+    return s_.data() + pos_;
+  }
+  // The bytes up to `end`, a pointer into the last room(), are written.
+  void commit(char *end) { pos_ = static_cast<size_t>(end - s_.data()); }
+  void append(const char *data, size_t n) {
+    char *p = room(n);
+    std::memcpy(p, data, n);
+    commit(p + n);
+  }
+  void put_i32(int32_t v) {
+    char *p = room(4);
+    store_i32(p, v);
+    commit(p + 4);
+  }
+  static void store_i32(char *p, int32_t v) {
+    uint32_t be = __builtin_bswap32(static_cast<uint32_t>(v));
+    std::memcpy(p, &be, 4);
+  }
+  // Bytes written so far, including what the string held before; data() + offset stays valid
+  // only until the next room().
+  size_t size() const { return pos_; }
+  char *data() { return s_.data(); }
+  // Cuts the string back to the bytes written, e.g. before it is sent.
+  std::string &finish() {
+    s_.resize(pos_);
+    return s_;
+  }
+  // Goes on writing after the string was changed by other means since finish().
+  void resume() { pos_ = s_.size(); }
+
+ private:
+  // Out of line, so that room() stays small enough to be inlined at every write.
+  [[gnu::noinline]] void grow(size_t n) { s_.resize(pos_ + (n > kStep ? n : kStep)); }
+  static constexpr size_t kStep = 64 * 1024;
+  std::string &s_;
+  size_t pos_;
+};
+
 // Reads fields of one frontend message body. Any read past the end is a protocol violation.
 class Reader {
  public:
