@@ -1162,28 +1162,35 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
       ++sent;
       continue;
     }
-    // 'D', the message length (set at the end), the column count.
-    char *head = w.room(7);
-    head[0] = 'D';
-    head[5] = static_cast<char>(ncols >> 8);
-    head[6] = static_cast<char>(ncols);
-    const size_t at = w.size() + 1;
-    w.commit(head + 7);
-    for (size_t c = 0; c < ncols; ++c) {
-      ColumnEncoder &enc = *p.encoders[c];
-      if (enc.is_null(row)) {
-        w.put_i32(-1);
-        continue;
+    const size_t row_begin = w.size();
+    try {
+      // 'D', the message length (set at the end), the column count.
+      char *head = w.room(7);
+      head[0] = 'D';
+      head[5] = static_cast<char>(ncols >> 8);
+      head[6] = static_cast<char>(ncols);
+      const size_t at = w.size() + 1;
+      w.commit(head + 7);
+      for (size_t c = 0; c < ncols; ++c) {
+        ColumnEncoder &enc = *p.encoders[c];
+        if (enc.is_null(row)) {
+          w.put_i32(-1);
+          continue;
+        }
+        w.commit(w.room(4) + 4);  // the value's length, set once it is written
+        const size_t start = w.size();
+        if (p.formats[c] == Format::kBinary)
+          enc.write_binary(row, w);
+        else
+          enc.write_text(row, w);
+        ByteWriter::store_i32(w.data() + start - 4, static_cast<int32_t>(w.size() - start));
       }
-      w.commit(w.room(4) + 4);  // the value's length, set once it is written
-      const size_t start = w.size();
-      if (p.formats[c] == Format::kBinary)
-        enc.write_binary(row, w);
-      else
-        enc.write_text(row, w);
-      ByteWriter::store_i32(w.data() + start - 4, static_cast<int32_t>(w.size() - start));
+      ByteWriter::store_i32(w.data() + at, static_cast<int32_t>(w.size() - at));
+    } catch (...) {
+      // Whatever stopped the row (an encoder that throws, memory): no partial DataRow before the error.
+      w.commit(w.data() + row_begin);
+      throw;
     }
-    ByteWriter::store_i32(w.data() + at, static_cast<int32_t>(w.size() - at));
     ++p.rows;
     ++sent;
     if (w.size() >= 256 * 1024) {
