@@ -254,7 +254,10 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
       // A client transaction holding an uncommitted change to the same DuckDB object makes this
       // a write-write conflict; that transaction cannot commit anyway, so wait for it briefly.
       if (attempt >= 50) {
-        spdlog::warn("could not show snapshot {} yet: {}", snap->id, e.what());
+        // Sessions keep reading the previous snapshot until a later refresh succeeds: at the end of
+        // any session's next transaction (embedded store), at the start of one (external store).
+        spdlog::error("could not show snapshot {} yet (sessions still read snapshot {}): {}", snap->id,
+                      prev ? prev->id : -1, e.what());
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));

@@ -33,7 +33,10 @@ struct Fixture {
     std::filesystem::create_directories(dir);
     store = std::make_unique<control::ConfigStore>((dir / "config.sqlite").string());
     if (!store->find_warehouse("mallard")) {
-      store->create_warehouse({"mallard", (dir / "warehouses" / "mallard").string(), "embedded"});
+      control::WarehouseRecord w;
+      w.name = "mallard";
+      w.data_path = (dir / "warehouses" / "mallard").string();
+      store->create_warehouse(w);
       // Cleartext auth with a fixed password lets the fuzzer get past authentication.
       store->put_user({"mallard", "mallard", pgwire::make_scram_verifier("fuzz")});
     }
