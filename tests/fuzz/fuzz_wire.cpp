@@ -70,10 +70,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     ::close(sv[1]);
   });
-  {
+  // The session runs on a thread of its own, as in the server: DuckDB keeps thread-local state,
+  // and the main thread's would otherwise be destroyed at exit after the databases it refers to.
+  std::thread server([&] {
     pgwire::Session session(*fx.server, std::make_unique<pgwire::Stream>(sv[0]), 1);
     session.run();
-  }
+  });
+  server.join();
   client.join();
   return 0;
 }
