@@ -146,6 +146,8 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "AS proresult_text "
       "FROM duckdb_functions() f LEFT JOIN duckdb_schemas() s ON s.database_name = f.database_name "
       "AND s.schema_name = f.schema_name WHERE f.function_type <> 'pragma' "
+      // The lake's own macros (lake/views.hpp) are no user's functions.
+      "AND NOT starts_with(f.function_name, '__mallard_') "
       "AND (f.database_name IN (current_database(), 'temp') OR (f.database_name = 'system' AND f.internal)) "
       "ORDER BY f.function_oid");
   add("CREATE VIEW " + q + "pg_proc AS SELECT * EXCLUDE (proargs_text, proresult_text) REPLACE ("

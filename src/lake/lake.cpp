@@ -180,6 +180,7 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
             c.query("DROP VIEW IF EXISTS " + user_view(schema_name(*prev, t->schema_id), t->name));
           if (now == snap->tables.end()) {
             c.query("DROP VIEW IF EXISTS " + positional_view(id));
+            c.query("DROP MACRO TABLE IF EXISTS " + committed_rows_macro(id));
             for (auto &n : {inserts_table(id), deletes_table(id), committed_deletes_table(id), inlined_table(id)})
               c.query("DROP TABLE IF EXISTS " + n);
           }
@@ -217,8 +218,8 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         }
         c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " +
                 scan_sql(t, -1, inserts_table(id), deletes_table(id), true));
-        c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " +
-                scan_sql(t, -1, inserts_table(id), deletes_table(id), false));
+        if (std::string ddl = committed_rows_ddl(t, false); !ddl.empty()) c.query(ddl);
+        c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " + user_view_sql(t));
         if (t.comment) {
           c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
         }

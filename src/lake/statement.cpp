@@ -1,5 +1,7 @@
 #include "lake/statement.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "common/strings.hpp"
@@ -516,7 +518,14 @@ void Session::remove_selected(duck::Connection &conn, const Resolved &r, const s
   conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
   conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
   conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
-  if (r.id >= 0) touched_.insert(r.id);
+  if (r.id < 0) return;
+  touched_.insert(r.id);
+  // From now on this connection's view of the table leaves out the deletes it staged.
+  if (!shadowed_.insert(r.id).second) return;
+  if (std::string ddl = committed_rows_ddl(*r.table, true); !ddl.empty()) {
+    conn.query(ddl);
+    ++binding_epoch_;
+  }
 }
 
 Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool truncate) {
@@ -819,7 +828,10 @@ void Session::commit(duck::Connection &conn) {
   lake_.commit(conn, changes_);
 }
 
-void Session::finish(bool committed) {
+void Session::finish(bool committed) noexcept {
+  // The temporary macros ended with the DuckDB transaction.
+  if (!shadowed_.empty()) ++binding_epoch_;
+  shadowed_.clear();
   base_.reset();
   changes_ = TxnChanges{};
   touched_.clear();
@@ -827,7 +839,15 @@ void Session::finish(bool committed) {
   // writers' snapshots are picked up at transaction start (external stores) or by their own
   // committing session (the embedded store has no other writer).
   // The embedded store's check is one atomic compare, so it also retries a refresh that once gave up.
-  if (committed || lake_.store().profile().flavor == metastore::Flavor::kEmbedded) lake_.refresh();
+  // It never throws (a transaction's end cannot fail): a refresh that fails is logged, and the
+  // next transaction's start tries again and reports the error to its client.
+  if (committed || lake_.store().profile().flavor == metastore::Flavor::kEmbedded) {
+    try {
+      lake_.refresh();
+    } catch (const std::exception &e) {
+      spdlog::error("could not move the views to the latest snapshot: {}", e.what());
+    }
+  }
 }
 
 }  // namespace mallard::lake

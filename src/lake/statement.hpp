@@ -81,6 +81,10 @@ class Session {
   Lake &lake() { return lake_; }
   // Whether the running transaction changed anything in the lake.
   bool dirty() const { return !changes_.empty() || !touched_.empty() || !changes_.created_tables.empty(); }
+  // Changes whenever what a lake table's name means to DuckDB changes for this connection alone
+  // (a transaction staged its first deletes in a table, or ended): DuckDB does not notice that,
+  // so plans prepared before must be prepared again.
+  uint64_t binding_epoch() const { return binding_epoch_; }
   void touch(const std::vector<int64_t> &tables) {
     for (int64_t id : tables)
       if (id >= 0) touched_.insert(id);
@@ -101,8 +105,8 @@ class Session {
   // Commits the lake part of the transaction (data files + metadata). The caller then ends the
   // DuckDB transaction by ROLLBACK and calls finish().
   void commit(duck::Connection &conn);
-  // After the DuckDB transaction ended; `committed` when commit() wrote a snapshot.
-  void finish(bool committed);
+  // After the DuckDB transaction ended; `committed` when commit() wrote a snapshot. Never throws.
+  void finish(bool committed) noexcept;
   // An error DuckDB raised on a staging table, told in the user's terms: a NOT NULL violation
   // names the table and column as PostgreSQL does. Other errors come back unchanged.
   Error explain(const Error &e) const;
@@ -145,6 +149,8 @@ class Session {
   std::shared_ptr<const Snapshot> base_;
   TxnChanges changes_;
   std::set<int64_t> touched_;
+  std::set<int64_t> shadowed_;  // tables whose rows macro this transaction replaced (views.hpp)
+  uint64_t binding_epoch_ = 0;
   std::string author_, message_;
   bool describing_ = false;
 };

@@ -139,20 +139,49 @@ std::string user_view(const std::string &schema, const std::string &table) {
   return sql_ident(schema) + "." + sql_ident(table);
 }
 
-std::string scan_sql(const Table &t, int64_t snapshot, const std::string &ins, const std::string &del, bool positional) {
-  std::string cols = column_list(t, "");
-  std::string out;
-  if (t.has_inlined()) out = inlined_sql(t, snapshot, del, positional) + " UNION ALL ";
+std::string committed_sql(const Table &t, int64_t snapshot, const std::string &del, bool positional) {
+  std::vector<std::string> parts;
+  if (t.has_inlined()) parts.push_back(inlined_sql(t, snapshot, del, positional));
   if (!t.files.empty()) {
-    std::string deletes = "SELECT fidx, pos FROM " + del;
-    if (t.has_deletes()) deletes += " UNION ALL SELECT fidx, pos FROM " + committed_deletes_table(t.id);
-    out += "SELECT " + column_list(t, "f.") +
-          (positional ? ", CAST(f.file_index AS BIGINT) AS __f, CAST(f.file_row_number AS BIGINT) AS __p" : "") +
-          " FROM " + files_sql(t, true) + " AS f ANTI JOIN (" + deletes +
-          ") AS d ON CAST(f.file_index AS BIGINT) = d.fidx AND CAST(f.file_row_number AS BIGINT) = d.pos UNION ALL ";
+    std::string deletes;
+    if (!del.empty()) deletes = "SELECT fidx, pos FROM " + del;
+    if (t.has_deletes())
+      deletes += (deletes.empty() ? "" : " UNION ALL ") + std::string("SELECT fidx, pos FROM ") + committed_deletes_table(t.id);
+    std::string s = "SELECT " + column_list(t, "f.") +
+                    (positional ? ", CAST(f.file_index AS BIGINT) AS __f, CAST(f.file_row_number AS BIGINT) AS __p" : "") +
+                    " FROM " + files_sql(t, !deletes.empty() || positional) + " AS f";
+    if (!deletes.empty())
+      s += " ANTI JOIN (" + deletes +
+           ") AS d ON CAST(f.file_index AS BIGINT) = d.fidx AND CAST(f.file_row_number AS BIGINT) = d.pos";
+    parts.push_back(std::move(s));
   }
-  out += "SELECT " + cols + (positional ? ", CAST(-1 AS BIGINT) AS __f, CAST(rowid AS BIGINT) AS __p" : "") + " FROM " + ins;
+  std::string out;
+  for (auto &p : parts) out += (out.empty() ? "" : " UNION ALL ") + p;
   return out;
+}
+
+std::string scan_sql(const Table &t, int64_t snapshot, const std::string &ins, const std::string &del, bool positional) {
+  std::string committed = committed_sql(t, snapshot, del, positional);
+  return (committed.empty() ? "" : committed + " UNION ALL ") + "SELECT " + column_list(t, "") +
+         (positional ? ", CAST(-1 AS BIGINT) AS __f, CAST(rowid AS BIGINT) AS __p" : "") + " FROM " + ins;
+}
+
+std::string committed_rows_macro(int64_t id) { return "main." + sql_ident("__mallard_rows_" + std::to_string(id)); }
+
+
+std::string committed_rows_ddl(const Table &t, bool staged_deletes) {
+  std::string rows = committed_sql(t, -1, staged_deletes ? deletes_table(t.id) : "", false);
+  if (rows.empty()) return "";
+  std::string name = "__mallard_rows_" + std::to_string(t.id);
+  return staged_deletes ? "CREATE OR REPLACE TEMP MACRO " + sql_ident(name) + "() AS TABLE " + rows
+                        : "CREATE OR REPLACE MACRO main." + sql_ident(name) + "() AS TABLE " + rows;
+}
+
+std::string user_view_sql(const Table &t) {
+  std::string cols = column_list(t, "");
+  std::string staged = "SELECT " + cols + " FROM " + inserts_table(t.id);
+  if (!t.has_inlined() && t.files.empty()) return staged;
+  return "SELECT " + cols + " FROM " + committed_rows_macro(t.id) + "() UNION ALL " + staged;
 }
 
 std::string snapshot_scan_sql(const Table &t, int64_t snapshot) {

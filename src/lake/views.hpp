@@ -30,6 +30,23 @@ std::string user_view(const std::string &schema, const std::string &table);
 // own). With `positional`, the identity columns __f and __p are added.
 // Inlined rows are those of the mirror visible at `snapshot` (their identity: __f = -2, __p = row_id).
 std::string scan_sql(const Table &t, int64_t snapshot, const std::string &ins, const std::string &del, bool positional);
+// The committed part alone (files and inlined rows), minus committed deletes and those staged in
+// `del` (none when empty). Empty when the table has no committed rows.
+std::string committed_sql(const Table &t, int64_t snapshot, const std::string &del, bool positional);
+
+// The user-visible view of an existing table does not read the staged deletes: joining every scan
+// with an (almost always empty) table of them costs a tenth of a scan. It reads the committed
+// rows through a table macro, `main.__mallard_rows_<id>()`, minus committed deletes only. A
+// transaction that stages deletes in the table creates a temporary macro of the same name that
+// also leaves those out: DuckDB looks up `main.` names in the connection's temporary catalog
+// first, so that connection, and no other, sees its own deletes. The temporary macro goes with
+// the DuckDB transaction (which always ends by ROLLBACK once it staged anything).
+std::string committed_rows_macro(int64_t table_id);
+// The statement that creates the shared macro, or (`staged_deletes`) the transaction's temporary
+// one; empty when the table has no committed rows (its view then reads no macro).
+std::string committed_rows_ddl(const Table &t, bool staged_deletes);
+// The view's query: staged inserts, and the macro's rows if the table has any committed rows.
+std::string user_view_sql(const Table &t);
 
 // A table read at one snapshot, without staging (time travel).
 std::string snapshot_scan_sql(const Table &t, int64_t snapshot);

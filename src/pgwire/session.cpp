@@ -858,6 +858,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
                                                              const std::vector<uint32_t> &declared) {
   auto ps = std::make_shared<PreparedStatement>();
   ps->text = text;
+  ps->binding_epoch = lake_->binding_epoch();
   ps->cls = sql::classify(text);
   switch (ps->cls.kind) {
     case sql::Kind::kSet:
@@ -992,6 +993,11 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
 }
 
 void Session::start_portal(Portal &p) {
+  if (p.stmt->prepared && p.stmt->binding_epoch != lake_->binding_epoch()) {
+    // A lake table's name reads other rows for this session now (see lake::Session): the plan
+    // is made again, in place, for every portal and name that shares the statement.
+    *p.stmt = std::move(*prepare_uncached(p.stmt->text, p.stmt->param_oids));
+  }
   auto &s = *p.stmt;
   if (s.lake) {
     p.started = true;

@@ -52,6 +52,7 @@ struct PreparedStatement {
   std::vector<int64_t> lake_tables;
   bool lake_write() const { return lake.has_value() || !lake_tables.empty(); }
   bool no_cache = false;  // the plan depends on more than the text (time travel)
+  uint64_t binding_epoch = 0;  // lake::Session::binding_epoch() when `prepared` was made
 };
 
 struct Portal {

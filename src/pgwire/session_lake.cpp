@@ -16,7 +16,10 @@ namespace mallard::pgwire {
 void Session::refresh_lake() {
   lake::Lake &lake = warehouse_->lake();
   const metastore::Profile &profile = lake.store().profile();
-  if (profile.flavor == metastore::Flavor::kEmbedded) return;
+  if (profile.flavor == metastore::Flavor::kEmbedded) {
+    lake.refresh();  // nothing to do unless a refresh after a commit failed: then its error
+    return;
+  }
   // One read of the latest snapshot id (a short metadata transaction); more only when it moved.
   // A read that hit a retryable error (40001, a lost connection) is simply read again.
   metastore::Backoff backoff(profile);
@@ -65,11 +68,7 @@ void Session::tx_commit() {
   }
   // The commit stands even when the views cannot move right now (a store that just went away):
   // the next transaction start or commit moves them.
-  try {
-    lake_->finish(true);
-  } catch (const Error &) {
-    lake_->finish(false);
-  }
+  lake_->finish(true);
   end_transaction_settings(true);
 }
 
