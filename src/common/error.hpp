@@ -62,6 +62,7 @@ inline constexpr const char *kInsufficientPrivilege = "42501";
 inline constexpr const char *kInvalidSqlStatementName = "26000";
 inline constexpr const char *kIoError = "58030";
 inline constexpr const char *kInternalError = "XX000";
+inline constexpr const char *kDataCorrupted = "XX001";
 inline constexpr const char *kCantChangeRuntimeParam = "55P02";
 inline constexpr const char *kInvalidTransactionState = "25000";
 }  // namespace sqlstate

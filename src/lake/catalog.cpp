@@ -55,7 +55,7 @@ void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64
       if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
         ids.push_back(id);
         std::string type = c[2].value_or("varchar");
-        if (type == "list") {
+        if (type == "list" || type == "struct" || type == "map") {
           const Column *now = nullptr;
           for (auto &cc : v.table->columns) if (cc.id == id) now = &cc;
           v.table->inlined_types[id] = now ? now->duck_type : "VARCHAR";
@@ -177,6 +177,14 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
 
 }  // namespace
 
+std::string nested_duck_type(const Column &c) {
+  if (c.lake_type == "list") return c.children.at(0).duck_type + "[]";
+  if (c.lake_type == "map") return "MAP(" + c.children.at(0).duck_type + ", " + c.children.at(1).duck_type + ")";
+  std::string fields;
+  for (auto &f : c.children) fields += (fields.empty() ? "" : ", ") + sql_ident(f.name) + " " + f.duck_type;
+  return "STRUCT(" + fields + ")";
+}
+
 bool Table::has_deletes() const {
   for (auto &f : files)
     if (f.deletes || !f.inlined_deletes.empty()) return true;
@@ -279,18 +287,20 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
     c.lake_type = r[4].value_or("");
     children[{num(r[0]), num(r[5])}].push_back(c);
   }
-  // DuckDB type of a column from its DuckLake type and children (lists of any depth).
+  // DuckDB type of a column from its DuckLake type and children (nested to any depth).
   std::function<void(int64_t, Column &)> resolve = [&](int64_t table, Column &c) {
-    if (c.lake_type != "list") {
+    if (c.lake_type != "list" && c.lake_type != "struct" && c.lake_type != "map") {
       c.duck_type = to_duckdb_type(c.lake_type);
       return;
     }
     auto kids = children.find({table, c.id});
-    if (kids == children.end() || kids->second.size() != 1)
-      throw Error(sqlstate::kFeatureNotSupported, "list column \"" + c.name + "\" has no element column");
+    size_t n = kids == children.end() ? 0 : kids->second.size();
+    if (n == 0 || (c.lake_type == "list" && n != 1) || (c.lake_type == "map" && n != 2))
+      throw Error(sqlstate::kDataCorrupted, c.lake_type + " column \"" + c.name + "\" has " + std::to_string(n) +
+                                                " child columns in ducklake_column");
     c.children = kids->second;
-    resolve(table, c.children[0]);
-    c.duck_type = c.children[0].duck_type + "[]";
+    for (auto &child : c.children) resolve(table, child);
+    c.duck_type = nested_duck_type(c);
   };
   for (auto &r : txn.query(std::string("SELECT table_id, column_id, column_order, column_name, column_type, "
                                        "initial_default, default_value, nulls_allowed FROM ducklake_column WHERE "

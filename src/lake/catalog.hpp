@@ -23,9 +23,13 @@ struct Column {
   std::optional<std::string> initial_default;  // SQL literal or expression text, as stored
   std::optional<std::string> default_value;
   bool nulls_allowed = true;
-  // A list column has one child, "element" (nested columns are rows with parent_column set).
+  // Nested columns (rows with parent_column set in ducklake_column): a list has one child,
+  // "element"; a struct one per field, by name; a map two, "key" and "value".
   std::vector<Column> children;
 };
+
+// The DuckDB type of a list, struct or map column from its children's DuckDB types.
+std::string nested_duck_type(const Column &c);
 
 struct DeleteFile {
   int64_t id = 0;

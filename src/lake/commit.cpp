@@ -47,10 +47,12 @@ void read_copy_stats(duck::Result &r, int64_t &count, int64_t &size, int64_t &fo
   footer = get(3);
 }
 
-// FIELD_IDS of COPY for one column: its id, and for a list its element's, recursively.
+// FIELD_IDS of COPY for one column: its id, and for a nested column its children's by name, recursively.
 std::string field_id_spec(const Column &c) {
   if (c.children.empty()) return std::to_string(c.id);
-  return "{__duckdb_field_id: " + std::to_string(c.id) + ", element: " + field_id_spec(c.children[0]) + "}";
+  std::string s = "{__duckdb_field_id: " + std::to_string(c.id);
+  for (auto &child : c.children) s += ", " + sql_ident(child.name) + ": " + field_id_spec(child);
+  return s + "}";
 }
 
 bool is_float(const std::string &duck_type) { return duck_type == "FLOAT" || duck_type == "DOUBLE"; }
@@ -397,11 +399,26 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
         if (n.id == c.id) now = &n;
       bool same = now && now->name == c.name && now->lake_type == c.lake_type && now->default_value == c.default_value &&
                   now->nulls_allowed == c.nulls_allowed && now->order == c.order;
-      if (!same)
+      if (same) continue;
+      // A changed column gets a new row; its nested columns stay as they are. A dropped column
+      // ends with all its nested columns.
+      std::vector<int64_t> ended{c.id};
+      std::function<void(const Column &)> descendants = [&](const Column &p) {
+        for (auto &child : p.children) {
+          ended.push_back(child.id);
+          descendants(child);
+        }
+      };
+      if (!now) descendants(c);
+      for (int64_t column : ended)
         txn.exec("UPDATE ducklake_column SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND "
                  "column_id = CAST($3 AS BIGINT) AND end_snapshot IS NULL",
-                 {snap, P(id), P(c.id)});
-      if (now && !same) insert_column(id, *now, std::nullopt);
+                 {snap, P(id), P(column)});
+      if (now) {
+        Column top = *now;
+        top.children.clear();
+        insert_column(id, top, std::nullopt);
+      }
     }
     for (auto &n : a.table.columns)
       if (!old.column(n.name) || old.column(n.name)->id != n.id) {

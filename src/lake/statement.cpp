@@ -22,19 +22,81 @@ Error undefined_table(const QualifiedName &n) {
   return Error(sqlstate::kUndefinedTable, "relation \"" + full + "\" does not exist");
 }
 
-// A column of DuckDB type `type`: a list (`T[]`) gets its "element" child.
+// The comma-separated entries of a DuckDB type's parentheses ("a INTEGER, b DECIMAL(9,2)").
+std::vector<std::string> type_entries(std::string_view s) {
+  std::vector<std::string> out;
+  int depth = 0;
+  bool quoted = false;
+  size_t start = 0;
+  auto push = [&](size_t end) {
+    std::string_view e = s.substr(start, end - start);
+    while (!e.empty() && e.front() == ' ') e.remove_prefix(1);
+    while (!e.empty() && e.back() == ' ') e.remove_suffix(1);
+    out.emplace_back(e);
+  };
+  for (size_t i = 0; i < s.size(); ++i) {
+    char ch = s[i];
+    if (ch == '"') quoted = !quoted;  // a doubled quote inside a name toggles twice
+    if (quoted) continue;
+    if (ch == '(') ++depth;
+    if (ch == ')') --depth;
+    if (ch == ',' && depth == 0) {
+      push(i);
+      start = i + 1;
+    }
+  }
+  push(s.size());
+  return out;
+}
+
+// A column of DuckDB type `type`, as DuckDB spells it: a list (`T[]`) gets its "element" child, a
+// `STRUCT(name T, ...)` a child per field, a `MAP(K, V)` its "key" and "value" children.
 Column column_of_type(const std::string &name, const std::string &type) {
   Column c;
   c.name = name;
+  auto unsupported = [&] { return Error(sqlstate::kFeatureNotSupported, "type " + type + " is not supported in lake tables"); };
   if (type.size() > 2 && type.ends_with("[]")) {
-    c.children.push_back(column_of_type("element", type.substr(0, type.size() - 2)));
-    c.children[0].order = 1;
     c.lake_type = "list";
-    c.duck_type = c.children[0].duck_type + "[]";
+    c.children.push_back(column_of_type("element", type.substr(0, type.size() - 2)));
+  } else if (type.starts_with("STRUCT(") && type.ends_with(")")) {
+    c.lake_type = "struct";
+    for (auto &entry : type_entries(std::string_view(type).substr(7, type.size() - 8))) {
+      std::string field;
+      size_t at = 0;
+      if (!entry.empty() && entry[0] == '"') {
+        for (at = 1; at < entry.size(); ++at) {
+          if (entry[at] != '"') {
+            field += entry[at];
+          } else if (at + 1 < entry.size() && entry[at + 1] == '"') {
+            field += '"';
+            ++at;
+          } else {
+            break;
+          }
+        }
+        ++at;
+      } else {
+        at = entry.find(' ');
+        if (at == std::string::npos) throw unsupported();
+        field = entry.substr(0, at);
+      }
+      while (at < entry.size() && entry[at] == ' ') ++at;
+      if (field.empty() || at >= entry.size()) throw unsupported();
+      c.children.push_back(column_of_type(field, entry.substr(at)));
+    }
+  } else if (type.starts_with("MAP(") && type.ends_with(")")) {
+    c.lake_type = "map";
+    auto kv = type_entries(std::string_view(type).substr(4, type.size() - 5));
+    if (kv.size() != 2) throw unsupported();
+    c.children.push_back(column_of_type("key", kv[0]));
+    c.children.push_back(column_of_type("value", kv[1]));
+  } else {
+    c.lake_type = to_lake_type(type);
+    c.duck_type = to_duckdb_type(c.lake_type);
     return c;
   }
-  c.lake_type = to_lake_type(type);
-  c.duck_type = to_duckdb_type(c.lake_type);
+  for (size_t i = 0; i < c.children.size(); ++i) c.children[i].order = static_cast<int64_t>(i) + 1;
+  c.duck_type = nested_duck_type(c);
   return c;
 }
 
@@ -711,7 +773,13 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
       case AK::kSetType: {
         Column *c = find(a.column, false);
         std::string duck = conn.query_scalar("SELECT CAST(typeof(CAST(NULL AS " + a.text + ")) AS VARCHAR)");
-        std::string lake = to_lake_type(duck);
+        Column target = column_of_type(c->name, duck);
+        if (!c->children.empty() || !target.children.empty()) {
+          if (target.duck_type == c->duck_type) break;
+          throw Error(sqlstate::kFeatureNotSupported, "cannot change column \"" + c->name + "\" from " + c->duck_type +
+                                                          " to " + duck + ": the type of a nested column cannot change");
+        }
+        std::string lake = target.lake_type;
         // Only widening changes: old files are read as the new type without rewriting them.
         static const std::vector<std::vector<std::string>> ladders = {
             {"int8", "int16", "int32", "int64"}, {"uint8", "uint16", "uint32", "uint64"}, {"float32", "float64"},

@@ -124,8 +124,9 @@ class Parser {
     size_t start = at_end() ? text_.size() : toks_[i_].b;
     while (!at_end()) {
       auto &t = toks_[i_];
-      bool open = t.kind == Token::kOther && (t.upper == "(" || t.upper == "[");
-      bool close = t.kind == Token::kOther && (t.upper == ")" || t.upper == "]");
+      // Brackets nest too: DuckDB's list [..] and struct and map {..} literals.
+      bool open = t.kind == Token::kOther && (t.upper == "(" || t.upper == "[" || t.upper == "{");
+      bool close = t.kind == Token::kOther && (t.upper == ")" || t.upper == "]" || t.upper == "}");
       // A closing parenthesis at the top level ends an enclosing list: stop() may take it.
       if (depth == 0 && !open && stop(t)) break;
       depth += open ? 1 : close ? -1 : 0;

@@ -232,6 +232,112 @@ TEST_F(LakeFormat, DataFilesUseColumnIdsAsFieldIdsAndRelativePaths) {
   EXPECT_EQ(stats[2], (duck::TextRow{"name", "1", "a", "c", std::nullopt}));
 }
 
+// Nested columns (the specification's "Nested Types"): a list, struct or map column is a row of
+// ducklake_column whose children point to it by parent_column (a list's child is "element", a
+// struct's are its fields, a map's "key" and "value"); every column, nested or not, is a Parquet
+// field id. The rows read back the same from files and from inlined rows, before and after a
+// restart (which rebuilds the types from the catalog alone).
+TEST_F(LakeFormat, NestedColumnsAreChildColumnsWithFieldIds) {
+  Server s;
+  ASSERT_TRUE(s.start()) << s.failure();
+  const std::string columns =
+      "(id integer, tags text[], pt STRUCT(x integer, \"y z\" varchar), attrs MAP(varchar, integer), "
+      "deep STRUCT(l integer[], m MAP(integer, STRUCT(a boolean))))";
+  const std::string rows =
+      "(1, ['a', 'b'], {'x': 1, 'y z': 'one'}, MAP {'k': 10, 'j': 11}, {'l': [1, 2], 'm': MAP {7: {'a': true}}}), "
+      "(2, [], {'x': NULL, 'y z': 'two'}, MAP {}, {'l': NULL, 'm': MAP {8: {'a': false}}}), "
+      "(3, NULL, NULL, NULL, NULL)";
+  run_all(s, {
+                 "CREATE TABLE nf " + columns,
+                 "CREATE TABLE ni " + columns,
+                 "CALL set_option('data_inlining_row_limit', 0)",
+                 "INSERT INTO nf VALUES " + rows,
+                 "CALL set_option('data_inlining_row_limit', 10)",
+                 "INSERT INTO ni VALUES " + rows,
+             });
+  const std::string read =
+      " SELECT id, tags[2], pt.x, pt.\"y z\", attrs['k'], attrs['j'], cardinality(attrs), deep.l[2], deep.m[7].a, "
+      "deep.m[8].a FROM ";
+  const duck::TextRows want = {{"1", "b", "1", "one", "10", "11", "2", "2", "t", std::nullopt},
+                               {"2", std::nullopt, std::nullopt, "two", std::nullopt, std::nullopt, "0", std::nullopt,
+                                std::nullopt, "f"},
+                               {"3", std::nullopt, std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                                std::nullopt, std::nullopt, std::nullopt, std::nullopt}};
+  auto check_reads = [&](const char *when) {
+    SCOPED_TRACE(when);
+    Conn c = connect(s);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(query_rows(c.get(), read + "nf ORDER BY id"), want);
+    EXPECT_EQ(query_rows(c.get(), read + "ni ORDER BY id"), want);
+    if (std::string(when) != "before a restart")
+      EXPECT_EQ(query_rows(c.get(), "SELECT sum(s2.a[2]), sum(s2.b['q']), count(*) FROM nr"),
+                (std::vector<Row>{{"190", "190", "20"}}));
+  };
+  check_reads("before a restart");
+  {
+    Conn c = connect(s);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(exec_ok(c.get(), "UPDATE nf SET pt = {'x': 5, 'y z': 'five'} WHERE id = 3"), "UPDATE 1");
+    EXPECT_EQ(exec_ok(c.get(), "UPDATE nf SET pt = NULL WHERE id = 3"), "UPDATE 1");
+    EXPECT_EQ(exec_ok(c.get(), "DELETE FROM ni WHERE attrs['k'] = 10"), "DELETE 1");
+    EXPECT_EQ(exec_ok(c.get(), "INSERT INTO ni SELECT * FROM nf WHERE id = 1"), "INSERT 0 1");
+    // Schema changes: a renamed nested column keeps its nested columns; a dropped one ends them.
+    exec_ok(c.get(), "CREATE TABLE nr (id integer, s STRUCT(a integer[], b MAP(varchar, integer)), gone STRUCT(z integer))");
+    exec_ok(c.get(), "INSERT INTO nr SELECT i, {'a': [i, i], 'b': MAP {'q': i}}, {'z': i} FROM range(20) t(i)");
+    exec_ok(c.get(), "ALTER TABLE nr RENAME COLUMN s TO s2");
+    exec_ok(c.get(), "ALTER TABLE nr DROP COLUMN gone");
+    SqlError e = exec_error(c.get(), "ALTER TABLE nr ALTER COLUMN s2 TYPE STRUCT(a bigint[], b MAP(varchar, integer))");
+    EXPECT_EQ(e.sqlstate, "0A000") << e;
+    EXPECT_NE(e.message.find("nested"), std::string::npos) << e;
+  }
+  ASSERT_EQ(s.stop(), 0) << s.log();
+  ASSERT_TRUE(s.start()) << s.failure();
+  check_reads("after a restart");
+  ASSERT_EQ(s.stop(), 0) << s.log();
+
+  Duck md(lake::metadata_file(s));
+  std::string nf = md.value("SELECT table_id FROM ducklake_table WHERE table_name = 'nf' AND end_snapshot IS NULL");
+  auto tree = md.rows(
+      "SELECT c.column_name, c.column_type, p.column_name, CAST(c.column_order AS VARCHAR) FROM ducklake_column c "
+      "LEFT JOIN ducklake_column p ON p.table_id = c.table_id AND p.column_id = c.parent_column "
+      "WHERE c.table_id = CAST($1 AS BIGINT) AND c.end_snapshot IS NULL ORDER BY c.column_id",
+      {nf});
+  const duck::TextRows want_tree = {
+      {"id", "int32", std::nullopt, "1"},   {"tags", "list", std::nullopt, "2"},  {"element", "varchar", "tags", "1"},
+      {"pt", "struct", std::nullopt, "3"},  {"x", "int32", "pt", "1"},            {"y z", "varchar", "pt", "2"},
+      {"attrs", "map", std::nullopt, "4"},  {"key", "varchar", "attrs", "1"},     {"value", "int32", "attrs", "2"},
+      {"deep", "struct", std::nullopt, "5"}, {"l", "list", "deep", "1"},          {"element", "int32", "l", "1"},
+      {"m", "map", "deep", "2"},            {"key", "int32", "m", "1"},           {"value", "struct", "m", "2"},
+      {"a", "boolean", "value", "1"}};
+  EXPECT_EQ(tree, want_tree);
+  std::string nr = md.value("SELECT table_id FROM ducklake_table WHERE table_name = 'nr' AND end_snapshot IS NULL");
+  EXPECT_EQ(md.rows("SELECT c.column_name, p.column_name FROM ducklake_column c LEFT JOIN ducklake_column p ON "
+                    "p.table_id = c.table_id AND p.column_id = c.parent_column AND p.end_snapshot IS NULL "
+                    "WHERE c.table_id = CAST($1 AS BIGINT) AND c.end_snapshot IS NULL ORDER BY c.column_id",
+                    {nr}),
+            (duck::TextRows{{"id", std::nullopt}, {"s2", std::nullopt}, {"a", "s2"}, {"element", "a"},
+                            {"b", "s2"}, {"key", "b"}, {"value", "b"}}));
+  std::set<std::string> ids;
+  for (auto &r : md.rows("SELECT CAST(column_id AS VARCHAR) FROM ducklake_column WHERE table_id = CAST($1 AS BIGINT) "
+                         "AND end_snapshot IS NULL",
+                         {nf}))
+    ids.insert(*r[0]);
+  std::string data_path = md.value("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_path'");
+  auto files = md.rows("SELECT s.path || t.path || f.path FROM ducklake_data_file f JOIN ducklake_table t ON "
+                       "t.table_id = f.table_id AND t.end_snapshot IS NULL JOIN ducklake_schema s ON s.schema_id = "
+                       "t.schema_id AND s.end_snapshot IS NULL WHERE f.table_id = CAST($1 AS BIGINT)",
+                       {nf});
+  ASSERT_FALSE(files.empty());
+  Duck pq;
+  for (auto &f : files) {
+    std::set<std::string> in_file;
+    for (auto &r : pq.rows("SELECT CAST(field_id AS VARCHAR) FROM parquet_schema($1) WHERE field_id IS NOT NULL",
+                           {data_path + *f[0]}))
+      in_file.insert(*r[0]);
+    EXPECT_EQ(in_file, ids) << *f[0];
+  }
+}
+
 // Deletes: a positional delete file (file_path, pos) per data file, replaced as more rows go.
 TEST_F(LakeFormat, DeleteFilesArePositionalParquet) {
   Server s;
