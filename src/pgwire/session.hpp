@@ -165,9 +165,6 @@ class Session {
   // Pulls a portal's remaining rows into memory (before an autocommit write commits).
   void buffer_rows(Portal &p);
   bool is_temp_table(const std::string &schema, const std::string &table);
-  // Whether this session ran a CREATE that may have made a temporary object: until it does, no
-  // name can be a temporary table, and the catalog need not be listed (costly in a large lake).
-  bool may_have_temp_ = false;
 
   // Settings.
   void set_guc(const std::string &name, const std::string &value, bool from_startup);

@@ -85,12 +85,15 @@ void Session::tx_rollback() noexcept {
 }
 
 bool Session::is_temp_table(const std::string &schema, const std::string &table) {
-  if (!may_have_temp_ || (!schema.empty() && schema != "temp")) return false;
-  auto rows = conn_->query_text(
-      "SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = $1 UNION ALL "
-      "SELECT 1 FROM duckdb_views() WHERE temporary AND view_name = $1",
-      {table});
-  return !rows.empty();
+  if (!schema.empty() && schema != "temp") return false;
+  // One name looked up in the temporary catalog (a table or a view): preparing a read of it
+  // succeeds exactly when it exists. Listing the catalog instead costs in proportion to the lake.
+  try {
+    duck::Prepared probe(*conn_, "SELECT 1 FROM temp.main." + sql_ident(table) + " LIMIT 0");
+    return true;
+  } catch (const Error &) {
+    return false;
+  }
 }
 
 std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
@@ -100,8 +103,6 @@ std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
                                         "TRUNCATE", "ALTER", "COMMENT", "VACUUM", "ANALYZE", "ANALYSE", "CALL"};
   if (std::none_of(std::begin(kWrites), std::end(kWrites), [&](const char *w) { return words[0] == w; }))
     return std::nullopt;
-  // TEMP, TEMPORARY, temp.x, pg_temp.x: any mention will do (a false alarm costs one catalog query).
-  if (words[0] == "CREATE" && to_lower(text).find("temp") != std::string::npos) may_have_temp_ = true;
   auto st = sql::route_lake(sql::rewrite_for_duckdb(text));
   if (!st) return std::nullopt;
   using K = lake::Statement::Kind;
