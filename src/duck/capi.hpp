@@ -183,6 +183,7 @@ typedef struct _duckdb_prepared_statement { void *internal_ptr; } *duckdb_prepar
 typedef struct _duckdb_extracted_statements { void *internal_ptr; } *duckdb_extracted_statements;
 typedef struct _duckdb_pending_result { void *internal_ptr; } *duckdb_pending_result;
 typedef struct _duckdb_appender { void *internal_ptr; } *duckdb_appender;
+typedef struct _duckdb_table_description { void *internal_ptr; } *duckdb_table_description;
 typedef struct _duckdb_config { void *internal_ptr; } *duckdb_config;
 typedef struct _duckdb_logical_type { void *internal_ptr; } *duckdb_logical_type;
 typedef struct _duckdb_data_chunk { void *internal_ptr; } *duckdb_data_chunk;
@@ -321,6 +322,10 @@ duckdb_vector duckdb_array_vector_get_child(duckdb_vector vector);
 duckdb_state duckdb_appender_create_ext(duckdb_connection conn, const char *catalog, const char *schema,
                                         const char *table, duckdb_appender *out);
 duckdb_state duckdb_appender_add_column(duckdb_appender appender, const char *name);
+duckdb_state duckdb_table_description_create_ext(duckdb_connection connection, const char *catalog,
+                                                 const char *schema, const char *table,
+                                                 duckdb_table_description *out);
+void duckdb_table_description_destroy(duckdb_table_description *table_description);
 idx_t duckdb_appender_column_count(duckdb_appender appender);
 duckdb_logical_type duckdb_appender_column_type(duckdb_appender appender, idx_t col_idx);
 const char *duckdb_appender_error(duckdb_appender appender);

@@ -324,6 +324,14 @@ bool Connection::register_type_alias(duckdb_type base, const std::string &alias)
   return ok;
 }
 
+bool Connection::has_table(const std::string &catalog, const std::string &schema, const std::string &table) {
+  duckdb_table_description d = nullptr;
+  bool found =
+      duckdb_table_description_create_ext(c_, catalog.c_str(), schema.c_str(), table.c_str(), &d) == DuckDBSuccess;
+  duckdb_table_description_destroy(&d);
+  return found;
+}
+
 std::string take_string(char *s) {
   if (!s) return {};
   std::string out(s);

@@ -140,6 +140,9 @@ class Connection {
   // CREATE TYPE, the alias stays on values cast to it, so result columns can be told apart
   // (duckdb_logical_type_get_alias). False when it cannot be registered (e.g. it exists).
   bool register_type_alias(duckdb_type base, const std::string &alias);
+  // Whether the table exists: one catalog lookup (a failed query would instead look through every
+  // catalog for similar names to suggest, which costs in proportion to the catalog).
+  bool has_table(const std::string &catalog, const std::string &schema, const std::string &table);
 
  private:
   duckdb_connection c_ = nullptr;

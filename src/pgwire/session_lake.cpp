@@ -86,14 +86,8 @@ void Session::tx_rollback() noexcept {
 
 bool Session::is_temp_table(const std::string &schema, const std::string &table) {
   if (!schema.empty() && schema != "temp") return false;
-  // One name looked up in the temporary catalog (a table or a view): preparing a read of it
-  // succeeds exactly when it exists. Listing the catalog instead costs in proportion to the lake.
-  try {
-    duck::Prepared probe(*conn_, "SELECT 1 FROM temp.main." + sql_ident(table) + " LIMIT 0");
-    return true;
-  } catch (const Error &) {
-    return false;
-  }
+  // One name looked up in the temporary catalog; listing the catalog costs in proportion to the lake.
+  return conn_->has_table("temp", "main", table);
 }
 
 std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
