@@ -218,7 +218,10 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         }
         c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " +
                 scan_sql(t, -1, inserts_table(id), deletes_table(id), true));
-        if (std::string ddl = committed_rows_ddl(t, false); !ddl.empty()) c.query(ddl);
+        if (std::string ddl = committed_rows_ddl(t, false); !ddl.empty())
+          c.query(ddl);
+        else
+          c.query("DROP MACRO TABLE IF EXISTS " + committed_rows_macro(id));  // no committed rows left
         c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " + user_view_sql(t));
         if (t.comment) {
           c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));

@@ -914,6 +914,8 @@ void Session::finish(bool committed) noexcept {
       lake_.refresh();
     } catch (const std::exception &e) {
       spdlog::error("could not move the views to the latest snapshot: {}", e.what());
+    } catch (...) {
+      spdlog::error("could not move the views to the latest snapshot");
     }
   }
 }

@@ -166,21 +166,25 @@ std::string scan_sql(const Table &t, int64_t snapshot, const std::string &ins, c
          (positional ? ", CAST(-1 AS BIGINT) AS __f, CAST(rowid AS BIGINT) AS __p" : "") + " FROM " + ins;
 }
 
-std::string committed_rows_macro(int64_t id) { return "main." + sql_ident("__mallard_rows_" + std::to_string(id)); }
+namespace {
+std::string rows_macro_name(int64_t id) { return sql_ident("__mallard_rows_" + std::to_string(id)); }
+}  // namespace
 
+std::string committed_rows_macro(int64_t id) { return "main." + rows_macro_name(id); }
 
 std::string committed_rows_ddl(const Table &t, bool staged_deletes) {
   std::string rows = committed_sql(t, -1, staged_deletes ? deletes_table(t.id) : "", false);
   if (rows.empty()) return "";
-  std::string name = "__mallard_rows_" + std::to_string(t.id);
-  return staged_deletes ? "CREATE OR REPLACE TEMP MACRO " + sql_ident(name) + "() AS TABLE " + rows
-                        : "CREATE OR REPLACE MACRO main." + sql_ident(name) + "() AS TABLE " + rows;
+  return (staged_deletes ? "CREATE OR REPLACE TEMP MACRO " + rows_macro_name(t.id)
+                         : "CREATE OR REPLACE MACRO " + committed_rows_macro(t.id)) +
+         "() AS TABLE " + rows;
 }
 
 std::string user_view_sql(const Table &t) {
   std::string cols = column_list(t, "");
   std::string staged = "SELECT " + cols + " FROM " + inserts_table(t.id);
-  if (!t.has_inlined() && t.files.empty()) return staged;
+  // Without files or inlined rows committed_sql is empty and there is no macro.
+  if (t.files.empty() && !t.has_inlined()) return staged;
   return "SELECT " + cols + " FROM " + committed_rows_macro(t.id) + "() UNION ALL " + staged;
 }
 

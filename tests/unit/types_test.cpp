@@ -629,25 +629,37 @@ TEST_F(TypesTest, DecodersSurviveGarbage) {
 
 // write_text/write_binary (Session::send_rows) give the bytes append_text/append_binary give, for
 // the encoders that write in place and for the default path (list, interval), NULLs skipped.
+// Timestamps, timestamptz and dates of i in range(6000) that change day often, cross into BC and
+// include infinities; for the encoders that remember the last day they wrote.
+constexpr const char *kDateTimeColumns =
+    "CASE i % 9 WHEN 0 THEN 'infinity'::TIMESTAMP WHEN 1 THEN '-infinity'::TIMESTAMP "
+    "  WHEN 2 THEN DATE '0044-03-15 (BC)'::TIMESTAMP + to_seconds(i * 4000) "
+    "  ELSE TIMESTAMP '2020-01-01 00:00:00.5' + to_seconds(i * 997) END AS ts, "
+    "TIMESTAMPTZ '2024-03-30 20:00:00+00' + to_seconds((i % 13) * 3600 + i) AS tz, "
+    "CASE i % 5 WHEN 0 THEN 'infinity'::DATE WHEN 1 THEN DATE '0001-01-01 (BC)' - (i % 3)::INTEGER "
+    "  ELSE DATE '2024-02-27' + (i // 4)::INTEGER END AS dt";
+
+// Encoders for every column of `r` (types kept in `types`), at a UTC offset of +05:30.
+std::vector<std::unique_ptr<ColumnEncoder>> encoders_of(duck::Result &r, std::vector<duck::LogicalType> &types,
+                                                        TextOptions &options) {
+  options.utc_offset_seconds = 5 * 3600 + 1800;
+  std::vector<std::unique_ptr<ColumnEncoder>> encoders;
+  for (idx_t c = 0; c < r.column_count(); ++c) {
+    types.push_back(r.column_type(c));
+    encoders.push_back(ColumnEncoder::make(types.back().get(), options));
+  }
+  return encoders;
+}
+
 TEST_F(TypesTest, WritersMatchAppends) {
   duck::Result r = conn_.query(
-      "SELECT i::INTEGER, i::SMALLINT, i * 1000003 AS big, CASE WHEN i % 4 = 0 THEN NULL ELSE i / 7 END AS d, "
-      "(i / 3)::FLOAT AS f, 'row-' || i AS s, repeat('x', i % 300) AS long_s, i % 2 = 0 AS b, "
-      "CASE i % 9 WHEN 0 THEN 'infinity'::TIMESTAMP WHEN 1 THEN '-infinity'::TIMESTAMP "
-      "  WHEN 2 THEN DATE '0044-03-15 (BC)'::TIMESTAMP + to_seconds(i * 4000) "
-      "  ELSE TIMESTAMP '2020-01-01 00:00:00.5' + to_seconds(i * 997) END AS ts, "
-      "TIMESTAMPTZ '2024-03-30 20:00:00+00' + to_seconds((i % 13) * 3600 + i) AS tz, "
-      "CASE i % 5 WHEN 0 THEN 'infinity'::DATE WHEN 1 THEN DATE '0001-01-01 (BC)' - (i % 3)::INTEGER "
-      "  ELSE DATE '2024-02-27' + (i // 4)::INTEGER END AS dt, "
-      "[i, NULL] AS l, to_seconds(i) AS iv FROM range(6000) t(i)");
+      std::string("SELECT i::INTEGER, i::SMALLINT, i * 1000003 AS big, CASE WHEN i % 4 = 0 THEN NULL ELSE i / 7 END AS d, "
+                  "(i / 3)::FLOAT AS f, 'row-' || i AS s, repeat('x', i % 300) AS long_s, i % 2 = 0 AS b, ") +
+      kDateTimeColumns + ", [i, NULL] AS l, to_seconds(i) AS iv FROM range(6000) t(i)");
   TextOptions options;
-  options.utc_offset_seconds = 5 * 3600 + 1800;
+  std::vector<duck::LogicalType> types;
+  auto encoders = encoders_of(r, types, options);
   const idx_t ncols = r.column_count();
-  std::vector<std::unique_ptr<ColumnEncoder>> encoders;
-  for (idx_t c = 0; c < ncols; ++c) {
-    duck::LogicalType t = r.column_type(c);
-    encoders.push_back(ColumnEncoder::make(t.get(), options));
-  }
   std::vector<duck::DataChunk> chunks;
   while (duck::DataChunk c = r.fetch()) chunks.push_back(std::move(c));
   for (Format format : {Format::kText, Format::kBinary}) {
@@ -681,23 +693,12 @@ TEST_F(TypesTest, WritersMatchAppends) {
 // of values (across days, BC, infinities, zone offsets), an encoder that has written the rows before
 // gives the text a new one gives.
 TEST_F(TypesTest, RememberedDayKeepsText) {
-  duck::Result r = conn_.query(
-      "SELECT CASE i % 9 WHEN 0 THEN 'infinity'::TIMESTAMP WHEN 1 THEN '-infinity'::TIMESTAMP "
-      "  WHEN 2 THEN DATE '0044-03-15 (BC)'::TIMESTAMP + to_seconds(i * 4000) "
-      "  ELSE TIMESTAMP '2020-01-01 00:00:00.5' + to_seconds(i * 997) END AS ts, "
-      "TIMESTAMPTZ '2024-03-30 20:00:00+00' + to_seconds((i % 13) * 3600 + i) AS tz, "
-      "CASE i % 5 WHEN 0 THEN 'infinity'::DATE WHEN 1 THEN DATE '0001-01-01 (BC)' - (i % 3)::INTEGER "
-      "  ELSE DATE '2024-02-27' + (i // 4)::INTEGER END AS dt, "
-      "{'t': TIMESTAMP '2024-01-01' + to_seconds(i * 3000)} AS json_ts FROM range(6000) t(i)");
+  duck::Result r = conn_.query(std::string("SELECT ") + kDateTimeColumns +
+                               ", {'t': TIMESTAMP '2024-01-01' + to_seconds(i * 3000)} AS json_ts FROM range(6000) t(i)");
   TextOptions options;
-  options.utc_offset_seconds = 5 * 3600 + 1800;
-  const idx_t ncols = r.column_count();
-  std::vector<std::unique_ptr<ColumnEncoder>> encoders;
   std::vector<duck::LogicalType> types;
-  for (idx_t c = 0; c < ncols; ++c) {
-    types.push_back(r.column_type(c));
-    encoders.push_back(ColumnEncoder::make(types.back().get(), options));
-  }
+  auto encoders = encoders_of(r, types, options);
+  const idx_t ncols = r.column_count();
   size_t checked = 0;
   while (duck::DataChunk chunk = r.fetch()) {
     idx_t n = duckdb_data_chunk_get_size(chunk.get());
