@@ -161,15 +161,16 @@ std::vector<const QualifiedName *> targets(const Statement &st) {
   return v;
 }
 
-// The column list PostgreSQL implies for INSERT ... VALUES rows narrower than the table: the first
-// columns, the others taking their defaults. Empty when the statement needs none.
-std::string implicit_columns(const Statement &st, const Table *t) {
-  if (!st.columns.empty() || st.values_width == 0 || !t) return {};
-  if (st.values_width > t->columns.size())
+// The column list PostgreSQL implies for an INSERT whose rows (`width` values, 0 when unknown) are
+// narrower than the table: the first columns, the others taking their defaults. Empty when the
+// statement needs none.
+std::string implicit_columns(const Statement &st, const Table *t, size_t width) {
+  if (!st.columns.empty() || width == 0 || !t) return {};
+  if (width > t->columns.size())
     throw Error(sqlstate::kSyntaxError, "INSERT has more expressions than target columns");
-  if (st.values_width == t->columns.size()) return {};
+  if (width == t->columns.size()) return {};
   std::vector<std::string> names;
-  for (size_t i = 0; i < st.values_width; ++i) names.push_back(sql_ident(t->columns[i].name));
+  for (size_t i = 0; i < width; ++i) names.push_back(sql_ident(t->columns[i].name));
   return "(" + join(names, ", ") + ")";
 }
 
@@ -306,7 +307,15 @@ Outcome Session::prepare_insert(duck::Connection &conn, const Statement &st) {
     std::string target = r.ins + " AS " + sql_ident(st.alias.empty() ? st.target.name : st.alias);
     if (!st.alias.empty()) target = r.ins;  // the user's alias follows the name
     std::string rest = typed_literals(st, r.table).substr(st.target.end);
-    if (std::string cols = implicit_columns(st, r.table); !cols.empty()) {
+    size_t width = st.values_width;
+    if (width == 0 && st.columns.empty() && r.table && !st.body.empty() && to_lower(st.body.substr(0, 7)) != "default") {
+      try {  // INSERT ... SELECT: as wide as its result
+        width = duck::Prepared(conn, "SELECT * FROM (" + st.body + ") AS __mallard_w LIMIT 0").column_count();
+      } catch (const Error &) {
+        // DuckDB reports the source's own error when the INSERT itself is prepared
+      }
+    }
+    if (std::string cols = implicit_columns(st, r.table, width); !cols.empty()) {
       size_t at = st.body_begin - st.target.end;
       rest = rest.substr(0, at) + cols + " " + rest.substr(at);
     }
@@ -371,8 +380,11 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
       o.tag = "INSERT 0";
       o.has_count = true;
       o.count = std::stoll(conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM temp.main.__mallard_src"));
+      size_t width = st.values_width;
+      if (width == 0 && st.columns.empty() && r.table)  // INSERT ... SELECT: as wide as its result
+        width = conn.query("SELECT * FROM temp.main.__mallard_src LIMIT 0").column_count();
       std::string insert = "INSERT INTO " + r.ins + " AS " + sql_ident(alias) + " " +
-                           (st.columns.empty() ? implicit_columns(st, r.table) : st.columns) +
+                           (st.columns.empty() ? implicit_columns(st, r.table, width) : st.columns) +
                            " SELECT * FROM temp.main.__mallard_src";
       if (st.returning.empty()) {
         conn.query(insert);

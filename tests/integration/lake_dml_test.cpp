@@ -79,6 +79,23 @@ TEST_F(LakeDml, InsertWithFewerValuesThanColumns) {
                   {"4", "four", std::nullopt}}));
   // More values than columns is still an error.
   EXPECT_EQ(exec_error(c.get(), "INSERT INTO ins_short VALUES (5, 'x', 1, 2)").sqlstate, "42601");
+  // The same for a query narrower than the table: through the simple and the extended protocol,
+  // and when it reads the target.
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO ins_short SELECT 5, 'five'"), "INSERT 0 1");
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO ins_short SELECT g FROM generate_series(6, 7) AS s(g)"), "INSERT 0 2");
+  const char *params[] = {"8"};
+  Result r = Result(PQexecParams(c.get(), "INSERT INTO ins_short SELECT CAST($1 AS integer), 'eight'", 1, nullptr,
+                                 params, nullptr, nullptr, 0));
+  EXPECT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO ins_short SELECT max(id) + 1 FROM ins_short"), "INSERT 0 1");
+  EXPECT_EQ(query_rows(c.get(), "SELECT id, name, qty FROM ins_short WHERE id >= 5 ORDER BY id"),
+            (Rows{{"5", "five", std::nullopt},
+                  {"6", "dflt", std::nullopt},
+                  {"7", "dflt", std::nullopt},
+                  {"8", "eight", std::nullopt},
+                  {"9", "dflt", std::nullopt}}));
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO ins_short SELECT 10, 'x', 1, 2").sqlstate, "42601");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM ins_short"), "9");
 }
 
 TEST_F(LakeDml, InsertSelectFromTheSameTableDoesNotFeedItself) {
