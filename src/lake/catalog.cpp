@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <set>
+#include <unordered_map>
 
 #include "common/strings.hpp"
 #include "lake/format.hpp"
@@ -25,17 +26,82 @@ std::string id_list(const std::set<int64_t> &ids) {
   return "(" + (s.empty() ? std::string("-1") : s) + ")";
 }
 
-// Every inlined-data table of every table in `s`, with the column ids its columns stand for (its
-// columns are named as the table's columns were at its schema version). A column added later
-// reads as its initial default in rows stored before it existed.
-void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t> *only) {
+// A row of an inlined-data table as an inlined row of `t`: row_id, begin and end snapshot, then
+// the stored columns in their slots; columns the table did not have then read as their initial
+// default.
+metastore::Row inlined_row(const Table &t, const Table::InlinedSource &src, metastore::Row &&stored) {
+  metastore::Row out(3 + t.inlined_columns.size());
+  for (size_t k = 0; k < t.inlined_columns.size(); ++k)
+    for (auto &c : t.columns)
+      if (c.id == t.inlined_columns[k]) out[3 + k] = c.initial_default;
+  for (size_t k = 0; k < 3; ++k) out[k] = std::move(stored[k]);
+  for (size_t k = 0; k < src.slots.size(); ++k) out[src.slots[k]] = std::move(stored[3 + k]);
+  return out;
+}
+
+// Reads only the rows of `t`'s inlined-data tables that were added or ended after snapshot
+// `since`, into the rows `t` had then (its inlined-data tables are the same ones).
+void load_inlined_changes(metastore::Transaction &txn, Table &t, int64_t since) {
+  std::unordered_map<std::string, size_t> at;
+  for (size_t i = 0; i < t.inlined_rows.size(); ++i) at.emplace(t.inlined_rows[i][0].value_or(""), i);
+  for (size_t k = 0; k < t.inlined_tables.size(); ++k) {
+    auto &src = t.inlined_sources[k];
+    for (auto &row : txn.query(src.select + " FROM " + sql_ident(t.inlined_tables[k]) +
+                                   " WHERE begin_snapshot > CAST($1 AS BIGINT) OR end_snapshot > CAST($1 AS BIGINT)",
+                               {std::to_string(since)})) {
+      metastore::Row r = inlined_row(t, src, std::move(row));
+      if (auto it = at.find(r[0].value_or("")); it != at.end())
+        t.inlined_rows[it->second] = std::move(r);
+      else
+        t.inlined_rows.push_back(std::move(r));
+    }
+  }
+}
+
+// Every inlined-data table of every table in `s` (or of the tables in `only`), with the column ids
+// its columns stand for (its columns are named as the table's columns were at its schema version).
+// A column added later reads as its initial default in rows stored before it existed. With
+// `prev`, a table whose inlined-data tables are those it had in `prev` reads only its rows that
+// changed since.
+void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t> *only,
+                  const Snapshot *prev = nullptr) {
+  std::string filter = only ? " WHERE i.table_id IN " + id_list(*only) : "";
+  std::set<int64_t> full;  // tables read in full
+  if (prev && only) {
+    std::map<int64_t, std::vector<std::string>> names;
+    for (auto &r : txn.query("SELECT i.table_id, i.table_name FROM ducklake_inlined_data_tables i" + filter +
+                             " ORDER BY i.table_id, i.schema_version"))
+      names[num(r[0])].push_back(r[1].value_or(""));
+    for (int64_t id : *only) {
+      Table *t = s.edit(id);
+      if (!t) continue;
+      auto was = prev->tables.find(id);
+      bool same = was != prev->tables.end() && was->second->has_inlined() && names[id] == was->second->inlined_tables &&
+                  was->second->inlined_sources.size() == was->second->inlined_tables.size();
+      if (same)
+        load_inlined_changes(txn, *t, prev->id);
+      else
+        full.insert(id);
+    }
+    if (full.empty()) return;
+    filter = " WHERE i.table_id IN " + id_list(full);
+    only = &full;
+  }
   struct Version {
     Table *table;
     std::string name;
     std::vector<std::pair<int64_t, std::string>> cols;  // id, name at that version
   };
   std::vector<Version> versions;
-  std::string filter = only ? " WHERE i.table_id IN " + id_list(*only) : "";
+  for (auto &entry : s.tables)
+    if (!only || only->count(entry.first)) {
+      Table *t = s.edit(entry.first);
+      t->inlined_columns.clear();
+      t->inlined_types.clear();
+      t->inlined_rows.clear();
+      t->inlined_tables.clear();
+      t->inlined_sources.clear();
+    }
   for (auto &r : txn.query("SELECT i.table_id, i.table_name, i.schema_version, "
                            "(SELECT min(v.begin_snapshot) FROM ducklake_schema_versions v WHERE v.table_id = i.table_id "
                            "AND v.schema_version = i.schema_version) FROM ducklake_inlined_data_tables i" +
@@ -74,23 +140,16 @@ void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64
     }
   for (auto &v : versions) {
     Table &table = *v.table;
-    std::string select = "SELECT CAST(row_id AS VARCHAR), CAST(begin_snapshot AS VARCHAR), CAST(end_snapshot AS VARCHAR)";
-    for (auto &[id, col] : v.cols) select += ", CAST(" + sql_ident(col) + " AS VARCHAR)";
-    // Where each stored column goes in the mirror row; the others take their initial default.
-    metastore::Row defaults(3 + table.inlined_columns.size());
-    std::vector<size_t> slot;
-    for (size_t k = 0; k < table.inlined_columns.size(); ++k)
-      for (auto &c : table.columns)
-        if (c.id == table.inlined_columns[k]) defaults[3 + k] = c.initial_default;
-    for (auto &[id, col] : v.cols)
-      slot.push_back(3 + (std::find(table.inlined_columns.begin(), table.inlined_columns.end(), id) -
-                          table.inlined_columns.begin()));
-    for (auto &row : txn.query(select + " FROM " + sql_ident(v.name))) {
-      metastore::Row out = defaults;
-      for (size_t k = 0; k < 3; ++k) out[k] = row[k];
-      for (size_t k = 0; k < slot.size(); ++k) out[slot[k]] = row[3 + k];
-      table.inlined_rows.push_back(std::move(out));
+    Table::InlinedSource src;
+    src.select = "SELECT CAST(row_id AS VARCHAR), CAST(begin_snapshot AS VARCHAR), CAST(end_snapshot AS VARCHAR)";
+    for (auto &[id, col] : v.cols) {
+      src.select += ", CAST(" + sql_ident(col) + " AS VARCHAR)";
+      src.slots.push_back(3 + (std::find(table.inlined_columns.begin(), table.inlined_columns.end(), id) -
+                               table.inlined_columns.begin()));
     }
+    for (auto &row : txn.query(src.select + " FROM " + sql_ident(v.name)))
+      table.inlined_rows.push_back(inlined_row(table, src, std::move(row)));
+    table.inlined_sources.push_back(std::move(src));
   }
 }
 
@@ -112,7 +171,7 @@ void read_header(metastore::Transaction &txn, Snapshot &s, int64_t snapshot_id) 
 // extension's inlined deletes are looked for in every table, or (with `only`) in `deletes_in`:
 // listing the store's tables is not cheap in every store, and costs in proportion to the catalog.
 void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t> *only,
-               const std::set<int64_t> &deletes_in = {}) {
+               const std::set<int64_t> &deletes_in = {}, const Snapshot *prev = nullptr) {
   std::vector<metastore::Param> at = {std::to_string(s.id)};
   std::string filter = only ? " AND table_id IN " + id_list(*only) : "";
   for (auto &r : txn.query(std::string("SELECT table_id, data_file_id, path, path_is_relative, record_count, "
@@ -169,7 +228,7 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
   for (auto &r : txn.query("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_inlining_row_limit' AND "
                            "\"scope\" IS NULL"))
     if (r[0]) s.inlining_row_limit = std::stoll(*r[0]);
-  load_inlined(txn, s, only);
+  load_inlined(txn, s, only, prev);
   for (auto &r : txn.query("SELECT table_id, record_count, next_row_id FROM ducklake_table_stats WHERE true" + filter)) {
     if (Table *t = s.edit(num(r[0]))) t->next_row_id = num(r[2]);
   }
@@ -376,12 +435,8 @@ std::shared_ptr<const Snapshot> load_snapshot_since(metastore::Transaction &txn,
     for (auto &f : t->files)
       if (!f.inlined_deletes.empty()) deletes_in.insert(id);
     t->files.clear();
-    t->inlined_columns.clear();
-    t->inlined_types.clear();
-    t->inlined_rows.clear();
-    t->inlined_tables.clear();
   }
-  load_data(txn, *s, &changed, deletes_in);
+  load_data(txn, *s, &changed, deletes_in, &prev);
   return s;
 }
 

@@ -71,6 +71,14 @@ struct Table {
   std::map<int64_t, std::string> inlined_types;  // column id → DuckDB type (its latest)
   metastore::Rows inlined_rows;
   std::vector<std::string> inlined_tables;  // names of the inlined-data tables in the store
+  // How the rows of each of inlined_tables are read (same order): the select list, and the slot in
+  // an inlined row of each column it selects after the first three. A later snapshot that only
+  // added or ended rows reads just those rows with it.
+  struct InlinedSource {
+    std::string select;
+    std::vector<size_t> slots;
+  };
+  std::vector<InlinedSource> inlined_sources;
   bool has_deletes() const;
   // The committed deletes of file `index` as a query of (fidx, pos): its delete file and its
   // inlined deletes; empty when it has none.

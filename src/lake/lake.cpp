@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <random>
 #include <thread>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -46,6 +49,42 @@ bool same_contents(const Table &a, const Table &b) {
       return false;
   }
   return true;
+}
+
+// The statements that turn the mirror of `old`'s inlined rows into that of `now`'s, when `now` only
+// added rows or ended some (the usual commit), so that a commit costs what it changed; nullopt
+// when anything else changed, and the mirror is built again.
+std::optional<std::vector<std::string>> mirror_changes(const Table &old, const Table &now) {
+  if (old.inlined_columns != now.inlined_columns || old.inlined_types != now.inlined_types) return std::nullopt;
+  std::unordered_map<std::string, const metastore::Row *> before;
+  for (auto &r : old.inlined_rows) before.emplace(r[0].value_or(""), &r);
+  metastore::Rows added;
+  std::map<std::optional<std::string>, std::string> ended;  // end snapshot → its rows' ids
+  size_t kept = 0;
+  for (auto &r : now.inlined_rows) {
+    auto it = before.find(r[0].value_or(""));
+    if (it == before.end()) {
+      added.push_back(r);
+      continue;
+    }
+    ++kept;
+    const metastore::Row &o = *it->second;
+    if (o.size() != r.size()) return std::nullopt;
+    for (size_t i = 0; i < r.size(); ++i)
+      if (i != 2 && o[i] != r[i]) return std::nullopt;
+    if (o[2] != r[2]) {
+      std::string &ids = ended[r[2]];
+      ids += (ids.empty() ? "" : ", ") + sql_literal(r[0].value_or(""));
+    }
+  }
+  if (kept != old.inlined_rows.size()) return std::nullopt;
+  std::vector<std::string> out;
+  for (auto &[end, ids] : ended)
+    out.push_back("UPDATE " + inlined_table(now.id) + " SET end_snapshot = " + (end ? sql_literal(*end) : "NULL") +
+                  " WHERE row_id IN (" + ids + ")");
+  for (auto &values : inlined_mirror_values(added))
+    out.push_back("INSERT INTO " + inlined_table(now.id) + " VALUES " + values);
+  return out;
 }
 
 }  // namespace
@@ -193,38 +232,61 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
           if (auto it = prev->tables.find(id); it != prev->tables.end()) old = it->second.get();
         if (old == &t || (old && same_contents(*old, t))) continue;  // shared: unchanged
         std::string defs = column_definitions(t);
-        if (!old || column_definitions(*old) != defs) {
+        bool same_defs = old && column_definitions(*old) == defs;
+        if (!same_defs) {
           c.query("CREATE OR REPLACE TABLE " + inserts_table(id) + " (" + defs + ")");
           c.query("CREATE TABLE IF NOT EXISTS " + deletes_table(id) + " (fidx BIGINT, pos BIGINT)");
         }
-        if (t.has_deletes()) {
+        // Each object below is built again only when its definition changed.
+        auto deletes_sql = [](const Table &x) {
           std::string q;
-          for (size_t i = 0; i < t.files.size(); ++i)
-            if (std::string one = t.file_deletes_sql(i); !one.empty()) q += (q.empty() ? "" : " UNION ALL ") + one;
-          c.query("CREATE OR REPLACE TABLE " + committed_deletes_table(id) + " AS " + q);
+          for (size_t i = 0; i < x.files.size(); ++i)
+            if (std::string one = x.file_deletes_sql(i); !one.empty()) q += (q.empty() ? "" : " UNION ALL ") + one;
+          return q;
+        };
+        if (t.has_deletes()) {
+          std::string q = deletes_sql(t);
+          if (!old || !old->has_deletes() || deletes_sql(*old) != q)
+            c.query("CREATE OR REPLACE TABLE " + committed_deletes_table(id) + " AS " + q);
         } else if (old && old->has_deletes()) {
           c.query("DROP TABLE IF EXISTS " + committed_deletes_table(id));
         }
         if (t.has_inlined()) {
-          bool same = old && old->inlined_rows == t.inlined_rows && old->inlined_columns == t.inlined_columns &&
-                      old->inlined_types == t.inlined_types;
-          if (!same) {
-            c.query("CREATE OR REPLACE TABLE " + inlined_table(id) + " (" + inlined_mirror_definition(t) + ")");
-            for (auto &values : inlined_mirror_values(t))
-              c.query("INSERT INTO " + inlined_table(id) + " VALUES " + values);
+          std::optional<std::vector<std::string>> changes;
+          if (old && old->has_inlined()) changes = mirror_changes(*old, t);
+          if (changes && !changes->empty()) {
+            // DuckDB keeps a prepared plan until the catalog changes, and the plan may have
+            // dropped the view's `end_snapshot IS NULL` as decided by the mirror's statistics
+            // then (all NULL, or none). A catalog change makes every session's plan bind again.
+            changes->push_back("COMMENT ON TABLE " + inlined_table(id) + " IS " +
+                               sql_literal("snapshot " + std::to_string(snap->id)));
           }
+          if (!changes) {
+            c.query("CREATE OR REPLACE TABLE " + inlined_table(id) + " (" + inlined_mirror_definition(t) + ")");
+            changes = std::vector<std::string>();
+            for (auto &values : inlined_mirror_values(t.inlined_rows))
+              changes->push_back("INSERT INTO " + inlined_table(id) + " VALUES " + values);
+          }
+          for (auto &q : *changes) c.query(q);
         } else if (old && old->has_inlined()) {
           c.query("DROP TABLE IF EXISTS " + inlined_table(id));
         }
-        c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " +
-                scan_sql(t, -1, inserts_table(id), deletes_table(id), true));
-        if (std::string ddl = committed_rows_ddl(t, false); !ddl.empty())
-          c.query(ddl);
-        else
-          c.query("DROP MACRO TABLE IF EXISTS " + committed_rows_macro(id));  // no committed rows left
-        c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " + user_view_sql(t));
-        if (t.comment) {
-          c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
+        std::string positional = scan_sql(t, -1, inserts_table(id), deletes_table(id), true);
+        if (!same_defs || scan_sql(*old, -1, inserts_table(id), deletes_table(id), true) != positional)
+          c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " + positional);
+        std::string rows_ddl = committed_rows_ddl(t, false);
+        if (!same_defs || committed_rows_ddl(*old, false) != rows_ddl) {
+          if (!rows_ddl.empty())
+            c.query(rows_ddl);
+          else
+            c.query("DROP MACRO TABLE IF EXISTS " + committed_rows_macro(id));  // no committed rows left
+        }
+        std::string view = user_view_sql(t);
+        if (!same_defs || old->name != t.name || old->schema_id != t.schema_id || old->comment != t.comment ||
+            user_view_sql(*old) != view) {
+          c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " + view);
+          if (t.comment)
+            c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
         }
       }
       for (auto &[id, v] : snap->views) {

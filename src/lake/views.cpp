@@ -76,11 +76,11 @@ std::string inlined_mirror_definition(const Table &t) {
   return s;
 }
 
-std::vector<std::string> inlined_mirror_values(const Table &t) {
+std::vector<std::string> inlined_mirror_values(const metastore::Rows &rows) {
   std::vector<std::string> out;
   std::string batch;
   size_t n = 0;
-  for (auto &row : t.inlined_rows) {
+  for (auto &row : rows) {
     std::string v = "(";
     for (size_t i = 0; i < row.size(); ++i) v += (i ? ", " : "") + (row[i] ? sql_literal(*row[i]) : std::string("NULL"));
     batch += (batch.empty() ? "" : ", ") + v + ")";
@@ -104,7 +104,7 @@ std::string inlined_values(const Table &t) {
     cols += ", CAST(" + v + " AS " + t.inlined_types.at(id) + ") AS c" + std::to_string(id);
   }
   std::string rows;
-  for (auto &values : inlined_mirror_values(t)) rows += (rows.empty() ? "" : ", ") + values;
+  for (auto &values : inlined_mirror_values(t.inlined_rows)) rows += (rows.empty() ? "" : ", ") + values;
   if (rows.empty()) {
     // No rows: the same columns, typed, from a single row of NULLs that is filtered out.
     rows = "(NULL, NULL, NULL";

@@ -53,7 +53,7 @@ std::string snapshot_scan_sql(const Table &t, int64_t snapshot);
 
 // The mirror table of a table's inlined rows: definition and rows (INSERT statements' VALUES).
 std::string inlined_mirror_definition(const Table &t);
-std::vector<std::string> inlined_mirror_values(const Table &t);
+std::vector<std::string> inlined_mirror_values(const metastore::Rows &rows);
 
 // The column list of a staging table: "a" INTEGER DEFAULT 5 NOT NULL, ...
 std::string column_definitions(const Table &t);

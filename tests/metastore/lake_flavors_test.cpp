@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "metastore/fixture.hpp"
@@ -164,6 +165,27 @@ TEST_P(LakeOnFlavor, EverythingTheLakeDoesWorks) {
   {
     Conn c2 = connect(m);
     EXPECT_EQ(query_value(c2.get(), "SELECT count(*) || '/' || min(id) FROM nest"), "50/52");
+  }
+
+  // Small commits, each followed by another session's same query: it sees every inlined row
+  // added and ended (a refresh reads back only the rows a commit changed).
+  exec_ok(c.get(), "CREATE TABLE small (k integer)");
+  {
+    Conn r = connect(m);
+    std::set<int> live;
+    for (int i = 1; i <= 8; ++i) {
+      exec_ok(c.get(), "INSERT INTO small VALUES (" + std::to_string(i) + ")");
+      live.insert(i);
+      if (i % 2 == 0) {
+        exec_ok(c.get(), "DELETE FROM small WHERE k = " + std::to_string(i - 1));
+        live.erase(i - 1);
+      }
+      std::string expected;
+      for (int k : live) expected += (expected.empty() ? "" : ",") + std::to_string(k);
+      EXPECT_EQ(query_value(r.get(), "SELECT coalesce(string_agg(CAST(k AS text), ',' ORDER BY k), '') FROM small"),
+                expected)
+          << "after commit " << i;
+    }
   }
 
   Conn s = admin(e);
