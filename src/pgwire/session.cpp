@@ -44,6 +44,40 @@ bool has_returning(std::string_view s) {
   return false;
 }
 
+// An INSERT of VALUES that reads no table: its plan rests on no statistics, so it need not be made
+// again after writes (a batch of them would otherwise plan every row).
+bool writes_only(const PreparedStatement &s) {
+  if (!s.prepared || s.prepared.statement_type() != DUCKDB_STATEMENT_TYPE_INSERT) return false;
+  std::string text = to_lower(s.text);
+  return text.find("values") != std::string::npos && text.find("select") == std::string::npos;
+}
+
+// Whether running the statement may change rows (anything but queries, settings and transaction
+// control: a ROLLBACK only takes rows away that the plans' statistics included).
+bool may_write(const PreparedStatement &s) {
+  switch (s.cls.kind) {
+    case sql::Kind::kBegin:
+    case sql::Kind::kCommit:  // a commit that moved the lake changed DuckDB's catalog: plans bind again
+    case sql::Kind::kRollback:
+    case sql::Kind::kSet:
+    case sql::Kind::kShow:
+      return false;
+    default:
+      break;
+  }
+  if (!s.prepared) return true;
+  switch (s.prepared.statement_type()) {
+    case DUCKDB_STATEMENT_TYPE_SELECT:
+    case DUCKDB_STATEMENT_TYPE_EXPLAIN:
+    case DUCKDB_STATEMENT_TYPE_TRANSACTION:
+    case DUCKDB_STATEMENT_TYPE_VARIABLE_SET:
+    case DUCKDB_STATEMENT_TYPE_SET:
+      return false;
+    default:
+      return true;
+  }
+}
+
 bool statement_returns_rows(duckdb_statement_type t, const std::string &text) {
   switch (t) {
     case DUCKDB_STATEMENT_TYPE_SELECT:
@@ -858,7 +892,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
                                                              const std::vector<uint32_t> &declared) {
   auto ps = std::make_shared<PreparedStatement>();
   ps->text = text;
-  ps->binding_epoch = lake_->binding_epoch();
+  ps->binding_epoch = plan_epoch();
   ps->cls = sql::classify(text);
   switch (ps->cls.kind) {
     case sql::Kind::kSet:
@@ -992,13 +1026,16 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   return ps;
 }
 
+uint64_t Session::plan_epoch() const { return writes_ + lake_->binding_epoch(); }
+
 void Session::start_portal(Portal &p) {
-  if (p.stmt->prepared && p.stmt->binding_epoch != lake_->binding_epoch()) {
-    // A lake table's name reads other rows for this session now (see lake::Session): the plan
-    // is made again, in place, for every portal and name that shares the statement.
+  if (p.stmt->prepared && p.stmt->binding_epoch != plan_epoch() && !writes_only(*p.stmt)) {
+    // The plan may rest on statistics or names that changed since (see writes_): it is made again,
+    // in place, for every portal and name that shares the statement.
     *p.stmt = std::move(*prepare_uncached(p.stmt->text, p.stmt->param_oids));
   }
   auto &s = *p.stmt;
+  if (may_write(s)) ++writes_;
   if (s.lake) {
     p.started = true;
     materialize_open_portals(&p);

@@ -52,7 +52,7 @@ struct PreparedStatement {
   std::vector<int64_t> lake_tables;
   bool lake_write() const { return lake.has_value() || !lake_tables.empty(); }
   bool no_cache = false;  // the plan depends on more than the text (time travel)
-  uint64_t binding_epoch = 0;  // lake::Session::binding_epoch() when `prepared` was made
+  uint64_t binding_epoch = 0;  // Session::plan_epoch() when `prepared` was made
 };
 
 struct Portal {
@@ -244,6 +244,14 @@ class Session {
   // Sharing one plan between portals is safe: executions on a connection are serialized and a
   // suspended portal is materialized before another execution starts.
   std::map<std::string, std::shared_ptr<PreparedStatement>> plan_cache_;
+  // Statements run that may have changed data. DuckDB plans with the statistics of the rows a table
+  // holds then (its own uncommitted ones included) and may drop a filter those prove always true or
+  // false, yet it keeps a prepared plan while only data changes. So a plan made before a write is
+  // made again before it runs (see plan_epoch()).
+  uint64_t writes_ = 0;
+  // Changes whenever a plan prepared before may be wrong now: after a write of this session, or when
+  // a lake table's name reads other rows for this session (lake::Session::binding_epoch()).
+  uint64_t plan_epoch() const;
   std::map<std::string, std::unique_ptr<Portal>> portals_;
   // Savepoints of the current transaction block, innermost last, each with the count of
   // statements that could change anything (changes_) when it was set.
