@@ -273,7 +273,8 @@ inline constexpr const char *kMallardPassword = "secret";
 
 class MallardServer {
  public:
-  MallardServer(const std::string &bin, const fs::path &dir) : dir_(dir) {
+  // `config`: lines of a configuration file to start with (e.g. more warehouses); none when empty.
+  MallardServer(const std::string &bin, const fs::path &dir, const std::vector<std::string> &config = {}) : dir_(dir) {
     fs::create_directories(dir_);
     port_ = free_port();
     log_ = (dir_ / "mallard.log").string();
@@ -282,6 +283,12 @@ class MallardServer {
     // changes nothing after the connection is established.
     s.argv = {bin, "serve", "--data-dir", (dir_ / "data").string(), "--listen", "127.0.0.1:" + std::to_string(port_),
               "--auth-method", "password"};
+    if (!config.empty()) {
+      std::string text;
+      for (auto &line : config) text += line + "\n";
+      std::ofstream((dir_ / "mallard.toml").string()) << text;
+      s.argv.insert(s.argv.end(), {"--config", (dir_ / "mallard.toml").string()});
+    }
     s.log_path = log_;
     s.env_set = {std::string("MALLARD_PASSWORD=") + kMallardPassword};
     pid_ = spawn(s);
@@ -316,8 +323,9 @@ class MallardServer {
     pid_ = 0;
     g_emergency.mallard = 0;
   }
-  std::string conninfo() const {
-    return "host=127.0.0.1 port=" + std::to_string(port_) + " user=mallard dbname=mallard password=" +
+  // `database` names the warehouse.
+  std::string conninfo(const std::string &database = "mallard") const {
+    return "host=127.0.0.1 port=" + std::to_string(port_) + " user=mallard dbname=" + database + " password=" +
            kMallardPassword + " sslmode=disable";
   }
   int port() const { return port_; }
