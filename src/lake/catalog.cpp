@@ -40,8 +40,9 @@ metastore::Row inlined_row(const Table &t, const Table::InlinedSource &src, meta
 }
 
 // Reads only the rows of `t`'s inlined-data tables that were added or ended after snapshot
-// `since`, into the rows `t` had then (its inlined-data tables are the same ones).
-void load_inlined_changes(metastore::Transaction &txn, Table &t, int64_t since) {
+// `since`, into the rows `t` had then (its inlined-data tables are the same ones). False when rows
+// were also taken out of them (another writer flushed them to a file): then read them in full.
+bool load_inlined_changes(metastore::Transaction &txn, Table &t, int64_t since) {
   std::unordered_map<std::string, size_t> at;
   for (size_t i = 0; i < t.inlined_rows.size(); ++i) at.emplace(t.inlined_rows[i][0].value_or(""), i);
   for (size_t k = 0; k < t.inlined_tables.size(); ++k) {
@@ -56,6 +57,10 @@ void load_inlined_changes(metastore::Transaction &txn, Table &t, int64_t since) 
         t.inlined_rows.push_back(std::move(r));
     }
   }
+  int64_t stored = 0;
+  for (auto &name : t.inlined_tables)
+    stored += num(txn.query("SELECT count(*) FROM " + sql_ident(name)).at(0).at(0));
+  return stored == static_cast<int64_t>(t.inlined_rows.size());
 }
 
 // Every inlined-data table of every table in `s` (or of the tables in `only`), with the column ids
@@ -78,10 +83,7 @@ void load_inlined(metastore::Transaction &txn, Snapshot &s, const std::set<int64
       auto was = prev->tables.find(id);
       bool same = was != prev->tables.end() && was->second->has_inlined() && names[id] == was->second->inlined_tables &&
                   was->second->inlined_sources.size() == was->second->inlined_tables.size();
-      if (same)
-        load_inlined_changes(txn, *t, prev->id);
-      else
-        full.insert(id);
+      if (!same || !load_inlined_changes(txn, *t, prev->id)) full.insert(id);
     }
     if (full.empty()) return;
     filter = " WHERE i.table_id IN " + id_list(full);
