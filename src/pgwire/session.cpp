@@ -1031,7 +1031,9 @@ uint64_t Session::plan_epoch() const { return writes_ + lake_->binding_epoch(); 
 void Session::start_portal(Portal &p) {
   if (p.stmt->prepared && p.stmt->binding_epoch != plan_epoch() && !writes_only(*p.stmt)) {
     // The plan may rest on statistics or names that changed since (see writes_): it is made again,
-    // in place, for every portal and name that shares the statement.
+    // in place, for every portal and name that shares the statement. A suspended portal may still
+    // be streaming from the plan replaced here: its rows are fetched first.
+    materialize_open_portals(&p);
     *p.stmt = std::move(*prepare_uncached(p.stmt->text, p.stmt->param_oids));
   }
   auto &s = *p.stmt;
