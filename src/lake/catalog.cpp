@@ -307,7 +307,10 @@ int64_t latest_snapshot_id(metastore::Transaction &txn) {
   return rows.empty() ? 0 : num(rows[0][0]);
 }
 
-std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id) {
+namespace {
+
+// Everything but the tables' files, deletes and inlined rows, as of `snapshot_id`.
+std::shared_ptr<Snapshot> load_definitions(metastore::Transaction &txn, int64_t snapshot_id) {
   auto s = std::make_shared<Snapshot>();
   std::vector<metastore::Param> at = {std::to_string(snapshot_id)};
   read_header(txn, *s, snapshot_id);
@@ -385,7 +388,6 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
                            "<= CAST($1 AS BIGINT) GROUP BY table_id",
                            at))
     if (Table *t = s->edit(num(r[0]))) t->columns_changed_at = num(r[1]);
-  load_data(txn, *s, nullptr);
   for (auto &r : txn.query(std::string("SELECT view_id, schema_id, view_name, \"sql\" FROM ducklake_view WHERE") +
                                kVisible,
                            at)) {
@@ -402,6 +404,39 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
     if (Table *t = s->edit(num(r[0]))) t->comment = r[1];
     if (auto v = s->views.find(num(r[0])); v != s->views.end()) v->second.comment = r[1];
   }
+  return s;
+}
+
+bool same_definition(const Table &a, const Table &b) {
+  return a.name == b.name && a.schema_id == b.schema_id && a.path == b.path && a.columns == b.columns &&
+         a.comment == b.comment && a.columns_changed_at == b.columns_changed_at;
+}
+
+}  // namespace
+
+std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id) {
+  auto s = load_definitions(txn, snapshot_id);
+  load_data(txn, *s, nullptr);
+  return s;
+}
+
+std::shared_ptr<const Snapshot> load_snapshot_after_ddl(metastore::Transaction &txn, const Snapshot &prev,
+                                                        int64_t snapshot_id, const std::set<int64_t> &changed,
+                                                        const std::set<int64_t> &inlined_deletes) {
+  auto s = load_definitions(txn, snapshot_id);
+  std::set<int64_t> reload, deletes_in = inlined_deletes;
+  for (auto &[id, table] : s->tables) {
+    auto was = prev.tables.find(id);
+    if (was != prev.tables.end() && !changed.count(id) && same_definition(*was->second, *table)) {
+      table = was->second;  // unchanged: shared, with its data
+      continue;
+    }
+    reload.insert(id);
+    if (was != prev.tables.end())
+      for (auto &f : was->second->files)
+        if (!f.inlined_deletes.empty()) deletes_in.insert(id);
+  }
+  load_data(txn, *s, &reload, deletes_in);
   return s;
 }
 

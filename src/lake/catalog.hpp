@@ -26,6 +26,7 @@ struct Column {
   // Nested columns (rows with parent_column set in ducklake_column): a list has one child,
   // "element"; a struct one per field, by name; a map two, "key" and "value".
   std::vector<Column> children;
+  bool operator==(const Column &) const = default;
 };
 
 // The DuckDB type of a list, struct or map column from its children's DuckDB types.
@@ -127,6 +128,13 @@ struct Snapshot {
 int64_t latest_snapshot_id(metastore::Transaction &txn);
 // Loads the catalog as of `snapshot_id`; throws 22023 when no such snapshot exists.
 std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id);
+
+// The snapshot after `prev` whose changes include DDL: every definition is read again, the files and
+// inlined rows only of the tables in `changed` or new since `prev` (or defined differently);
+// every other table is shared with `prev`. `inlined_deletes` as for load_snapshot_since.
+std::shared_ptr<const Snapshot> load_snapshot_after_ddl(metastore::Transaction &txn, const Snapshot &prev,
+                                                        int64_t snapshot_id, const std::set<int64_t> &changed,
+                                                        const std::set<int64_t> &inlined_deletes);
 
 // The snapshot after `prev` in which only the rows of the tables in `changed` differ (inserts and
 // deletes): the catalog is copied, their files and inlined rows are read again. `inlined_deletes`:

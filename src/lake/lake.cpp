@@ -164,30 +164,42 @@ void Lake::refresh() {
     auto txn = store_->begin();
     int64_t latest = latest_snapshot_id(*txn);
     if (current_ && current_->id == latest) return;
-    // Snapshots that only added or removed rows: reload just those tables' files and rows.
+    // Moving on from the current snapshot, when every snapshot since names its changes in terms the
+    // loader knows: the tables they name (and new ones) are read again, the others are kept. Only
+    // added or removed rows: the catalog itself is kept too.
     std::set<int64_t> changed, inlined_deletes;
-    bool rows_only = current_ && latest > current_->id;
-    if (rows_only) {
+    bool incremental = current_ && latest > current_->id, rows_only = incremental;
+    if (incremental) {
       auto made = txn->query("SELECT changes_made FROM ducklake_snapshot_changes WHERE snapshot_id > CAST($1 AS BIGINT) "
                              "AND snapshot_id <= CAST($2 AS BIGINT)",
                              {std::to_string(current_->id), std::to_string(latest)});
-      rows_only = static_cast<int64_t>(made.size()) == latest - current_->id;
+      incremental = static_cast<int64_t>(made.size()) == latest - current_->id;
       for (auto &r : made)
         for (auto &[kind, value] : parse_changes(r[0].value_or(""))) {
-          if (kind == "inserted_into_table" || kind == "deleted_from_table" || kind == "inlined_insert" ||
-              kind == "inlined_delete") {
+          bool rows = kind == "inserted_into_table" || kind == "deleted_from_table" || kind == "inlined_insert" ||
+                      kind == "inlined_delete";
+          if (rows || kind == "altered_table" || kind == "dropped_table") {
             try {
               changed.insert(std::stoll(value));
               if (kind == "inlined_delete") inlined_deletes.insert(std::stoll(value));
             } catch (...) {
-              rows_only = false;
+              incremental = false;
             }
+            if (!rows) rows_only = false;
+          } else if (kind == "created_table" || kind == "created_schema" || kind == "dropped_schema" ||
+                     kind == "created_view" || kind == "dropped_view" || kind == "altered_view") {
+            rows_only = false;  // named objects: the definitions are read again
           } else {
-            rows_only = false;
+            incremental = false;  // e.g. compaction: everything is read again
           }
         }
     }
-    snap = rows_only ? load_snapshot_since(*txn, *current_, latest, changed, inlined_deletes) : load_snapshot(*txn, latest);
+    if (incremental && rows_only)
+      snap = load_snapshot_since(*txn, *current_, latest, changed, inlined_deletes);
+    else if (incremental)
+      snap = load_snapshot_after_ddl(*txn, *current_, latest, changed, inlined_deletes);
+    else
+      snap = load_snapshot(*txn, latest);
     history = txn->query(
         "SELECT s.snapshot_id, CAST(s.snapshot_time AS VARCHAR), s.schema_version, c.changes_made, c.author, "
         "c.commit_message, c.commit_extra_info FROM ducklake_snapshot s LEFT JOIN ducklake_snapshot_changes c "

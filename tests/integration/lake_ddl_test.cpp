@@ -15,6 +15,50 @@ std::vector<Row> column_info(PGconn *c, const std::string &table) {
                        "table_name = '" + table + "' ORDER BY ordinal_position");
 }
 
+// A commit with DDL reads every definition again but the data only of the tables it changed (or
+// made); the others keep theirs. Every table, of every kind of content, must read the same after
+// each kind of DDL on another, from another session, and a DDL commit that also writes rows must
+// show them.
+TEST_F(LakeDdl, DdlOnOneTableLeavesTheOthersIntact) {
+  Conn a = conn(), b = conn();
+  ASSERT_TRUE(a && b);
+  exec_ok(a.get(), "CREATE SCHEMA keep");
+  exec_ok(a.get(), "CREATE TABLE keep.files (x integer)");
+  exec_ok(a.get(), "INSERT INTO keep.files SELECT g FROM generate_series(1, 100) AS s(g)");
+  exec_ok(a.get(), "DELETE FROM keep.files WHERE x % 10 = 0");
+  exec_ok(a.get(), "CREATE TABLE keep.inl (x integer)");
+  exec_ok(a.get(), "INSERT INTO keep.inl VALUES (1), (2), (3)");
+  exec_ok(a.get(), "DELETE FROM keep.inl WHERE x = 2");
+  exec_ok(a.get(), "CREATE TABLE keep.moving (x integer)");
+  exec_ok(a.get(), "INSERT INTO keep.moving VALUES (7)");
+  auto state = [&](PGconn *c) {
+    return query_value(c, "SELECT (SELECT count(*) || '/' || sum(x) FROM keep.files) || ' ' || "
+                          "(SELECT string_agg(CAST(x AS text), ',' ORDER BY x) FROM keep.inl)");
+  };
+  const std::string expected = "90/4500 1,3";
+  ASSERT_EQ(state(b.get()), expected);
+  for (const char *ddl : {"ALTER TABLE keep.moving ADD COLUMN y text DEFAULT 'd'",
+                          "ALTER TABLE keep.moving RENAME COLUMN y TO z", "COMMENT ON TABLE keep.moving IS 'moved'",
+                          "ALTER TABLE keep.moving RENAME TO moved", "CREATE TABLE keep.fresh AS SELECT 5 AS x",
+                          "CREATE VIEW keep.v AS SELECT x FROM keep.inl", "DROP TABLE keep.fresh",
+                          "CREATE SCHEMA other", "DROP SCHEMA other"}) {
+    exec_ok(a.get(), ddl);
+    EXPECT_EQ(state(b.get()), expected) << "after " << ddl;
+  }
+  EXPECT_EQ(query_value(b.get(), "SELECT x || ':' || z FROM keep.moved"), "7:d");
+  EXPECT_EQ(query_value(b.get(), "SELECT string_agg(CAST(x AS text), ',' ORDER BY x) FROM keep.v"), "1,3");
+  // DDL and rows in one commit: rows in another table, and a new table with its rows.
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(a.get(), "ALTER TABLE keep.moved ADD COLUMN w integer DEFAULT 0");
+  exec_ok(a.get(), "INSERT INTO keep.inl VALUES (4)");
+  exec_ok(a.get(), "CREATE TABLE keep.made AS SELECT g AS x FROM generate_series(1, 3) AS s(g)");
+  exec_ok(a.get(), "COMMIT");
+  EXPECT_EQ(query_value(b.get(), "SELECT string_agg(x || ':' || z || ':' || w, ',' ORDER BY x) FROM keep.moved"), "7:d:0");
+  EXPECT_EQ(query_value(b.get(), "SELECT sum(x) FROM keep.made"), "6");
+  EXPECT_EQ(query_value(b.get(), "SELECT string_agg(CAST(x AS text), ',' ORDER BY x) FROM keep.inl"), "1,3,4");
+  EXPECT_EQ(query_value(b.get(), "SELECT count(*) || '/' || sum(x) FROM keep.files"), "90/4500");
+}
+
 TEST_F(LakeDdl, CreateAndDropSchema) {
   Conn c = conn();
   ASSERT_TRUE(c);
