@@ -407,12 +407,18 @@ std::shared_ptr<Snapshot> load_definitions(metastore::Transaction &txn, int64_t 
   return s;
 }
 
+// Whether some file of the table has deletes the ducklake extension inlined (they are read again
+// with its files).
+bool has_inlined_deletes(const Table &t) {
+  return std::any_of(t.files.begin(), t.files.end(), [](const DataFile &f) { return !f.inlined_deletes.empty(); });
+}
+
+}  // namespace
+
 bool same_definition(const Table &a, const Table &b) {
   return a.name == b.name && a.schema_id == b.schema_id && a.path == b.path && a.columns == b.columns &&
          a.comment == b.comment && a.columns_changed_at == b.columns_changed_at;
 }
-
-}  // namespace
 
 std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id) {
   auto s = load_definitions(txn, snapshot_id);
@@ -432,9 +438,7 @@ std::shared_ptr<const Snapshot> load_snapshot_after_ddl(metastore::Transaction &
       continue;
     }
     reload.insert(id);
-    if (was != prev.tables.end())
-      for (auto &f : was->second->files)
-        if (!f.inlined_deletes.empty()) deletes_in.insert(id);
+    if (was != prev.tables.end() && has_inlined_deletes(*was->second)) deletes_in.insert(id);
   }
   load_data(txn, *s, &reload, deletes_in);
   return s;
@@ -469,8 +473,7 @@ std::shared_ptr<const Snapshot> load_snapshot_since(metastore::Transaction &txn,
   for (int64_t id : changed) {
     Table *t = s->edit(id);
     if (!t) continue;
-    for (auto &f : t->files)
-      if (!f.inlined_deletes.empty()) deletes_in.insert(id);
+    if (has_inlined_deletes(*t)) deletes_in.insert(id);
     t->files.clear();
   }
   load_data(txn, *s, &changed, deletes_in, &prev);

@@ -124,6 +124,9 @@ struct Snapshot {
   const View *view(int64_t schema_id, const std::string &name) const;
 };
 
+// Whether `b` is defined as `a` is: name, schema, path, columns, comment (its data aside).
+bool same_definition(const Table &a, const Table &b);
+
 // The newest snapshot id in the store.
 int64_t latest_snapshot_id(metastore::Transaction &txn);
 // Loads the catalog as of `snapshot_id`; throws 22023 when no such snapshot exists.

@@ -27,21 +27,10 @@ namespace {
 
 // True when a table's DuckDB objects built for `a` also serve `b` (no view or mirror to redo).
 bool same_contents(const Table &a, const Table &b) {
-  if (a.columns.size() != b.columns.size()) return false;
-  for (size_t i = 0; i < a.columns.size(); ++i) {
-    const Column &x = a.columns[i], &y = b.columns[i];
-    if (x.name != y.name || x.duck_type != y.duck_type || x.default_value != y.default_value ||
-        x.nulls_allowed != y.nulls_allowed)
-      return false;
-  }
-  if (a.name != b.name || a.schema_id != b.schema_id || a.comment != b.comment ||
-      a.columns_changed_at != b.columns_changed_at || a.files.size() != b.files.size() ||
-      a.inlined_rows != b.inlined_rows || a.inlined_columns != b.inlined_columns || a.inlined_types != b.inlined_types ||
+  if (!same_definition(a, b) || a.files.size() != b.files.size() || a.inlined_rows != b.inlined_rows ||
+      a.inlined_columns != b.inlined_columns || a.inlined_types != b.inlined_types ||
       a.inlined_tables != b.inlined_tables)
     return false;
-  for (size_t i = 0; i < a.columns.size(); ++i)
-    if (a.columns[i].id != b.columns[i].id || a.columns[i].initial_default != b.columns[i].initial_default)
-      return false;
   for (size_t i = 0; i < a.files.size(); ++i) {
     const auto &x = a.files[i], &y = b.files[i];
     if (x.id != y.id || x.deletes.has_value() != y.deletes.has_value() || (x.deletes && x.deletes->id != y.deletes->id) ||
