@@ -916,13 +916,13 @@ void workload_c(Env &env) {
               tables, commits, kRounds);
   try {
     struct Side {
+      explicit Side(const std::string &conninfo) : writer(conninfo), reader(conninfo) {}
       Pq writer, reader;
-      std::vector<double> commit, read;
-      double cpu_ms = 0;
-      int done = 0;
+      std::vector<double> commit, read, ddl;
+      double cpu_ms = 0, ddl_cpu_ms = 0;
+      int done = 0, ddl_done = 0;
     };
-    Side small{Pq(env.mallard->conninfo()), Pq(env.mallard->conninfo()), {}, {}, 0, 0};
-    Side big{Pq(env.mallard->conninfo(kBigWarehouse)), Pq(env.mallard->conninfo(kBigWarehouse)), {}, {}, 0, 0};
+    Side small(env.mallard->conninfo()), big(env.mallard->conninfo(kBigWarehouse));
     // The other tables, 100 per transaction, each with one (inlined) row.
     auto t0 = Clock::now();
     for (int made = 1; made < tables;) {
@@ -951,11 +951,34 @@ void workload_c(Env &env) {
       }
       side.cpu_ms += (cpu_seconds(env.mallard->pid()) - c0) * 1e3;
     };
+    // DDL commits: a column added to the changed table, a table created and dropped again; each
+    // followed by the first read of the changed table by another session.
+    auto ddl_round = [&](Side &side, int n) {
+      double c0 = cpu_seconds(env.mallard->pid());
+      for (int i = 0; i < n; i += 3) {
+        std::string k = std::to_string(side.ddl_done++);
+        for (const std::string &q : {"ALTER TABLE c_hot ADD COLUMN c" + k + " INTEGER",
+                                     "CREATE TABLE c_new" + k + " (id BIGINT, v DOUBLE)", "DROP TABLE c_new" + k}) {
+          auto t = Clock::now();
+          pq_command(side.writer.get(), q);
+          side.ddl.push_back(seconds_since(t) * 1e3);
+          if (side.reader.scalar("SELECT count(*) FROM c_hot") != std::to_string(side.done))
+            fail("the reader lost rows of c_hot after " + q);
+        }
+      }
+      side.ddl_cpu_ms += (cpu_seconds(env.mallard->pid()) - c0) * 1e3;
+    };
     const int per_round = std::max(1, commits / kRounds);
     for (int r = 0; r < kRounds; ++r) {
       bool small_first = r % 4 == 0 || r % 4 == 3;
       round(small_first ? small : big, per_round);
       round(small_first ? big : small, per_round);
+    }
+    const int ddl_per_round = std::max(3, commits / kRounds / 3 * 3);
+    for (int r = 0; r < kRounds; ++r) {
+      bool small_first = r % 4 == 0 || r % 4 == 3;
+      ddl_round(small_first ? small : big, ddl_per_round);
+      ddl_round(small_first ? big : small, ddl_per_round);
     }
     auto cell = [](const Side &s) {
       return "commit " + ms_str(median(s.commit)) + ", next read " + ms_str(median(s.read)) + "; CPU " +
@@ -970,6 +993,16 @@ void workload_c(Env &env) {
              "commit " + ratio_str(commit_ratio, 2) + ", read " + ratio_str(read_ratio, 2) + ", CPU " +
                  ratio_str(cpu_ratio, 2),
              "about 1x", cpu_ratio <= 1.25 ? "yes" : "no"});
+    auto ddl_cpu = [](const Side &s) { return s.ddl_cpu_ms / static_cast<double>(s.ddl.size()); };
+    double ddl_ratio = median(big.ddl) / median(small.ddl), ddl_cpu_ratio = ddl_cpu(big) / ddl_cpu(small);
+    auto ddl_cell = [&](const Side &s) { return "DDL commit " + ms_str(median(s.ddl)) + "; CPU " + ms_str(ddl_cpu(s)); };
+    std::printf("    DDL, 1 table: %s\n    DDL, %d tables: %s\n", ddl_cell(small).c_str(), tables,
+                ddl_cell(big).c_str());
+    add_row({"(c) DDL commit (ADD COLUMN, CREATE, DROP), 1 table in the lake", ddl_cell(small), "", "", "", "-"});
+    add_row({"(c) DDL commit (ADD COLUMN, CREATE, DROP), " + std::to_string(tables) + " tables in the lake",
+             ddl_cell(big), "the 1-table lake, interleaved",
+             "commit " + ratio_str(ddl_ratio, 2) + ", CPU " + ratio_str(ddl_cpu_ratio, 2), "about 1x",
+             ddl_cpu_ratio <= 1.25 ? "yes" : "no"});
     for (int made = 1; made < tables;) {
       std::string batch = "BEGIN;";
       for (int k = 0; k < 100 && made < tables; ++k, ++made) batch += "DROP TABLE c_t" + std::to_string(made) + ";";
