@@ -107,15 +107,15 @@ void assign_ids(Column &c, int64_t &next_id) {
 }
 
 // Columns of a DuckDB table created from the user's definition: DuckDB has already checked the
-// types, defaults and constraints the way it will enforce them.
+// types, defaults and constraints the way it will enforce them. `constraints`: whether the
+// definition may declare constraints besides NOT NULL, which are refused (looking for them scans
+// the whole catalog; pragma_table_info reads the one table).
 std::vector<Column> read_columns(duck::Connection &conn, const std::string &schema, const std::string &table,
-                                 const std::string &catalog = {}) {
+                                 bool constraints, const std::string &catalog = {}) {
   std::vector<Column> cols;
-  auto rows = conn.query_text(
-      "SELECT column_name, data_type, column_default, CAST(is_nullable AS VARCHAR) FROM duckdb_columns() "
-      "WHERE database_name = coalesce($3, current_database()) AND schema_name = $1 AND table_name = $2 "
-      "ORDER BY column_index",
-      {schema, table, catalog.empty() ? std::nullopt : std::optional<std::string>(catalog)});
+  std::string name = (catalog.empty() ? "" : sql_ident(catalog) + ".") + sql_ident(schema) + "." + sql_ident(table);
+  auto rows = conn.query_text("SELECT name, type, dflt_value, CAST(NOT \"notnull\" AS VARCHAR) FROM pragma_table_info(" +
+                              sql_literal(name) + ") ORDER BY cid");
   int64_t next_id = 1;
   for (auto &r : rows) {
     Column c = column_of_type(r[0].value_or(""), r[1].value_or(""));
@@ -125,6 +125,7 @@ std::vector<Column> read_columns(duck::Connection &conn, const std::string &sche
     assign_ids(c, next_id);
     cols.push_back(c);
   }
+  if (!constraints) return cols;
   auto cons = conn.query_text(
       "SELECT constraint_type FROM duckdb_constraints() WHERE database_name = coalesce($3, current_database()) AND "
       "schema_name = $1 AND table_name = $2 AND constraint_type <> 'NOT NULL'",
@@ -505,7 +506,7 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
   auto r = conn.query(text);
   nt.table.id = -static_cast<int64_t>(changes_.created_tables.size()) - 1;
   nt.table.name = st.target.name;
-  nt.table.columns = read_columns(conn, kHiddenSchema, ins_name);
+  nt.table.columns = read_columns(conn, kHiddenSchema, ins_name, st.may_declare_constraints);
   conn.query("CREATE TABLE " + nt.del + " (fidx BIGINT, pos BIGINT)");
   nt.pos = hidden("q" + key);
   conn.query("CREATE VIEW " + nt.pos + " AS " + scan_sql(nt.table, 0, nt.ins, nt.del, true));
@@ -718,7 +719,7 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
     switch (a.kind) {
       case AK::kAddColumn: {
         conn.query("CREATE OR REPLACE TEMP TABLE __mallard_coldef (" + a.text + ")");
-        auto cols = read_columns(conn, "main", "__mallard_coldef", "temp");
+        auto cols = read_columns(conn, "main", "__mallard_coldef", st.may_declare_constraints, "temp");
         conn.query("DROP TABLE temp.main.__mallard_coldef");
         if (cols.size() != 1) throw Error(sqlstate::kSyntaxError, "ADD COLUMN expects one column definition");
         Column c = cols[0];

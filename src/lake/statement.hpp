@@ -57,6 +57,10 @@ struct Statement {
   std::string body;                                      // CREATE VIEW query; COMMENT literal
   bool comment_on_view = false;
   std::vector<AlterAction> actions;
+  // CREATE TABLE / ALTER TABLE: a keyword that declares a constraint other than NOT NULL
+  // (PRIMARY, UNIQUE, CHECK, REFERENCES, FOREIGN, CONSTRAINT) appears in the definitions. Without
+  // one, the table DuckDB makes from them needs no look for constraints, which scans the catalog.
+  bool may_declare_constraints = false;
 };
 
 // The outcome for the session: run `rows_sql` (if any) as the statement's result and report

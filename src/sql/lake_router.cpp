@@ -116,6 +116,13 @@ class Parser {
     return n;
   }
   const std::string &catalog() const { return catalog_; }
+  // Whether a keyword that declares a constraint (besides NOT NULL) is a token of the statement.
+  bool names_constraint() const {
+    for (auto &t : toks_)
+      if (t.kind == Token::kWord && word_in(t, {"PRIMARY", "UNIQUE", "CHECK", "REFERENCES", "FOREIGN", "CONSTRAINT"}))
+        return true;
+    return false;
+  }
   // The text from the current token up to (not including) the first top-level token for which
   // stop() holds, or to the end; advances past it.
   template <class Stop>
@@ -204,6 +211,7 @@ std::optional<lake::Statement> route_create(Parser &p, lake::Statement &st) {
     if (!n) return std::nullopt;
     st.target = *n;
     if (or_replace) throw unsupported("CREATE OR REPLACE TABLE");
+    st.may_declare_constraints = p.names_constraint();
     p.until([&](const Token &t) { return p.word_in(t, {"AS"}); });
     st.as_select = p.accept("AS");
     return st;
@@ -507,6 +515,7 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
     if (p.accept("OWNER") || p.is("SET") || p.is("ENABLE") || p.is("DISABLE"))
       throw unsupported("this ALTER TABLE form");
     st.actions = alter_actions(p);
+    st.may_declare_constraints = p.names_constraint();
     out = st;
   } else if (p.accept("CALL")) {
     // CALL [catalog.]set_option('name', value): a lake setting, as DuckLake spells it.

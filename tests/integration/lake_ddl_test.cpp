@@ -216,6 +216,18 @@ TEST_F(LakeDdl, KeysAndUniqueConstraintsAreRefused) {
   exec_ok(c.get(), "CREATE TABLE pk1 (id integer NOT NULL)");
   EXPECT_EQ(exec_error(c.get(), "ALTER TABLE pk1 ADD PRIMARY KEY (id)").sqlstate, "0A000");
   EXPECT_EQ(exec_error(c.get(), "ALTER TABLE pk1 ADD CONSTRAINT u UNIQUE (id)").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE ck1 (id integer check (id > 0))").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE ck2 (id integer, CONSTRAINT positive CHECK (id > 0))").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE pk1 ADD COLUMN u integer unique").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE pk1 ADD COLUMN k integer CHECK (k < 10)").sqlstate, "0A000");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM ck1").sqlstate, "42P01");
+  EXPECT_EQ(column_info(c.get(), "pk1"), (std::vector<Row>{{"id", "NO", std::nullopt}}));
+  // The words as names and as text do not declare a constraint.
+  exec_ok(c.get(), "CREATE TABLE words (unique_id integer, \"check\" text DEFAULT 'UNIQUE', \"primary\" integer NOT NULL)");
+  exec_ok(c.get(), "ALTER TABLE words ADD COLUMN \"references\" text DEFAULT 'CHECK (x)'");
+  exec_ok(c.get(), "INSERT INTO words (unique_id, \"primary\") VALUES (1, 2)");
+  EXPECT_EQ(query_rows(c.get(), "SELECT unique_id, \"check\", \"primary\", \"references\" FROM words"),
+            (std::vector<Row>{{"1", "UNIQUE", "2", "CHECK (x)"}}));
 }
 
 TEST_F(LakeDdl, DropTable) {
