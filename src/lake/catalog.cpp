@@ -309,40 +309,37 @@ int64_t latest_snapshot_id(metastore::Transaction &txn) {
 
 namespace {
 
-// Everything but the tables' files, deletes and inlined rows, as of `snapshot_id`.
-std::shared_ptr<Snapshot> load_definitions(metastore::Transaction &txn, int64_t snapshot_id) {
-  auto s = std::make_shared<Snapshot>();
+// The definitions of schemas, tables (name, path, columns, comment) and views as of `snapshot_id`
+// into `s`: all of them, or with `only`, those with these ids (catalog ids are unique across
+// schemas, tables and views). Their files, deletes and inlined rows are not read.
+void read_definitions(metastore::Transaction &txn, Snapshot &s, int64_t snapshot_id, const std::set<int64_t> *only) {
   std::vector<metastore::Param> at = {std::to_string(snapshot_id)};
-  read_header(txn, *s, snapshot_id);
-  auto dp = txn.query("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_path' AND \"scope\" IS NULL");
-  s->data_path = dp.empty() ? "" : dp[0][0].value_or("");
-  if (!s->data_path.empty() && s->data_path.back() != '/') s->data_path += '/';
-
+  auto in = [&](const char *column) { return only ? std::string(" AND ") + column + " IN " + id_list(*only) : ""; };
   for (auto &r : txn.query(std::string("SELECT schema_id, schema_name, path, path_is_relative FROM ducklake_schema "
-                                       "WHERE") + kVisible, at)) {
+                                       "WHERE") + kVisible + in("schema_id"), at)) {
     Schema sc;
     sc.id = num(r[0]);
     sc.name = r[1].value_or("");
-    sc.path = r[2] ? resolve_path(s->data_path, *r[2], truth(r[3])) : s->data_path + sc.name + "/";
-    s->schemas[sc.id] = sc;
+    sc.path = r[2] ? resolve_path(s.data_path, *r[2], truth(r[3])) : s.data_path + sc.name + "/";
+    s.schemas[sc.id] = sc;
   }
   for (auto &r : txn.query(std::string("SELECT table_id, schema_id, table_name, path, path_is_relative "
-                                       "FROM ducklake_table WHERE") + kVisible, at)) {
+                                       "FROM ducklake_table WHERE") + kVisible + in("table_id"), at)) {
     Table t;
     t.id = num(r[0]);
     t.schema_id = num(r[1]);
     t.name = r[2].value_or("");
-    auto sc = s->schemas.find(t.schema_id);
-    std::string base = sc == s->schemas.end() ? s->data_path : sc->second.path;
+    auto sc = s.schemas.find(t.schema_id);
+    std::string base = sc == s.schemas.end() ? s.data_path : sc->second.path;
     t.path = r[3] ? resolve_path(base, *r[3], truth(r[4])) : base + t.name + "/";
-    s->tables[t.id] = std::make_shared<const Table>(std::move(t));
+    s.tables[t.id] = std::make_shared<const Table>(std::move(t));
   }
   // Children first (deepest last in id order is not guaranteed): gather, then attach.
   std::map<std::pair<int64_t, int64_t>, std::vector<Column>> children;  // (table, parent) → children
   std::vector<std::pair<int64_t, Column>> nested;
   for (auto &r : txn.query(std::string("SELECT table_id, column_id, column_order, column_name, column_type, "
                                        "parent_column FROM ducklake_column WHERE parent_column IS NOT NULL AND") +
-                               kVisible + " ORDER BY table_id, column_order",
+                               kVisible + in("table_id") + " ORDER BY table_id, column_order",
                            at)) {
     Column c;
     c.id = num(r[1]);
@@ -368,9 +365,10 @@ std::shared_ptr<Snapshot> load_definitions(metastore::Transaction &txn, int64_t 
   };
   for (auto &r : txn.query(std::string("SELECT table_id, column_id, column_order, column_name, column_type, "
                                        "initial_default, default_value, nulls_allowed FROM ducklake_column WHERE "
-                                       "parent_column IS NULL AND") + kVisible + " ORDER BY table_id, column_order",
+                                       "parent_column IS NULL AND") + kVisible + in("table_id") +
+                               " ORDER BY table_id, column_order",
                            at)) {
-    Table *t = s->edit(num(r[0]));
+    Table *t = s.edit(num(r[0]));
     if (!t) continue;
     Column c;
     c.id = num(r[1]);
@@ -385,27 +383,54 @@ std::shared_ptr<Snapshot> load_definitions(metastore::Transaction &txn, int64_t 
   }
   for (auto &r : txn.query("SELECT table_id, max(CASE WHEN end_snapshot IS NOT NULL AND end_snapshot <= CAST($1 AS "
                            "BIGINT) THEN end_snapshot ELSE begin_snapshot END) FROM ducklake_column WHERE begin_snapshot "
-                           "<= CAST($1 AS BIGINT) GROUP BY table_id",
+                           "<= CAST($1 AS BIGINT)" + in("table_id") + " GROUP BY table_id",
                            at))
-    if (Table *t = s->edit(num(r[0]))) t->columns_changed_at = num(r[1]);
+    if (Table *t = s.edit(num(r[0]))) t->columns_changed_at = num(r[1]);
   for (auto &r : txn.query(std::string("SELECT view_id, schema_id, view_name, \"sql\" FROM ducklake_view WHERE") +
-                               kVisible,
+                               kVisible + in("view_id"),
                            at)) {
     View v;
     v.id = num(r[0]);
     v.schema_id = num(r[1]);
     v.name = r[2].value_or("");
     v.sql = r[3].value_or("");
-    s->views[v.id] = v;
+    s.views[v.id] = v;
   }
   for (auto &r : txn.query(std::string("SELECT object_id, \"value\" FROM ducklake_tag WHERE \"key\" = 'comment' AND") +
-                               kVisible,
+                               kVisible + in("object_id"),
                            at)) {
-    if (Table *t = s->edit(num(r[0]))) t->comment = r[1];
-    if (auto v = s->views.find(num(r[0])); v != s->views.end()) v->second.comment = r[1];
+    if (Table *t = s.edit(num(r[0]))) t->comment = r[1];
+    if (auto v = s.views.find(num(r[0])); v != s.views.end()) v->second.comment = r[1];
   }
+}
+
+// Everything but the tables' files, deletes and inlined rows, as of `snapshot_id`.
+std::shared_ptr<Snapshot> load_definitions(metastore::Transaction &txn, int64_t snapshot_id) {
+  auto s = std::make_shared<Snapshot>();
+  read_header(txn, *s, snapshot_id);
+  auto dp = txn.query("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_path' AND \"scope\" IS NULL");
+  s->data_path = dp.empty() ? "" : dp[0][0].value_or("");
+  if (!s->data_path.empty() && s->data_path.back() != '/') s->data_path += '/';
+  read_definitions(txn, *s, snapshot_id, nullptr);
   return s;
 }
+
+// The catalog objects (schemas, tables, views) whose definition rows (their own, their columns'
+// or their comments') begin or end after `since`, up to `snapshot_id`.
+std::set<int64_t> objects_defined_since(metastore::Transaction &txn, int64_t since, int64_t snapshot_id) {
+  const std::string moved =
+      " WHERE (begin_snapshot > CAST($1 AS BIGINT) AND begin_snapshot <= CAST($2 AS BIGINT)) OR "
+      "(end_snapshot > CAST($1 AS BIGINT) AND end_snapshot <= CAST($2 AS BIGINT))";
+  std::set<int64_t> ids;
+  for (auto &r : txn.query("SELECT schema_id FROM ducklake_schema" + moved + " UNION SELECT table_id FROM ducklake_table" +
+                               moved + " UNION SELECT table_id FROM ducklake_column" + moved +
+                               " UNION SELECT view_id FROM ducklake_view" + moved +
+                               " UNION SELECT object_id FROM ducklake_tag" + moved,
+                           {std::to_string(since), std::to_string(snapshot_id)}))
+    ids.insert(num(r[0]));
+  return ids;
+}
+
 
 // Whether some file of the table has deletes the ducklake extension inlined (they are read again
 // with its files).
@@ -420,6 +445,35 @@ bool same_definition(const Table &a, const Table &b) {
          a.comment == b.comment && a.columns_changed_at == b.columns_changed_at;
 }
 
+std::string snapshot_difference(const Snapshot &a, const Snapshot &b) {
+  if (a.id != b.id || a.schema_version != b.schema_version || a.next_catalog_id != b.next_catalog_id ||
+      a.next_file_id != b.next_file_id || a.data_path != b.data_path || a.inlining_row_limit != b.inlining_row_limit)
+    return "snapshot header";
+  if (a.schemas != b.schemas) return "schemas";
+  if (a.views != b.views) return "views";
+  if (a.tables.size() != b.tables.size()) return "table count";
+  for (auto &[id, x] : a.tables) {
+    auto it = b.tables.find(id);
+    if (it == b.tables.end()) return "table " + std::to_string(id) + " present in one only";
+    const Table &y = *it->second;
+    auto rows = [](const Table &t) {
+      metastore::Rows r = t.inlined_rows;
+      std::sort(r.begin(), r.end());
+      return r;
+    };
+    std::string what = !same_definition(*x, y)                                  ? "definition"
+                       : x->files != y.files                                     ? "files"
+                       : x->next_row_id != y.next_row_id                         ? "next_row_id"
+                       : x->inlined_columns != y.inlined_columns || x->inlined_types != y.inlined_types ||
+                               x->inlined_tables != y.inlined_tables || x->inlined_sources != y.inlined_sources
+                           ? "inlined-data tables"
+                       : rows(*x) != rows(y) ? "inlined rows"
+                                             : "";
+    if (!what.empty()) return "table " + std::to_string(id) + " (" + x->name + "): " + what;
+  }
+  return "";
+}
+
 std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64_t snapshot_id) {
   auto s = load_definitions(txn, snapshot_id);
   load_data(txn, *s, nullptr);
@@ -429,12 +483,28 @@ std::shared_ptr<const Snapshot> load_snapshot(metastore::Transaction &txn, int64
 std::shared_ptr<const Snapshot> load_snapshot_after_ddl(metastore::Transaction &txn, const Snapshot &prev,
                                                         int64_t snapshot_id, const std::set<int64_t> &changed,
                                                         const std::set<int64_t> &inlined_deletes) {
-  auto s = load_definitions(txn, snapshot_id);
+  // The objects whose definitions moved are read again; every other one is kept as it was.
+  std::set<int64_t> defined = objects_defined_since(txn, prev.id, snapshot_id);
+  defined.insert(changed.begin(), changed.end());
+  auto s = std::make_shared<Snapshot>();
+  read_header(txn, *s, snapshot_id);
+  s->data_path = prev.data_path;
+  s->schemas = prev.schemas;
+  s->views = prev.views;
+  for (auto &[id, table] : prev.tables)
+    if (!defined.count(id)) s->tables.emplace(id, table);  // shared, with its data
+  for (int64_t id : defined) {
+    s->schemas.erase(id);
+    s->views.erase(id);
+  }
+  read_definitions(txn, *s, snapshot_id, &defined);
   std::set<int64_t> reload, deletes_in = inlined_deletes;
-  for (auto &[id, table] : s->tables) {
+  for (int64_t id : defined) {
+    auto table = s->tables.find(id);
+    if (table == s->tables.end()) continue;  // dropped, or not a table
     auto was = prev.tables.find(id);
-    if (was != prev.tables.end() && !changed.count(id) && same_definition(*was->second, *table)) {
-      table = was->second;  // unchanged: shared, with its data
+    if (was != prev.tables.end() && !changed.count(id) && same_definition(*was->second, *table->second)) {
+      table->second = was->second;  // defined as before: shared, with its data
       continue;
     }
     reload.insert(id);

@@ -37,6 +37,7 @@ struct DeleteFile {
   std::string path;  // absolute
   int64_t count = 0;
   int64_t begin_snapshot = 0;
+  bool operator==(const DeleteFile &) const = default;
 };
 
 struct DataFile {
@@ -50,6 +51,7 @@ struct DataFile {
   // Positions deleted by rows of ducklake_inlined_delete_<table id> (the ducklake extension
   // inlines small deletes there instead of writing a delete file), as of the snapshot.
   std::vector<int64_t> inlined_deletes;
+  bool operator==(const DataFile &) const = default;
 };
 
 struct Table {
@@ -78,6 +80,7 @@ struct Table {
   struct InlinedSource {
     std::string select;
     std::vector<size_t> slots;
+    bool operator==(const InlinedSource &) const = default;
   };
   std::vector<InlinedSource> inlined_sources;
   bool has_deletes() const;
@@ -92,6 +95,7 @@ struct Schema {
   int64_t id = 0;
   std::string name;
   std::string path;  // absolute, ends in '/'
+  bool operator==(const Schema &) const = default;
 };
 
 struct View {
@@ -100,6 +104,7 @@ struct View {
   std::string name;
   std::string sql;
   std::optional<std::string> comment;
+  bool operator==(const View &) const = default;
 };
 
 struct Snapshot {
@@ -126,6 +131,10 @@ struct Snapshot {
 
 // Whether `b` is defined as `a` is: name, schema, path, columns, comment (its data aside).
 bool same_definition(const Table &a, const Table &b);
+
+// What differs between two loads of one snapshot (an incremental and a full one), in words;
+// empty when they hold the same catalog and data.
+std::string snapshot_difference(const Snapshot &a, const Snapshot &b);
 
 // The newest snapshot id in the store.
 int64_t latest_snapshot_id(metastore::Transaction &txn);

@@ -25,6 +25,14 @@ bool TxnChanges::empty() const {
 
 namespace {
 
+std::atomic<bool> g_verify_refreshes{false};
+
+}  // namespace
+
+void verify_refreshes(bool on) { g_verify_refreshes.store(on); }
+
+namespace {
+
 // True when a table's DuckDB objects built for `a` also serve `b` (no view or mirror to redo).
 bool same_contents(const Table &a, const Table &b) {
   if (!same_definition(a, b) || a.files.size() != b.files.size() || a.inlined_rows != b.inlined_rows ||
@@ -189,6 +197,14 @@ void Lake::refresh() {
       snap = load_snapshot_after_ddl(*txn, *current_, latest, changed, inlined_deletes);
     else
       snap = load_snapshot(*txn, latest);
+    if (incremental && g_verify_refreshes.load()) {
+      std::string diff = snapshot_difference(*snap, *load_snapshot(*txn, latest));
+      if (!diff.empty()) {
+        spdlog::critical("snapshot {} loaded incrementally from {} differs from a full load: {}", latest, current_->id,
+                         diff);
+        std::abort();
+      }
+    }
     history = txn->query(
         "SELECT s.snapshot_id, CAST(s.snapshot_time AS VARCHAR), s.schema_version, c.changes_made, c.author, "
         "c.commit_message, c.commit_extra_info FROM ducklake_snapshot s LEFT JOIN ducklake_snapshot_changes c "

@@ -57,6 +57,11 @@ struct TxnChanges {
   bool empty() const;
 };
 
+// Checks every snapshot loaded incrementally (after a commit) against a full load of the same
+// snapshot, and aborts the process on a difference. Doubles the cost of moving to a snapshot: a
+// debugging aid, which the test suite turns on. Process-wide; off by default.
+void verify_refreshes(bool on);
+
 class Lake {
  public:
   // Opens (initialising an empty store) and builds the views for the latest snapshot.

@@ -16,6 +16,7 @@
 
 #include "control/configstore.hpp"
 #include "control/warehouse.hpp"
+#include "lake/lake.hpp"
 #include "pgwire/auth.hpp"
 #include "pgwire/server.hpp"
 
@@ -41,6 +42,7 @@ struct ServeOptions {
   std::string metastore_password_file;
   int metastore_retry_attempts = 0;
   int metastore_retry_max_wait = 0;
+  bool verify_refresh = false;
 };
 
 // A warehouse declared in the config file as a [warehouses.NAME] section.
@@ -184,6 +186,10 @@ int serve(const ServeOptions &opts, const std::vector<DeclaredWarehouse> &declar
   spdlog::set_default_logger(spdlog::stderr_color_mt("mallard"));
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  if (opts.verify_refresh) {
+    lake::verify_refreshes(true);
+    spdlog::warn("--verify-refresh: every snapshot loaded after a commit is checked against a full load");
+  }
 
   // Signals are taken by one thread with sigwait, so no other thread is ever interrupted by them.
   sigset_t sigs;
@@ -291,6 +297,11 @@ int main(int argc, char **argv) {
                    "Longest wait between two attempts of a metadata commit, in ms (0: the default, 500)")
       ->envname("MALLARD_METASTORE_RETRY_MAX_WAIT")
       ->check(CLI::Range(0, 600000));
+  serve_opts
+      ->add_flag("--verify-refresh", opts.verify_refresh,
+                 "Check every snapshot loaded after a commit against a full load, and stop on a difference "
+                 "(slow; for testing)")
+      ->envname("MALLARD_VERIFY_REFRESH");
   auto declared = std::make_shared<std::vector<DeclaredWarehouse>>();
   app.config_formatter(std::make_shared<ConfigWithWarehouses>(declared));
   app.allow_config_extras(false);

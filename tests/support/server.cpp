@@ -197,6 +197,8 @@ bool Server::start_mallard() {
   SpawnOptions so;
   so.env_unset = {"MALLARD_*"};
   if (options_.password) so.env_set.push_back({"MALLARD_PASSWORD", *options_.password});
+  // Every incremental snapshot load is checked against a full one (the server stops on a difference).
+  so.env_set.push_back({"MALLARD_VERIFY_REFRESH", "true"});
   if (options_.flags_via_env) {
     so.env_set.push_back({"MALLARD_DATA_DIR", data_dir_});
     if (!options_.listen_via_config) so.env_set.push_back({"MALLARD_LISTEN", listen});
