@@ -13,6 +13,7 @@
 
 #include "common/pg_compat.hpp"
 #include "common/strings.hpp"
+#include "duck/prefetch.hpp"
 #include "pgwire/auth.hpp"
 #include "pgwire/server.hpp"
 #include "pgwire/wire.hpp"
@@ -23,6 +24,8 @@ namespace mallard::pgwire {
 namespace {
 
 constexpr const char *kServerVersion = kPgServerVersion;
+// Chunks (of up to 2,048 rows) DuckDB may compute ahead of the rows being sent.
+constexpr size_t kChunksAhead = 4;
 
 bool is_loopback(const std::string &addr) {
   return addr == "local" || addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
@@ -1177,6 +1180,12 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
   uint64_t sent = 0;
   p.rows = 0;
   const size_t ncols = p.encoders.size();
+  // Every row of a streaming result goes out in this call: once a second chunk is needed (the
+  // result is not small), DuckDB computes the next chunks on a helper thread while this one
+  // encodes and sends. It is stopped before this call returns or throws, so the result and the
+  // connection have one user again.
+  std::optional<duck::ChunkPrefetch> ahead;
+  int fetched = 0;
   // DataRows are written in place into out_, which this writer holds until it returns (also by
   // an exception): nothing else writes to out_ meanwhile, and flushing cuts it back first.
   ByteWriter w(out_);
@@ -1187,9 +1196,11 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
         p.chunk = std::move(p.buffered.front());
         p.buffered.pop_front();
       } else if (p.streaming && !p.exhausted) {
-        p.chunk = p.result.fetch();
+        if (!ahead && max_rows == 0 && fetched++ > 0) ahead.emplace(*conn_, p.result, kChunksAhead);
+        p.chunk = ahead ? ahead->next() : p.result.fetch();
       }
       if (!p.chunk) {
+        ahead.reset();
         p.done = true;
         p.streaming = false;
         p.result.reset();

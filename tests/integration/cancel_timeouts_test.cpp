@@ -159,6 +159,42 @@ TEST_F(CancelTimeouts, StatementTimeoutAppliesToExtendedProtocol) {
   EXPECT_EQ(error_of(r.get()).sqlstate, "57014") << error_of(r.get());
 }
 
+// Rows without end, sent as fast as they are made: a cancel or a timeout lands while the server
+// streams them (computing the next rows ahead of the ones it sends).
+const char *kEndlessRows = "SELECT x, repeat('r', 40) AS pad FROM generate_series(1, 10000000000) AS t(x)";
+
+TEST_F(CancelTimeouts, CancelRequestInterruptsStreamingRows) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  PGcancel *cancel = PQgetCancel(c.get());
+  ASSERT_NE(cancel, nullptr);
+  Watched w = run_watched(c.get(), kEndlessRows, 60s, [&] {
+    char err[256];
+    PQcancel(cancel, err, sizeof err);
+  });
+  PQfreeCancel(cancel);
+  ASSERT_TRUE(w.finished) << "streaming was not interrupted within 60 s";
+  ASSERT_EQ(PQresultStatus(w.result.get()), PGRES_FATAL_ERROR);
+  EXPECT_EQ(error_of(w.result.get()).sqlstate, "57014") << error_of(w.result.get());
+  EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM generate_series(1, 100000) AS t(x)"), "100000");
+  EXPECT_TRUE(server_healthy(server()));
+}
+
+TEST_F(CancelTimeouts, StatementTimeoutInterruptsStreamingRows) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "SET statement_timeout = '300ms'");
+  Watched w = run_watched(c.get(), kEndlessRows, 60s);
+  ASSERT_TRUE(w.finished) << "statement_timeout did not fire within 60 s";
+  ASSERT_EQ(PQresultStatus(w.result.get()), PGRES_FATAL_ERROR);
+  EXPECT_EQ(error_of(w.result.get()).sqlstate, "57014") << error_of(w.result.get());
+  exec_ok(c.get(), "SET statement_timeout = 0");
+  Result r = exec(c.get(), "SELECT x FROM generate_series(1, 300000) AS t(x)");
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(PQntuples(r.get()), 300000);
+}
+
 TEST_F(CancelTimeouts, IdleInTransactionTimeoutTerminatesSession) {
   Conn c = conn();
   ASSERT_TRUE(c);

@@ -277,6 +277,27 @@ TEST_F(SimpleQuery, LargeResult) {
   EXPECT_STREQ(PQcmdStatus(r.get()), "SELECT 100000");
 }
 
+// A result of many chunks arrives whole and in order (the server computes chunks ahead of the one
+// it sends), and an error in a late chunk ends it with that error, the session intact.
+TEST_F(SimpleQuery, ManyChunksInOrderAndALateError) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  for (const char *q : {"SELECT x FROM generate_series(1, 400000) AS t(x)",
+                        "SELECT x FROM (SELECT x FROM generate_series(1, 400000) AS t(x) ORDER BY x DESC) AS s ORDER BY x"}) {
+    Result r = exec(c.get(), q);
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+    ASSERT_EQ(PQntuples(r.get()), 400000);
+    for (int i = 0; i < 400000; ++i)
+      ASSERT_EQ(value_bytes(r.get(), i, 0), std::to_string(i + 1)) << q << ", row " << i;
+  }
+  Result bad = exec(c.get(), "SELECT CASE WHEN x < 300000 THEN x ELSE CAST('n' || x AS integer) END "
+                             "FROM generate_series(1, 400000) AS t(x)");
+  ASSERT_EQ(PQresultStatus(bad.get()), PGRES_FATAL_ERROR);
+  EXPECT_EQ(error_of(bad.get()).sqlstate, "22P02") << error_of(bad.get());
+  EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM generate_series(1, 400000) AS t(x)"), "400000");
+}
+
 TEST_F(SimpleQuery, SingleRowModeStreamsRows) {
   Conn c = conn();
   ASSERT_TRUE(c);
