@@ -21,7 +21,11 @@ namespace mallard::duck {
 // gives up early abandons the result), and waits for it; the result may then be used again.
 class ChunkPrefetch {
  public:
-  ChunkPrefetch(Connection &conn, Result &result, size_t depth);
+  // Chunks (of up to 2,048 rows) computed ahead by default: enough to cover the reader's
+  // uneven pace (socket writes), little memory.
+  static constexpr size_t kDefaultDepth = 4;
+
+  ChunkPrefetch(Connection &conn, Result &result, size_t depth = kDefaultDepth);
   ChunkPrefetch(const ChunkPrefetch &) = delete;
   ChunkPrefetch &operator=(const ChunkPrefetch &) = delete;
   ~ChunkPrefetch();

@@ -1,9 +1,11 @@
 // COPY ... FROM STDIN and COPY ... TO STDOUT in text, CSV and binary formats, streamed: rows are
 // parsed and appended as CopyData messages arrive, and sent as DuckDB produces them.
 #include <cstring>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include "duck/prefetch.hpp"
 #include "pgwire/session.hpp"
 #include "pgwire/wire.hpp"
 #include "sql/lake_router.hpp"
@@ -353,8 +355,12 @@ void Session::copy_out(const CopyOptions &o, const std::string &query, std::stri
     end_message(out_, at);
   }
   uint64_t rows = 0;
-  while (true) {
-    duck::DataChunk chunk = result.fetch();
+  // As in send_rows: from the second chunk on, DuckDB computes the next ones on a helper thread
+  // while these are encoded and sent; it is stopped before `result` is (declared after it).
+  std::optional<duck::ChunkPrefetch> ahead;
+  for (int fetched = 0;; ++fetched) {
+    if (fetched == 1) ahead.emplace(*conn_, result);
+    duck::DataChunk chunk = ahead ? ahead->next() : result.fetch();
     if (!chunk) break;
     idx_t n = duckdb_data_chunk_get_size(chunk.get());
     for (idx_t c = 0; c < ncols; ++c) enc[c]->set_vector(duckdb_data_chunk_get_vector(chunk.get(), c));

@@ -24,8 +24,6 @@ namespace mallard::pgwire {
 namespace {
 
 constexpr const char *kServerVersion = kPgServerVersion;
-// Chunks (of up to 2,048 rows) DuckDB may compute ahead of the rows being sent.
-constexpr size_t kChunksAhead = 4;
 
 bool is_loopback(const std::string &addr) {
   return addr == "local" || addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
@@ -1196,7 +1194,7 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
         p.chunk = std::move(p.buffered.front());
         p.buffered.pop_front();
       } else if (p.streaming && !p.exhausted) {
-        if (!ahead && max_rows == 0 && fetched++ > 0) ahead.emplace(*conn_, p.result, kChunksAhead);
+        if (!ahead && max_rows == 0 && fetched++ > 0) ahead.emplace(*conn_, p.result);
         p.chunk = ahead ? ahead->next() : p.result.fetch();
       }
       if (!p.chunk) {

@@ -261,5 +261,31 @@ TEST_F(Copy, LargeTextCopyIn) {
   exec_ok(c.get(), "DROP TABLE cp_large");
 }
 
+// Many chunks out, whole and in order; an error in a late chunk ends the COPY with it.
+TEST_F(Copy, LargeCopyOutInOrderAndALateError) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  CopyOut out = copy_out(c.get(), "COPY (SELECT x, 'n' || x FROM generate_series(1, 300000) AS t(x)) TO STDOUT");
+  EXPECT_EQ(out.tag, "COPY 300000");
+  std::string expected;
+  for (int i = 1; i <= 300000; ++i) expected += std::to_string(i) + "\tn" + std::to_string(i) + "\n";
+  EXPECT_TRUE(out.data == expected) << "COPY TO STDOUT sent " << out.data.size() << " bytes, not the "
+                                    << expected.size() << " expected, or not in order";
+  Result start = exec(c.get(), "COPY (SELECT CASE WHEN x < 250000 THEN x ELSE CAST('n' || x AS integer) END "
+                               "FROM generate_series(1, 300000) AS t(x)) TO STDOUT");
+  if (PQresultStatus(start.get()) == PGRES_COPY_OUT) {
+    char *buf = nullptr;
+    int n;
+    while ((n = PQgetCopyData(c.get(), &buf, 0)) > 0) PQfreemem(buf);
+    Result done(PQgetResult(c.get()));
+    EXPECT_EQ(error_of(done.get()).sqlstate, "22P02") << error_of(done.get());
+    while (PGresult *extra = PQgetResult(c.get())) PQclear(extra);
+  } else {
+    EXPECT_EQ(error_of(start.get()).sqlstate, "22P02") << error_of(start.get());
+  }
+  EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);
+  EXPECT_EQ(query_value(c.get(), "SELECT 6 * 7"), "42");
+}
+
 }  // namespace
 }  // namespace mallard::it
