@@ -341,6 +341,42 @@ class MallardServer {
   pid_t pid_ = 0;
 };
 
+// SQL text of a string, and of a list of strings (DuckDB list literal).
+inline std::string sql_literal(const std::string &s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+inline std::string list_literal(const std::vector<std::string> &paths) {
+  std::string s = "[";
+  for (size_t i = 0; i < paths.size(); ++i) s += (i ? ", " : "") + sql_literal(paths[i]);
+  return s + "]";
+}
+
+// The directory of a lake table of the default warehouse's main schema.
+inline fs::path table_dir(const MallardServer &m, const std::string &table) {
+  return m.data_dir() / "warehouses" / "mallard" / "lake" / "main" / table;
+}
+
+// The table's Parquet files: data files, or positional delete files (ducklake-<uuid>-delete.parquet).
+inline std::vector<std::string> table_files(const MallardServer &m, const std::string &table, bool deletes) {
+  std::vector<std::string> out;
+  fs::path dir = table_dir(m, table);
+  if (!fs::is_directory(dir)) fail("no directory " + dir.string() + " for lake table " + table);
+  for (auto &e : fs::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (e.path().extension() != ".parquet") continue;
+    bool is_delete = name.size() > 15 && name.compare(name.size() - 15, 15, "-delete.parquet") == 0;
+    if (is_delete == deletes) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 class PostgresServer {
  public:
   PostgresServer(const std::string &bin_dir, const fs::path &dir) : bin_(bin_dir), dir_(dir) {

@@ -217,21 +217,6 @@ int64_t pq_command(PGconn *c, const std::string &sql) {
   return n.empty() ? 0 : std::stoll(n);
 }
 
-std::string sql_literal(const std::string &s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
-std::string list_literal(const std::vector<std::string> &paths) {
-  std::string s = "[";
-  for (size_t i = 0; i < paths.size(); ++i) s += (i ? ", " : "") + sql_literal(paths[i]);
-  return s + "]";
-}
-
 void replace_all(std::string &s, const std::string &from, const std::string &to) {
   for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
 }
@@ -265,25 +250,6 @@ struct Env {
 };
 
 // Where Mallard keeps the files of lake table main.<table> of the default warehouse.
-fs::path table_dir(const Env &env, const std::string &table) {
-  return env.mallard->data_dir() / "warehouses" / "mallard" / "lake" / "main" / table;
-}
-
-// The table's Parquet files: data files, or positional delete files (ducklake-<uuid>-delete.parquet).
-std::vector<std::string> table_files(const Env &env, const std::string &table, bool deletes) {
-  std::vector<std::string> out;
-  fs::path dir = table_dir(env, table);
-  if (!fs::is_directory(dir)) fail("no directory " + dir.string() + " for lake table " + table);
-  for (auto &e : fs::directory_iterator(dir)) {
-    std::string name = e.path().filename().string();
-    if (e.path().extension() != ".parquet") continue;
-    bool is_delete = name.size() > 15 && name.compare(name.size() - 15, 15, "-delete.parquet") == 0;
-    if (is_delete == deletes) out.push_back(e.path().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // (a) scans
 
@@ -571,7 +537,7 @@ void workload_a(Env &env) {
   auto t0 = Clock::now();
   pq.exec(scan_create_sql(n));
   double create_s = seconds_since(t0);
-  auto files = table_files(env, kScanTable, false);
+  auto files = table_files(*env.mallard, kScanTable, false);
   uintmax_t bytes = 0;
   for (auto &f : files) bytes += fs::file_size(f);
   note("  done in " + fixed(create_s, 1) + " s: " + std::to_string(files.size()) + " data file(s), " +
@@ -599,11 +565,11 @@ void workload_a(Env &env) {
   double delete_s = seconds_since(t0);
   if (deleted != expect_deleted)
     fail("DELETE reported " + std::to_string(deleted) + " rows, expected " + std::to_string(expect_deleted));
-  auto delete_files = table_files(env, kScanTable, true);
-  if (delete_files.empty()) fail("no delete file found in " + table_dir(env, kScanTable).string());
+  auto delete_files = table_files(*env.mallard, kScanTable, true);
+  if (delete_files.empty()) fail("no delete file found in " + table_dir(*env.mallard, kScanTable).string());
   note("  done in " + fixed(delete_s, 2) + " s: " + std::to_string(delete_files.size()) + " delete file(s)");
   add_row({"(a) DELETE 1% (" + std::to_string(deleted) + " rows), autocommit", ms_str(delete_s * 1e3), "", "", "", "-"});
-  std::string direct_del = "(SELECT f.x, f.y, f.g, f.s FROM read_parquet(" + list_literal(table_files(env, kScanTable, false)) +
+  std::string direct_del = "(SELECT f.x, f.y, f.g, f.s FROM read_parquet(" + list_literal(table_files(*env.mallard, kScanTable, false)) +
                            ", filename = true, file_row_number = true) AS f ANTI JOIN read_parquet(" +
                            list_literal(delete_files) +
                            ") AS d ON f.filename = d.file_path AND f.file_row_number = d.pos) AS " + kScanTable;
@@ -614,7 +580,7 @@ void workload_a(Env &env) {
   } catch (const std::exception &e) {
     add_failure("(a) scans, 1% deleted", e.what());
   }
-  if (why.empty() && !id.empty()) view_anatomy(env, conn, table_files(env, kScanTable, false), delete_files, id, "1% deleted");
+  if (why.empty() && !id.empty()) view_anatomy(env, conn, table_files(*env.mallard, kScanTable, false), delete_files, id, "1% deleted");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -827,7 +793,7 @@ void workload_b_growth(Env &env) {
     }
     double wall = seconds_since(start);
     // Single-row inserts are inlined in the metadata store: the table may have no directory at all.
-    auto files = fs::is_directory(table_dir(env, table)) ? table_files(env, table, false) : std::vector<std::string>{};
+    auto files = fs::is_directory(table_dir(*env.mallard, table)) ? table_files(*env.mallard, table, false) : std::vector<std::string>{};
     std::vector<double> lat_tenth, cpu_tenth;  // median latency, server CPU ms per commit
     for (size_t d = 0; d + 1 < cpu_marks.size(); ++d) {
       lat_tenth.push_back(median(std::vector<double>(lat.begin() + static_cast<long>(d) * tenth,
