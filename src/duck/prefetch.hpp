@@ -33,6 +33,13 @@ class ChunkPrefetch {
   // The next chunk; empty after the last one. An error of the query is thrown here, in order.
   DataChunk next();
 
+  // Whether a reader that has fetched `fetched` chunks, the last of `last_rows` rows, gains by
+  // fetching the rest ahead: a full chunk, or a third one, says the result is not small. Starting
+  // the helper costs tens of microseconds, as much as a whole short query.
+  static bool worth_it(int fetched, idx_t last_rows) {
+    return fetched >= 3 || (fetched >= 1 && last_rows >= duckdb_vector_size());
+  }
+
  private:
   void run();
 

@@ -355,14 +355,16 @@ void Session::copy_out(const CopyOptions &o, const std::string &query, std::stri
     end_message(out_, at);
   }
   uint64_t rows = 0;
-  // As in send_rows: from the second chunk on, DuckDB computes the next ones on a helper thread
-  // while these are encoded and sent; it is stopped before `result` is (declared after it).
+  // As in send_rows: once the result shows it is not small, DuckDB computes the next chunks on a
+  // helper thread while these are encoded and sent; it is stopped before `result` is (declared
+  // after it).
   std::optional<duck::ChunkPrefetch> ahead;
+  idx_t n = 0;
   for (int fetched = 0;; ++fetched) {
-    if (fetched == 1) ahead.emplace(*conn_, result);
+    if (!ahead && duck::ChunkPrefetch::worth_it(fetched, n)) ahead.emplace(*conn_, result);
     duck::DataChunk chunk = ahead ? ahead->next() : result.fetch();
     if (!chunk) break;
-    idx_t n = duckdb_data_chunk_get_size(chunk.get());
+    n = duckdb_data_chunk_get_size(chunk.get());
     for (idx_t c = 0; c < ncols; ++c) enc[c]->set_vector(duckdb_data_chunk_get_vector(chunk.get(), c));
     for (idx_t r = 0; r < n; ++r) {
       at = begin_message(out_, 'd');

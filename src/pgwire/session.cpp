@@ -1178,9 +1178,8 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
   uint64_t sent = 0;
   p.rows = 0;
   const size_t ncols = p.encoders.size();
-  // Every row of a streaming result goes out in this call: once a second chunk is needed (the
-  // result is not small), DuckDB computes the next chunks on a helper thread while this one
-  // encodes and sends. It is stopped before this call returns or throws, so the result and the
+  // Every row of a streaming result goes out in this call: once the result shows it is not small,
+  // DuckDB computes the next chunks on a helper thread while this one encodes and sends. It is stopped before this call returns or throws, so the result and the
   // connection have one user again.
   std::optional<duck::ChunkPrefetch> ahead;
   int fetched = 0;
@@ -1194,7 +1193,9 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
         p.chunk = std::move(p.buffered.front());
         p.buffered.pop_front();
       } else if (p.streaming && !p.exhausted) {
-        if (!ahead && max_rows == 0 && fetched++ > 0) ahead.emplace(*conn_, p.result);
+        if (!ahead && max_rows == 0 && duck::ChunkPrefetch::worth_it(fetched, p.chunk_size))
+          ahead.emplace(*conn_, p.result);
+        ++fetched;
         p.chunk = ahead ? ahead->next() : p.result.fetch();
       }
       if (!p.chunk) {
