@@ -83,6 +83,19 @@ const Table &Committer::table_for_key(int64_t key) const {
   return *base_.tables.at(key);
 }
 
+const std::string &Committer::parquet_options() {
+  if (parquet_options_) return *parquet_options_;
+  // The lake's Parquet settings as they are now (setting one makes no snapshot), read once per
+  // commit that writes a file.
+  std::map<std::string, std::string> settings;
+  auto txn = store_.begin();
+  for (auto &r : txn->query("SELECT \"key\", \"value\" FROM ducklake_metadata WHERE \"scope\" IS NULL AND "
+                            "\"key\" LIKE 'parquet%'"))
+    if (r[0] && r[1]) settings[*r[0]] = *r[1];
+  txn->commit();
+  return *(parquet_options_ = parquet_copy_options(settings));
+}
+
 void Committer::write_files() {
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
     auto &nt = changes_.created_tables[i];
@@ -142,7 +155,7 @@ void Committer::write_inserts(int64_t key, const Table &t, const std::string &in
   f.path = dir + f.name;
   files_.push_back(f);  // registered before writing, so a failure removes a partial file
   auto r = client_.query("COPY (SELECT " + cols + " FROM " + ins + ") TO " + sql_literal(f.path) +
-                         " (FORMAT parquet, FIELD_IDS {" + field_ids + "}, RETURN_STATS)");
+                         " (FORMAT parquet, FIELD_IDS {" + field_ids + "}, RETURN_STATS" + parquet_options() + ")");
   NewFile &w = files_.back();
   read_copy_stats(r, w.records, w.size, w.footer);
   std::map<int64_t, int64_t> sizes;
@@ -193,7 +206,7 @@ void Committer::write_deletes(const Table &t, const std::string &del) {
     deletes_.push_back(d);
     auto r = client_.query("COPY (SELECT CAST(" + sql_literal(file.path) + " AS VARCHAR) AS file_path, CAST(pos AS BIGINT) AS pos FROM (" +
                            positions + ") ORDER BY pos) TO " + sql_literal(d.path) + " (FORMAT parquet, FIELD_IDS " +
-                           kDeleteFieldIds + ", RETURN_STATS)");
+                           kDeleteFieldIds + ", RETURN_STATS" + parquet_options() + ")");
     NewDelete &w = deletes_.back();
     read_copy_stats(r, w.count, w.size, w.footer);
   }

@@ -3,6 +3,7 @@
 // which holds the staged rows), then the metadata as one snapshot, retried while only other
 // writers' non-conflicting snapshots stand in the way.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ class Committer {
   const Table &table_for_key(int64_t key) const;
 
   metastore::Store &store_;
+  std::optional<std::string> parquet_options_;  // COPY options from the lake's parquet_* settings
+  const std::string &parquet_options();
   const Options &options_;
   const Snapshot &base_;
   TxnChanges &changes_;

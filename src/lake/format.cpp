@@ -1,6 +1,9 @@
 #include "lake/format.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <map>
+#include <optional>
 
 #include "common/strings.hpp"
 
@@ -91,6 +94,18 @@ const std::map<std::string, std::string> &duck_to_lake() {
   return m;
 }
 
+const char *const kCompressions[] = {"uncompressed", "snappy", "gzip", "zstd", "brotli", "lz4", "lz4_raw"};
+
+// A whole number within [lo, hi], or nullopt.
+std::optional<int64_t> whole_number(const std::string &v, int64_t lo, int64_t hi) {
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("-0123456789") != std::string::npos ||
+      v.find('-', 1) != std::string::npos || v == "-")
+    return std::nullopt;
+  int64_t n = std::stoll(v);
+  if (n < lo || n > hi) return std::nullopt;
+  return n;
+}
+
 }  // namespace
 
 bool is_initialized(metastore::Transaction &txn) {
@@ -128,6 +143,51 @@ std::string to_duckdb_type(const std::string &t) {
     if (lake == t) return duck;
   if (t.starts_with("decimal(")) return "DECIMAL" + t.substr(7);
   throw Error(sqlstate::kFeatureNotSupported, "DuckLake type \"" + t + "\" is not supported");
+}
+
+void check_parquet_option(const std::string &name, const std::string &value) {
+  auto refuse = [&](const std::string &accepted) {
+    throw Error(sqlstate::kInvalidParameterValue,
+                "invalid value \"" + value + "\" for lake option " + name + ": accepted values are " + accepted);
+  };
+  if (name == "parquet_compression") {
+    std::string v = to_lower(value);
+    if (std::none_of(std::begin(kCompressions), std::end(kCompressions), [&](const char *c) { return v == c; }))
+      refuse("uncompressed, snappy, gzip, zstd, brotli, lz4, lz4_raw");
+  } else if (name == "parquet_compression_level") {
+    if (!whole_number(value, -131072, 22)) refuse("whole numbers from -131072 to 22 (zstd levels)");
+  } else if (name == "parquet_version") {
+    if (!whole_number(value, 1, 2)) refuse("1, 2");
+  } else if (name == "parquet_row_group_size") {
+    if (!whole_number(value, 1, int64_t{1} << 40)) refuse("whole numbers of rows from 1");
+  } else if (name == "parquet_row_group_size_bytes") {
+    if (!whole_number(value, 1, int64_t{1} << 50)) refuse("whole numbers of bytes from 1");
+  }
+}
+
+std::string parquet_copy_options(const std::map<std::string, std::string> &settings) {
+  static const std::pair<const char *, const char *> kCopyOption[] = {
+      {"parquet_compression", "COMPRESSION"},
+      {"parquet_compression_level", "COMPRESSION_LEVEL"},
+      {"parquet_version", "PARQUET_VERSION"},
+      {"parquet_row_group_size", "ROW_GROUP_SIZE"},
+      {"parquet_row_group_size_bytes", "ROW_GROUP_SIZE_BYTES"}};
+  std::string out;
+  for (auto &[name, copy] : kCopyOption) {
+    auto it = settings.find(name);
+    if (it == settings.end()) continue;
+    try {
+      check_parquet_option(name, it->second);
+    } catch (const Error &) {
+      continue;
+    }
+    // Checked above: a known word or a whole number, safe as they are.
+    std::string v = name == std::string("parquet_compression") ? to_lower(it->second)
+                    : name == std::string("parquet_version")   ? "V" + it->second
+                                                               : it->second;
+    out += std::string(", ") + copy + " " + v;
+  }
+  return out;
 }
 
 std::string quoted_name(const std::string &name) { return sql_ident(name); }

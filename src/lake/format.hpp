@@ -2,6 +2,7 @@
 // The DuckLake 1.0 metadata format: the 28 tables, a fresh catalog's snapshot 0, and the mapping
 // between DuckDB's type names and DuckLake's.
 
+#include <map>
 #include <string>
 
 #include "metastore/store.hpp"
@@ -20,6 +21,16 @@ void initialize(metastore::Transaction &txn, const std::string &data_path, const
 std::string to_lake_type(const std::string &duckdb_type);
 // DuckLake type → DuckDB type name.
 std::string to_duckdb_type(const std::string &lake_type);
+
+// Lake options (ducklake_metadata keys) that shape the Parquet files Mallard writes:
+// parquet_compression, parquet_compression_level, parquet_version, parquet_row_group_size and
+// parquet_row_group_size_bytes. Throws 22023 when `value` is not one Mallard can honour, naming
+// what is accepted; other option names pass.
+void check_parquet_option(const std::string &name, const std::string &value);
+// The options of a DuckDB `COPY ... (FORMAT parquet, ...)` for those settings (", COMPRESSION zstd,
+// ROW_GROUP_SIZE 100000", ...); settings whose values fail check_parquet_option (written by another
+// tool) are left out, so DuckDB's defaults apply to them.
+std::string parquet_copy_options(const std::map<std::string, std::string> &settings);
 
 // A name in ducklake_snapshot_changes: double-quoted with "" for a quote.
 std::string quoted_name(const std::string &name);

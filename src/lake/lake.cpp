@@ -361,6 +361,7 @@ void Lake::set_option(const std::string &name, const std::string &value) {
                                        "auto_compact", "hive_file_pattern", "per_thread_output"};
   if (std::none_of(std::begin(kKnown), std::end(kKnown), [&](const char *k) { return name == k; }))
     throw Error(sqlstate::kInvalidParameterValue, "unknown lake option \"" + name + "\"");
+  check_parquet_option(name, value);
   int64_t limit = -1;
   if (name == "data_inlining_row_limit") {
     try {

@@ -529,6 +529,53 @@ TEST_F(LakeFormat, InlinedInsertsFollowTheSpec) {
             (duck::TextRows{{"inserted_into_table:" + tid}, {"deleted_from_table:" + tid}, {"inserted_into_table:" + tid}}));
 }
 
+// The lake's parquet_* options shape the files written after them (data and delete files);
+// values DuckDB cannot honour are refused when set, naming the accepted ones.
+TEST_F(LakeFormat, ParquetOptionsShapeTheFilesWritten) {
+  Server s;
+  ASSERT_TRUE(s.start()) << s.failure();
+  {
+    Conn c = connect(s);
+    ASSERT_TRUE(c);
+    for (const char *bad : {"CALL set_option('parquet_compression', 'fast')", "CALL set_option('parquet_version', 3)",
+                            "CALL set_option('parquet_row_group_size', 0)",
+                            "CALL set_option('parquet_compression_level', 'x; DROP TABLE t')"}) {
+      SqlError e = exec_error(c.get(), bad);
+      EXPECT_EQ(e.sqlstate, "22023") << bad;
+      EXPECT_NE(e.message.find("accepted values are"), std::string::npos) << e;
+    }
+  }
+  run_all(s, {"CREATE TABLE plain AS SELECT i FROM range(5000) r(i)", "CALL set_option('parquet_compression', 'ZSTD')",
+              "CALL set_option('parquet_row_group_size', 2048)", "CALL set_option('parquet_version', 2)",
+              "CREATE TABLE shaped AS SELECT i, 'v' || i AS v FROM range(5000) r(i)",
+              "DELETE FROM shaped WHERE i % 100 = 0"});
+  Duck d;
+  auto file_of = [&](const std::string &table, const std::string &suffix) {
+    auto files = lake::files_under(lake::lake_dir(s) + "main/" + table + "/", suffix);
+    return files.size() == 1 ? files[0] : "(" + std::to_string(files.size()) + " files)";
+  };
+  auto compressions = [&](const std::string &file) {
+    return d.value("SELECT string_agg(DISTINCT compression, ',') FROM parquet_metadata('" + file + "')");
+  };
+  auto row_groups = [&](const std::string &file) {
+    return d.value("SELECT count(DISTINCT row_group_id) FROM parquet_metadata('" + file + "')");
+  };
+  EXPECT_EQ(compressions(file_of("plain", ".parquet")), "SNAPPY");
+  EXPECT_EQ(row_groups(file_of("plain", ".parquet")), "1");
+  std::string data, deletes;
+  for (auto &f : lake::files_under(lake::lake_dir(s) + "main/shaped/"))
+    (f.ends_with("-delete.parquet") ? deletes : data) = f;
+  ASSERT_FALSE(data.empty());
+  ASSERT_FALSE(deletes.empty());
+  EXPECT_EQ(compressions(data), "ZSTD");
+  EXPECT_EQ(row_groups(data), "3");  // 5,000 rows in groups of 2,048
+  EXPECT_EQ(compressions(deletes), "ZSTD");
+  EXPECT_EQ(d.value("SELECT format_version FROM parquet_file_metadata('" + data + "')"), "2");
+  Conn c = connect(s);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) || '/' || sum(i) FROM shaped"), "4950/12375000");
+}
+
 // ducklake_table_column_stats: per table and column, NULLs seen and bounds of every value written.
 TEST_F(LakeFormat, TableColumnStatsAreKept) {
   Server s;
