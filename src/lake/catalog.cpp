@@ -227,9 +227,13 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
                              at))
       if (auto f = by_id.find(num(d[0])); f != by_id.end()) f->second->inlined_deletes.push_back(num(d[1]));
   }
-  for (auto &r : txn.query("SELECT \"value\" FROM ducklake_metadata WHERE \"key\" = 'data_inlining_row_limit' AND "
-                           "\"scope\" IS NULL"))
-    if (r[0]) s.inlining_row_limit = std::stoll(*r[0]);
+  s.require_commit_message = false;
+  for (auto &r : txn.query("SELECT \"key\", \"value\" FROM ducklake_metadata WHERE \"key\" IN "
+                           "('data_inlining_row_limit', 'require_commit_message') AND \"scope\" IS NULL")) {
+    if (!r[1]) continue;
+    if (r[0] == "data_inlining_row_limit") s.inlining_row_limit = std::stoll(*r[1]);
+    else s.require_commit_message = option_is_true(*r[1]);
+  }
   load_inlined(txn, s, only, prev);
   for (auto &r : txn.query("SELECT table_id, record_count, next_row_id FROM ducklake_table_stats WHERE true" + filter)) {
     if (Table *t = s.edit(num(r[0]))) t->next_row_id = num(r[2]);
@@ -447,7 +451,8 @@ bool same_definition(const Table &a, const Table &b) {
 
 std::string snapshot_difference(const Snapshot &a, const Snapshot &b) {
   if (a.id != b.id || a.schema_version != b.schema_version || a.next_catalog_id != b.next_catalog_id ||
-      a.next_file_id != b.next_file_id || a.data_path != b.data_path || a.inlining_row_limit != b.inlining_row_limit)
+      a.next_file_id != b.next_file_id || a.data_path != b.data_path || a.inlining_row_limit != b.inlining_row_limit ||
+      a.require_commit_message != b.require_commit_message)
     return "snapshot header";
   if (a.schemas != b.schemas) return "schemas";
   if (a.views != b.views) return "views";

@@ -114,6 +114,7 @@ struct Snapshot {
   int64_t next_file_id = 0;
   std::string data_path;  // absolute, ends in '/'
   int64_t inlining_row_limit = 10;  // ducklake_metadata data_inlining_row_limit
+  bool require_commit_message = false;  // ducklake_metadata require_commit_message
   std::map<int64_t, Schema> schemas;
   // A table unchanged from one snapshot to the next is shared by both, so moving to a snapshot
   // costs in proportion to what changed. A loader changes a table through edit() only.

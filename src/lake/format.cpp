@@ -145,7 +145,9 @@ std::string to_duckdb_type(const std::string &t) {
   throw Error(sqlstate::kFeatureNotSupported, "DuckLake type \"" + t + "\" is not supported");
 }
 
-void check_parquet_option(const std::string &name, const std::string &value) {
+bool option_is_true(const std::string &value) { return to_lower(value) == "true"; }
+
+void check_option_value(const std::string &name, const std::string &value) {
   auto refuse = [&](const std::string &accepted) {
     throw Error(sqlstate::kInvalidParameterValue,
                 "invalid value \"" + value + "\" for lake option " + name + ": accepted values are " + accepted);
@@ -162,6 +164,8 @@ void check_parquet_option(const std::string &name, const std::string &value) {
     if (!whole_number(value, 1, int64_t{1} << 40)) refuse("whole numbers of rows from 1");
   } else if (name == "parquet_row_group_size_bytes") {
     if (!whole_number(value, 1, int64_t{1} << 50)) refuse("whole numbers of bytes from 1");
+  } else if (name == "require_commit_message") {
+    if (!option_is_true(value) && to_lower(value) != "false") refuse("true, false");
   }
 }
 
@@ -177,7 +181,7 @@ std::string parquet_copy_options(const std::map<std::string, std::string> &setti
     auto it = settings.find(name);
     if (it == settings.end()) continue;
     try {
-      check_parquet_option(name, it->second);
+      check_option_value(name, it->second);
     } catch (const Error &) {
       continue;
     }

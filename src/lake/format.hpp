@@ -22,13 +22,15 @@ std::string to_lake_type(const std::string &duckdb_type);
 // DuckLake type → DuckDB type name.
 std::string to_duckdb_type(const std::string &lake_type);
 
-// Lake options (ducklake_metadata keys) that shape the Parquet files Mallard writes:
-// parquet_compression, parquet_compression_level, parquet_version, parquet_row_group_size and
-// parquet_row_group_size_bytes. Throws 22023 when `value` is not one Mallard can honour, naming
-// what is accepted; other option names pass.
-void check_parquet_option(const std::string &name, const std::string &value);
+// Lake options (ducklake_metadata keys) Mallard acts on: those that shape the Parquet files it
+// writes (parquet_compression, parquet_compression_level, parquet_version, parquet_row_group_size,
+// parquet_row_group_size_bytes) and require_commit_message. Throws 22023 when `value` is not one
+// Mallard can honour, naming what is accepted; other option names pass.
+void check_option_value(const std::string &name, const std::string &value);
+// require_commit_message's value as stored: "true" in any case.
+bool option_is_true(const std::string &value);
 // The options of a DuckDB `COPY ... (FORMAT parquet, ...)` for those settings (", COMPRESSION zstd,
-// ROW_GROUP_SIZE 100000", ...); settings whose values fail check_parquet_option (written by another
+// ROW_GROUP_SIZE 100000", ...); settings whose values fail check_option_value (written by another
 // tool) are left out, so DuckDB's defaults apply to them.
 std::string parquet_copy_options(const std::map<std::string, std::string> &settings);
 

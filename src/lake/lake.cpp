@@ -349,6 +349,7 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
   current_ = snap;
   shown_ = snap->id;
   inlining_limit_ = snap->inlining_row_limit;
+  require_message_ = snap->require_commit_message;
   cache_[snap->id] = snap;
   for (auto it = cache_.begin(); it != cache_.end();) it = it->second.expired() ? cache_.erase(it) : std::next(it);
 }
@@ -361,7 +362,7 @@ void Lake::set_option(const std::string &name, const std::string &value) {
                                        "auto_compact", "hive_file_pattern", "per_thread_output"};
   if (std::none_of(std::begin(kKnown), std::end(kKnown), [&](const char *k) { return name == k; }))
     throw Error(sqlstate::kInvalidParameterValue, "unknown lake option \"" + name + "\"");
-  check_parquet_option(name, value);
+  check_option_value(name, value);
   int64_t limit = -1;
   if (name == "data_inlining_row_limit") {
     try {
@@ -375,6 +376,7 @@ void Lake::set_option(const std::string &name, const std::string &value) {
   txn->exec("INSERT INTO ducklake_metadata (\"key\", \"value\") VALUES ($1, $2)", {name, value});
   txn->commit();
   if (limit >= 0) inlining_limit_ = limit;
+  if (name == "require_commit_message") require_message_ = option_is_true(value);
 }
 
 int64_t Lake::snapshot_at(const std::string &timestamp) {
@@ -398,6 +400,11 @@ std::string Lake::time_travel_sql(const std::string &schema, const std::string &
 }
 
 int64_t Lake::commit(duck::Connection &conn, TxnChanges &changes) {
+  if (require_message_.load() && changes.commit_message.empty())
+    throw Error("55000", "this lake requires a commit message, and the transaction has none", 0,
+                "The lake option require_commit_message is true.",
+                "SET mallard.commit_message = '...' in the transaction (or before the statement) to label its "
+                "snapshot.");
   int64_t base = base_snapshot(conn);
   auto base_snap = snapshot(base);
   Committer committer(*store_, options_, *base_snap, changes, conn, inlining_limit_.load());

@@ -107,6 +107,7 @@ class Lake {
   std::map<int64_t, std::weak_ptr<const Snapshot>> cache_;
   std::atomic<int64_t> committed_{-1};  // newest snapshot committed by this process
   std::atomic<int64_t> inlining_limit_{10};
+  std::atomic<bool> require_message_{false};  // the lake option require_commit_message
   std::atomic<int64_t> shown_{-2};  // id of current_, readable without the lock
 };
 

@@ -636,6 +636,35 @@ TEST_F(LakeTxn, CommitMessageAndAuthorInSnapshots) {
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM ducklake_snapshots() WHERE commit_message IS NOT NULL"), "2");
 }
 
+// The lake option require_commit_message: a commit without a message fails (55000) and leaves
+// nothing; with one it goes through. Other sessions are held to it at once.
+TEST_F(LakeTxn, RequireCommitMessageRefusesUnlabelledCommits) {
+  SKIP_IN_REFERENCE("a DuckLake option");
+  Conn c = conn(), other = conn();
+  ASSERT_TRUE(c && other);
+  exec_ok(c.get(), "CREATE TABLE creq (a integer)");
+  EXPECT_EQ(exec_error(c.get(), "CALL set_option('require_commit_message', 'maybe')").sqlstate, "22023");
+  exec_ok(c.get(), "CALL set_option('require_commit_message', true)");
+  struct Reset {
+    PGconn *c;
+    ~Reset() { exec_ok(c, "CALL set_option('require_commit_message', false)"); }
+  } reset{c.get()};
+  SqlError e = exec_error(other.get(), "INSERT INTO creq VALUES (1)");
+  EXPECT_EQ(e.sqlstate, "55000") << e;
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO creq VALUES (2)");
+  EXPECT_EQ(exec_error(c.get(), "COMMIT").sqlstate, "55000");
+  EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM creq"), "0");
+  exec_ok(other.get(), "SET mallard.commit_message = 'labelled'");
+  exec_ok(other.get(), "INSERT INTO creq VALUES (3)");
+  EXPECT_EQ(query_rows(c.get(), "SELECT commit_message FROM ducklake_snapshots() ORDER BY snapshot_id DESC LIMIT 1"),
+            (Rows{{"labelled"}}));
+  exec_ok(c.get(), "CALL set_option('require_commit_message', false)");
+  exec_ok(c.get(), "INSERT INTO creq VALUES (4)");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(CAST(a AS text), ',' ORDER BY a) FROM creq"), "3,4");
+}
+
 // SET is transactional in PostgreSQL: a ROLLBACK undoes it, so the message labels nothing.
 TEST_F(LakeTxn, CommitMessageSetInARolledBackTransactionIsDropped) {
   Conn c = conn();
