@@ -45,6 +45,7 @@ inline constexpr const char *kNumericValueOutOfRange = "22003";
 inline constexpr const char *kDivisionByZero = "22012";
 inline constexpr const char *kInvalidParameterValue = "22023";
 inline constexpr const char *kDataException = "22000";
+inline constexpr const char *kObjectNotInPrerequisiteState = "55000";
 inline constexpr const char *kBadCopyFileFormat = "22P04";
 inline constexpr const char *kNotNullViolation = "23502";
 inline constexpr const char *kUniqueViolation = "23505";

@@ -401,7 +401,8 @@ std::string Lake::time_travel_sql(const std::string &schema, const std::string &
 
 int64_t Lake::commit(duck::Connection &conn, TxnChanges &changes) {
   if (require_message_.load() && changes.commit_message.empty())
-    throw Error("55000", "this lake requires a commit message, and the transaction has none", 0,
+    throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                "this lake requires a commit message, and the transaction has none", 0,
                 "The lake option require_commit_message is true.",
                 "SET mallard.commit_message = '...' in the transaction (or before the statement) to label its "
                 "snapshot.");

@@ -1179,8 +1179,9 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
   p.rows = 0;
   const size_t ncols = p.encoders.size();
   // Every row of a streaming result goes out in this call: once the result shows it is not small,
-  // DuckDB computes the next chunks on a helper thread while this one encodes and sends. It is stopped before this call returns or throws, so the result and the
-  // connection have one user again.
+  // DuckDB computes the next chunks on a helper thread while this one encodes and sends. The
+  // helper is stopped before this call returns or throws, so the result and the connection have
+  // one user again.
   std::optional<duck::ChunkPrefetch> ahead;
   int fetched = 0;
   // DataRows are written in place into out_, which this writer holds until it returns (also by
