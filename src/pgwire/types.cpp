@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cctype>
 #include <charconv>
@@ -73,17 +74,63 @@ inline void patch_u32(std::string &out, size_t at, uint32_t v) {
   std::memcpy(out.data() + at, &v, 4);
 }
 
+// "00" to "99", for writing two digits at a time.
+constexpr auto kDigitPairs = [] {
+  std::array<char, 200> t{};
+  for (int i = 0; i < 100; ++i) {
+    t[size_t(2 * i)] = char('0' + i / 10);
+    t[size_t(2 * i + 1)] = char('0' + i % 10);
+  }
+  return t;
+}();
+
+// Two digits of v < 100.
 inline char *put2(char *p, uint32_t v) {
-  p[0] = char('0' + v / 10);
-  p[1] = char('0' + v % 10);
+  std::memcpy(p, &kDigitPairs[2 * v], 2);
   return p + 2;
 }
 
 constexpr size_t kMaxIntText = 24;  // "-9223372036854775808" and some
 
+// Exactly eight digits of v < 10^8, leading zeros included, in 32-bit arithmetic.
+inline char *put8(char *p, uint32_t v) {
+  const uint32_t hi = v / 10000, lo = v % 10000;
+  put2(p, hi / 100);
+  put2(p + 2, hi % 100);
+  put2(p + 4, lo / 100);
+  return put2(p + 6, lo % 100);
+}
+
+// The digits of v at p (20 bytes); returns the end. Cheaper than std::to_chars for long numbers,
+// which divides the whole 64-bit value once per two digits.
+inline char *put_u64(char *p, uint64_t v) {
+  constexpr uint32_t k8 = 100000000;
+  if (v < k8) return std::to_chars(p, p + 8, uint32_t(v)).ptr;
+  const uint64_t hi = v / k8;
+  const uint32_t lo = uint32_t(v - hi * k8);
+  if (hi < k8) {
+    p = std::to_chars(p, p + 8, uint32_t(hi)).ptr;
+  } else {
+    const uint32_t top = uint32_t(hi / k8);
+    p = put8(std::to_chars(p, p + 4, top).ptr, uint32_t(hi - uint64_t(top) * k8));
+  }
+  return put8(p, lo);
+}
+
 template <typename T>
 inline char *put_int(char *p, T v) {
-  return std::to_chars(p, p + kMaxIntText, v).ptr;
+  if constexpr (sizeof(T) == 8) {
+    uint64_t u = uint64_t(v);
+    if constexpr (std::is_signed_v<T>) {
+      if (v < 0) {
+        *p++ = '-';
+        u = 0 - u;
+      }
+    }
+    return put_u64(p, u);
+  } else {
+    return std::to_chars(p, p + kMaxIntText, v).ptr;
+  }
 }
 
 template <typename T>
@@ -333,6 +380,91 @@ char *put_float_general(char *p, F v) {
   return w;
 }
 
+// Shortest round-trip text of a float in the fixed-notation range, computed exactly in integers;
+// it gives the same bytes as std::to_chars(fixed) at a third of the cost. With v = m * 2^e, the
+// values that read back as v are those strictly inside (inside or on, for even m) the interval
+// around v reaching halfway to each neighbour. Scaled by 10^p so that v * 10^p has kDigits or
+// kDigits + 1 integer digits, that interval always holds an integer (kDigits significant digits
+// tell every value of F apart). The shortest decimal is then the integer of the interval with the
+// most trailing zeros, of those the nearest to v, ties to even. Everything stays exact: 4m * 10^p
+// < 2^125, and the interval ends fit in 64 bits once the binary scale is shifted out.
+template <typename F>
+char *put_fixed_shortest(char *p, F v) {
+  using Bits = std::conditional_t<sizeof(F) == 4, uint32_t, uint64_t>;
+  constexpr int kMantissaBits = sizeof(F) == 4 ? 23 : 52;
+  constexpr int kExponentMask = sizeof(F) == 4 ? 0xff : 0x7ff;
+  constexpr int kBias = sizeof(F) == 4 ? 127 : 1023;
+  constexpr int kDigits = sizeof(F) == 4 ? 9 : 17;
+  static constexpr auto kPow10 = [] {
+    std::array<u128, 23> t{};
+    t[0] = 1;
+    for (size_t i = 1; i < t.size(); ++i) t[i] = t[i - 1] * 10;
+    return t;
+  }();
+  const Bits bits = std::bit_cast<Bits>(v);
+  const int biased = int((bits >> kMantissaBits) & kExponentMask);
+  const uint64_t fraction = uint64_t(bits & ((Bits{1} << kMantissaBits) - 1));
+  const uint64_t m = fraction | (uint64_t{1} << kMantissaBits);
+  const int e = biased - kBias - kMantissaBits;  // |v| = m * 2^e, with e < -2 in the fixed range
+  // floor(log10 |v|) is est or est + 1; 1233 / 4096 is log10(2) closely enough for |log2 v| < 128.
+  const int est = ((biased - kBias) * 1233) >> 12;
+  const int pw = kDigits - 1 - est;  // |v| * 10^pw has kDigits or kDigits + 1 integer digits
+  const int shift = 2 - e;           // |v| * 10^pw = center / 2^shift
+  const u128 scale = kPow10[size_t(pw)];
+  const u128 center = u128(4 * m) * scale;
+  // Halfway to the next value above is 2 units of 4m; to the one below, 1 unit where m is the
+  // smallest mantissa of its binade (the gap below is half as wide).
+  const u128 below = (fraction == 0 && biased > 1) ? scale : 2 * scale, above = 2 * scale;
+  const bool closed = (m & 1) == 0;
+  const u128 mask = (u128(1) << shift) - 1;
+  const u128 lo = center - below, hi = center + above;
+  uint64_t first = uint64_t(lo >> shift) + (((lo & mask) != 0 || !closed) ? 1 : 0);
+  uint64_t last = uint64_t(hi >> shift) - (((hi & mask) == 0 && !closed) ? 1 : 0);
+  uint64_t q = uint64_t(center >> shift);  // floor(|v| * 10^pw / 10^t)
+  int t = 0;                                 // candidates are the integers [first, last] times 10^t
+  while (true) {
+    const uint64_t f = (first + 9) / 10, l = last / 10;
+    if (f > l) break;
+    first = f;
+    last = l;
+    q /= 10;
+    ++t;
+  }
+  uint64_t digits;
+  if (q < first) {
+    digits = first;
+  } else if (q >= last) {
+    digits = last;
+  } else {  // q and q + 1 both qualify: the nearer one, ties to even
+    const u128 twice = center << 1, mid = (u128(2 * q + 1) * kPow10[size_t(t)]) << shift;
+    digits = twice < mid ? q : twice > mid ? q + 1 : q + (q & 1);
+  }
+  char d[24];
+  const int n = int(put_u64(d, digits) - d);
+  const int exp = n - 1 + t - pw;  // decimal exponent of the first digit
+  char *w = p;
+  if (std::signbit(v)) *w++ = '-';
+  if (exp >= 0) {
+    const int int_len = exp + 1;
+    if (n <= int_len) {
+      std::memcpy(w, d, size_t(n));
+      std::memset(w + n, '0', size_t(int_len - n));
+      return w + int_len;
+    }
+    std::memcpy(w, d, size_t(int_len));
+    w += int_len;
+    *w++ = '.';
+    std::memcpy(w, d + int_len, size_t(n - int_len));
+    return w + (n - int_len);
+  }
+  *w++ = '0';
+  *w++ = '.';
+  std::memset(w, '0', size_t(-exp - 1));
+  w += -exp - 1;
+  std::memcpy(w, d, size_t(n));
+  return w + n;
+}
+
 // Most values print in fixed notation (decimal exponent in [-4, 15) for float8, [-4, 6) for float4).
 // There std::to_chars's shortest fixed form is already PostgreSQL's text, and much cheaper than the
 // general path: in fixed notation "shortest" means the fewest digits after the point that read back
@@ -345,7 +477,7 @@ template <typename F>
 char *put_float(char *p, F v) {
   constexpr F kFixedLow = F(1e-4), kFixedHigh = sizeof(F) == 4 ? F(1e6) : F(1e15);
   const F a = std::fabs(v);
-  if (a >= kFixedLow && a < kFixedHigh) return std::to_chars(p, p + kMaxFloatText, v, std::chars_format::fixed).ptr;
+  if (a >= kFixedLow && a < kFixedHigh) return put_fixed_shortest(p, v);
   return put_float_general(p, v);
 }
 

@@ -735,6 +735,11 @@ void expect_float_text_matches_general(duck::Connection &conn, const char *type_
       down = std::nextafter(down, F(0));
     }
   }
+  // Powers of two (a narrower gap below), integers and short decimals (many trailing zeros to
+  // drop), and repeating fractions (all digits needed).
+  for (int k = -14; k < (sizeof(F) == 4 ? 20 : 50); ++k) values.push_back(F(std::ldexp(1.0, k)));
+  for (int i = 1; i < 20000; ++i)
+    values.insert(values.end(), {F(i), F(i * 1000), F(i / 1000.0), F(i / 7.0), F(i * 1234567.0 / 7.0)});
   std::uniform_real_distribution<double> exponent(-6, std::log10(kFixedHigh) + 2);
   for (int i = 0; i < 300000; ++i) {
     F v = i % 3 == 0   ? std::bit_cast<F>(Bits(rng()))
@@ -783,6 +788,46 @@ void expect_float_text_matches_general(duck::Connection &conn, const char *type_
 
 TEST_F(TypesTest, Float8TextMatchesGeneralPath) { expect_float_text_matches_general<double, uint64_t>(conn_, "DOUBLE"); }
 TEST_F(TypesTest, Float4TextMatchesGeneralPath) { expect_float_text_matches_general<float, uint32_t>(conn_, "FLOAT"); }
+
+// 64-bit integers are written in 8-digit groups: every length, each side of every power of ten,
+// the extremes and random values, against std::to_string.
+TEST_F(TypesTest, BigintTextAtEveryLength) {
+  std::vector<int64_t> values = {0, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
+  int64_t power = 1;
+  for (int k = 0; k <= 18; ++k, power *= 10)
+    for (int64_t v : {power - 1, power, power + 1}) values.insert(values.end(), {v, -v});
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 100000; ++i) values.push_back(int64_t(rng()) >> (rng() % 64));
+  conn_.query("CREATE OR REPLACE TABLE bigints (v BIGINT)");
+  {
+    duck::Appender app(conn_, "main", "bigints");
+    for (int64_t v : values) {
+      ASSERT_EQ(duckdb_append_int64(app.get(), v), DuckDBSuccess);
+      app.end_row();
+    }
+    app.close();
+  }
+  duck::Result r = conn_.query("SELECT v FROM bigints");
+  duck::LogicalType type = r.column_type(0);
+  auto encoder = ColumnEncoder::make(type.get(), TextOptions{});
+  size_t rows = 0;
+  while (duck::DataChunk chunk = r.fetch()) {
+    duckdb_vector vector = duckdb_data_chunk_get_vector(chunk.get(), 0);
+    const int64_t *data = static_cast<const int64_t *>(duckdb_vector_get_data(vector));
+    encoder->set_vector(vector);
+    for (idx_t row = 0; row < duckdb_data_chunk_get_size(chunk.get()); ++row, ++rows) {
+      std::string text, written;
+      encoder->append_text(row, text);
+      {
+        ByteWriter w(written);
+        encoder->write_text(row, w);
+      }
+      ASSERT_EQ(text, std::to_string(data[row]));
+      ASSERT_EQ(written, text);
+    }
+  }
+  EXPECT_EQ(rows, values.size());
+}
 
 // Encoding throughput, one thread: four int/double/varchar/timestamp columns, text and binary.
 // A million rows through the encoders in both formats (the throughput is measured by
