@@ -101,6 +101,40 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   // (what pgAdmin does with bytea_output) and refuses changes.
   add("CREATE MACRO " + q + "set_config(n, v, is_local) AS CASE WHEN " + q + "current_setting(n, true) = v THEN v "
       "ELSE error('feature not supported: set_config() cannot change settings in Mallard; use SET') END");
+  add("CREATE MACRO " + q + "pg_backend_pid() AS CAST(coalesce(getvariable('mallard_backend_pid'), 0) AS INTEGER)");
+  add("CREATE MACRO " + q + "txid_current() AS CAST(system.main.txid_current() AS BIGINT)");
+  add("CREATE MACRO " + q + "current_schemas(implicit) AS CASE WHEN implicit THEN ['pg_catalog', current_schema()] "
+      "ELSE [current_schema()] END");
+  // DuckDB's grammar is PostgreSQL's, and so are its keywords and their categories.
+  add("CREATE MACRO " + q + "pg_get_keywords() AS TABLE SELECT keyword_name AS word, "
+      "CAST(CASE keyword_category WHEN 'reserved' THEN 'R' WHEN 'unreserved' THEN 'U' WHEN 'column_name' THEN 'C' "
+      "ELSE 'T' END AS pg_char) AS catcode, keyword_category <> 'reserved' AS barelabel, "
+      "CASE keyword_category WHEN 'reserved' THEN 'reserved' WHEN 'unreserved' THEN 'unreserved' "
+      "WHEN 'column_name' THEN 'unreserved (cannot be function or type name)' "
+      "ELSE 'reserved (can be function or type name)' END AS catdesc, "
+      "CASE WHEN keyword_category <> 'reserved' THEN 'can be bare label' ELSE 'requires AS' END AS baredesc "
+      "FROM duckdb_keywords() ORDER BY keyword_name");
+  // information_schema._pg_expandarray(a): one row (x, n) per element, in the select list (pgjdbc's
+  // key queries).
+  add("CREATE MACRO " + q + "pg_expandarray(a) AS unnest(list_transform(range(1, len(a) + 1), "
+      "lambda k: {'x': a[k], 'n': CAST(k AS INTEGER)}))");
+  // x LIKE ANY / ALL (...) over the list of each element's match (sql::rewrite_for_duckdb): a
+  // NULL array is NULL; otherwise a deciding match decides, else any NULL makes NULL.
+  add("CREATE MACRO " + q + "matches_any(ms) AS CASE WHEN ms IS NULL THEN NULL WHEN list_bool_or(ms) THEN true "
+      "WHEN len(list_filter(ms, lambda m: m IS NULL)) > 0 THEN NULL ELSE false END");
+  add("CREATE MACRO " + q + "matches_all(ms) AS CASE WHEN ms IS NULL THEN NULL "
+      "WHEN NOT list_bool_and(list_transform(ms, lambda m: coalesce(m, true))) THEN false "
+      "WHEN len(list_filter(ms, lambda m: m IS NULL)) > 0 THEN NULL ELSE true END");
+  // The session's settings (published by the session), read-only ones marked internal.
+  add("CREATE VIEW " + q + "pg_settings AS SELECT e.key AS name, e.value AS setting, CAST(NULL AS VARCHAR) AS unit, "
+      "'Mallard' AS category, '' AS short_desc, CAST(NULL AS VARCHAR) AS extra_desc, "
+      "CASE WHEN e.key IN ('server_version', 'server_version_num', 'server_encoding', 'integer_datetimes', "
+      "'max_identifier_length', 'max_index_keys', 'block_size', 'lc_collate', 'lc_ctype', 'in_hot_standby', "
+      "'max_connections', 'ssl', 'is_superuser') THEN 'internal' ELSE 'user' END AS context, 'string' AS vartype, "
+      "'session' AS source, CAST(NULL AS VARCHAR) AS min_val, CAST(NULL AS VARCHAR) AS max_val, "
+      "CAST(NULL AS VARCHAR[]) AS enumvals, e.value AS boot_val, e.value AS reset_val, "
+      "CAST(NULL AS VARCHAR) AS sourcefile, CAST(NULL AS INTEGER) AS sourceline, false AS pending_restart "
+      "FROM (SELECT unnest(map_entries(coalesce(getvariable('pg_settings'), MAP {}))) AS e) ORDER BY name");
   add("CREATE MACRO " + q + "pg_is_in_recovery() AS false");
   add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
   add("CREATE MACRO " + q + "quote_ident(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') AND s NOT IN "
@@ -494,19 +528,27 @@ std::string statements() {
       "WHERE database_name = current_database() AND NOT internal AND schema_name <> '__mallard' "
       "AND NOT " + q + "is_lake_table(sql)");
 
-  // information_schema restricted to the warehouse, so the compatibility objects stay out of
-  // listings.
-  add("CREATE VIEW " + q + "information_schema_tables AS SELECT t.* REPLACE (CASE WHEN t.table_type = 'VIEW' AND "
+  // information_schema restricted to what a PostgreSQL session sees: the warehouse's own schemas
+  // (not the compatibility objects or the lake's staging schema), the session's temporary objects
+  // under pg_temp_1 (as pg_namespace names them), and the system catalog's pg_catalog and
+  // information_schema; not DuckDB's own system views, which it keeps in a schema named main too.
+  add("CREATE MACRO " + q + "listed(cat, sch) AS (cat = current_database() AND sch <> '__mallard') OR cat = 'temp' "
+      "OR (cat = 'system' AND sch IN ('pg_catalog', 'information_schema'))");
+  add("CREATE MACRO " + q + "listed_schema(cat, sch) AS CASE WHEN cat = 'temp' THEN 'pg_temp_1' ELSE sch END");
+  add("CREATE VIEW " + q + "information_schema_tables AS SELECT t.* REPLACE (current_database() AS table_catalog, " +
+      q + "listed_schema(t.table_catalog, t.table_schema) AS table_schema, CASE WHEN t.table_type = 'VIEW' AND "
       "EXISTS (SELECT 1 FROM duckdb_views() v WHERE v.database_name = t.table_catalog AND "
       "v.schema_name = t.table_schema AND v.view_name = t.table_name AND " + q + "is_lake_table(v.sql)) "
-      "THEN 'BASE TABLE' ELSE t.table_type END AS table_type) FROM information_schema.tables t "
-      "WHERE t.table_catalog <> '" + c + "' AND t.table_schema <> '__mallard'");
-  add("CREATE VIEW " + q + "information_schema_views AS SELECT v.* FROM information_schema.views v "
-      "WHERE v.table_catalog <> '" + c + "' AND v.table_schema <> '__mallard' AND NOT EXISTS (SELECT 1 FROM "
+      "THEN 'BASE TABLE' WHEN t.table_catalog = 'temp' AND t.table_type = 'BASE TABLE' THEN 'LOCAL TEMPORARY' "
+      "ELSE t.table_type END AS table_type) FROM information_schema.tables t "
+      "WHERE " + q + "listed(t.table_catalog, t.table_schema)");
+  add("CREATE VIEW " + q + "information_schema_views AS SELECT v.* REPLACE (current_database() AS table_catalog, " +
+      q + "listed_schema(v.table_catalog, v.table_schema) AS table_schema) FROM information_schema.views v "
+      "WHERE " + q + "listed(v.table_catalog, v.table_schema) AND NOT EXISTS (SELECT 1 FROM "
       "duckdb_views() d WHERE d.database_name = v.table_catalog AND d.schema_name = v.table_schema AND "
       "d.view_name = v.table_name AND " + q + "is_lake_table(d.sql))");
-  add("CREATE VIEW " + q + "information_schema_schemata AS SELECT * FROM information_schema.schemata "
-      "WHERE catalog_name <> '" + c + "' AND schema_name <> '__mallard'");
+  add("CREATE VIEW " + q + "information_schema_schemata AS SELECT * REPLACE (current_database() AS catalog_name) "
+      "FROM information_schema.schemata WHERE " + q + "listed(catalog_name, schema_name) AND catalog_name <> 'temp'");
 
   // The divisor of `/` and `%` as PostgreSQL checks it (sql::rewrite_for_duckdb wraps it in this):
   // zero raises 22012 instead of DuckDB's NULL. duck::translate_error maps the message.
@@ -556,7 +598,8 @@ std::string statements() {
 
   // Column types in PostgreSQL's spelling (data_type "character varying", udt_name "varchar").
   // A lake table's NOT NULL and defaults live on its staging table (as in pg_attribute).
-  add("CREATE VIEW " + q + "information_schema_columns AS SELECT col.* REPLACE ("
+  add("CREATE VIEW " + q + "information_schema_columns AS SELECT col.* REPLACE (current_database() AS table_catalog, " +
+      q + "listed_schema(col.table_catalog, col.table_schema) AS table_schema, "
       "CASE WHEN " + q + "type_oid(col.data_type) IN (SELECT mb.typarray FROM " + q + "base_types mb) THEN 'ARRAY' "
       "WHEN " + q + "type_oid(col.data_type) = 1700 THEN 'numeric' "
       "ELSE coalesce(" + q + "format_base_type(" + q + "type_oid(col.data_type), NULL), lower(col.data_type)) END "
@@ -571,7 +614,7 @@ std::string statements() {
       "LEFT JOIN duckdb_columns() s ON v.view_name IS NOT NULL AND s.database_name = v.database_name AND "
       "s.schema_name = '__mallard' AND s.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) AND "
       "s.column_name = col.column_name "
-      "WHERE col.table_catalog <> '" + c + "' AND col.table_schema <> '__mallard'");
+      "WHERE " + q + "listed(col.table_catalog, col.table_schema)");
   add_tool_catalog(s, q);
   return s;
 }

@@ -165,6 +165,11 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
       if (msg.ends_with("division by zero")) return kDivisionByZero;  // pg_compat divisor()
       if (contains(msg, "unrecognized configuration parameter")) return kUndefinedObject;  // current_setting()
       if (contains(msg, "feature not supported: ")) return kFeatureNotSupported;  // pg_compat macros
+      if (msg.ends_with("\" does not exist")) {  // reg* input lookups (pg_compat regclass_in, ...)
+        if (contains(msg, "relation \"")) return kUndefinedTable;
+        if (contains(msg, "type \"")) return kUndefinedObject;
+        if (contains(msg, "schema \"")) return kInvalidSchemaName;
+      }
       return kInvalidParameterValue;
     case DUCKDB_ERROR_OUT_OF_MEMORY:
       return kOutOfMemory;

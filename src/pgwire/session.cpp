@@ -266,6 +266,16 @@ void Session::send_error(const Error &err, bool fatal) {
 }
 
 void Session::send_notice(const std::string &code, const std::string &message, const char *severity) {
+  // client_min_messages: notices below the level asked for are not sent.
+  auto rank = [](std::string_view level) {
+    static constexpr std::string_view kLevels[] = {"debug5", "debug4", "debug3", "debug2", "debug1",
+                                                   "log",    "notice", "warning", "error"};
+    std::string l = to_lower(std::string(level));
+    for (size_t i = 0; i < std::size(kLevels); ++i)
+      if (kLevels[i] == l) return int(i);
+    return 6;  // NOTICE
+  };
+  if (auto min = get_guc("client_min_messages"); min && rank(severity) < rank(*min)) return;
   size_t at = begin_message(out_, 'N');
   put_u8(out_, 'S');
   put_cstr(out_, severity);
@@ -454,7 +464,7 @@ bool Session::startup() {
   conn_->query(
       "SET TimeZone = 'UTC'; SET SESSION integer_division = true; "
       "SET SESSION default_null_order = 'NULLS_LAST_ON_ASC_FIRST_ON_DESC'; SET VARIABLE mallard_user = " +
-      sql_literal(user_));
+      sql_literal(user_) + "; SET VARIABLE mallard_backend_pid = " + std::to_string(pid_));
 
   gucs_ = {
       {"application_name", {"", true}},
@@ -485,6 +495,21 @@ bool Session::startup() {
       {"server_version_num", {kPgServerVersionNum, false}},
       {"ssl", {server_.tls() ? "on" : "off", false}},
       {"max_connections", {std::to_string(server_.config().max_connections), false}},
+      {"max_index_keys", {"32", false}},
+      {"block_size", {"8192", false}},
+      {"lc_collate", {"C", false}},
+      {"lc_ctype", {"C", false}},
+      {"client_min_messages", {"notice", false}},
+      // Accepted and shown; they tune what this engine does not have (work memory per sort, lock
+      // waits, JIT, row security policies, WAL flushes), so no value changes an answer.
+      {"work_mem", {"4MB", false}},
+      {"maintenance_work_mem", {"64MB", false}},
+      {"lock_timeout", {"0", false}},
+      {"jit", {"off", false}},
+      {"row_security", {"on", false}},
+      {"synchronous_commit", {"on", false}},
+      {"check_function_bodies", {"on", false}},
+      {"escape_string_warning", {"on", false}},
   };
   // "options" carries command-line style settings (PGOPTIONS="-c statement_timeout=5s"):
   // "-c name=value" or "--name=value", separated by spaces, "\ " escaping a space.
@@ -958,6 +983,14 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   } else {
     ps->expanded = sql::expand_multi_object(text);
     if (!ps->expanded.empty()) return ps;
+    if (auto call = sql::set_config_call(text)) {
+      // The row is the value; name and scope are still evaluated (and typed) by DuckDB.
+      duck_text = "SELECT CAST(" + call->value.text + " AS VARCHAR) AS " + sql_ident(call->alias) +
+                  " FROM (SELECT CAST(" + call->name.text + " AS VARCHAR) AS n, CAST(" + call->local.text +
+                  " AS BOOLEAN) AS l)";
+      ps->set_config = std::move(call);
+      ps->no_cache = true;
+    }
     if (text.find("=>") != std::string::npos || to_lower(text).find("table_changes") != std::string::npos) {
       duck_text = with_time_travel(text);
       ps->no_cache = duck_text != text;
@@ -1071,6 +1104,19 @@ void Session::start_plain_portal(Portal &p) {
   p.started = true;
   auto &s = *p.stmt;
   note_for_savepoints(s);
+  if (s.set_config) {
+    auto arg = [&](const sql::SetConfigCall::Arg &a) -> std::optional<std::string> {
+      if (a.param == 0) return a.constant;
+      size_t i = size_t(a.param - 1);
+      if (i >= p.values.size() || !p.values[i]) return std::nullopt;
+      return duck::take_string(duckdb_get_varchar(p.values[i].get()));
+    };
+    auto name = arg(s.set_config->name), value = arg(s.set_config->value), local = arg(s.set_config->local);
+    if (!name || name->empty()) throw Error(sqlstate::kNullValueNotAllowed, "SET requires parameter name");
+    if (!value) throw Error(sqlstate::kNullValueNotAllowed, "set_config() needs a value; use RESET to restore a default");
+    const std::string l = local ? to_lower(*local) : "false";
+    run_set_config(*name, *value, l == "true" || l == "t" || l == "on" || l == "yes" || l == "1");
+  }
   if (!s.prepared) {
     run_utility(p);
     p.done = true;
@@ -1151,16 +1197,21 @@ void Session::open_result_columns(Portal &p) {
   p.streaming = true;
   idx_t n = p.result.column_count();
   p.encoders.reserve(n);
-  p.formats.assign(n, Format::kText);
   for (idx_t i = 0; i < n; ++i) {
     p.column_names.push_back(p.result.column_name(i));
     duck::LogicalType t = p.result.column_type(i);
     p.encoders.push_back(ColumnEncoder::make(t.get(), text_options_));
-    int16_t code = p.result_format_codes.empty()       ? 0
-                   : p.result_format_codes.size() == 1 ? p.result_format_codes[0]
-                                                       : (i < p.result_format_codes.size() ? p.result_format_codes[i] : 0);
-    p.formats[i] = code == 1 ? Format::kBinary : Format::kText;
   }
+  p.formats = formats_of(p.result_format_codes, n);
+}
+
+std::vector<Format> Session::formats_of(const std::vector<int16_t> &codes, size_t columns) {
+  std::vector<Format> out(columns, Format::kText);
+  for (size_t i = 0; i < columns; ++i) {
+    int16_t code = codes.empty() ? 0 : codes.size() == 1 ? codes[0] : (i < codes.size() ? codes[i] : 0);
+    out[i] = code == 1 ? Format::kBinary : Format::kText;
+  }
+  return out;
 }
 
 void Session::bind_values(Portal &p) {
@@ -1271,7 +1322,7 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
 
 void Session::finish_portal(Portal &p) { send_command_complete(p.done_tag); }
 
-void Session::send_row_description(const Portal &p) {
+void Session::send_row_description(const Portal &p, const std::vector<Format> *formats) {
   size_t at = begin_message(out_, 'T');
   put_i16(out_, static_cast<int16_t>(p.encoders.size()));
   for (size_t i = 0; i < p.encoders.size(); ++i) {
@@ -1282,7 +1333,7 @@ void Session::send_row_description(const Portal &p) {
     put_i32(out_, static_cast<int32_t>(t.oid));
     put_i16(out_, t.typlen);
     put_i32(out_, t.typmod);
-    put_i16(out_, static_cast<int16_t>(p.formats[i]));
+    put_i16(out_, static_cast<int16_t>(formats ? (*formats)[i] : p.formats[i]));
   }
   end_message(out_, at);
 }

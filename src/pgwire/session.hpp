@@ -51,7 +51,9 @@ struct PreparedStatement {
   // INSERT into lake tables, prepared against their staging tables: the tables it may write.
   std::vector<int64_t> lake_tables;
   bool lake_write() const { return lake.has_value() || !lake_tables.empty(); }
-  bool no_cache = false;  // the plan depends on more than the text (time travel)
+  bool no_cache = false;  // the plan depends on more than the text (time travel, set_config)
+  // SELECT set_config(...) alone: applied at Execute, before `prepared` returns the value.
+  std::optional<sql::SetConfigCall> set_config;
   uint64_t binding_epoch = 0;  // Session::plan_epoch() when `prepared` was made
 };
 
@@ -127,13 +129,19 @@ class Session {
   // Sends up to max_rows DataRows (0 = all); true when the portal finished.
   bool send_rows(Portal &p, uint64_t max_rows);
   void finish_portal(Portal &p);
-  void send_row_description(const Portal &p);
+  void send_row_description(const Portal &p, const std::vector<Format> *formats = nullptr);
   void describe_columns(const PreparedStatement &s, const std::vector<int16_t> &format_codes);
   void run_utility(Portal &p);
   void run_set(const std::string &text);
+  // set_config(name, value, is_local) run as a statement of its own: as SET [LOCAL].
+  void run_set_config(std::string name, const std::string &value, bool local);
+  void assign_setting(const std::string &name, const std::string &value);
   std::shared_ptr<PreparedStatement> show_statement(const std::string &text);
   void run_copy(Portal &p);
   void run_cursor(Portal &p);
+  // The cursor a FETCH statement reads (not MOVE), if it exists.
+  Portal *fetched_cursor(const PreparedStatement &s);
+  static std::vector<Format> formats_of(const std::vector<int16_t> &codes, size_t columns);
   // SAVEPOINT / RELEASE / ROLLBACK TO (session_savepoints.cpp).
   void run_savepoint(Portal &p);
   void note_for_savepoints(const PreparedStatement &s);

@@ -35,6 +35,14 @@ std::string cursor_query(const std::string &text) {
 
 }  // namespace
 
+Portal *Session::fetched_cursor(const PreparedStatement &s) {
+  if (s.cls.kind != sql::Kind::kCursor) return nullptr;
+  auto tree = sql::parse(s.text);
+  if (!tree || !tree->contains("FetchStmt") || (*tree)["FetchStmt"].value("ismove", false)) return nullptr;
+  auto it = portals_.find((*tree)["FetchStmt"].value("portalname", ""));
+  return it == portals_.end() ? nullptr : it->second.get();
+}
+
 void Session::run_cursor(Portal &p) {
   const std::string &text = p.stmt->text;
   auto tree = sql::parse(text);
@@ -76,25 +84,28 @@ void Session::run_cursor(Portal &p) {
     if (direction != "FETCH_FORWARD")
       throw Error("55000", "cursor can only scan forward", 0, "",
                   "Declare it with SCROLL option to enable backward scan (not supported by Mallard).");
-    if (in_extended_)
-      throw Error(sqlstate::kFeatureNotSupported,
-                  "FETCH through the extended protocol is not supported; use Execute with a row limit");
     auto it = portals_.find(name);
     if (it == portals_.end() || it.operator->()->second.get() == &p)
       throw Error(sqlstate::kInvalidCursorName, "cursor \"" + name + "\" does not exist");
     Portal &c = *it->second;
     c.rows = 0;
-    if (!move && !c.encoders.empty()) send_row_description(c);
+    // Through the extended protocol the rows take the FETCH portal's formats, and their
+    // description is the answer to its Describe (see fetched_cursor).
+    std::vector<Format> own = c.formats;
+    if (in_extended_) c.formats = formats_of(p.result_format_codes, c.formats.size());
+    if (!move && !c.encoders.empty() && !in_extended_) send_row_description(c);
     if (how_many > 0 && !c.done) {
       discard_rows_ = move;
       try {
         send_rows(c, static_cast<uint64_t>(how_many));
       } catch (...) {
         discard_rows_ = false;
+        c.formats = std::move(own);
         throw;
       }
       discard_rows_ = false;
     }
+    c.formats = std::move(own);
     p.done_tag = std::string(move ? "MOVE " : "FETCH ") + std::to_string(c.rows);
     return;
   }

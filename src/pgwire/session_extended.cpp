@@ -150,7 +150,14 @@ void Session::handle_describe(std::string_view body) {
   } else if (kind == 'P') {
     auto it = portals_.find(name);
     if (it == portals_.end()) throw Error(sqlstate::kInvalidCursorName, "portal \"" + name + "\" does not exist");
-    describe_columns(*it->second->stmt, it->second->result_format_codes);
+    Portal &portal = *it->second;
+    if (Portal *c = fetched_cursor(*portal.stmt); c && !c->encoders.empty()) {
+      // FETCH: the cursor's columns, in this portal's formats.
+      const auto formats = formats_of(portal.result_format_codes, c->encoders.size());
+      send_row_description(*c, &formats);
+      return;
+    }
+    describe_columns(*portal.stmt, portal.result_format_codes);
   } else {
     throw Error(sqlstate::kProtocolViolation, "invalid DESCRIBE message subtype " + std::to_string(kind));
   }

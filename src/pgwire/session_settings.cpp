@@ -1,6 +1,7 @@
 // Transaction control and session settings (SET / SHOW / RESET) as PostgreSQL clients expect them.
 #include <cctype>
 #include <charconv>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -101,7 +102,10 @@ const std::map<std::string, std::string> &defaults() {
       {"application_name", ""},     {"client_encoding", "UTF8"},  {"datestyle", "ISO, MDY"},
       {"timezone", "UTC"},          {"statement_timeout", "0"},   {"idle_in_transaction_session_timeout", "0"},
       {"extra_float_digits", "1"},  {"bytea_output", "hex"},      {"search_path", "\"$user\", public"},
-      {"intervalstyle", "postgres"}, {"standard_conforming_strings", "on"},
+      {"intervalstyle", "postgres"}, {"standard_conforming_strings", "on"}, {"client_min_messages", "notice"},
+      {"work_mem", "4MB"},          {"maintenance_work_mem", "64MB"}, {"lock_timeout", "0"},
+      {"jit", "off"},               {"row_security", "on"},        {"synchronous_commit", "on"},
+      {"check_function_bodies", "on"}, {"escape_string_warning", "on"},
   };
   return d;
 }
@@ -185,9 +189,17 @@ void Session::set_guc(const std::string &name, const std::string &value, bool fr
       throw Error(sqlstate::kInvalidParameterValue, "invalid value for parameter \"extra_float_digits\": \"" + value + "\"");
   } else if (name == "server_version" || name == "server_encoding" || name == "integer_datetimes" ||
              name == "server_version_num" || name == "is_superuser" || name == "max_identifier_length" ||
-             name == "in_hot_standby" || name == "max_connections" || name == "ssl") {
+             name == "in_hot_standby" || name == "max_connections" || name == "ssl" || name == "max_index_keys" ||
+             name == "block_size" || name == "lc_collate" || name == "lc_ctype") {
     if (!from_startup) read_only();
     return;
+  } else if (name == "client_min_messages") {
+    static const std::set<std::string> kLevels = {"debug5", "debug4", "debug3", "debug2", "debug1", "debug",
+                                                  "log",    "notice", "warning", "error"};
+    v = to_lower(v);
+    if (!kLevels.count(v))
+      throw Error(sqlstate::kInvalidParameterValue, "invalid value for parameter \"client_min_messages\": \"" + value + "\"");
+    if (v == "debug") v = "debug2";
   } else if (name == "session_authorization") {
     if (v != user_) throw Error(sqlstate::kInsufficientPrivilege, "permission denied to set session authorization");
   }
@@ -316,6 +328,24 @@ void Session::run_set(const std::string &text) {
   } else {
     return;  // SET ... FROM CURRENT
   }
+  assign_setting(name, value);
+}
+
+void Session::run_set_config(std::string name, const std::string &value, bool local) {
+  name = to_lower(name);
+  // Local to a transaction that ends with this statement: nothing to keep.
+  if (local && !in_transaction()) return;
+  note_setting(name, local);
+  try {
+    assign_setting(name, value);
+  } catch (...) {
+    if (!local) note_session_value(name);
+    throw;
+  }
+  if (!local) note_session_value(name);
+}
+
+void Session::assign_setting(const std::string &name, const std::string &value) {
   if (gucs_.count(name) || defaults().count(name)) {
     set_guc(name, value, false);
     return;

@@ -24,13 +24,13 @@ namespace {
 constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collate", "information_schema",
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
-                                          "session_user", "public", "("};
+                                          "session_user", "public", "(", "for", "like"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
     if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
-        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(')
+        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(' && c != 'f' && c != 'l')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -153,7 +153,7 @@ constexpr std::string_view kRelations[] = {
     "pg_user",          "pg_auth_members",    "pg_matviews",        "pg_database",        "pg_am",              "pg_proc",              "pg_constraint",
     "pg_index",         "pg_inherits",        "pg_policy",          "pg_statistic_ext",     "pg_publication",
     "pg_publication_rel", "pg_publication_namespace", "pg_trigger", "pg_rewrite",           "pg_partitioned_table",
-    "pg_foreign_table", "pg_extension",       "pg_event_trigger"};
+    "pg_foreign_table", "pg_extension",       "pg_event_trigger", "pg_settings"};
 constexpr std::string_view kFunctions[] = {
     "format_type",       "pg_get_userbyid",    "pg_encoding_to_char", "pg_get_function_arguments",
     "pg_get_function_identity_arguments",      "pg_get_function_result", "pg_function_is_visible",
@@ -161,7 +161,8 @@ constexpr std::string_view kFunctions[] = {
     "obj_description",   "col_description",    "shobj_description",   "pg_table_size",  "pg_relation_size",
     "pg_total_relation_size", "pg_indexes_size", "pg_database_size",  "pg_get_triggerdef", "pg_get_partkeydef",
     "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
-    "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version"};
+    "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
+    "txid_current", "current_schemas", "pg_get_keywords"};
 // Built-in functions kept as they are but named as PostgreSQL names their column.
 // Words that look like a call before a parenthesis but do not name a function (or whose column
 // PostgreSQL names otherwise: CAST(x AS t) is named after x or the type).
@@ -189,6 +190,9 @@ class Rewriter {
       } else if (t_[i].kind == Tok::kIdent || t_[i].kind == Tok::kQuotedIdent) {
         if (public_schema(i)) continue;
         if (t_[i].kind == Tok::kQuotedIdent) continue;
+        if (locking_clause(i)) continue;
+        if (reg_cast_call(i)) continue;
+        if (quantified_like(i)) continue;
         if (catalog_name(i)) continue;
         if (scalar_function_alias(i)) continue;
         if (operator_syntax(i)) continue;
@@ -249,6 +253,10 @@ class Rewriter {
         name_select_item(i, i + 2);
         return true;
       }
+      if (t.word == "information_schema" && call && x.word == "_pg_expandarray") {
+        edits_.push_back({t.begin, x.end, compat("pg_expandarray")});
+        return true;
+      }
       if (t.word == "information_schema" && !call && one_of(x.word, kInformationSchema)) {
         edits_.push_back({t.begin, x.end, compat("information_schema_" + x.word)});
         return true;
@@ -291,6 +299,84 @@ class Rewriter {
                      word_at(after, "group");
     if (!ends_item) return;
     edits_.push_back({t_[close].end, t_[close].end, " AS " + sql_ident(t_[name].word)});
+  }
+
+  // CAST('name' AS regclass | regtype | regnamespace), the spelled-out form of 'name'::regclass: a
+  // lookup by name, for a string or a parameter (other operands are left to DuckDB).
+  bool reg_cast_call(size_t i) {
+    if (t_[i].word != "cast" || !followed_by(i, '(') || !tok(i + 3)) return false;
+    const size_t close = matching(i + 1);
+    if (close < i + 5) return false;
+    size_t type = close - 1, as = close - 2;
+    if (as >= 2 && is_punct(t_[as], '.') && word_at(as - 1, "pg_catalog")) as -= 2;
+    const std::string &w = t_[type].word;
+    if (!word_at(as, "as") || as != i + 3 || t_[type].kind != Tok::kIdent ||
+        (w != "regclass" && w != "regtype" && w != "regnamespace"))
+      return false;
+    const Token &operand = t_[i + 2];
+    if (operand.kind != Tok::kString && operand.kind != Tok::kParam) return false;
+    edits_.push_back({t_[i].begin, t_[i + 1].end, compat(w + "_in(")});
+    edits_.push_back({operand.end, t_[close].end, ")"});
+    return true;
+  }
+
+  // SELECT ... FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE [OF t, ...] [NOWAIT | SKIP LOCKED]. Row
+  // locks make PostgreSQL writers wait for each other; here a transaction reads its snapshot and
+  // a conflicting write fails at commit (40001), so the clause is accepted and dropped.
+  bool locking_clause(size_t i) {
+    if (t_[i].word != "for" || word_at(0, "create") || word_at(0, "alter")) return false;
+    size_t k = i + 1;
+    if (word_at(k, "update") || word_at(k, "share"))
+      k += 1;
+    else if (word_at(k, "no") && word_at(k + 1, "key") && word_at(k + 2, "update"))
+      k += 3;
+    else if (word_at(k, "key") && word_at(k + 1, "share"))
+      k += 2;
+    else
+      return false;
+    if (word_at(k, "of")) {
+      ++k;
+      while (tok(k) && is_name(t_[k])) {
+        ++k;
+        while (followed_by(k - 1, '.') && tok(k + 1) && is_name(t_[k + 1])) k += 2;
+        if (!tok(k) || !is_punct(t_[k], ',')) break;
+        ++k;
+      }
+    }
+    if (word_at(k, "nowait"))
+      ++k;
+    else if (word_at(k, "skip") && word_at(k + 1, "locked"))
+      k += 2;
+    edits_.push_back({t_[i].begin, t_[k - 1].end, ""});
+    return true;
+  }
+
+  // x [NOT] LIKE | ILIKE  ANY | SOME | ALL (array or subquery): DuckDB quantifies only the
+  // comparison operators. The matches become a list (a lambda over the array, or a list of the
+  // subquery's rows) that compat macros reduce with PostgreSQL's rules for NULLs and empty sets.
+  // A left operand that does not end the expression before it (a || b LIKE ...) is left alone.
+  bool quantified_like(size_t i) {
+    const std::string &w = t_[i].word;
+    if ((w != "like" && w != "ilike") || i == 0) return false;
+    const size_t q = i + 1;
+    if (!(word_at(q, "any") || word_at(q, "some") || word_at(q, "all")) || !followed_by(q, '(')) return false;
+    const size_t close = matching(q + 1);
+    if (close == 0 || close == q + 2) return false;
+    const bool negated = word_at(i - 1, "not");
+    if (negated && i < 2) return false;
+    const size_t last = negated ? i - 2 : i - 1;
+    const size_t first = operand_start(last);
+    if (first > 0 && (t_[first - 1].kind == Tok::kOp || t_[first - 1].kind == Tok::kCast)) return false;
+    const std::string x(s_.substr(t_[first].begin, t_[last].end - t_[first].begin));
+    const std::string e(s_.substr(t_[q + 2].begin, t_[close - 1].end - t_[q + 2].begin));
+    const std::string op = std::string(negated ? " NOT " : " ") + (w == "ilike" ? "ILIKE " : "LIKE ");
+    const bool subquery = word_at(q + 2, "select") || word_at(q + 2, "with") || word_at(q + 2, "values");
+    const std::string matches =
+        subquery ? "(SELECT coalesce(list((" + x + ")" + op + "__q.__p), []) FROM (" + e + ") AS __q(__p))"
+                 : "list_transform(" + e + ", lambda __p: (" + x + ")" + op + "__p)";
+    edits_.push_back({t_[first].begin, t_[close].end,
+                      compat(word_at(q, "all") ? "matches_all" : "matches_any") + "(" + matches + ")"});
+    return true;
   }
 
   // OPERATOR(pg_catalog.~) is the operator itself.

@@ -2,9 +2,12 @@
 
 #include <pg_query.h>
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "common/strings.hpp"
 
 namespace mallard::sql {
 
@@ -246,6 +249,64 @@ std::optional<nlohmann::json> parse(const std::string &statement) {
       out = std::move(tree["stmts"][0]["stmt"]);
   }
   pg_query_free_parse_result(r);
+  return out;
+}
+
+std::optional<SetConfigCall> set_config_call(const std::string &statement) {
+  // A cheap look before parsing: nearly every statement is something else.
+  if (to_lower(statement).find("set_config") == std::string::npos) return std::nullopt;
+  auto tree = parse(statement);
+  if (!tree || !tree->contains("SelectStmt")) return std::nullopt;
+  const auto &sel = (*tree)["SelectStmt"];
+  for (const char *clause : {"fromClause", "whereClause", "groupClause", "havingClause", "sortClause", "limitCount",
+                             "valuesClause", "withClause", "distinctClause", "larg", "intoClause"})
+    if (sel.contains(clause)) return std::nullopt;
+  const auto targets = sel.value("targetList", nlohmann::json::array());
+  if (targets.size() != 1 || !targets[0].contains("ResTarget")) return std::nullopt;
+  const auto &target = targets[0]["ResTarget"];
+  if (!target.contains("val") || !target["val"].contains("FuncCall")) return std::nullopt;
+  const auto &call = target["val"]["FuncCall"];
+  const auto names = call.value("funcname", nlohmann::json::array());
+  if (names.empty() || names.size() > 2) return std::nullopt;
+  auto name_at = [&](size_t i) { return names[i].contains("String") ? names[i]["String"].value("sval", "") : ""; };
+  if (name_at(names.size() - 1) != "set_config" || (names.size() == 2 && name_at(0) != "pg_catalog"))
+    return std::nullopt;
+  const auto args = call.value("args", nlohmann::json::array());
+  if (args.size() != 3) return std::nullopt;
+  // The text of each argument: from its location to the next one's (or the call's end).
+  std::vector<int> starts;
+  for (const auto &a : args) {
+    // A cast's location is its `::`; the argument starts at what it casts.
+    const auto &node = a.contains("TypeCast") && a["TypeCast"].contains("arg") ? a["TypeCast"]["arg"].begin().value()
+                                                                              : a.begin().value();
+    starts.push_back(node.value("location", -1));
+  }
+  const size_t close = statement.rfind(')');
+  SetConfigCall out;
+  SetConfigCall::Arg *slots[] = {&out.name, &out.value, &out.local};
+  for (size_t i = 0; i < 3; ++i) {
+    const auto &a = args[i];
+    const int from = starts[i];
+    const size_t to = i + 1 < 3 ? statement.rfind(',', size_t(starts[i + 1])) : close;
+    if (from < 0 || to == std::string::npos || to <= size_t(from)) return std::nullopt;
+    SetConfigCall::Arg &arg = *slots[i];
+    arg.text = std::string(statement.substr(size_t(from), to - size_t(from)));
+    while (!arg.text.empty() && std::isspace(static_cast<unsigned char>(arg.text.back()))) arg.text.pop_back();
+    // A constant or a parameter, possibly cast ('x'::text, $3::boolean).
+    const nlohmann::json &v = a.contains("TypeCast") && a["TypeCast"].contains("arg") ? a["TypeCast"]["arg"] : a;
+    const nlohmann::json *c = v.contains("A_Const") ? &v["A_Const"] : nullptr;
+    if (v.contains("ParamRef")) {
+      arg.param = v["ParamRef"].value("number", 0);
+      if (arg.param <= 0) return std::nullopt;
+    } else if (c && c->contains("sval")) {
+      arg.constant = (*c)["sval"].value("sval", "");
+    } else if (c && c->contains("boolval")) {
+      arg.constant = (*c)["boolval"].value("boolval", false) ? "true" : "false";
+    } else {
+      return std::nullopt;
+    }
+  }
+  out.alias = target.value("name", "set_config");
   return out;
 }
 

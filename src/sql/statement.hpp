@@ -62,6 +62,19 @@ size_t skip_lexeme(std::string_view s, size_t i);
 // cannot parse it.
 std::optional<nlohmann::json> parse(const std::string &statement);
 
+// SELECT [pg_catalog.]set_config(name, value, is_local) [[AS] alias], alone: drivers send it to
+// change a setting (Django: TimeZone). Each argument is a constant or a parameter ($n, 1-based in
+// `param`, else 0); `text` is the argument as written.
+struct SetConfigCall {
+  struct Arg {
+    std::string text, constant;
+    int param = 0;
+  };
+  Arg name, value, local;
+  std::string alias;
+};
+std::optional<SetConfigCall> set_config_call(const std::string &statement);
+
 // True when text is valid UTF-8 (no overlongs, no surrogates). On failure `bad_offset` is set.
 bool valid_utf8(std::string_view text, size_t *bad_offset = nullptr);
 

@@ -1,0 +1,264 @@
+// What drivers and frameworks send that DuckDB reads differently or not at all: row-locking
+// clauses, LIKE with ANY/ALL, set_config(), the settings they SET on connect, the catalog
+// functions they call, FETCH from a cursor through the extended protocol, and information_schema
+// listings. Every test also runs against PostgreSQL 15 itself in reference mode.
+
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <string>
+
+#include "support/server.hpp"
+
+namespace mallard::it {
+namespace {
+
+class ClientCompat : public ServerSuite<ClientCompat> {};
+
+std::string expected_schema() { return reference_mode() ? "public" : "main"; }
+
+TEST_F(ClientCompat, RowLockingClausesAreAcceptedAndChangeNothing) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS locked");
+  exec_ok(c.get(), "CREATE TABLE locked (id integer, v text)");
+  exec_ok(c.get(), "INSERT INTO locked VALUES (1, 'a'), (2, 'b')");
+  exec_ok(c.get(), "BEGIN");
+  for (const char *q : {"SELECT id, v FROM locked ORDER BY id FOR UPDATE",
+                        "SELECT id, v FROM locked ORDER BY id FOR NO KEY UPDATE OF locked SKIP LOCKED",
+                        "SELECT id, v FROM locked ORDER BY id FOR SHARE NOWAIT",
+                        "SELECT id, v FROM locked l ORDER BY id FOR KEY SHARE OF l FOR UPDATE OF l",
+                        "SELECT id, v FROM public.locked ORDER BY id\n  FOR UPDATE"}) {
+    auto rows = query_rows(c.get(), q);
+    ASSERT_EQ(rows.size(), 2u) << q;
+    EXPECT_EQ(*rows[1][1], "b") << q;
+  }
+  exec_ok(c.get(), "UPDATE locked SET v = 'c' WHERE id = 2");
+  exec_ok(c.get(), "COMMIT");
+  // Through the extended protocol too, with a parameter.
+  const char *param = "2";
+  Result r(PQexecParams(c.get(), "SELECT v FROM locked WHERE id = $1 FOR UPDATE", 1, nullptr, &param, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "c");
+  // The words stay what they are elsewhere: a column named "for" is not a locking clause.
+  EXPECT_EQ(query_value(c.get(), "SELECT 'for update' AS \"for\""), "for update");
+}
+
+TEST_F(ClientCompat, LikeWithAnyAndAllFollowsPostgres) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  struct Case {
+    const char *expr, *expected;
+  } cases[] = {
+      {"'Mallard' ILIKE ANY (ARRAY['%duck%', 'mal%'])", "t"},
+      {"'Mallard' LIKE ANY (ARRAY['%duck%', 'mal%'])", "f"},
+      {"'Mallard' LIKE SOME (ARRAY['M%'])", "t"},
+      {"'Mallard' NOT ILIKE ALL (ARRAY['%duck%', 'goose'])", "t"},
+      {"'Mallard' ILIKE ALL (ARRAY['m%', '%D'])", "t"},
+      {"'Mallard' LIKE ALL (ARRAY['M%', '%D'])", "f"},
+      // NULLs: a match decides; otherwise a NULL element makes the answer unknown.
+      {"'x' LIKE ANY (ARRAY['x', NULL])", "t"},
+      {"'x' LIKE ANY (ARRAY['y', NULL])", "<NULL>"},
+      {"'x' LIKE ALL (ARRAY['y', NULL])", "f"},
+      {"'x' LIKE ALL (ARRAY['x', NULL])", "<NULL>"},
+      {"NULL::text LIKE ANY (ARRAY['x'])", "<NULL>"},
+      {"'x' LIKE ANY (NULL::text[])", "<NULL>"},
+      // Empty sets: ANY is false, ALL is true.
+      {"'x' LIKE ANY (ARRAY[]::text[])", "f"},
+      {"'x' LIKE ALL (ARRAY[]::text[])", "t"},
+      // A subquery instead of an array.
+      {"'Mallard' ILIKE ANY (SELECT p FROM (VALUES ('%LAR%'), ('z')) AS v(p))", "t"},
+      {"'Mallard' LIKE ANY (SELECT 'z' WHERE false)", "f"},
+  };
+  for (const auto &k : cases)
+    EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  // Over table rows, in WHERE, with the left operand a qualified column.
+  exec_ok(c.get(), "DROP TABLE IF EXISTS birds");
+  exec_ok(c.get(), "CREATE TABLE birds (name text)");
+  exec_ok(c.get(), "INSERT INTO birds VALUES ('Mallard'), ('Teal'), ('Goose'), (NULL)");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(b.name, ',' ORDER BY b.name) FROM birds b "
+                                 "WHERE b.name ILIKE ANY (ARRAY['%a%l%', 'g%'])"),
+            "Goose,Mallard,Teal");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM birds WHERE name NOT LIKE ALL (ARRAY['M%', 'T%'])"), "1");
+  const char *pattern = "%ea%";
+  Result r(PQexecParams(c.get(), "SELECT name FROM birds WHERE name LIKE ANY (ARRAY[$1::text])", 1, nullptr, &pattern,
+                        nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  ASSERT_EQ(PQntuples(r.get()), 1);
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "Teal");
+}
+
+TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_value(c.get(), "SELECT pg_backend_pid()"), std::to_string(PQbackendPID(c.get())));
+  EXPECT_EQ(query_value(c.get(), "SELECT pg_typeof(txid_current())::text"), "bigint");
+  EXPECT_EQ(query_value(c.get(), "SELECT txid_current() > 0"), "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT current_schemas(true)"), "{pg_catalog," + expected_schema() + "}");
+  EXPECT_EQ(query_value(c.get(), "SELECT current_schemas(false)"), "{" + expected_schema() + "}");
+  auto kw = query_rows(c.get(), "SELECT word, catcode::text, catdesc FROM pg_catalog.pg_get_keywords() "
+                                "WHERE word IN ('select', 'abort', 'between', 'authorization') ORDER BY word");
+  ASSERT_EQ(kw.size(), 4u);
+  EXPECT_EQ(*kw[0][1], "U");  // abort
+  EXPECT_EQ(*kw[1][1], "T");  // authorization: reserved, can be a function or type name
+  EXPECT_EQ(*kw[2][1], "C");  // between
+  EXPECT_EQ(*kw[3][1], "R");  // select
+  EXPECT_EQ(*kw[3][2], "reserved");
+  // The spelled-out cast reads names as ::regclass does (SQLAlchemy writes it so).
+  EXPECT_EQ(query_value(c.get(), "SELECT CAST('pg_catalog.pg_class' AS REGCLASS) = 'pg_class'::regclass"), "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT CAST('int4' AS regtype) = 23"), "t");
+  // Failed lookups raise what PostgreSQL raises (psycopg's TypeInfo.fetch expects 42704).
+  EXPECT_EQ(exec_error(c.get(), "SELECT 'no_such_type'::regtype").sqlstate, "42704");
+  EXPECT_EQ(exec_error(c.get(), "SELECT 'no_such_table'::regclass").sqlstate, "42P01");
+  EXPECT_EQ(exec_error(c.get(), "SELECT 'no_such_schema'::regnamespace").sqlstate, "3F000");
+}
+
+TEST_F(ClientCompat, SettingsDriversSetOnConnect) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  NoticeLog log;
+  log.attach(c.get());
+  // Rails, Django, pgAdmin and pools send these; they change nothing an answer depends on here.
+  for (const char *set : {"SET work_mem = '64MB'", "SET maintenance_work_mem TO '256MB'", "SET lock_timeout = '5s'",
+                          "SET jit = off", "SET row_security = on", "SET synchronous_commit TO off",
+                          "SET check_function_bodies = false"})
+    exec_ok(c.get(), set);
+  EXPECT_EQ(query_value(c.get(), "SHOW work_mem"), "64MB");
+  EXPECT_EQ(query_value(c.get(), "SHOW lock_timeout"), "5s");
+  EXPECT_EQ(query_value(c.get(), "SHOW lc_collate"), reference_mode() ? query_value(c.get(), "SHOW lc_collate") : "C");
+  EXPECT_EQ(exec_error(c.get(), "SET lc_collate = 'C'").sqlstate, "55P02");
+  EXPECT_EQ(query_value(c.get(), "SHOW max_index_keys"), "32");
+  EXPECT_EQ(query_value(c.get(), "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'max_index_keys'"), "32");
+  EXPECT_EQ(query_value(c.get(), "SELECT setting FROM pg_settings WHERE name = 'work_mem'"),
+            reference_mode() ? "65536" : "64MB");
+  // pgAdmin's form: one row per matching setting.
+  EXPECT_EQ(query_value(c.get(), "SELECT set_config('bytea_output', 'hex', false) FROM pg_settings "
+                                 "WHERE name = 'bytea_output'"),
+            "hex");
+  // client_min_messages filters notices by level.
+  exec_ok(c.get(), "SET client_min_messages TO 'warning'");
+  EXPECT_EQ(query_value(c.get(), "SHOW client_min_messages"), "warning");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "BEGIN");  // a WARNING: still sent
+  exec_ok(c.get(), "COMMIT");
+  ASSERT_EQ(log.items.size(), 1u);
+  EXPECT_EQ(log.items[0].sqlstate, "25001");
+  exec_ok(c.get(), "SET client_min_messages = error");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(log.items.size(), 1u);
+  EXPECT_EQ(exec_error(c.get(), "SET client_min_messages = loud").sqlstate, "22023");
+  exec_ok(c.get(), "RESET client_min_messages");
+  EXPECT_EQ(query_value(c.get(), "SHOW client_min_messages"), "notice");
+}
+
+TEST_F(ClientCompat, SetConfigChangesSettingsLikeSet) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  // Django's time zone statement, with the value as a literal and as a parameter.
+  EXPECT_EQ(query_value(c.get(), "SELECT set_config('TimeZone', 'Europe/Paris', false)"), "Europe/Paris");
+  EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "Europe/Paris");
+  EXPECT_EQ(query_value(c.get(), "SELECT TIMESTAMPTZ '2024-01-01 12:00:00+00'::text"), "2024-01-01 13:00:00+01");
+  const char *zone = "America/New_York";
+  Result r(PQexecParams(c.get(), "SELECT set_config('TimeZone', $1, false)", 1, nullptr, &zone, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(std::string(PQfname(r.get(), 0)), "set_config");
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "America/New_York");
+  EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "America/New_York");
+  const char *args[] = {"application_name", "from-params", "false"};
+  r.reset(PQexecParams(c.get(), "SELECT pg_catalog.set_config($1, $2, $3::boolean) AS applied", 3, nullptr, args,
+                       nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(std::string(PQfname(r.get(), 0)), "applied");
+  EXPECT_EQ(query_value(c.get(), "SHOW application_name"), "from-params");
+  // is_local: until the end of the transaction.
+  exec_ok(c.get(), "SET work_mem = '4MB'");
+  exec_ok(c.get(), "BEGIN");
+  EXPECT_EQ(query_value(c.get(), "SELECT set_config('work_mem', '1MB', true)"), "1MB");
+  EXPECT_EQ(query_value(c.get(), "SHOW work_mem"), "1MB");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(query_value(c.get(), "SHOW work_mem"), "4MB");
+  EXPECT_EQ(query_value(c.get(), "SELECT set_config('work_mem', '2MB', true)"), "2MB");
+  EXPECT_EQ(query_value(c.get(), "SHOW work_mem"), "4MB");  // its own transaction ended with it
+  // A session-wide set_config in a transaction that rolls back is undone, as SET is.
+  exec_ok(c.get(), "BEGIN");
+  EXPECT_EQ(query_value(c.get(), "SELECT set_config('work_mem', '3MB', false)"), "3MB");
+  exec_ok(c.get(), "ROLLBACK");
+  EXPECT_EQ(query_value(c.get(), "SHOW work_mem"), "4MB");
+  // Custom settings, and errors.
+  EXPECT_EQ(query_value(c.get(), "SELECT set_config('myapp.tenant', '42', false)"), "42");
+  EXPECT_EQ(query_value(c.get(), "SELECT current_setting('myapp.tenant')"), "42");
+  EXPECT_EQ(exec_error(c.get(), "SELECT set_config('no_such_setting', '1', false)").sqlstate, "42704");
+  EXPECT_EQ(exec_error(c.get(), "SELECT set_config('lc_collate', 'C', false)").sqlstate, "55P02");
+  exec_ok(c.get(), "SET TimeZone = 'UTC'");
+}
+
+// FETCH from a SQL cursor through Parse/Bind/Describe/Execute, as psycopg's named cursors do: the
+// Describe answers with the cursor's columns, the rows come in the formats Bind asked for.
+TEST_F(ClientCompat, FetchFromACursorThroughTheExtendedProtocol) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "DECLARE cur NO SCROLL CURSOR FOR SELECT i::integer AS n, 'r' || i AS label FROM generate_series(1, 10) AS g(i)");
+  Result r(PQexecParams(c.get(), "FETCH FORWARD 3 FROM cur", 0, nullptr, nullptr, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  ASSERT_EQ(PQnfields(r.get()), 2);
+  EXPECT_EQ(std::string(PQfname(r.get(), 0)), "n");
+  EXPECT_EQ(PQftype(r.get(), 0), 23u);
+  ASSERT_EQ(PQntuples(r.get()), 3);
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 2, 1)), "r3");
+  EXPECT_EQ(std::string(PQcmdStatus(r.get())), "FETCH 3");
+  // Binary this time: the next rows, in the format this FETCH asked for.
+  r.reset(PQexecParams(c.get(), "FETCH 2 FROM cur", 0, nullptr, nullptr, nullptr, nullptr, 1));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  ASSERT_EQ(PQntuples(r.get()), 2);
+  EXPECT_EQ(PQfformat(r.get(), 0), 1);
+  ASSERT_EQ(PQgetlength(r.get(), 0, 0), 4);
+  uint32_t n;
+  std::memcpy(&n, PQgetvalue(r.get(), 0, 0), 4);
+  EXPECT_EQ(ntohl(n), 4u);
+  // And text again from the simple protocol: the cursor's own formats are untouched.
+  auto rest = query_rows(c.get(), "FETCH ALL FROM cur");
+  ASSERT_EQ(rest.size(), 5u);
+  EXPECT_EQ(*rest[0][0], "6");
+  r.reset(PQexecParams(c.get(), "FETCH 1 FROM no_such_cursor", 0, nullptr, nullptr, nullptr, nullptr, 0));
+  EXPECT_EQ(error_of(r.get()).sqlstate, "34000");
+  exec_ok(c.get(), "ROLLBACK");
+}
+
+TEST_F(ClientCompat, InformationSchemaListsEachObjectOnceUnderItsSchema) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS listed");
+  exec_ok(c.get(), "CREATE TABLE listed (a integer)");
+  exec_ok(c.get(), "CREATE TEMP TABLE listed (b text, c text)");
+  const std::string s = expected_schema();
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM information_schema.schemata WHERE schema_name = '" + s + "'"),
+            "1");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM information_schema.schemata WHERE schema_name = 'pg_catalog'"),
+            "1");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(DISTINCT catalog_name) FROM information_schema.schemata"), "1");
+  // The permanent table under its schema, the temporary one under the session's temporary schema.
+  auto tables = query_rows(c.get(), "SELECT table_schema, table_type FROM information_schema.tables "
+                                    "WHERE table_name = 'listed' ORDER BY table_type");
+  ASSERT_EQ(tables.size(), 2u);
+  EXPECT_EQ(*tables[0][0], s);
+  EXPECT_EQ(*tables[0][1], "BASE TABLE");
+  EXPECT_EQ(tables[1][0]->rfind("pg_temp_", 0), 0u) << *tables[1][0];
+  EXPECT_EQ(*tables[1][1], "LOCAL TEMPORARY");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
+                                 "information_schema.columns WHERE table_name = 'listed' AND table_schema = '" + s + "'"),
+            "a");
+  // No engine-internal views in the user's schema.
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM information_schema.views WHERE table_schema = '" + s + "'"),
+            "0");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM information_schema.tables WHERE table_schema = '" + s +
+                                     "' AND table_name IN ('duckdb_columns', 'sqlite_master', 'pragma_database_list')"),
+            "0");
+  exec_ok(c.get(), "DROP TABLE listed");  // the temporary one
+  exec_ok(c.get(), "DROP TABLE listed");
+}
+
+}  // namespace
+}  // namespace mallard::it
