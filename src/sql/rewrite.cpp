@@ -1,7 +1,10 @@
 #include "sql/rewrite.hpp"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -24,13 +27,13 @@ namespace {
 constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collate", "information_schema",
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
-                                          "session_user", "public", "(", "for", "like"};
+                                          "session_user", "public", "(", "for", "like", "[]"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
     if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
-        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(' && c != 'f' && c != 'l')
+        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(' && c != 'f' && c != 'l' && c != '[')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -177,6 +180,57 @@ bool one_of(const std::string &w, const std::string_view (&set)[N]) {
 }
 
 std::string compat(std::string_view name) { return std::string(kPgCompatCatalog) + ".main." + std::string(name); }
+
+// PostgreSQL's text form of a one-dimensional array ('{a,"b c",NULL}'), given as a SQL string
+// literal with its quotes: the DuckDB expression ARRAY['a', 'b c', NULL], whose elements the
+// cast that follows converts. nullopt for anything else (nested arrays, dimension decorations,
+// malformed text), which is left to DuckDB.
+std::optional<std::string> array_text_literal(std::string_view lit) {
+  if (lit.size() < 4 || lit.front() != '\'' || lit.back() != '\'') return std::nullopt;
+  std::string body;  // the literal's value: '' is one quote
+  for (size_t i = 1; i + 1 < lit.size(); ++i) {
+    body += lit[i];
+    if (lit[i] == '\'') ++i;
+  }
+  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!body.empty() && space(body.back())) body.pop_back();
+  size_t i = 0;
+  while (i < body.size() && space(body[i])) ++i;
+  if (i >= body.size() || body[i] != '{' || body.back() != '}') return std::nullopt;
+  const size_t end = body.size() - 1;
+  ++i;
+  std::string out = "ARRAY[";
+  while (i < end && space(body[i])) ++i;
+  if (i == end) return out + "]";
+  for (bool first = true;; first = false) {
+    while (i < end && space(body[i])) ++i;
+    std::string elem;
+    bool quoted = i < end && body[i] == '"';
+    if (quoted) {
+      for (++i; i < end && body[i] != '"'; ++i) {
+        if (body[i] == '\\' && i + 1 < end) ++i;
+        elem += body[i];
+      }
+      if (i >= end) return std::nullopt;
+      ++i;
+    } else {
+      for (; i < end && body[i] != ','; ++i) {
+        if (body[i] == '{' || body[i] == '}' || body[i] == '"') return std::nullopt;
+        if (body[i] == '\\' && i + 1 < end) ++i;
+        elem += body[i];
+      }
+      while (!elem.empty() && space(elem.back())) elem.pop_back();
+      if (elem.empty()) return std::nullopt;
+    }
+    while (i < end && space(body[i])) ++i;
+    if (!first) out += ", ";
+    out += !quoted && strcasecmp(elem.c_str(), "null") == 0 ? "NULL" : sql_literal(elem);
+    if (i == end) break;
+    if (body[i] != ',') return std::nullopt;
+    ++i;
+  }
+  return out + "]";
+}
 
 class Rewriter {
  public:
@@ -450,6 +504,10 @@ class Rewriter {
     if (!is_name(t_[k])) return;
     const std::string &type = t_[k].word;
     bool array = followed_by(k, '[');
+    if (array && t_[i - 1].kind == Tok::kString) {  // '{1,2}'::int[]
+      if (auto elements = array_text_literal(s_.substr(t_[i - 1].begin, t_[i - 1].end - t_[i - 1].begin)))
+        edits_.push_back({t_[i - 1].begin, t_[i - 1].end, *elements});
+    }
     if (type == "oid" && t_[k].kind == Tok::kIdent) {
       edits_.push_back({t_[type_begin].begin, t_[k].end, "UINTEGER"});
       return;
