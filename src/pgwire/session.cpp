@@ -1057,6 +1057,14 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     }
   }
   ps->returns_rows = statement_returns_rows(ps->prepared.statement_type(), text);
+  if (ps->returns_rows && ps->prepared.statement_type() == DUCKDB_STATEMENT_TYPE_SELECT) {
+    // Columns as PostgreSQL names them (count, ?column?, int4, ...), not by DuckDB's expression text.
+    auto names = sql::postgres_column_names(text);
+    if (names && names->size() == ps->prepared.column_count()) {
+      for (size_t i = 0; i < names->size(); ++i)
+        ps->column_names.push_back((*names)[i] ? *(*names)[i] : ps->prepared.column_name(i));
+    }
+  }
   return ps;
 }
 
@@ -1198,7 +1206,7 @@ void Session::open_result_columns(Portal &p) {
   idx_t n = p.result.column_count();
   p.encoders.reserve(n);
   for (idx_t i = 0; i < n; ++i) {
-    p.column_names.push_back(p.result.column_name(i));
+    p.column_names.push_back(i < p.stmt->column_names.size() ? p.stmt->column_names[i] : p.result.column_name(i));
     duck::LogicalType t = p.result.column_type(i);
     p.encoders.push_back(ColumnEncoder::make(t.get(), text_options_));
   }

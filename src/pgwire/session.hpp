@@ -52,6 +52,8 @@ struct PreparedStatement {
   std::vector<int64_t> lake_tables;
   bool lake_write() const { return lake.has_value() || !lake_tables.empty(); }
   bool no_cache = false;  // the plan depends on more than the text (time travel, set_config)
+  // The result columns' names as PostgreSQL gives them (empty: DuckDB's names stand).
+  std::vector<std::string> column_names;
   // SELECT set_config(...) alone: applied at Execute, before `prepared` returns the value.
   std::optional<sql::SetConfigCall> set_config;
   uint64_t binding_epoch = 0;  // Session::plan_epoch() when `prepared` was made

@@ -120,7 +120,7 @@ void Session::describe_columns(const PreparedStatement &s, const std::vector<int
   for (idx_t i = 0; i < n; ++i) {
     duck::LogicalType t = plan.column_type(i);
     PgType pt = t ? pg_type_of(t.get()) : PgType{};
-    put_cstr(out_, plan.column_name(i));
+    put_cstr(out_, &plan == &s.prepared && i < s.column_names.size() ? s.column_names[i] : plan.column_name(i));
     put_i32(out_, 0);
     put_i16(out_, 0);
     put_i32(out_, static_cast<int32_t>(pt.oid));

@@ -386,3 +386,105 @@ std::string replace_parameters(std::string_view s, const std::vector<std::string
 }
 
 }  // namespace mallard::sql
+
+namespace mallard::sql {
+
+namespace {
+
+// The last String of a list of name nodes (funcname, typeName.names, ColumnRef.fields).
+std::string last_name(const nlohmann::json &names) {
+  if (!names.is_array() || names.empty()) return {};
+  const auto &n = names.back();
+  return n.contains("String") ? n["String"].value("sval", "") : std::string();
+}
+
+// How PostgreSQL names a result column it has no alias for: the column a reference names, the
+// function a call names, else the kind of expression; "?column?" for the rest. A strong name (2)
+// comes from the expression's own words; a weak one (1) from its kind, which a cast's type
+// outranks.
+std::pair<std::string, int> column_name_of(const nlohmann::json &node) {
+  if (!node.is_object() || node.empty()) return {"?column?", 0};
+  const std::string kind = node.begin().key();
+  const nlohmann::json &n = node.begin().value();
+  if (kind == "ColumnRef") {
+    const auto &fields = n.value("fields", nlohmann::json::array());
+    std::string name = last_name(fields);
+    return name.empty() ? std::pair<std::string, int>{"?column?", 0} : std::pair<std::string, int>{name, 2};
+  }
+  if (kind == "A_Indirection") {
+    const auto &ind = n.value("indirection", nlohmann::json::array());
+    if (!ind.empty() && ind.back().contains("String")) return {ind.back()["String"].value("sval", ""), 2};
+    return column_name_of(n.value("arg", nlohmann::json::object()));
+  }
+  if (kind == "FuncCall") return {last_name(n.value("funcname", nlohmann::json::array())), 2};
+  if (kind == "A_Expr" && n.value("kind", "") == "AEXPR_NULLIF") return {"nullif", 2};
+  if (kind == "TypeCast") {
+    auto inner = column_name_of(n.value("arg", nlohmann::json::object()));
+    if (inner.second == 2) return inner;
+    std::string type = last_name(n.value("typeName", nlohmann::json::object()).value("names", nlohmann::json::array()));
+    return type.empty() ? inner : std::pair<std::string, int>{type, 1};
+  }
+  if (kind == "CollateClause") return column_name_of(n.value("arg", nlohmann::json::object()));
+  if (kind == "GroupingFunc") return {"grouping", 2};
+  if (kind == "SubLink") {
+    const std::string type = n.value("subLinkType", "");
+    if (type == "EXISTS_SUBLINK") return {"exists", 2};
+    if (type == "ARRAY_SUBLINK") return {"array", 2};
+    if (type == "EXPR_SUBLINK" && n.contains("subselect") && n["subselect"].contains("SelectStmt")) {
+      const auto &targets = n["subselect"]["SelectStmt"].value("targetList", nlohmann::json::array());
+      if (targets.size() == 1 && targets[0].contains("ResTarget")) {
+        const auto &t = targets[0]["ResTarget"];
+        if (t.contains("name")) return {t.value("name", ""), 2};
+        return column_name_of(t.value("val", nlohmann::json::object()));
+      }
+    }
+    return {"?column?", 0};
+  }
+  if (kind == "CaseExpr") return {"case", 1};
+  if (kind == "A_ArrayExpr") return {"array", 1};
+  if (kind == "RowExpr") return {"row", 1};
+  if (kind == "CoalesceExpr") return {"coalesce", 2};
+  if (kind == "MinMaxExpr") return {n.value("op", "") == "IS_LEAST" ? "least" : "greatest", 2};
+  if (kind == "SQLValueFunction") {
+    static const std::pair<const char *, const char *> kNames[] = {
+        {"SVFOP_CURRENT_DATE", "current_date"},     {"SVFOP_CURRENT_TIME", "current_time"},
+        {"SVFOP_CURRENT_TIME_N", "current_time"},   {"SVFOP_CURRENT_TIMESTAMP", "current_timestamp"},
+        {"SVFOP_CURRENT_TIMESTAMP_N", "current_timestamp"}, {"SVFOP_LOCALTIME", "localtime"},
+        {"SVFOP_LOCALTIME_N", "localtime"},         {"SVFOP_LOCALTIMESTAMP", "localtimestamp"},
+        {"SVFOP_LOCALTIMESTAMP_N", "localtimestamp"}, {"SVFOP_CURRENT_ROLE", "current_role"},
+        {"SVFOP_CURRENT_USER", "current_user"},     {"SVFOP_USER", "user"},
+        {"SVFOP_SESSION_USER", "session_user"},     {"SVFOP_CURRENT_CATALOG", "current_catalog"},
+        {"SVFOP_CURRENT_SCHEMA", "current_schema"}};
+    const std::string op = n.value("op", "");
+    for (const auto &[k, v] : kNames)
+      if (op == k) return {v, 2};
+  }
+  return {"?column?", 0};
+}
+
+}  // namespace
+
+std::optional<std::vector<std::optional<std::string>>> postgres_column_names(const std::string &statement) {
+  auto tree = parse(statement);
+  if (!tree || !tree->contains("SelectStmt")) return std::nullopt;
+  const nlohmann::json *sel = &(*tree)["SelectStmt"];
+  while (sel->contains("larg") && (*sel)["larg"].is_object()) sel = &(*sel)["larg"];  // a set operation: its first branch
+  if (!sel->contains("targetList")) return std::nullopt;  // VALUES
+  std::vector<std::optional<std::string>> out;
+  for (const auto &item : (*sel)["targetList"]) {
+    if (!item.contains("ResTarget")) return std::nullopt;
+    const auto &t = item["ResTarget"];
+    const auto &val = t.value("val", nlohmann::json::object());
+    // `*` and `t.*` stand for several columns: no item-by-item correspondence.
+    if (val.contains("ColumnRef"))
+      for (const auto &f : val["ColumnRef"].value("fields", nlohmann::json::array()))
+        if (f.contains("A_Star")) return std::nullopt;
+    if (t.contains("name"))
+      out.emplace_back(std::nullopt);
+    else
+      out.emplace_back(column_name_of(val).first);
+  }
+  return out;
+}
+
+}  // namespace mallard::sql

@@ -75,6 +75,11 @@ struct SetConfigCall {
 };
 std::optional<SetConfigCall> set_config_call(const std::string &statement);
 
+// The names PostgreSQL gives the result columns of a SELECT, one per select-list item: nullopt
+// for items with an alias (named by it anyway). nullopt overall when the items do not map one to
+// one onto columns (`*`) or the statement is not a SELECT PostgreSQL's grammar parses.
+std::optional<std::vector<std::optional<std::string>>> postgres_column_names(const std::string &statement);
+
 // True when text is valid UTF-8 (no overlongs, no surrogates). On failure `bad_offset` is set.
 bool valid_utf8(std::string_view text, size_t *bad_offset = nullptr);
 

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "support/server.hpp"
 
@@ -192,6 +193,49 @@ TEST_F(ClientCompat, SetConfigChangesSettingsLikeSet) {
   EXPECT_EQ(exec_error(c.get(), "SELECT set_config('no_such_setting', '1', false)").sqlstate, "42704");
   EXPECT_EQ(exec_error(c.get(), "SELECT set_config('lc_collate', 'C', false)").sqlstate, "55P02");
   exec_ok(c.get(), "SET TimeZone = 'UTC'");
+}
+
+// Drivers and ORMs read result columns by name: they carry PostgreSQL's names, whatever DuckDB
+// calls the expression, in the simple protocol and in Describe.
+TEST_F(ClientCompat, ResultColumnsAreNamedAsPostgresNamesThem) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS named");
+  exec_ok(c.get(), "CREATE TABLE named (a integer, \"B\" text)");
+  exec_ok(c.get(), "INSERT INTO named VALUES (1, 'x')");
+  const char *q =
+      "SELECT count(*), 1, max(a) + 1, sum(a), max(a)::text, 'x'::text, coalesce(max(a), 0), CASE WHEN true THEN 1 END, "
+      "EXISTS (SELECT 1), ARRAY[1], (SELECT max(\"B\") FROM named), max(a) IS NOT NULL, max(a) AS m, 1::int, "
+      "'{1,2}'::integer[], current_date IS NOT NULL, 4 / 10, nullif(1, 2), greatest(1, 2), max(named.\"B\") "
+      "FROM named";
+  const std::vector<std::string> expected = {"count", "?column?", "?column?", "sum",      "max",   "text",  "coalesce",
+                                             "case",  "exists",   "array",    "max",      "?column?", "m", "int4",
+                                             "int4",  "?column?", "?column?", "nullif",   "greatest", "max"};
+  Result r = exec(c.get(), q);
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  ASSERT_EQ(PQnfields(r.get()), int(expected.size()));
+  for (int i = 0; i < PQnfields(r.get()); ++i) EXPECT_EQ(std::string(PQfname(r.get(), i)), expected[size_t(i)]) << i;
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 14)), "{1,2}");
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 16)), "0");
+  // Describe of a prepared statement gives the same names.
+  Result prep(PQprepare(c.get(), "named_cols", "SELECT count(*), a::text FROM named GROUP BY a", 0, nullptr));
+  ASSERT_EQ(PQresultStatus(prep.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(prep.get());
+  Result desc(PQdescribePrepared(c.get(), "named_cols"));
+  ASSERT_EQ(PQnfields(desc.get()), 2);
+  EXPECT_EQ(std::string(PQfname(desc.get(), 0)), "count");
+  EXPECT_EQ(std::string(PQfname(desc.get(), 1)), "a");
+  // Set operations are named by their first branch; `*` keeps the table's names.
+  r = exec(c.get(), "SELECT 1 UNION ALL SELECT 2 AS two");
+  EXPECT_EQ(std::string(PQfname(r.get(), 0)), "?column?");
+  r = exec(c.get(), "SELECT *, a FROM named");
+  ASSERT_EQ(PQnfields(r.get()), 3);
+  EXPECT_EQ(std::string(PQfname(r.get(), 1)), "B");
+  // Array literals in PostgreSQL's text form, as pgjdbc writes them.
+  EXPECT_EQ(query_value(c.get(), "SELECT '{a,\"b c\",NULL,\"NULL\", d e }'::text[]"), "{a,\"b c\",NULL,\"NULL\",\"d e\"}");
+  EXPECT_EQ(query_value(c.get(), "SELECT 'b' = ANY ('{a,b}'::text[])"), "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT ('{7,8}'::int[])[2]"), "8");
+  EXPECT_EQ(query_value(c.get(), "SELECT '{}'::int[]"), "{}");
+  exec_ok(c.get(), "DROP TABLE named");
 }
 
 // FETCH from a SQL cursor through Parse/Bind/Describe/Execute, as psycopg's named cursors do: the
