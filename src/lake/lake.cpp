@@ -306,6 +306,9 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
             c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
         }
       }
+      // Users write view bodies in PostgreSQL's dialect, where / between integers truncates:
+      // DuckDB reads that from the setting when it parses the body, as sessions have it.
+      bool integer_division = false;
       for (auto &[id, v] : snap->views) {
         const View *old = nullptr;
         if (prev)
@@ -313,10 +316,18 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         if (old && old->sql == v.sql && old->name == v.name && old->schema_id == v.schema_id &&
             old->comment == v.comment)
           continue;
-        c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, v.schema_id), v.name) + " AS " + v.sql);
+        if (!integer_division) c.query("SET integer_division = true");
+        integer_division = true;
+        try {
+          c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, v.schema_id), v.name) + " AS " + v.sql);
+        } catch (...) {
+          c.query("RESET integer_division");
+          throw;
+        }
         if (v.comment)
           c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, v.schema_id), v.name) + " IS " + sql_literal(*v.comment));
       }
+      if (integer_division) c.query("RESET integer_division");
       if (prev)
         for (auto &[id, sc] : prev->schemas)
           if (!snap->schemas.count(id)) c.query("DROP SCHEMA IF EXISTS " + sql_ident(sc.name));

@@ -363,6 +363,14 @@ TEST_F(LakeDdl, ViewsOverLakeTablesSurviveRestart) {
   EXPECT_EQ(exec_error(c.get(), "CREATE VIEW vv AS SELECT 1").sqlstate, "42P07");
   EXPECT_EQ(exec_ok(c.get(), "CREATE OR REPLACE VIEW vv AS SELECT a * 3 AS a3 FROM vt"), "CREATE VIEW");
   EXPECT_EQ(query_value(c.get(), "SELECT max(a3) FROM vv"), "12");
+  // The body is PostgreSQL SQL: / between integers truncates, in this session and in others.
+  exec_ok(c.get(), "CREATE VIEW vdiv AS SELECT a / 2 AS half, 7.0 / 2 AS exact FROM vt WHERE a = 3");
+  EXPECT_EQ(query_rows(c.get(), "SELECT half, exact FROM vdiv"), (std::vector<Row>{{"1", "3.5"}}));
+  {
+    Conn other = conn();
+    ASSERT_TRUE(other);
+    EXPECT_EQ(query_rows(other.get(), "SELECT half, exact FROM vdiv"), (std::vector<Row>{{"1", "3.5"}}));
+  }
   exec_ok(c.get(), "CREATE VIEW vgone AS SELECT 1 AS one");
   EXPECT_EQ(exec_ok(c.get(), "DROP VIEW vgone"), "DROP VIEW");
   EXPECT_EQ(exec_error(c.get(), "SELECT * FROM vgone").sqlstate, "42P01");
@@ -375,6 +383,7 @@ TEST_F(LakeDdl, ViewsOverLakeTablesSurviveRestart) {
   c = conn();
   ASSERT_TRUE(c);
   EXPECT_EQ(query_value(c.get(), "SELECT max(a3) FROM vv"), "12");
+  EXPECT_EQ(query_rows(c.get(), "SELECT half, exact FROM vdiv"), (std::vector<Row>{{"1", "3.5"}}));
   EXPECT_EQ(exec_error(c.get(), "SELECT * FROM vgone").sqlstate, "42P01");
   exec_ok(c.get(), "INSERT INTO vt VALUES (5, 'v')");
   EXPECT_EQ(query_value(c.get(), "SELECT max(a3) FROM vv"), "15");
