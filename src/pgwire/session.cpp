@@ -927,8 +927,10 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     case sql::Kind::kRollback:
     case sql::Kind::kCopy:
     case sql::Kind::kDeallocate:
-    case sql::Kind::kCursor:
     case sql::Kind::kSavepoint:
+      return ps;
+    case sql::Kind::kCursor:
+      if (count_parameters(text) > 0) declare_parameters(*ps, declared);
       return ps;
     case sql::Kind::kExtension:
       throw Error(sqlstate::kFeatureNotSupported, "extensions cannot be installed or loaded in Mallard");

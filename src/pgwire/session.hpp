@@ -141,6 +141,8 @@ class Session {
   std::shared_ptr<PreparedStatement> show_statement(const std::string &text);
   void run_copy(Portal &p);
   void run_cursor(Portal &p);
+  // The parameters of DECLARE ... CURSOR FOR query: the query's.
+  void declare_parameters(PreparedStatement &s, const std::vector<uint32_t> &declared);
   // The cursor a FETCH statement reads (not MOVE), if it exists.
   Portal *fetched_cursor(const PreparedStatement &s);
   static std::vector<Format> formats_of(const std::vector<int16_t> &codes, size_t columns);

@@ -35,6 +35,12 @@ std::string cursor_query(const std::string &text) {
 
 }  // namespace
 
+void Session::declare_parameters(PreparedStatement &s, const std::vector<uint32_t> &declared) {
+  auto tree = sql::parse(s.text);
+  if (!tree || !tree->contains("DeclareCursorStmt")) return;
+  s.param_oids = prepare(cursor_query(s.text), declared)->param_oids;
+}
+
 Portal *Session::fetched_cursor(const PreparedStatement &s) {
   if (s.cls.kind != sql::Kind::kCursor) return nullptr;
   auto tree = sql::parse(s.text);
@@ -59,9 +65,12 @@ void Session::run_cursor(Portal &p) {
     if (portals_.count(name)) throw Error(sqlstate::kDuplicateCursor, "cursor \"" + name + "\" already exists");
     std::string query = cursor_query(text);
     auto q = std::make_unique<Portal>();
-    q->stmt = prepare(query, {});
+    q->stmt = prepare(query, p.stmt->param_oids);
     if (!q->stmt->prepared || !q->stmt->returns_rows)
       throw Error("42P11", "cannot open a cursor on a statement that returns no rows");
+    // Parameters bound to the DECLARE (extended protocol) are the query's.
+    q->values = std::move(p.values);
+    if (!q->values.empty() && q->stmt->inline_params.empty()) bind_values(*q);
     if (options & kCursorBinary) q->result_format_codes = {1};
     q->holdable = hold;
     start_portal(*q);

@@ -84,7 +84,7 @@ void Session::handle_bind(std::string_view body) {
       Format f = formats.empty() ? Format::kText : formats.size() == 1 ? formats[0] : formats[i];
       auto bytes = r.bytes(static_cast<size_t>(len));
       duck::LogicalType target;
-      if (p->stmt->inline_params.empty()) target = p->stmt->prepared.param_type(i);
+      if (p->stmt->prepared && p->stmt->inline_params.empty()) target = p->stmt->prepared.param_type(i);
       p->values.push_back(decode_value(bytes, f, p->stmt->param_oids[i], target.get()));
     }
   }

@@ -192,11 +192,36 @@ public class JdbcTest {
       check("getColumns nullable 2", nullable.get(1), DatabaseMetaData.columnNullable);
       check("getColumns positions", positions, Arrays.asList(1, 2, 3, 4, 5, 6, 7, 8));
     }
+    // Keys and indexes: none on the lake table; a temporary table's primary key (pgjdbc expands
+    // pg_index.indkey with information_schema._pg_expandarray).
+    try (ResultSet rs = md.getPrimaryKeys(null, null, "jd_items")) {
+      check("getPrimaryKeys lake table", rs.next(), false);
+    }
+    try (ResultSet rs = md.getImportedKeys(null, null, "jd_items")) {
+      check("getImportedKeys", rs.next(), false);
+    }
+    try (Statement st = conn.createStatement()) {
+      st.execute("CREATE TEMP TABLE jd_pk (k integer PRIMARY KEY, v text)");
+    }
+    try (ResultSet rs = md.getPrimaryKeys(null, null, "jd_pk")) {
+      check("getPrimaryKeys found", rs.next(), true);
+      check("getPrimaryKeys column", rs.getString("COLUMN_NAME"), "k");
+      check("getPrimaryKeys seq", rs.getInt("KEY_SEQ"), 1);
+      check("getPrimaryKeys one row", rs.next(), false);
+    }
+    try (ResultSet rs = md.getIndexInfo(null, null, "jd_pk", true, false)) {
+      check("getIndexInfo found", rs.next(), true);
+      check("getIndexInfo column", rs.getString("COLUMN_NAME"), "k");
+      check("getIndexInfo unique", rs.getBoolean("NON_UNIQUE"), false);
+    }
+    String keywords = md.getSQLKeywords();
+    check("getSQLKeywords lists non-SQL:2003 keywords", Arrays.asList(keywords.split(",")).contains("limit"), true);
     conn.commit();
 
     conn.setAutoCommit(true);
     try (Statement st = conn.createStatement()) {
       st.execute("DROP TABLE jd_items");
+      st.execute("DROP TABLE jd_pk");
     }
   }
 }

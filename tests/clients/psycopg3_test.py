@@ -143,6 +143,25 @@ def main():
             with conn.cursor() as cur:
                 cur.execute("SELECT id FROM p3_items ORDER BY id")
                 check("stream all", [r[0] for r in cur], list(range(1, 16)))
+        # Named (server-side) cursors: DECLARE, then FETCH through the extended protocol, in text
+        # and in binary (Django's QuerySet.iterator(), SQLAlchemy's stream_results).
+        for binary in (False, True):
+            with conn.transaction():
+                with conn.cursor(name=f"p3_named_{int(binary)}", binary=binary) as cur:
+                    cur.itersize = 4
+                    cur.execute("SELECT id, name FROM p3_items WHERE id > %s ORDER BY id", [2])
+                    check(f"named fetchone binary={binary}", cur.fetchone(), (3, "item 3"))
+                    check(f"named fetchmany binary={binary}", cur.fetchmany(2), [(4, "item 4"), (5, "item 5")])
+                    check(f"named rest binary={binary}", [r[0] for r in cur], list(range(6, 16)))
+        # Type introspection: a type that does not exist is None (the server answers 42704).
+        from psycopg.types import TypeInfo
+        check("TypeInfo hstore", TypeInfo.fetch(conn, "hstore"), None)
+        check("TypeInfo int4", TypeInfo.fetch(conn, "int4").oid, 23)
+        # set_config with bound parameters, as Django sets the time zone.
+        check("set_config", conn.execute("SELECT set_config('TimeZone', %s, false)", ["Asia/Tokyo"]).fetchone(),
+              ("Asia/Tokyo",))
+        check("timezone after set_config", conn.info.parameter_status("TimeZone"), "Asia/Tokyo")
+        check("row locking", conn.execute("SELECT id FROM p3_items WHERE id = 1 FOR UPDATE").fetchone(), (1,))
         conn.execute("DROP TABLE p3_items")
         conn.execute("DROP TABLE p3_copy")
 

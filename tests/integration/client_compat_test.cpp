@@ -269,6 +269,16 @@ TEST_F(ClientCompat, FetchFromACursorThroughTheExtendedProtocol) {
   r.reset(PQexecParams(c.get(), "FETCH 1 FROM no_such_cursor", 0, nullptr, nullptr, nullptr, nullptr, 0));
   EXPECT_EQ(error_of(r.get()).sqlstate, "34000");
   exec_ok(c.get(), "ROLLBACK");
+  // DECLARE with parameters, bound through the extended protocol (psycopg's named cursors).
+  exec_ok(c.get(), "BEGIN");
+  const char *params[] = {"7", "r"};
+  r.reset(PQexecParams(c.get(), "DECLARE pc CURSOR FOR SELECT i, $2 || i AS label FROM generate_series(1, 10) AS g(i) "
+                                "WHERE i > $1 ORDER BY i", 2, nullptr, params, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  auto fetched = query_rows(c.get(), "FETCH ALL FROM pc");
+  ASSERT_EQ(fetched.size(), 3u);
+  EXPECT_EQ(*fetched[0][1], "r8");
+  exec_ok(c.get(), "ROLLBACK");
 }
 
 TEST_F(ClientCompat, InformationSchemaListsEachObjectOnceUnderItsSchema) {
