@@ -103,8 +103,10 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "ELSE error('feature not supported: set_config() cannot change settings in Mallard; use SET') END");
   add("CREATE MACRO " + q + "pg_backend_pid() AS CAST(coalesce(getvariable('mallard_backend_pid'), 0) AS INTEGER)");
   add("CREATE MACRO " + q + "txid_current() AS CAST(system.main.txid_current() AS BIGINT)");
-  add("CREATE MACRO " + q + "current_schemas(implicit) AS CASE WHEN implicit THEN ['pg_catalog', current_schema()] "
-      "ELSE [current_schema()] END");
+  // The session's search path, as DuckDB holds it ("db.schema,db.schema").
+  add("CREATE MACRO " + q + "current_schemas(implicit) AS (CASE WHEN implicit THEN ['pg_catalog'] ELSE [] END) || "
+      "list_transform(string_split(system.main.current_setting('search_path'), ','), "
+      "lambda e: " + q + "unquote_ident(regexp_replace(trim(e), '^[^.]*\\.', '')))");
   // DuckDB's grammar is PostgreSQL's, and so are its keywords and their categories.
   add("CREATE MACRO " + q + "pg_get_keywords() AS TABLE SELECT keyword_name AS word, "
       "CAST(CASE keyword_category WHEN 'reserved' THEN 'R' WHEN 'unreserved' THEN 'U' WHEN 'column_name' THEN 'C' "

@@ -232,8 +232,10 @@ std::shared_ptr<const Snapshot> Session::base(duck::Connection &conn) {
 }
 
 std::string Session::schema_of(const QualifiedName &n) const {
-  if (n.schema.empty() || n.schema == "public") return "main";
-  return n.schema;
+  if (n.schema == "public") return "main";
+  if (!n.schema.empty()) return n.schema;
+  if (search_path_.empty()) throw Error("3F000", "no schema has been selected to create in");
+  return search_path_.front();
 }
 
 bool Session::schema_exists(duck::Connection &conn, const std::string &schema) {
@@ -258,6 +260,16 @@ bool Session::name_taken(duck::Connection &conn, const std::string &schema, cons
 }
 
 std::optional<Session::Resolved> Session::resolve(duck::Connection &conn, const QualifiedName &n) {
+  if (!n.schema.empty() || search_path_.size() == 1) return resolve_in(conn, n);
+  for (const auto &schema : search_path_) {
+    QualifiedName in = n;
+    in.schema = schema;
+    if (auto r = resolve_in(conn, in)) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<Session::Resolved> Session::resolve_in(duck::Connection &conn, const QualifiedName &n) {
   std::string schema = schema_of(n);
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
     auto &nt = changes_.created_tables[i];

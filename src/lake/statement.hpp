@@ -114,6 +114,9 @@ class Session {
   // An error DuckDB raised on a staging table, told in the user's terms: a NOT NULL violation
   // names the table and column as PostgreSQL does. Other errors come back unchanged.
   Error explain(const Error &e) const;
+  // The session's search_path (PostgreSQL's, as DuckDB schema names): unqualified names are
+  // created in its first schema and looked up in each in turn. Empty: nothing to create in.
+  void set_search_path(std::vector<std::string> schemas) { search_path_ = std::move(schemas); }
   void set_commit_message(std::string author, std::string message) {
     author_ = std::move(author);
     message_ = std::move(message);
@@ -130,6 +133,7 @@ class Session {
   std::shared_ptr<const Snapshot> base(duck::Connection &conn);
   std::string schema_of(const QualifiedName &n) const;
   std::optional<Resolved> resolve(duck::Connection &conn, const QualifiedName &n);
+  std::optional<Resolved> resolve_in(duck::Connection &conn, const QualifiedName &n);
   Resolved require(duck::Connection &conn, const QualifiedName &n);
   bool schema_exists(duck::Connection &conn, const std::string &schema);
   bool name_taken(duck::Connection &conn, const std::string &schema, const std::string &name);
@@ -156,6 +160,7 @@ class Session {
   std::set<int64_t> shadowed_;  // tables whose rows macro this transaction replaced (views.hpp)
   uint64_t binding_epoch_ = 0;
   std::string author_, message_;
+  std::vector<std::string> search_path_{"main"};
   bool describing_ = false;
 };
 

@@ -184,6 +184,7 @@ class Session {
   void publish_settings();
   // Applies a TimeZone value; returns its display form (SHOW TimeZone).
   std::string apply_timezone(const std::string &zone);
+  void apply_search_path(const std::string &value);
 
   // Execution guard: arms statement_timeout and maps interrupts to the right message.
   // Arms statement_timeout for the statement being run and disarms it on scope exit.

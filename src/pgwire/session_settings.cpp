@@ -1,4 +1,5 @@
 // Transaction control and session settings (SET / SHOW / RESET) as PostgreSQL clients expect them.
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -146,6 +147,50 @@ std::string Session::apply_timezone(const std::string &zone) {
   return setting.display;
 }
 
+// search_path as PostgreSQL reads it: schema names separated by commas, quoted or folded to lower
+// case; "$user", the system schemas and schemas that do not exist are passed over, and public is
+// main. DuckDB looks names up along it; the lake creates unqualified names in its first schema.
+void Session::apply_search_path(const std::string &value) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < value.size();) {
+    while (i < value.size() && (std::isspace(static_cast<unsigned char>(value[i])) || value[i] == ',')) ++i;
+    if (i >= value.size()) break;
+    std::string name;
+    if (value[i] == '"') {
+      for (++i; i < value.size(); ++i) {
+        if (value[i] == '"' && i + 1 < value.size() && value[i + 1] == '"') {
+          name += '"';
+          ++i;
+        } else if (value[i] == '"') {
+          ++i;
+          break;
+        } else {
+          name += value[i];
+        }
+      }
+    } else {
+      while (i < value.size() && value[i] != ',') name += value[i++];
+      while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
+      name = to_lower(name);
+    }
+    names.push_back(name == "public" ? "main" : name);
+  }
+  std::vector<std::string> schemas;
+  std::string duck;
+  for (const auto &n : names) {
+    if (n == "$user" || n == "pg_catalog" || n == "pg_temp" || n == "information_schema" || n == "__mallard") continue;
+    if (std::find(schemas.begin(), schemas.end(), n) != schemas.end()) continue;
+    if (conn_->query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM duckdb_schemas() WHERE database_name = "
+                            "current_database() AND schema_name = " + sql_literal(n)) == "0")
+      continue;
+    schemas.push_back(n);
+    duck += (duck.empty() ? "" : ",") + sql_ident(n);
+  }
+  conn_->query("SET search_path = " + sql_literal(duck.empty() ? "main" : duck));
+  lake_->set_search_path(schemas);
+  plan_cache_.clear();  // names in cached plans were bound along the old path
+}
+
 void Session::set_guc(const std::string &name, const std::string &value, bool from_startup) {
   auto read_only = [&] {
     throw Error(sqlstate::kCantChangeRuntimeParam, "parameter \"" + name + "\" cannot be changed");
@@ -193,6 +238,8 @@ void Session::set_guc(const std::string &name, const std::string &value, bool fr
              name == "block_size" || name == "lc_collate" || name == "lc_ctype") {
     if (!from_startup) read_only();
     return;
+  } else if (name == "search_path") {
+    if (conn_) apply_search_path(v);
   } else if (name == "client_min_messages") {
     static const std::set<std::string> kLevels = {"debug5", "debug4", "debug3", "debug2", "debug1", "debug",
                                                   "log",    "notice", "warning", "error"};

@@ -195,6 +195,52 @@ TEST_F(ClientCompat, SetConfigChangesSettingsLikeSet) {
   exec_ok(c.get(), "SET TimeZone = 'UTC'");
 }
 
+// search_path decides where unqualified names are found and created, for queries and for
+// writes to lake tables alike; schemas that do not exist are passed over.
+TEST_F(ClientCompat, SearchPathFindsAndCreatesUnqualifiedNames) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  const std::string s = expected_schema();
+  exec_ok(c.get(), "DROP TABLE IF EXISTS sp_home");
+  exec_ok(c.get(), "CREATE TABLE sp_home (h integer)");
+  exec_ok(c.get(), "INSERT INTO sp_home VALUES (1)");
+  exec_ok(c.get(), "CREATE SCHEMA sp");
+  exec_ok(c.get(), "CREATE TABLE sp.inside (a integer)");
+  exec_ok(c.get(), "INSERT INTO sp.inside VALUES (5)");
+  EXPECT_EQ(exec_error(c.get(), "SELECT a FROM inside").sqlstate, "42P01");
+
+  exec_ok(c.get(), "SET search_path = sp, public");
+  EXPECT_EQ(query_value(c.get(), "SHOW search_path"), "sp, public");
+  EXPECT_EQ(query_value(c.get(), "SELECT current_schema()"), "sp");
+  EXPECT_EQ(query_value(c.get(), "SELECT current_schemas(false)"), "{sp," + s + "}");
+  EXPECT_EQ(query_value(c.get(), "SELECT a FROM inside"), "5");
+  EXPECT_EQ(query_value(c.get(), "SELECT h FROM sp_home"), "1");  // found further along the path
+  // Writes: to the table the path finds, and new tables in its first schema.
+  exec_ok(c.get(), "INSERT INTO inside VALUES (6)");
+  EXPECT_EQ(exec_ok(c.get(), "UPDATE inside SET a = a * 10 WHERE a = 6"), "UPDATE 1");
+  exec_ok(c.get(), "CREATE TABLE made (b integer)");
+  exec_ok(c.get(), "INSERT INTO made VALUES (7)");
+  EXPECT_EQ(query_value(c.get(), "SELECT table_schema FROM information_schema.tables WHERE table_name = 'made'"), "sp");
+  EXPECT_EQ(query_value(c.get(), "SELECT b FROM sp.made"), "7");
+  EXPECT_EQ(exec_ok(c.get(), "DELETE FROM made"), "DELETE 1");
+  exec_ok(c.get(), "DROP TABLE made");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(a::text, ',' ORDER BY a) FROM sp.inside"), "5,60");
+
+  // A schema that does not exist is passed over; SET LOCAL lasts until the transaction ends.
+  exec_ok(c.get(), "SET search_path = no_such_schema, public");
+  EXPECT_EQ(query_value(c.get(), "SELECT current_schema()"), s);
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "SET LOCAL search_path = sp");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM inside"), "2");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(exec_error(c.get(), "SELECT a FROM inside").sqlstate, "42P01");
+  exec_ok(c.get(), "RESET search_path");
+  EXPECT_EQ(query_value(c.get(), "SELECT current_schema()"), s);
+  exec_ok(c.get(), "DROP TABLE sp.inside");
+  exec_ok(c.get(), "DROP SCHEMA sp");
+  exec_ok(c.get(), "DROP TABLE sp_home");
+}
+
 // Drivers and ORMs read result columns by name: they carry PostgreSQL's names, whatever DuckDB
 // calls the expression, in the simple protocol and in Describe.
 TEST_F(ClientCompat, ResultColumnsAreNamedAsPostgresNamesThem) {
