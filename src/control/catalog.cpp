@@ -573,28 +573,38 @@ std::string statements() {
   // shown as its name.
   add("CREATE MACRO " + q + "unquote_ident(s) AS CASE WHEN s LIKE '\"%\"' THEN replace(s[2:-2], '\"\"', '\"') "
       "ELSE lower(s) END");
-  add("CREATE MACRO " + q + "regclass_in(s) AS CASE WHEN regexp_full_match(CAST(s AS VARCHAR), '[0-9]+') "
-      "THEN CAST(CAST(s AS VARCHAR) AS UINTEGER) ELSE coalesce("
+  // Name lookups of ::regclass and friends; NULL when nothing has the name (to_regclass() and
+  // friends), an error for the casts. "public" is main.
+  add("CREATE MACRO " + q + "regclass_lookup(s) AS coalesce("
       "(SELECT mr.oid FROM " + q + "system_relations mr WHERE mr.relname = " + q + "unquote_ident("
       "regexp_replace(CAST(s AS VARCHAR), '^pg_catalog\\.', ''))), "
       "(SELECT mc.oid FROM " + q + "pg_class mc JOIN " + q + "pg_namespace mn ON mn.oid = mc.relnamespace "
       "WHERE mc.relname = " + q + "unquote_ident(regexp_extract(CAST(s AS VARCHAR), '([^.]+)$', 1)) "
-      "AND (NOT contains(CAST(s AS VARCHAR), '.') OR mn.nspname = " + q + "unquote_ident("
-      "regexp_extract(CAST(s AS VARCHAR), '^([^.]+)\\.', 1))) ORDER BY mc.oid LIMIT 1), "
+      "AND (NOT contains(CAST(s AS VARCHAR), '.') OR mn.nspname = regexp_replace(" + q + "unquote_ident("
+      "regexp_extract(CAST(s AS VARCHAR), '^([^.]+)\\.', 1)), '^public$', 'main')) ORDER BY mc.oid LIMIT 1))");
+  add("CREATE MACRO " + q + "regclass_in(s) AS CASE WHEN regexp_full_match(CAST(s AS VARCHAR), '[0-9]+') "
+      "THEN CAST(CAST(s AS VARCHAR) AS UINTEGER) ELSE coalesce(" + q + "regclass_lookup(s), "
       "error('relation \"' || CAST(s AS VARCHAR) || '\" does not exist')) END");
+  add("CREATE MACRO " + q + "to_regclass(s) AS " + q + "regclass_lookup(s)");
+  // Sequences owned by columns (serial) do not exist here.
+  add("CREATE MACRO " + q + "pg_get_serial_sequence(t, c) AS CAST(NULL AS VARCHAR)");
   add("CREATE MACRO " + q + "regclass_out(o) AS coalesce("
       "(SELECT mr.relname FROM " + q + "system_relations mr WHERE mr.oid = o), "
       "(SELECT mc.relname FROM " + q + "pg_class mc WHERE mc.oid = o LIMIT 1), CAST(o AS VARCHAR))");
-  add("CREATE MACRO " + q + "regtype_in(s) AS coalesce("
+  add("CREATE MACRO " + q + "regtype_lookup(s) AS coalesce("
       "(SELECT mt.oid FROM " + q + "pg_type mt WHERE mt.typname = " + q + "unquote_ident("
       "regexp_replace(CAST(s AS VARCHAR), '^pg_catalog\\.', ''))), "
-      "(SELECT mt.oid FROM " + q + "pg_type mt WHERE " + q + "format_type(mt.oid, NULL) = lower(CAST(s AS VARCHAR))), "
+      "(SELECT mt.oid FROM " + q + "pg_type mt WHERE " + q + "format_type(mt.oid, NULL) = lower(CAST(s AS VARCHAR))))");
+  add("CREATE MACRO " + q + "regtype_in(s) AS coalesce(" + q + "regtype_lookup(s), "
       "error('type \"' || CAST(s AS VARCHAR) || '\" does not exist'))");
+  add("CREATE MACRO " + q + "to_regtype(s) AS " + q + "regtype_lookup(s)");
   add("CREATE MACRO " + q + "regtype_out(o) AS CASE WHEN o IS NULL THEN NULL ELSE "
       "coalesce(" + q + "format_type(o, NULL), CAST(o AS VARCHAR)) END");
-  add("CREATE MACRO " + q + "regnamespace_in(s) AS coalesce("
-      "(SELECT mn.oid FROM " + q + "pg_namespace mn WHERE mn.nspname = " + q + "unquote_ident(CAST(s AS VARCHAR))), "
+  add("CREATE MACRO " + q + "regnamespace_lookup(s) AS (SELECT mn.oid FROM " + q + "pg_namespace mn WHERE "
+      "mn.nspname = regexp_replace(" + q + "unquote_ident(CAST(s AS VARCHAR)), '^public$', 'main'))");
+  add("CREATE MACRO " + q + "regnamespace_in(s) AS coalesce(" + q + "regnamespace_lookup(s), "
       "error('schema \"' || CAST(s AS VARCHAR) || '\" does not exist'))");
+  add("CREATE MACRO " + q + "to_regnamespace(s) AS " + q + "regnamespace_lookup(s)");
   add("CREATE MACRO " + q + "regnamespace_out(o) AS coalesce("
       "(SELECT mn.nspname FROM " + q + "pg_namespace mn WHERE mn.oid = o), CAST(o AS VARCHAR))");
 

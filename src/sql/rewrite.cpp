@@ -165,7 +165,8 @@ constexpr std::string_view kFunctions[] = {
     "pg_total_relation_size", "pg_indexes_size", "pg_database_size",  "pg_get_triggerdef", "pg_get_partkeydef",
     "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
-    "txid_current", "current_schemas", "pg_get_keywords"};
+    "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
+    "pg_get_serial_sequence"};
 // Built-in functions kept as they are but named as PostgreSQL names their column.
 // Words that look like a call before a parenthesis but do not name a function (or whose column
 // PostgreSQL names otherwise: CAST(x AS t) is named after x or the type).
@@ -293,7 +294,12 @@ class Rewriter {
     if ((t.word == "pg_catalog" || t.word == "information_schema") && followed_by(i, '.') && tok(i + 2) &&
         is_name(t_[i + 2])) {
       const Token &x = t_[i + 2];
-      if (followed_by(i + 2, '.')) return false;  // pg_catalog.x.y is not a catalog relation
+      if (followed_by(i + 2, '.')) {
+        // pg_catalog.pg_class.relname: a column of a catalog relation (SQLAlchemy writes them so).
+        if (t.word != "pg_catalog" || !one_of(x.word, kRelations)) return false;
+        edits_.push_back({t.begin, x.end, compat(x.word)});
+        return true;
+      }
       bool call = followed_by(i + 2, '(');
       if (t.word == "pg_catalog" && ((!call && one_of(x.word, kRelations)) || (call && one_of(x.word, kFunctions)))) {
         edits_.push_back({t.begin, x.end, compat(x.word)});

@@ -108,6 +108,23 @@ TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   // The spelled-out cast reads names as ::regclass does (SQLAlchemy writes it so).
   EXPECT_EQ(query_value(c.get(), "SELECT CAST('pg_catalog.pg_class' AS REGCLASS) = 'pg_class'::regclass"), "t");
   EXPECT_EQ(query_value(c.get(), "SELECT CAST('int4' AS regtype) = 23"), "t");
+  // to_reg*() answer NULL where the casts raise errors; "public" names the default schema.
+  exec_ok(c.get(), "DROP TABLE IF EXISTS looked_up");
+  exec_ok(c.get(), "CREATE TABLE looked_up (a integer)");
+  EXPECT_EQ(query_value(c.get(), "SELECT to_regclass('looked_up') = 'public.looked_up'::regclass"), "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT to_regclass('public.looked_up') = 'looked_up'::regclass"), "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT to_regclass('no_such_table') IS NULL"), "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT to_regtype('int4') = 'integer'::regtype"), "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT to_regtype('no_such_type') IS NULL"), "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT to_regnamespace('public') = 'public'::regnamespace"), "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT pg_get_serial_sequence('looked_up', 'a')"), "<NULL>");
+  // Catalog columns named with their schema and relation, as SQLAlchemy 2 writes them.
+  EXPECT_EQ(query_value(c.get(), "SELECT pg_catalog.pg_class.relname FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace "
+                                 "ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace WHERE "
+                                 "pg_catalog.pg_class.relname = 'looked_up' AND pg_catalog.pg_namespace.nspname = '" +
+                                     expected_schema() + "'"),
+            "looked_up");
+  exec_ok(c.get(), "DROP TABLE looked_up");
   // Failed lookups raise what PostgreSQL raises (psycopg's TypeInfo.fetch expects 42704).
   EXPECT_EQ(exec_error(c.get(), "SELECT 'no_such_type'::regtype").sqlstate, "42704");
   EXPECT_EQ(exec_error(c.get(), "SELECT 'no_such_table'::regclass").sqlstate, "42P01");
