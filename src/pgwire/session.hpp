@@ -135,6 +135,8 @@ class Session {
   void describe_columns(const PreparedStatement &s, const std::vector<int16_t> &format_codes);
   void run_utility(Portal &p);
   void run_set(const std::string &text);
+  void run_discard(const Portal &running);
+  void deallocate_all();
   // set_config(name, value, is_local) run as a statement of its own: as SET [LOCAL].
   void run_set_config(std::string name, const std::string &value, bool local);
   void assign_setting(const std::string &name, const std::string &value);

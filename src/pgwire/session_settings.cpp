@@ -327,6 +327,37 @@ std::optional<std::string> Session::get_guc(const std::string &name) const {
   return it->second.value;
 }
 
+// DISCARD ALL | PLANS | TEMP | SEQUENCES: what connection pools send before handing a connection
+// to the next client. ALL closes cursors, forgets prepared statements, resets every setting and
+// drops temporary objects, outside a transaction block only.
+void Session::run_discard(const Portal &running) {
+  auto tree = sql::parse(running.stmt->text);
+  if (!tree || !tree->contains("DiscardStmt")) throw Error(sqlstate::kSyntaxError, "syntax error in DISCARD");
+  const std::string target = (*tree)["DiscardStmt"].value("target", "DISCARD_ALL");
+  if (target == "DISCARD_ALL" && tx_ != TxStatus::kIdle)
+    throw Error(sqlstate::kActiveTransaction, "DISCARD ALL cannot run inside a transaction block");
+  if (target == "DISCARD_ALL") {
+    for (auto it = portals_.begin(); it != portals_.end();)
+      it = it->first.empty() || it->second.get() == &running ? std::next(it) : portals_.erase(it);
+    deallocate_all();
+    run_set("RESET ALL");
+  }
+  if (target == "DISCARD_ALL" || target == "DISCARD_TEMP") {
+    std::string objects = conn_->query_scalar(
+        "SELECT coalesce(string_agg(kind || ' ' || name, chr(1)), '') FROM (SELECT 'TABLE' AS kind, "
+        "table_name AS name FROM duckdb_tables() WHERE database_name = 'temp' UNION ALL SELECT 'VIEW', view_name "
+        "FROM duckdb_views() WHERE database_name = 'temp' AND NOT internal)");
+    for (size_t at = 0; !objects.empty() && at <= objects.size();) {
+      size_t end = std::min(objects.find('\x01', at), objects.size());
+      std::string item = objects.substr(at, end - at);
+      size_t space = item.find(' ');
+      conn_->query("DROP " + item.substr(0, space) + " IF EXISTS temp.main." + sql_ident(item.substr(space + 1)));
+      at = end + 1;
+    }
+  }
+  plan_cache_.clear();  // PLANS, and every other kind: names may mean other objects now
+}
+
 void Session::run_set(const std::string &text) {
   auto tree = sql::parse(text);
   if (!tree || !tree->contains("VariableSetStmt")) {
@@ -453,6 +484,21 @@ std::shared_ptr<PreparedStatement> Session::show_statement(const std::string &te
   return ps;
 }
 
+void Session::deallocate_all() {
+  for (auto it = statements_.begin(); it != statements_.end();)
+    it = it->first.empty() ? std::next(it) : statements_.erase(it);
+  plan_cache_.clear();
+  std::string all =
+      conn_->query_scalar("SELECT coalesce(string_agg(name, chr(1)), '') FROM pg_catalog.pg_prepared_statements");
+  std::vector<std::string> names;
+  for (size_t at = 0; !all.empty() && at <= all.size();) {
+    size_t end = std::min(all.find('\x01', at), all.size());
+    names.push_back(all.substr(at, end - at));
+    at = end + 1;
+  }
+  for (auto &n : names) conn_->query("DEALLOCATE " + sql_ident(n));
+}
+
 void Session::run_utility(Portal &p) {
   auto &s = *p.stmt;
   p.done_tag = s.cls.tag;
@@ -507,7 +553,10 @@ void Session::run_utility(Portal &p) {
       tx_rollback();
       return;
     case sql::Kind::kSet:
-      run_set(s.text);
+      if (s.cls.tag.rfind("DISCARD", 0) == 0)
+        run_discard(p);
+      else
+        run_set(s.text);
       return;
     case sql::Kind::kCopy:
       run_copy(p);
@@ -543,18 +592,7 @@ void Session::run_utility(Portal &p) {
         throw Error(sqlstate::kSyntaxError, "syntax error in DEALLOCATE");
       std::string name = (*tree)["DeallocateStmt"].value("name", "");
       if (name.empty()) {
-        for (auto it = statements_.begin(); it != statements_.end();)
-          it = it->first.empty() ? std::next(it) : statements_.erase(it);
-        plan_cache_.clear();
-        std::string all = conn_->query_scalar(
-            "SELECT coalesce(string_agg(name, chr(1)), '') FROM pg_catalog.pg_prepared_statements");
-        std::vector<std::string> names;
-        for (size_t at = 0; !all.empty() && at <= all.size();) {
-          size_t end = std::min(all.find('\x01', at), all.size());
-          names.push_back(all.substr(at, end - at));
-          at = end + 1;
-        }
-        for (auto &n : names) conn_->query("DEALLOCATE " + sql_ident(n));
+        deallocate_all();
       } else if (statements_.count(name)) {
         statements_.erase(name);
       } else {

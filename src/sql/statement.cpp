@@ -204,6 +204,9 @@ Classified classify(std::string_view statement) {
   } else if (first == "SET" || first == "RESET") {
     c.kind = Kind::kSet;
     c.tag = first;
+  } else if (first == "DISCARD") {
+    c.kind = Kind::kSet;  // session state, run by the session
+    c.tag = join_words(w, 0, 2);
   } else if (first == "SHOW") {
     c.kind = Kind::kShow;
     c.tag = "SHOW";

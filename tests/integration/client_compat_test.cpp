@@ -212,6 +212,38 @@ TEST_F(ClientCompat, SetConfigChangesSettingsLikeSet) {
   exec_ok(c.get(), "SET TimeZone = 'UTC'");
 }
 
+// Connection pools send DISCARD ALL before handing a connection to the next client.
+TEST_F(ClientCompat, DiscardAllResetsTheSession) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "SET work_mem = '9MB'");
+  exec_ok(c.get(), "CREATE TEMP TABLE discarded (x integer)");
+  exec_ok(c.get(), "PREPARE discarded_stmt AS SELECT 1");
+  Result prep(PQprepare(c.get(), "discarded_proto", "SELECT 2", 0, nullptr));
+  ASSERT_EQ(PQresultStatus(prep.get()), PGRES_COMMAND_OK);
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "DECLARE discarded_cur CURSOR WITH HOLD FOR SELECT 1");
+  EXPECT_EQ(exec_error(c.get(), "DISCARD ALL").sqlstate, "25001");
+  exec_ok(c.get(), "ROLLBACK");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "DECLARE discarded_cur CURSOR WITH HOLD FOR SELECT 1");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(exec_ok(c.get(), "DISCARD ALL"), "DISCARD ALL");
+  EXPECT_EQ(query_value(c.get(), "SHOW work_mem"), "4MB");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM discarded").sqlstate, "42P01");
+  EXPECT_EQ(exec_error(c.get(), "FETCH 1 FROM discarded_cur").sqlstate, "34000");
+  Result gone(PQdescribePrepared(c.get(), "discarded_proto"));
+  EXPECT_EQ(error_of(gone.get()).sqlstate, "26000");
+  EXPECT_NE(exec_error(c.get(), "EXECUTE discarded_stmt").sqlstate, "");
+  // The other forms.
+  exec_ok(c.get(), "CREATE TEMP TABLE discarded (x integer)");
+  EXPECT_EQ(exec_ok(c.get(), "DISCARD TEMP"), "DISCARD TEMP");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM discarded").sqlstate, "42P01");
+  EXPECT_EQ(exec_ok(c.get(), "DISCARD PLANS"), "DISCARD PLANS");
+  EXPECT_EQ(exec_ok(c.get(), "DISCARD SEQUENCES"), "DISCARD SEQUENCES");
+  EXPECT_EQ(query_value(c.get(), "SELECT 1"), "1");
+}
+
 // search_path decides where unqualified names are found and created, for queries and for
 // writes to lake tables alike; schemas that do not exist are passed over.
 TEST_F(ClientCompat, SearchPathFindsAndCreatesUnqualifiedNames) {
