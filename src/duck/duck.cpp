@@ -131,6 +131,7 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
         return kUndefinedColumn;
       if (contains(msg, "Referenced table")) return kUndefinedTable;
       if (contains(msg, "Ambiguous reference")) return kAmbiguousColumn;
+      if (contains(msg, "Prepared statement") && contains(msg, "does not exist")) return kInvalidSqlStatementName;
       if (contains(msg, "No function matches") || contains(msg, "does not exist")) return kUndefinedFunction;
       if (contains(msg, "GROUP BY")) return "42803";
       if (contains(msg, "Could not determine") || contains(msg, "parameter")) return kIndeterminateDatatype;
