@@ -28,6 +28,76 @@ namespace {
 
 constexpr char kBinarySignature[] = "PGCOPY\n\377\r\n";  // 11 bytes incl. the trailing NUL
 
+// Days from 1970-01-01 to a proleptic Gregorian date (year, month 1-12, day 1-31).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// The common text of a timestamptz, 'YYYY-MM-DD HH:MM[:SS[.ffffff]]' with an optional offset
+// (Z, +HH, +HHMM, +HH:MM): microseconds since 1970-01-01 UTC, reading a value without offset as
+// UTC when `utc_default`. nullopt for anything else (time zone names, BC, special values, out of
+// range fields), which DuckDB's cast on the session reads instead.
+std::optional<int64_t> timestamptz_micros(std::string_view s, bool utc_default) {
+  size_t i = 0;
+  auto number = [&](size_t digits, int64_t &out) {
+    if (i + digits > s.size()) return false;
+    out = 0;
+    for (size_t k = 0; k < digits; ++k) {
+      char c = s[i + k];
+      if (c < '0' || c > '9') return false;
+      out = out * 10 + (c - '0');
+    }
+    i += digits;
+    return true;
+  };
+  auto expect = [&](char c) { return i < s.size() && s[i] == c ? (++i, true) : false; };
+  int64_t y, mo, d, h, mi, sec = 0, frac = 0;
+  if (!number(4, y) || !expect('-') || !number(2, mo) || !expect('-') || !number(2, d)) return std::nullopt;
+  if (i >= s.size() || (s[i] != ' ' && s[i] != 'T')) return std::nullopt;
+  ++i;
+  if (!number(2, h) || !expect(':') || !number(2, mi)) return std::nullopt;
+  if (expect(':')) {
+    if (!number(2, sec)) return std::nullopt;
+    if (expect('.')) {
+      size_t start = i;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+      size_t n = i - start;
+      if (n == 0 || n > 6) return std::nullopt;
+      for (size_t k = 0; k < 6; ++k) frac = frac * 10 + (k < n ? s[start + k] - '0' : 0);
+    }
+  }
+  int64_t offset = 0;
+  if (i == s.size()) {
+    if (!utc_default) return std::nullopt;
+  } else if (s[i] == 'Z' && i + 1 == s.size()) {
+    ++i;
+  } else if (s[i] == '+' || s[i] == '-') {
+    const int64_t sign = s[i++] == '-' ? -1 : 1;
+    int64_t oh, om = 0;
+    if (!number(2, oh)) return std::nullopt;
+    if (i < s.size()) {
+      expect(':');
+      if (!number(2, om)) return std::nullopt;
+    }
+    if (i != s.size() || oh > 15 || om > 59) return std::nullopt;
+    offset = sign * (oh * 3600 + om * 60);
+  } else {
+    return std::nullopt;
+  }
+  static constexpr unsigned kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > kMonthDays[mo - 1] + (mo == 2 && leap ? 1 : 0) || h > 23 ||
+      mi > 59 || sec > 59)
+    return std::nullopt;
+  const int64_t days = days_from_civil(y, unsigned(mo), unsigned(d));
+  return ((days * 24 + h) * 60 + mi) * 60'000'000 + sec * 1'000'000 + frac - offset * 1'000'000;
+}
+
 std::string def_string(const nlohmann::json &def) {
   if (!def.contains("arg")) return {};
   const auto &a = def["arg"];
@@ -433,10 +503,25 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
     idx_t ncols = app.column_count();
     std::vector<duck::LogicalType> types;
     std::vector<uint32_t> oids;
+    // How a text or CSV field becomes a value: DuckDB's casts from text where they read what
+    // PostgreSQL reads; PostgreSQL's own input where they do not (booleans such as 'off', bytea's
+    // \x hex, array literals); and for timestamptz, whose offsets the appender's cast drops, the
+    // value computed here or by a cast on the session, which knows its time zone.
+    enum class Input { kCast, kDecode, kTimestampTz };
+    std::vector<Input> inputs;
     for (idx_t i = 0; i < ncols; ++i) {
       types.push_back(app.column_type(i));
       oids.push_back(pg_type_of(types.back().get()).oid);
+      switch (duckdb_get_type_id(types.back().get())) {
+        case DUCKDB_TYPE_BOOLEAN:
+        case DUCKDB_TYPE_BLOB:
+        case DUCKDB_TYPE_LIST:
+        case DUCKDB_TYPE_ARRAY: inputs.push_back(Input::kDecode); break;
+        case DUCKDB_TYPE_TIMESTAMP_TZ: inputs.push_back(Input::kTimestampTz); break;
+        default: inputs.push_back(Input::kCast); break;
+      }
     }
+    const bool utc_session = to_lower(get_guc("timezone").value_or("UTC")) == "utc";
     bool binary = o.format == CopyFormat::kBinary;
     size_t at = begin_message(out_, 'G');
     put_u8(out_, binary ? 1 : 0);
@@ -468,7 +553,21 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
         } else {
           if (!sql::valid_utf8(*vals[c]))
             throw Error(sqlstate::kCharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"");
-          app.append_text(*vals[c]);
+          if (inputs[c] == Input::kCast) {
+            app.append_text(*vals[c]);
+          } else if (inputs[c] == Input::kDecode) {
+            duck::Value v = decode_value(*vals[c], Format::kText, oids[c], types[c].get());
+            app.append_value(v.get());
+          } else {
+            std::optional<int64_t> us = timestamptz_micros(*vals[c], utc_session);
+            if (!us) {
+              std::string v = conn_->query_scalar("SELECT CAST(epoch_us(CAST(" + sql_literal(*vals[c]) +
+                                                  " AS TIMESTAMPTZ)) AS VARCHAR)");
+              us = std::stoll(v);
+            }
+            duck::Value v(duckdb_create_timestamp_tz(duckdb_timestamp{*us}));
+            app.append_value(v.get());
+          }
         }
       }
       app.end_row();

@@ -252,6 +252,7 @@ class Rewriter {
         if (scalar_function_alias(i)) continue;
         if (operator_syntax(i)) continue;
         if (collate(i)) continue;
+        set_returning_select_item(i);
         if (followed_by(i, '(') && !preceded_by_dot(i) && !one_of(t_[i].word, kNotCalls)) name_select_item(i, i);
       } else if (t_[i].kind == Tok::kCast) {
         cast(i);
@@ -378,6 +379,17 @@ class Rewriter {
     edits_.push_back({t_[i].begin, t_[i + 1].end, compat(w + "_in(")});
     edits_.push_back({operand.end, t_[close].end, ")"});
     return true;
+  }
+
+  // generate_series() in a select list returns one row per value in PostgreSQL; DuckDB's scalar
+  // generate_series returns one list, which unnest() turns into those rows.
+  void set_returning_select_item(size_t i) {
+    if (t_[i].word != "generate_series" || !followed_by(i, '(') || preceded_by_dot(i) || clause_of(i) != "select")
+      return;
+    const size_t close = matching(i + 1);
+    if (close == 0) return;
+    edits_.push_back({t_[i].begin, t_[i].begin, "unnest("});
+    edits_.push_back({t_[close].end, t_[close].end, ")"});
   }
 
   // SELECT ... FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE [OF t, ...] [NOWAIT | SKIP LOCKED]. Row

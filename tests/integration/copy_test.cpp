@@ -85,6 +85,47 @@ TEST_F(Copy, TextInAndOut) {
   exec_ok(c.get(), "DROP TABLE cp_text");
 }
 
+// Text and CSV fields are read as PostgreSQL reads them where DuckDB's casts from text differ:
+// timestamptz offsets and the session's time zone, booleans such as 'off', bytea hex, arrays.
+TEST_F(Copy, TextFieldsReadAsPostgresReadsThem) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cp_typed (ts timestamptz, tags text[], b boolean, bin bytea)");
+  const std::string data =
+      "2024-01-01 10:00:00+02\t{a,b}\toff\t\\\\x0102\n"
+      "2024-01-01 10:00:00\t{}\tt\t\\\\x\n"
+      "2024-07-01 10:00:00.5-04:30\t{\"x y\",NULL}\tyes\t\\\\xff\n"
+      "2024-01-01 10:00:00 America/New_York\t\\N\tno\t\\N\n"
+      "2024-01-01T10:00Z\t{c}\t1\t\\N\n";
+  for (const char *zone : {"UTC", "Europe/Paris"}) {
+    exec_ok(c.get(), std::string("SET TimeZone = '") + zone + "'");
+    Result r = copy_in(c.get(), "COPY cp_typed FROM STDIN", {data});
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+    exec_ok(c.get(), "SET TimeZone = 'UTC'");
+    auto rows = query_rows(c.get(), "SELECT ts, tags, b, bin FROM cp_typed ORDER BY ts");
+    ASSERT_EQ(rows.size(), 5u) << zone;
+    const bool paris = std::string(zone) != "UTC";
+    EXPECT_EQ(*rows[0][0], "2024-01-01 08:00:00+00") << zone;
+    EXPECT_EQ(*rows[0][1], "{a,b}");
+    EXPECT_EQ(*rows[0][2], "f");
+    EXPECT_EQ(*rows[0][3], "\\x0102");
+    // Without an offset: the session's time zone when the COPY ran.
+    EXPECT_EQ(*rows[paris ? 1 : 2][0], paris ? "2024-01-01 09:00:00+00" : "2024-01-01 10:00:00+00") << zone;
+    EXPECT_EQ(*rows[paris ? 2 : 1][0], "2024-01-01 10:00:00+00") << zone;  // Z
+    EXPECT_EQ(*rows[3][0], "2024-01-01 15:00:00+00");                      // a zone name
+    EXPECT_EQ(*rows[4][0], "2024-07-01 14:30:00.5+00");
+    EXPECT_EQ(*rows[4][1], "{\"x y\",NULL}");
+    EXPECT_EQ(*rows[4][2], "t");
+    EXPECT_EQ(*rows[4][3], "\\xff");
+    exec_ok(c.get(), "TRUNCATE cp_typed");
+  }
+  // A malformed value fails the COPY and leaves nothing behind.
+  Result bad = copy_in(c.get(), "COPY cp_typed FROM STDIN", {"2024-01-01 10:00:00+02\t{a}\tt\t\\N\n2024-02-30 10:00:00+00\t{}\tt\t\\N\n"});
+  EXPECT_EQ(PQresultStatus(bad.get()), PGRES_FATAL_ERROR);
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_typed"), "0");
+  exec_ok(c.get(), "DROP TABLE cp_typed");
+}
+
 TEST_F(Copy, CopyOfAQueryReportsRowCount) {
   Conn c = conn();
   ASSERT_TRUE(c);
