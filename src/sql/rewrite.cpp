@@ -248,6 +248,7 @@ class Rewriter {
         if (locking_clause(i)) continue;
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
+        if (like_escape(i)) continue;
         if (catalog_name(i)) continue;
         if (scalar_function_alias(i)) continue;
         if (operator_syntax(i)) continue;
@@ -392,6 +393,44 @@ class Rewriter {
     edits_.push_back({t_[close].end, t_[close].end, ")"});
   }
 
+  // PostgreSQL's LIKE and ILIKE take backslash as the escape character unless ESCAPE says
+  // otherwise ('a\_c' matches only "a_c"); DuckDB's have none. The pattern is the operand after
+  // the operator, which ends where an operator binding looser than LIKE (comparison, IS, AND, ...)
+  // or the end of the expression comes; a pattern that starts with CASE is left alone.
+  bool like_escape(size_t i) {
+    const std::string &w = t_[i].word;
+    if ((w != "like" && w != "ilike") || t_[i].kind != Tok::kIdent || i == 0 || !tok(i + 1) || word_at(i + 1, "case") ||
+        is_punct(t_[i - 1], '(') || word_at(0, "create") || word_at(0, "alter"))
+      return false;
+    static constexpr std::string_view kEnds[] = {
+        "and",  "or",       "not",    "is",     "then",  "when",   "else",    "end",      "escape", "from",
+        "where", "group",   "order",  "limit",  "offset", "having", "union",  "intersect", "except", "window",
+        "returning", "as",  "on",     "using",  "like",  "ilike",  "between", "in",       "similar", "collate",
+        "asc",  "desc",     "nulls",  "for",    "into",  "fetch",  "isnull", "notnull",  "do",     "set"};
+    static constexpr std::string_view kComparisons[] = {"=", "<", ">", "<=", ">=", "<>", "!="};
+    int depth = 0;
+    size_t k = i + 1, last = 0;
+    for (; k < t_.size(); ++k) {
+      const Token &t = t_[k];
+      if (is_punct(t, '(') || is_punct(t, '[')) {
+        ++depth;
+      } else if (is_punct(t, ')') || is_punct(t, ']')) {
+        if (depth == 0) break;
+        --depth;
+      } else if (depth == 0) {
+        if (is_punct(t, ',') || is_punct(t, ';')) break;
+        if (t.kind == Tok::kIdent && std::find(std::begin(kEnds), std::end(kEnds), t.word) != std::end(kEnds)) break;
+        if (t.kind == Tok::kOp &&
+            std::find(std::begin(kComparisons), std::end(kComparisons), t.word) != std::end(kComparisons))
+          break;
+      }
+      last = k;
+    }
+    if (depth != 0 || last == 0 || word_at(k, "escape")) return false;
+    edits_.push_back({t_[last].end, t_[last].end, " ESCAPE '\\'"});
+    return true;
+  }
+
   // SELECT ... FOR UPDATE | NO KEY UPDATE | SHARE | KEY SHARE [OF t, ...] [NOWAIT | SKIP LOCKED]. Row
   // locks make PostgreSQL writers wait for each other; here a transaction reads its snapshot and
   // a conflicting write fails at commit (40001), so the clause is accepted and dropped.
@@ -442,10 +481,11 @@ class Rewriter {
     const std::string x(s_.substr(t_[first].begin, t_[last].end - t_[first].begin));
     const std::string e(s_.substr(t_[q + 2].begin, t_[close - 1].end - t_[q + 2].begin));
     const std::string op = std::string(negated ? " NOT " : " ") + (w == "ilike" ? "ILIKE " : "LIKE ");
+    const std::string escape = " ESCAPE '\\'";
     const bool subquery = word_at(q + 2, "select") || word_at(q + 2, "with") || word_at(q + 2, "values");
     const std::string matches =
-        subquery ? "(SELECT coalesce(list((" + x + ")" + op + "__q.__p), []) FROM (" + e + ") AS __q(__p))"
-                 : "list_transform(" + e + ", lambda __p: (" + x + ")" + op + "__p)";
+        subquery ? "(SELECT coalesce(list((" + x + ")" + op + "__q.__p" + escape + "), []) FROM (" + e + ") AS __q(__p))"
+                 : "list_transform(" + e + ", lambda __p: (" + x + ")" + op + "__p" + escape + ")";
     edits_.push_back({t_[first].begin, t_[close].end,
                       compat(word_at(q, "all") ? "matches_all" : "matches_any") + "(" + matches + ")"});
     return true;

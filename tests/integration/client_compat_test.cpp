@@ -70,6 +70,17 @@ TEST_F(ClientCompat, LikeWithAnyAndAllFollowsPostgres) {
       // A subquery instead of an array.
       {"'Mallard' ILIKE ANY (SELECT p FROM (VALUES ('%LAR%'), ('z')) AS v(p))", "t"},
       {"'Mallard' LIKE ANY (SELECT 'z' WHERE false)", "f"},
+      // Backslash escapes the next character, unless ESCAPE names another (Django escapes _ and %).
+      {"'a_c' LIKE 'a\\_c'", "t"},
+      {"'abc' LIKE 'a\\_c'", "f"},
+      {"'50%' LIKE '50\\%'", "t"},
+      {"'500' LIKE '50\\%'", "f"},
+      {"'X_Y' ILIKE '%\\_%'", "t"},
+      {"'a\\b' LIKE 'a\\\\b'", "t"},
+      {"'a_c' LIKE 'a#_c' ESCAPE '#'", "t"},
+      {"'ab' NOT LIKE 'a' || '\\%'", "t"},
+      {"'a%' LIKE ANY (ARRAY['a\\%'])", "t"},
+      {"'ab' LIKE ANY (ARRAY['a\\%'])", "f"},
   };
   for (const auto &k : cases)
     EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
