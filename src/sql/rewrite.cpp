@@ -372,13 +372,15 @@ class Rewriter {
     size_t type = close - 1, as = close - 2;
     if (as >= 2 && is_punct(t_[as], '.') && word_at(as - 1, "pg_catalog")) as -= 2;
     const std::string &w = t_[type].word;
-    if (!word_at(as, "as") || as != i + 3 || t_[type].kind != Tok::kIdent ||
+    if (!word_at(as, "as") || as < i + 3 || t_[type].kind != Tok::kIdent ||
         (w != "regclass" && w != "regtype" && w != "regnamespace"))
       return false;
+    // A string or a parameter is a name to look up; anything else (a column of OIDs) is shown by
+    // name, as ::regclass does for it.
     const Token &operand = t_[i + 2];
-    if (operand.kind != Tok::kString && operand.kind != Tok::kParam) return false;
-    edits_.push_back({t_[i].begin, t_[i + 1].end, compat(w + "_in(")});
-    edits_.push_back({operand.end, t_[close].end, ")"});
+    const bool name = as == i + 3 && (operand.kind == Tok::kString || operand.kind == Tok::kParam);
+    edits_.push_back({t_[i].begin, t_[i + 1].end, compat(w + (name ? "_in(" : "_out("))});
+    edits_.push_back({t_[as - 1].end, t_[close].end, ")"});
     return true;
   }
 

@@ -119,6 +119,11 @@ TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   // The spelled-out cast reads names as ::regclass does (SQLAlchemy writes it so).
   EXPECT_EQ(query_value(c.get(), "SELECT CAST('pg_catalog.pg_class' AS REGCLASS) = 'pg_class'::regclass"), "t");
   EXPECT_EQ(query_value(c.get(), "SELECT CAST('int4' AS regtype) = 23"), "t");
+  // A set-returning function in the select list gives rows, not one list.
+  auto series = query_rows(c.get(), "SELECT generate_series(1, 3) ORDER BY 1 DESC");
+  ASSERT_EQ(series.size(), 3u);
+  EXPECT_EQ(*series[0][0], "3");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM (SELECT generate_series(1, 10) AS g) s WHERE g % 2 = 0"), "5");
   // to_reg*() answer NULL where the casts raise errors; "public" names the default schema.
   exec_ok(c.get(), "DROP TABLE IF EXISTS looked_up");
   exec_ok(c.get(), "CREATE TABLE looked_up (a integer)");
@@ -129,6 +134,10 @@ TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   EXPECT_EQ(query_value(c.get(), "SELECT to_regtype('no_such_type') IS NULL"), "t");
   EXPECT_EQ(query_value(c.get(), "SELECT to_regnamespace('public') = 'public'::regnamespace"), "t");
   EXPECT_EQ(query_value(c.get(), "SELECT pg_get_serial_sequence('looked_up', 'a')"), "<NULL>");
+  // Over a column of OIDs, CAST(... AS regclass) names the relation (SQLAlchemy 2's reflection).
+  EXPECT_EQ(query_value(c.get(), "SELECT CAST(CAST(c.oid AS REGCLASS) AS TEXT) FROM pg_catalog.pg_class c "
+                                 "WHERE c.relname = 'looked_up'"),
+            "looked_up");
   // Catalog columns named with their schema and relation, as SQLAlchemy 2 writes them.
   EXPECT_EQ(query_value(c.get(), "SELECT pg_catalog.pg_class.relname FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace "
                                  "ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace WHERE "
