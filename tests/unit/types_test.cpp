@@ -793,9 +793,11 @@ TEST_F(TypesTest, Float4TextMatchesGeneralPath) { expect_float_text_matches_gene
 // the extremes and random values, against std::to_string.
 TEST_F(TypesTest, BigintTextAtEveryLength) {
   std::vector<int64_t> values = {0, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
-  int64_t power = 1;
-  for (int k = 0; k <= 18; ++k, power *= 10)
+  int64_t power = 1;  // 10^k, up to 10^18 (10^19 does not fit)
+  for (int k = 0; k <= 18; ++k) {
+    if (k > 0) power *= 10;
     for (int64_t v : {power - 1, power, power + 1}) values.insert(values.end(), {v, -v});
+  }
   std::mt19937_64 rng(7);
   for (int i = 0; i < 100000; ++i) values.push_back(int64_t(rng()) >> (rng() % 64));
   conn_.query("CREATE OR REPLACE TABLE bigints (v BIGINT)");
