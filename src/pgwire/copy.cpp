@@ -1,5 +1,7 @@
 // COPY ... FROM STDIN and COPY ... TO STDOUT in text, CSV and binary formats, streamed: rows are
 // parsed and appended as CopyData messages arrive, and sent as DuckDB produces them.
+#include <strings.h>
+
 #include <cstring>
 #include <optional>
 
@@ -558,6 +560,9 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
           } else if (inputs[c] == Input::kDecode) {
             duck::Value v = decode_value(*vals[c], Format::kText, oids[c], types[c].get());
             app.append_value(v.get());
+          } else if (std::string_view f = *vals[c]; strcasecmp(std::string(f).c_str(), "infinity") == 0 ||
+                                                      strcasecmp(std::string(f).c_str(), "-infinity") == 0) {
+            app.append_text(f);  // no offset to lose; DuckDB's cast reads both
           } else {
             std::optional<int64_t> us = timestamptz_micros(*vals[c], utc_session);
             if (!us) {

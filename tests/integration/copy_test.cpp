@@ -96,14 +96,16 @@ TEST_F(Copy, TextFieldsReadAsPostgresReadsThem) {
       "2024-01-01 10:00:00\t{}\tt\t\\\\x\n"
       "2024-07-01 10:00:00.5-04:30\t{\"x y\",NULL}\tyes\t\\\\xff\n"
       "2024-01-01 10:00:00 America/New_York\t\\N\tno\t\\N\n"
-      "2024-01-01T10:00Z\t{c}\t1\t\\N\n";
+      "2024-01-01T10:00Z\t{c}\t1\t\\N\n"
+      "infinity\t\\N\t\\N\t\\N\n";
   for (const char *zone : {"UTC", "Europe/Paris"}) {
     exec_ok(c.get(), std::string("SET TimeZone = '") + zone + "'");
     Result r = copy_in(c.get(), "COPY cp_typed FROM STDIN", {data});
     ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
     exec_ok(c.get(), "SET TimeZone = 'UTC'");
     auto rows = query_rows(c.get(), "SELECT ts, tags, b, bin FROM cp_typed ORDER BY ts");
-    ASSERT_EQ(rows.size(), 5u) << zone;
+    ASSERT_EQ(rows.size(), 6u) << zone;
+    EXPECT_EQ(*rows[5][0], "infinity");
     const bool paris = std::string(zone) != "UTC";
     EXPECT_EQ(*rows[0][0], "2024-01-01 08:00:00+00") << zone;
     EXPECT_EQ(*rows[0][1], "{a,b}");
