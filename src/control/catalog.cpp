@@ -137,6 +137,17 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "CAST(NULL AS VARCHAR[]) AS enumvals, e.value AS boot_val, e.value AS reset_val, "
       "CAST(NULL AS VARCHAR) AS sourcefile, CAST(NULL AS INTEGER) AS sourceline, false AS pending_restart "
       "FROM (SELECT unnest(map_entries(coalesce(getvariable('pg_settings'), MAP {}))) AS e) ORDER BY name");
+  // encode(bytea, format) / decode(text, format) as PostgreSQL has them; with one argument they
+  // stay DuckDB's (string to blob and back). Base64 text is broken into lines of 76 characters,
+  // and whitespace is ignored when decoding it, as in PostgreSQL.
+  add("CREATE MACRO " + q + "encode(s) AS system.main.encode(s), (b, fmt) AS CASE lower(fmt) "
+      "WHEN 'hex' THEN lower(hex(b)) "
+      "WHEN 'base64' THEN rtrim(regexp_replace(to_base64(b), '(.{76})', '\\1' || chr(10), 'g'), chr(10)) "
+      "ELSE error('feature not supported: encode() format \"' || fmt || '\" (only hex and base64)') END");
+  add("CREATE MACRO " + q + "decode(b) AS system.main.decode(b), (s, fmt) AS CASE lower(fmt) "
+      "WHEN 'hex' THEN unhex(s) "
+      "WHEN 'base64' THEN from_base64(regexp_replace(s, '\\s', '', 'g')) "
+      "ELSE error('feature not supported: decode() format \"' || fmt || '\" (only hex and base64)') END");
   add("CREATE MACRO " + q + "pg_is_in_recovery() AS false");
   add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
   add("CREATE MACRO " + q + "quote_ident(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') AND s NOT IN "

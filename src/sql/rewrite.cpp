@@ -166,7 +166,7 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
     "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
-    "pg_get_serial_sequence"};
+    "pg_get_serial_sequence", "encode", "decode"};
 // Built-in functions kept as they are but named as PostgreSQL names their column.
 // Words that look like a call before a parenthesis but do not name a function (or whose column
 // PostgreSQL names otherwise: CAST(x AS t) is named after x or the type).

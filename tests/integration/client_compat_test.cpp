@@ -119,6 +119,14 @@ TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   // The spelled-out cast reads names as ::regclass does (SQLAlchemy writes it so).
   EXPECT_EQ(query_value(c.get(), "SELECT CAST('pg_catalog.pg_class' AS REGCLASS) = 'pg_class'::regclass"), "t");
   EXPECT_EQ(query_value(c.get(), "SELECT CAST('int4' AS regtype) = 23"), "t");
+  // encode/decode of bytea in hex and base64 (lines of 76 characters).
+  EXPECT_EQ(query_value(c.get(), "SELECT encode('\\x0a0bff'::bytea, 'hex')"), "0a0bff");
+  EXPECT_EQ(query_value(c.get(), "SELECT encode('hello'::bytea, 'base64')"), "aGVsbG8=");
+  EXPECT_EQ(query_value(c.get(), "SELECT decode('aGVs\nbG8=', 'base64')"), "\\x68656c6c6f");
+  EXPECT_EQ(query_value(c.get(), "SELECT decode('0A0bff', 'hex')"), "\\x0a0bff");
+  EXPECT_EQ(query_value(c.get(), "SELECT length(encode(decode(repeat('ab', 100), 'hex'), 'base64')) || ',' || "
+                                 "position(chr(10) in encode(decode(repeat('ab', 100), 'hex'), 'base64'))"),
+            "137,77");
   // A set-returning function in the select list gives rows, not one list.
   auto series = query_rows(c.get(), "SELECT generate_series(1, 3) ORDER BY 1 DESC");
   ASSERT_EQ(series.size(), 3u);
