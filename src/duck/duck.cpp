@@ -498,6 +498,13 @@ Result Prepared::execute_streaming() {
   return r;
 }
 
+Result Prepared::execute() {
+  Result r;
+  r.set_statement(sql_);
+  if (duckdb_execute_prepared(p_, r.out()) != DuckDBSuccess) r.throw_error();
+  return r;
+}
+
 Appender::Appender(Connection &conn, const std::string &schema, const std::string &table) {
   if (duckdb_appender_create_ext(conn.get(), nullptr, schema.empty() ? nullptr : schema.c_str(), table.c_str(),
                                  &a_) != DuckDBSuccess) {

@@ -190,6 +190,8 @@ class Prepared {
   void clear_bindings() { duckdb_clear_bindings(p_); }
   // Starts execution; rows are pulled from the result chunk by chunk.
   Result execute_streaming();
+  // Runs to completion; the rows are held in memory by DuckDB.
+  Result execute();
 
  private:
   duckdb_prepared_statement p_ = nullptr;

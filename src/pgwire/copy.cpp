@@ -434,7 +434,14 @@ void Session::copy_out(const CopyOptions &o, const std::string &query, std::stri
   idx_t n = 0;
   for (int fetched = 0;; ++fetched) {
     if (!ahead && duck::ChunkPrefetch::worth_it(fetched, n)) ahead.emplace(*conn_, result);
-    duck::DataChunk chunk = ahead ? ahead->next() : result.fetch();
+    duck::DataChunk chunk;
+    try {
+      chunk = ahead ? ahead->next() : result.fetch();
+    } catch (const Error &e) {
+      ahead.reset();
+      result.reset();
+      throw worker_error(e, ps.statement_type(), [&] { ps.execute(); });
+    }
     if (!chunk) break;
     n = duckdb_data_chunk_get_size(chunk.get());
     for (idx_t c = 0; c < ncols; ++c) enc[c]->set_vector(duckdb_data_chunk_get_vector(chunk.get(), c));

@@ -211,6 +211,30 @@ Error Session::interrupted_error(const Error &e) {
   }
 }
 
+// DuckDB stops a query whose worker thread failed by raising the same flag a cancel raises, and a
+// streaming fetch that sees the flag before it sees the worker's error reports an interrupt: the
+// cause is lost. An interrupt nobody asked for is that case. A SELECT outside a transaction block
+// is run once more, to completion, to learn the cause: the failed run's transaction is rolled
+// back (as the error would roll it back), so the second run changes nothing either.
+Error Session::worker_error(const Error &e, duckdb_statement_type type, const std::function<void()> &run_again) {
+  if (e.sqlstate() != sqlstate::kQueryCanceled || interrupt_.load() != static_cast<int>(Interrupt::kNone)) return e;
+  spdlog::info("session {}: the engine reported an interrupt nobody asked for; looking for its cause", pid_);
+  Error lost(sqlstate::kInternalError, "the query failed on a worker thread and the engine did not report why");
+  if (type != DUCKDB_STATEMENT_TYPE_SELECT || tx_ != TxStatus::kIdle) return lost;
+  try {
+    conn_->query("ROLLBACK");
+  } catch (const Error &) {  // the statement ran in DuckDB's own transaction, already ended
+  }
+  try {
+    run_again();
+  } catch (const Error &again) {
+    if (again.sqlstate() == sqlstate::kQueryCanceled)  // a cancel or timeout during the second run
+      return interrupt_.load() != static_cast<int>(Interrupt::kNone) ? again : lost;
+    if (!again.sqlstate().starts_with("53")) return again;  // not the memory the second run holds
+  }
+  return lost;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Output
 
@@ -1258,7 +1282,20 @@ bool Session::send_rows(Portal &p, uint64_t max_rows) {
         if (!ahead && max_rows == 0 && duck::ChunkPrefetch::worth_it(fetched, p.chunk_size))
           ahead.emplace(*conn_, p.result);
         ++fetched;
-        p.chunk = ahead ? ahead->next() : p.result.fetch();
+        try {
+          p.chunk = ahead ? ahead->next() : p.result.fetch();
+        } catch (const Error &e) {
+          ahead.reset();
+          p.result.reset();
+          throw worker_error(e, p.stype, [&] {
+            if (p.own_plan) {
+              p.own_plan.execute();
+              return;
+            }
+            bind_values(p);
+            p.stmt->prepared.execute();
+          });
+        }
       }
       if (!p.chunk) {
         ahead.reset();

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -202,6 +203,7 @@ class Session {
     uint64_t timer_ = 0;
   };
   Error interrupted_error(const Error &e);
+  Error worker_error(const Error &e, duckdb_statement_type type, const std::function<void()> &run_again);
 
   // Output.
   void send_error(const Error &e, bool fatal = false);
