@@ -441,8 +441,10 @@ std::string statements() {
       "ELSE (SELECT mb.typarray FROM " + q + "base_types mb "
       "WHERE mb.oid = " + q + "scalar_type_oid(regexp_replace(dt, '\\[[0-9]*\\]$', ''))) END "
       "ELSE " + q + "scalar_type_oid(dt) END");
-  add("CREATE MACRO " + q + "type_mod(dt) AS CASE WHEN regexp_matches(dt, '^DECIMAL\\([0-9]+,[0-9]+\\)$') THEN "
-      "((CAST(regexp_extract(dt, '\\(([0-9]+),', 1) AS INTEGER) << 16) | "
+  // DECIMAL(38, 10 or more) is numeric without precision (pgwire::unconstrained_numeric).
+  add("CREATE MACRO " + q + "type_mod(dt) AS CASE WHEN regexp_matches(dt, '^DECIMAL\\([0-9]+,[0-9]+\\)$') AND NOT "
+      "(regexp_extract(dt, '\\(([0-9]+),', 1) = '38' AND CAST(regexp_extract(dt, ',([0-9]+)\\)', 1) AS INTEGER) >= 10) "
+      "THEN ((CAST(regexp_extract(dt, '\\(([0-9]+),', 1) AS INTEGER) << 16) | "
       "CAST(regexp_extract(dt, ',([0-9]+)\\)', 1) AS INTEGER)) + 4 ELSE -1 END");
 
   // A lake table is a view over its files and staging table; clients see a table.
@@ -631,7 +633,11 @@ std::string statements() {
       "coalesce((SELECT mt.typname FROM " + q + "pg_type mt WHERE mt.oid = " + q + "type_oid(col.data_type)), "
       "lower(col.data_type)) AS udt_name, "
       "CASE WHEN s.column_name IS NULL THEN col.is_nullable WHEN s.is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable, "
-      "coalesce(s.column_default, col.column_default) AS column_default) "
+      "coalesce(s.column_default, col.column_default) AS column_default, "
+      "CASE WHEN col.data_type LIKE 'DECIMAL(%' AND " + q + "type_mod(col.data_type) = -1 THEN NULL "
+      "ELSE col.numeric_precision END AS numeric_precision, "
+      "CASE WHEN col.data_type LIKE 'DECIMAL(%' AND " + q + "type_mod(col.data_type) = -1 THEN NULL "
+      "ELSE col.numeric_scale END AS numeric_scale) "
       "FROM information_schema.columns col "
       "LEFT JOIN duckdb_views() v ON v.database_name = col.table_catalog AND v.schema_name = col.table_schema AND "
       "v.view_name = col.table_name AND " + q + "is_lake_table(v.sql) "

@@ -843,6 +843,7 @@ PgType scalar_pg_type(duckdb_logical_type t) {
     case DUCKDB_TYPE_BIGNUM: return {oid::kNumeric, -1, -1};
     case DUCKDB_TYPE_DECIMAL: {
       int32_t precision = duckdb_decimal_width(t), scale = duckdb_decimal_scale(t);
+      if (unconstrained_numeric(precision, scale)) return {oid::kNumeric, -1, -1};
       return {oid::kNumeric, -1, ((precision << 16) | scale) + 4};
     }
     case DUCKDB_TYPE_FLOAT: return {oid::kFloat4, 4, -1};
@@ -1022,23 +1023,37 @@ inline u128 to_u128(const duckdb_uhugeint &h) { return (u128(h.upper) << 64) | u
 template <typename T>
 class NumericEncoder final : public Encoder {
  public:
-  NumericEncoder(PgType t, int scale) : Encoder(t), scale_(scale) {}
+  // `trim`: trailing fraction zeros are dropped (unconstrained_numeric).
+  NumericEncoder(PgType t, int scale, bool trim = false) : Encoder(t), scale_(scale), trim_(trim) {}
   void append_text(uint64_t row, std::string &out) override {
     char digits[40];
     bool neg;
-    size_t n = magnitude(row, digits, neg);
-    append_decimal_text(out, neg, digits, n, scale_);
+    int scale = scale_;
+    size_t n = magnitude(row, digits, neg, scale);
+    append_decimal_text(out, neg, digits, n, scale);
   }
   void append_binary(uint64_t row, std::string &out) override {
     char digits[40];
     bool neg;
-    size_t n = magnitude(row, digits, neg);
-    append_numeric_binary(out, neg, digits, n, scale_);
+    int scale = scale_;
+    size_t n = magnitude(row, digits, neg, scale);
+    append_numeric_binary(out, neg, digits, n, scale);
   }
   void append_json(uint64_t row, std::string &out) override { append_text(row, out); }
 
  private:
-  size_t magnitude(uint64_t row, char *digits, bool &neg) const {
+  size_t magnitude(uint64_t row, char *digits, bool &neg, int &scale) const {
+    size_t n = unscaled(row, digits, neg);
+    if (trim_) {
+      while (scale > 0 && n > 1 && digits[n - 1] == '0') {
+        --n;
+        --scale;
+      }
+      if (n == 1 && digits[0] == '0') scale = 0;
+    }
+    return n;
+  }
+  size_t unscaled(uint64_t row, char *digits, bool &neg) const {
     if constexpr (std::is_same_v<T, duckdb_hugeint>) {
       i128 v = to_i128(at<T>(row));
       neg = v < 0;
@@ -1057,6 +1072,7 @@ class NumericEncoder final : public Encoder {
     }
   }
   int scale_;
+  bool trim_;
 };
 
 // DuckDB BIGNUM: 3-byte header (top bit set when non-negative, then the byte count), then the
@@ -1594,7 +1610,9 @@ EncoderPtr build_encoder(duckdb_logical_type type, const TextOptions &options) {
         case DUCKDB_TYPE_SMALLINT: return std::make_unique<NumericEncoder<int16_t>>(pg, scale);
         case DUCKDB_TYPE_INTEGER: return std::make_unique<NumericEncoder<int32_t>>(pg, scale);
         case DUCKDB_TYPE_BIGINT: return std::make_unique<NumericEncoder<int64_t>>(pg, scale);
-        default: return std::make_unique<NumericEncoder<duckdb_hugeint>>(pg, scale);
+        default:
+          return std::make_unique<NumericEncoder<duckdb_hugeint>>(
+              pg, scale, unconstrained_numeric(duckdb_decimal_width(type), scale));
       }
     }
     case DUCKDB_TYPE_FLOAT: return std::make_unique<FloatEncoder<float>>(pg);

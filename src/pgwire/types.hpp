@@ -49,6 +49,12 @@ struct TextOptions {
 // PostgreSQL type for a DuckDB logical type (result columns and parameters).
 PgType pg_type_of(duckdb_logical_type type);
 
+// PostgreSQL's numeric without precision holds any value; DuckDB's DECIMAL has a fixed scale. The
+// rewrite gives a bare `numeric` the type DECIMAL(38,10), and arithmetic on such values widens
+// the scale at width 38: a DECIMAL of width 38 and scale of at least 10 is sent as numeric without
+// a type modifier, and its values without trailing fraction zeros.
+inline bool unconstrained_numeric(int width, int scale) { return width == 38 && scale >= 10; }
+
 // DuckDB type name for a PostgreSQL type OID, for casting parameters DuckDB cannot type itself.
 // Unknown or 0 (unspecified) OIDs map to VARCHAR, as PostgreSQL treats unknown parameters as text.
 std::string duckdb_type_name_for_oid(uint32_t pg_oid);

@@ -27,13 +27,15 @@ namespace {
 constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collate", "information_schema",
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
-                                          "session_user", "public", "(", "for", "like", "[]"};
+                                          "session_user", "public", "(", "for", "like", "[]", "numeric",
+                                          "decimal"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
     if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
-        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(' && c != 'f' && c != 'l' && c != '[')
+        c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(' && c != 'f' && c != 'l' && c != '[' &&
+        c != 'n' && c != 'd')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -246,6 +248,7 @@ class Rewriter {
         if (public_schema(i)) continue;
         if (t_[i].kind == Tok::kQuotedIdent) continue;
         if (locking_clause(i)) continue;
+        if (numeric_type(i)) continue;
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
         if (like_escape(i)) continue;
@@ -281,6 +284,51 @@ class Rewriter {
   const Token *tok(size_t i) const { return i < t_.size() ? &t_[i] : nullptr; }
   bool preceded_by_dot(size_t i) const { return i > 0 && is_punct(t_[i - 1], '.'); }
   bool followed_by(size_t i, char c) const { return i + 1 < t_.size() && is_punct(t_[i + 1], c); }
+
+  // numeric (or decimal) without precision holds any value in PostgreSQL; DuckDB reads the bare
+  // name as DECIMAL(18,3) and would round to three places. It becomes DECIMAL(38,10), which the
+  // wire reports as numeric without a modifier (pgwire::unconstrained_numeric). The name is a type
+  // after `::`, `CAST(x AS`, `TYPE`, a column name in a definition, or before a string (typed
+  // literal); elsewhere it may be a column called numeric.
+  bool numeric_type(size_t i) {
+    const Token &t = t_[i];
+    if ((t.word != "numeric" && t.word != "decimal") || followed_by(i, '(') || followed_by(i, '.')) return false;
+    size_t from = i;
+    if (preceded_by_dot(i)) {
+      if (i < 2 || !word_at(i - 2, "pg_catalog")) return false;
+      from = i - 2;
+    }
+    if (from == 0) return false;
+    const Token &prev = t_[from - 1];
+    bool type = prev.kind == Tok::kCast || word_at(from - 1, "type") ||
+                (tok(i + 1) && t_[i + 1].kind == Tok::kString) ||
+                (word_at(from - 1, "as") && (followed_by(i, ')') || followed_by(i, '['))) ||
+                (is_name(prev) && from >= 2 &&
+                 (((is_punct(t_[from - 2], '(') || is_punct(t_[from - 2], ',')) && in_definition(from - 2)) ||
+                  word_at(from - 2, "column") || word_at(from - 2, "add")));
+    if (!type) return false;
+    // After `::` a pg_catalog qualifier is left to the cast rewrite, which drops it.
+    edits_.push_back({prev.kind == Tok::kCast ? t.begin : t_[from].begin, t.end, "DECIMAL(38,10)"});
+    return true;
+  }
+
+  // Whether the parenthesis open at or before k (a '(' or a ',' inside one) lists column
+  // definitions: CREATE TABLE name ( or a column added by ALTER TABLE.
+  bool in_definition(size_t k) const {
+    int depth = 0;
+    for (size_t j = k + 1; j-- > 0;) {
+      if (is_punct(t_[j], ')')) ++depth;
+      if (!is_punct(t_[j], '(')) continue;
+      if (depth-- > 0) continue;
+      // The list's own parenthesis: CREATE [TEMP] TABLE [IF NOT EXISTS] name (
+      for (size_t b = j; b-- > 0;) {
+        if (word_at(b, "table")) return b > 0;
+        if (!is_name(t_[b]) && !is_punct(t_[b], '.')) return false;
+      }
+      return false;
+    }
+    return false;
+  }
 
   // public.X names X in PostgreSQL's default schema, which is DuckDB's main.
   bool public_schema(size_t i) {

@@ -442,4 +442,50 @@ TEST_F(ClientCompat, InformationSchemaListsEachObjectOnceUnderItsSchema) {
 }
 
 }  // namespace
+// numeric without precision keeps every digit PostgreSQL keeps (up to 10 fraction digits here),
+// in casts, typed literals and columns, in text and in binary, and is listed as plain numeric.
+TEST_F(ClientCompat, NumericWithoutPrecisionKeepsItsDigits) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  auto row = query_rows(c.get(), "SELECT 1.23456::numeric, '0.000001'::numeric, CAST(2.5 AS numeric), "
+                                 "numeric '10', 1.5::pg_catalog.numeric * 2.25::numeric, 1.50::numeric(10,2)");
+  ASSERT_EQ(row.size(), 1u);
+  std::vector<std::string> want = {"1.23456", "0.000001", "2.5", "10", "3.375", "1.50"};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(*row[0][i], want[i]) << i;
+  exec_ok(c.get(), "DROP TABLE IF EXISTS amounts");
+  exec_ok(c.get(), "CREATE TABLE amounts (id integer, a numeric, b numeric(10,2))");
+  exec_ok(c.get(), "ALTER TABLE amounts ADD COLUMN c decimal");
+  exec_ok(c.get(), "INSERT INTO amounts VALUES (1, 1234567.891011, 1.234, -0.0000000001), (2, 0, 0, 100)");
+  auto rows = query_rows(c.get(), "SELECT a, b, c FROM amounts ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(*rows[0][0], "1234567.891011");
+  EXPECT_EQ(*rows[0][1], "1.23");
+  EXPECT_EQ(*rows[0][2], "-0.0000000001");
+  EXPECT_EQ(*rows[1][0], "0");
+  EXPECT_EQ(*rows[1][2], "100");
+  // Binary: PostgreSQL's base-10000 digits, with the value's own display scale.
+  Result r(PQexecParams(c.get(), "SELECT a FROM amounts WHERE id = 1", 0, nullptr, nullptr, nullptr, nullptr, 1));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(PQftype(r.get(), 0), 1700u);
+  EXPECT_EQ(PQfmod(r.get(), 0), -1);
+  const unsigned char want_bin[] = {0, 4, 0, 1, 0, 0, 0, 6, 0, 123, 0x11, 0xd7, 0x22, 0xce, 0x04, 0x4c};
+  ASSERT_EQ(PQgetlength(r.get(), 0, 0), int(sizeof want_bin));
+  EXPECT_EQ(std::memcmp(PQgetvalue(r.get(), 0, 0), want_bin, sizeof want_bin), 0);
+  auto cols = query_rows(c.get(), "SELECT column_name, data_type, numeric_precision, numeric_scale "
+                                  "FROM information_schema.columns WHERE table_name = 'amounts' ORDER BY ordinal_position");
+  ASSERT_EQ(cols.size(), 4u);
+  EXPECT_EQ(*cols[1][1], "numeric");
+  EXPECT_FALSE(cols[1][2].has_value());
+  EXPECT_FALSE(cols[1][3].has_value());
+  EXPECT_EQ(*cols[2][2], "10");
+  EXPECT_EQ(*cols[2][3], "2");
+  EXPECT_EQ(query_value(c.get(), "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                                 "WHERE attrelid = 'amounts'::regclass AND attname = 'c'"), "numeric");
+  // A column may be called numeric.
+  exec_ok(c.get(), "DROP TABLE IF EXISTS named");
+  exec_ok(c.get(), "CREATE TABLE named (\"numeric\" integer)");
+  exec_ok(c.get(), "INSERT INTO named VALUES (5)");
+  EXPECT_EQ(query_value(c.get(), "SELECT numeric FROM named WHERE numeric > 1"), "5");
+}
+
 }  // namespace mallard::it

@@ -110,3 +110,29 @@ TEST(RewriteRegclass, NameLookupWhenCastOnToOid) {
 }
 
 }  // namespace
+
+namespace {
+
+// A bare numeric holds any value in PostgreSQL: it becomes DECIMAL(38,10) where it names a type,
+// never where it names a column, and numeric(p,s) stays as written.
+TEST(RewriteNumeric, BareNumericIsWideWhereItNamesAType) {
+  const std::string N = "DECIMAL(38,10)";
+  EXPECT_EQ(rewrite_for_duckdb("SELECT 1.5::numeric, CAST(x AS decimal), numeric '2'"),
+            "SELECT 1.5::" + N + ", CAST(x AS " + N + "), " + N + " '2'");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT x::pg_catalog.numeric"), "SELECT x::" + N);
+  EXPECT_EQ(rewrite_for_duckdb("SELECT x::numeric[], x::numeric(10,2)"), "SELECT x::" + N + "[], x::numeric(10,2)");
+  EXPECT_EQ(rewrite_for_duckdb("CREATE TABLE IF NOT EXISTS s.t (a numeric, b numeric(5,1), c decimal NOT NULL)"),
+            "CREATE TABLE IF NOT EXISTS s.t (a " + N + ", b numeric(5,1), c " + N + " NOT NULL)");
+  EXPECT_EQ(rewrite_for_duckdb("ALTER TABLE t ADD COLUMN a numeric"), "ALTER TABLE t ADD COLUMN a " + N);
+  EXPECT_EQ(rewrite_for_duckdb("ALTER TABLE t ADD a numeric"), "ALTER TABLE t ADD a " + N);
+  EXPECT_EQ(rewrite_for_duckdb("ALTER TABLE t ALTER COLUMN a TYPE numeric"), "ALTER TABLE t ALTER COLUMN a TYPE " + N);
+  // Columns called numeric.
+  EXPECT_EQ(rewrite_for_duckdb("SELECT numeric, t.numeric FROM t WHERE numeric > 1 ORDER BY numeric"),
+            "SELECT numeric, t.numeric FROM t WHERE numeric > 1 ORDER BY numeric");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT 1 AS numeric FROM t"), "SELECT 1 AS numeric FROM t");
+  EXPECT_EQ(rewrite_for_duckdb("INSERT INTO t (a, numeric) VALUES (1, 2)"), "INSERT INTO t (a, numeric) VALUES (1, 2)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT 1 FROM t WHERE f(a, numeric)"), "SELECT 1 FROM t WHERE f(a, numeric)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT CAST(x AS pg_catalog.numeric)"), "SELECT CAST(x AS " + N + ")");
+}
+
+}  // namespace
