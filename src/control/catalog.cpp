@@ -144,6 +144,14 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "WHEN 'hex' THEN lower(hex(b)) "
       "WHEN 'base64' THEN rtrim(regexp_replace(to_base64(b), '(.{76})', '\\1' || chr(10), 'g'), chr(10)) "
       "ELSE error('feature not supported: encode() format \"' || fmt || '\" (only hex and base64)') END");
+  // btrim, cardinality (of arrays; DuckDB's counts map entries) and pg_typeof (PostgreSQL's type
+  // name, not DuckDB's) as PostgreSQL has them.
+  add("CREATE MACRO " + q + "btrim(s) AS trim(s), (s, chars) AS trim(s, chars)");
+  // cardinality takes arrays (PostgreSQL) and maps (DuckDB); only a JSON form binds for both.
+  add("CREATE MACRO " + q + "cardinality(a) AS CASE WHEN json_type(to_json(a)) = 'ARRAY' "
+      "THEN json_array_length(to_json(a)) ELSE len(json_keys(to_json(a))) END");
+  add("CREATE MACRO " + q + "pg_typeof(x) AS coalesce(" + q + "format_base_type(" + q + "type_oid(typeof(x)), NULL), "
+      "lower(typeof(x)))");
   add("CREATE MACRO " + q + "decode(b) AS system.main.decode(b), (s, fmt) AS CASE lower(fmt) "
       "WHEN 'hex' THEN unhex(s) "
       "WHEN 'base64' THEN from_base64(regexp_replace(s, '\\s', '', 'g')) "

@@ -21,6 +21,8 @@ std::string duckdb_type_name_for_oid(uint32_t pg_oid) {
       {oid::kVarcharArray, "VARCHAR[]"}, {oid::kDateArray, "DATE[]"},
       {oid::kTimestampArray, "TIMESTAMP[]"}, {oid::kTimestamptzArray, "TIMESTAMPTZ[]"},
       {oid::kUuidArray, "UUID[]"},
+      // numeric without precision (see unconstrained_numeric)
+      {oid::kNumeric, "DECIMAL(38,10)"}, {oid::kNumericArray, "DECIMAL(38,10)[]"},
   };
   auto it = kNames.find(pg_oid);
   return it == kNames.end() ? "VARCHAR" : it->second;

@@ -28,7 +28,7 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
-                                          "decimal"};
+                                          "decimal", "::int", "::smallint", "::bigint"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -168,7 +168,14 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
     "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
-    "pg_get_serial_sequence", "encode", "decode"};
+    "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof"};
+// PostgreSQL functions DuckDB has under another name. JSON text differs in whitespace only:
+// PostgreSQL writes json_build_object's pairs as `"a" : 1`, DuckDB as `"a":1`.
+constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {
+    {"json_build_object", "json_object"},    {"jsonb_build_object", "json_object"},
+    {"json_build_array", "json_array"},      {"jsonb_build_array", "json_array"},
+    {"json_agg", "to_json(list"},            {"jsonb_agg", "to_json(list"},  // closed after the call
+    {"to_jsonb", "to_json"},                 {"row_to_json", "to_json"}};
 // Built-in functions kept as they are but named as PostgreSQL names their column.
 // Words that look like a call before a parenthesis but do not name a function (or whose column
 // PostgreSQL names otherwise: CAST(x AS t) is named after x or the type).
@@ -377,6 +384,22 @@ class Rewriter {
     if (i > 0 && t_[i - 1].kind == Tok::kIdent && t_[i - 1].word == "as") return false;
     if (i > 0 && t_[i - 1].kind == Tok::kCast) return false;
     bool call = followed_by(i, '(');
+    if (call) {
+      for (auto [pg, duck] : kRenamedFunctions) {
+        if (t.word != pg) continue;
+        size_t close = matching(i + 1);
+        if (close == 0) return false;
+        // An aggregate's FILTER (...) and OVER ... stay inside what wraps it.
+        if (word_at(close + 1, "filter") && followed_by(close + 1, '(') && matching(close + 2))
+          close = matching(close + 2);
+        if (word_at(close + 1, "over") && tok(close + 2))
+          close = followed_by(close + 1, '(') && matching(close + 2) ? matching(close + 2) : close + 2;
+        edits_.push_back({t.begin, t.end, std::string(duck)});
+        if (duck.find('(') != std::string_view::npos) edits_.push_back({t_[close].end, t_[close].end, ")"});
+        name_select_item(i, i);
+        return true;
+      }
+    }
     if ((!call && one_of(t.word, kRelations)) || (call && one_of(t.word, kFunctions))) {
       edits_.push_back({t.begin, t.end, compat(t.word)});
       if (call) name_select_item(i, i);
@@ -616,6 +639,7 @@ class Rewriter {
       if (auto elements = array_text_literal(s_.substr(t_[i - 1].begin, t_[i - 1].end - t_[i - 1].begin)))
         edits_.push_back({t_[i - 1].begin, t_[i - 1].end, *elements});
     }
+    if (t_[i - 1].kind == Tok::kString && !array && operand_start(i - 1) == i - 1) integer_literal(t_[i - 1], type);
     if (type == "oid" && t_[k].kind == Tok::kIdent) {
       edits_.push_back({t_[type_begin].begin, t_[k].end, "UINTEGER"});
       return;
@@ -670,6 +694,36 @@ class Rewriter {
         type == "regdictionary" || type == "regcollation")
       throw Error(sqlstate::kFeatureNotSupported, "type " + type + " is not supported");
     if (k != type_begin) edits_.push_back({t_[type_begin].begin, t_[k].begin, ""});  // ::pg_catalog.int4
+  }
+
+  // A string constant cast to an integer type is read by PostgreSQL's integer input, which takes
+  // optional blanks, a sign and decimal digits only; DuckDB would round '1.5' to 2. PostgreSQL
+  // reads such a constant while analysing the statement, so the error comes before it runs.
+  void integer_literal(const Token &lit, const std::string &type) {
+    int bits = type == "int2" || type == "smallint" ? 16
+               : type == "int4" || type == "int" || type == "integer" ? 32
+               : type == "int8" || type == "bigint" ? 64 : 0;
+    if (bits == 0 || s_[lit.begin] != '\'') return;  // E'...' strings are left to DuckDB
+    std::string v;
+    for (size_t j = lit.begin + 1; j + 1 < lit.end; ++j) {
+      v += s_[j];
+      if (s_[j] == '\'' ) ++j;  // '' inside the literal
+    }
+    const char *name = bits == 16 ? "smallint" : bits == 32 ? "integer" : "bigint";
+    size_t b = v.find_first_not_of(" \t\n\r\f\v"), e = v.find_last_not_of(" \t\n\r\f\v");
+    std::string_view d = b == std::string::npos ? std::string_view() : std::string_view(v).substr(b, e - b + 1);
+    bool neg = !d.empty() && d[0] == '-';
+    if (!d.empty() && (d[0] == '-' || d[0] == '+')) d.remove_prefix(1);
+    if (d.empty() || d.find_first_not_of("0123456789") != std::string_view::npos)
+      throw Error(sqlstate::kInvalidTextRepresentation,
+                  std::string("invalid input syntax for type ") + name + ": \"" + v + "\"");
+    d.remove_prefix(std::min(d.find_first_not_of('0'), d.size()));
+    // The magnitude allowed: 2^(bits-1), reached only by a negative value.
+    const std::string_view limit = bits == 16 ? "32768" : bits == 32 ? "2147483648" : "9223372036854775808";
+    bool over = d.size() > limit.size() || (d.size() == limit.size() && (d > limit || (d == limit && !neg)));
+    if (over)
+      throw Error(sqlstate::kNumericValueOutOfRange,
+                  "value \"" + v + "\" is out of range for type " + name);
   }
 
   // PostgreSQL raises 22012 for a zero divisor of `/` and `%` (integer, numeric, float and

@@ -5,7 +5,9 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -486,6 +488,45 @@ TEST_F(ClientCompat, NumericWithoutPrecisionKeepsItsDigits) {
   exec_ok(c.get(), "CREATE TABLE named (\"numeric\" integer)");
   exec_ok(c.get(), "INSERT INTO named VALUES (5)");
   EXPECT_EQ(query_value(c.get(), "SELECT numeric FROM named WHERE numeric > 1"), "5");
+}
+
+// Functions ORMs and drivers call that DuckDB lacks or has under another name or meaning. JSON is
+// compared without whitespace: PostgreSQL writes `"a" : 1`, Mallard `"a":1`.
+TEST_F(ClientCompat, StringArrayJsonAndTypeFunctions) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  auto row = query_rows(c.get(), "SELECT btrim('  xx  '), btrim('xxaxx', 'x'), cardinality(ARRAY[1,2,3]), "
+                                 "cardinality(ARRAY[]::int[]), pg_typeof(1), pg_typeof(1.5::numeric(10,2)), "
+                                 "pg_typeof('a'::text), pg_typeof(ARRAY[1]), pg_typeof(1.5::float8)");
+  ASSERT_EQ(row.size(), 1u);
+  std::vector<std::string> want = {"xx", "a", "3", "0", "integer", "numeric", "text", "integer[]", "double precision"};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(*row[0][i], want[i]) << i;
+  auto compact = [](std::string s) {
+    s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
+    return s;
+  };
+  auto json = query_rows(c.get(), "SELECT json_build_object('a', 1, 'b', 'x'), json_agg(x), "
+                                  "jsonb_agg(x ORDER BY x DESC), json_agg(x) FILTER (WHERE x > 1), "
+                                  "json_build_array(1, 'a') FROM generate_series(1, 3) AS t(x)");
+  ASSERT_EQ(json.size(), 1u);
+  std::vector<std::string> want_json = {R"({"a":1,"b":"x"})", "[1,2,3]", "[3,2,1]", "[2,3]", R"([1,"a"])"};
+  for (size_t i = 0; i < want_json.size(); ++i) EXPECT_EQ(compact(*json[0][i]), want_json[i]) << i;
+  EXPECT_EQ(query_rows(c.get(), "SELECT json_agg(x) FROM generate_series(1, 0) AS t(x)")[0][0], std::nullopt);
+  // A string constant cast to an integer type is read as PostgreSQL reads it, not rounded.
+  for (auto [q, state] : {std::pair{"SELECT '1.5'::int", "22P02"}, std::pair{"SELECT 'x'::bigint", "22P02"},
+                          std::pair{"SELECT '32768'::int2", "22003"}}) {
+    Result r = exec(c.get(), q);
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_FATAL_ERROR) << q;
+    EXPECT_EQ(error_of(r.get()).sqlstate, state) << q;
+  }
+  EXPECT_EQ(query_value(c.get(), "SELECT ' -12 '::int + '7'::int2"), "-5");
+  // A numeric parameter is a numeric, with every digit.
+  Oid types[] = {1700};
+  const char *values[] = {"1.23456789"};
+  Result r(PQexecParams(c.get(), "SELECT $1", 1, types, values, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(PQftype(r.get(), 0), 1700u);
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "1.23456789");
 }
 
 }  // namespace mallard::it

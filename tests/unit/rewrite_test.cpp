@@ -2,6 +2,7 @@
 // nothing to translate come back unchanged.
 #include <gtest/gtest.h>
 
+#include "common/error.hpp"
 #include "sql/rewrite.hpp"
 
 using mallard::sql::rewrite_for_duckdb;
@@ -133,6 +134,29 @@ TEST(RewriteNumeric, BareNumericIsWideWhereItNamesAType) {
   EXPECT_EQ(rewrite_for_duckdb("INSERT INTO t (a, numeric) VALUES (1, 2)"), "INSERT INTO t (a, numeric) VALUES (1, 2)");
   EXPECT_EQ(rewrite_for_duckdb("SELECT 1 FROM t WHERE f(a, numeric)"), "SELECT 1 FROM t WHERE f(a, numeric)");
   EXPECT_EQ(rewrite_for_duckdb("SELECT CAST(x AS pg_catalog.numeric)"), "SELECT CAST(x AS " + N + ")");
+}
+
+// A string constant cast to an integer type follows PostgreSQL's integer input: digits only, and
+// in range (DuckDB would round '1.5' to 2).
+TEST(RewriteNumeric, IntegerConstantsAreReadAsPostgresReadsThem) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT '12'::int, ' -5 '::int2, '-32768'::smallint, '+7'::int8"),
+            "SELECT '12'::int, ' -5 '::int2, '-32768'::smallint, '+7'::int8");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT '-9223372036854775808'::bigint"), "SELECT '-9223372036854775808'::bigint");
+  auto sqlstate_of = [](const std::string &q) {
+    try {
+      rewrite_for_duckdb(q);
+    } catch (const mallard::Error &e) {
+      return std::string(e.sqlstate()) + " " + e.message();
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(sqlstate_of("SELECT '1.5'::int"), "22P02 invalid input syntax for type integer: \"1.5\"");
+  EXPECT_EQ(sqlstate_of("SELECT ''::bigint"), "22P02 invalid input syntax for type bigint: \"\"");
+  EXPECT_EQ(sqlstate_of("SELECT 'abc'::pg_catalog.int4"), "22P02 invalid input syntax for type integer: \"abc\"");
+  EXPECT_EQ(sqlstate_of("SELECT '32768'::int2"), "22003 value \"32768\" is out of range for type smallint");
+  EXPECT_EQ(sqlstate_of("SELECT '9223372036854775808'::int8"),
+            "22003 value \"9223372036854775808\" is out of range for type bigint");
+  EXPECT_EQ(sqlstate_of("SELECT 'a' || '1'::int"), "no error");
 }
 
 }  // namespace
