@@ -406,6 +406,13 @@ void read_definitions(metastore::Transaction &txn, Snapshot &s, int64_t snapshot
     if (Table *t = s.edit(num(r[0]))) t->comment = r[1];
     if (auto v = s.views.find(num(r[0])); v != s.views.end()) v->second.comment = r[1];
   }
+  for (auto &r : txn.query(std::string("SELECT table_id, column_id, \"value\" FROM ducklake_column_tag WHERE "
+                                       "\"key\" = 'comment' AND") + kVisible + in("table_id"),
+                           at)) {
+    if (Table *t = s.edit(num(r[0])))
+      for (auto &col : t->columns)
+        if (col.id == num(r[1])) col.comment = r[2];
+  }
 }
 
 // Everything but the tables' files, deletes and inlined rows, as of `snapshot_id`.
@@ -419,8 +426,8 @@ std::shared_ptr<Snapshot> load_definitions(metastore::Transaction &txn, int64_t 
   return s;
 }
 
-// The catalog objects (schemas, tables, views) whose definition rows (their own, their columns'
-// or their comments') begin or end after `since`, up to `snapshot_id`.
+// The catalog objects (schemas, tables, views) whose definition rows (their own, their columns',
+// their comments' or their columns' comments') begin or end after `since`, up to `snapshot_id`.
 std::set<int64_t> objects_defined_since(metastore::Transaction &txn, int64_t since, int64_t snapshot_id) {
   const std::string moved =
       " WHERE (begin_snapshot > CAST($1 AS BIGINT) AND begin_snapshot <= CAST($2 AS BIGINT)) OR "
@@ -429,7 +436,8 @@ std::set<int64_t> objects_defined_since(metastore::Transaction &txn, int64_t sin
   for (auto &r : txn.query("SELECT schema_id FROM ducklake_schema" + moved + " UNION SELECT table_id FROM ducklake_table" +
                                moved + " UNION SELECT table_id FROM ducklake_column" + moved +
                                " UNION SELECT view_id FROM ducklake_view" + moved +
-                               " UNION SELECT object_id FROM ducklake_tag" + moved,
+                               " UNION SELECT object_id FROM ducklake_tag" + moved +
+                               " UNION SELECT table_id FROM ducklake_column_tag" + moved,
                            {std::to_string(since), std::to_string(snapshot_id)}))
     ids.insert(num(r[0]));
   return ids;

@@ -23,6 +23,7 @@ struct Column {
   std::optional<std::string> initial_default;  // SQL literal or expression text, as stored
   std::optional<std::string> default_value;
   bool nulls_allowed = true;
+  std::optional<std::string> comment;  // COMMENT ON COLUMN (a tag in ducklake_column_tag)
   // Nested columns (rows with parent_column set in ducklake_column): a list has one child,
   // "element"; a struct one per field, by name; a map two, "key" and "value".
   std::vector<Column> children;

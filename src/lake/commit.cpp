@@ -569,6 +569,18 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     if (key >= 0)  // a table created in this snapshot is listed as created only
       changes.push_back((base_.views.count(id) ? "altered_view:" : "altered_table:") + std::to_string(id));
   }
+  for (auto &[key, comment] : changes_.column_comments) {
+    int64_t id = key.first < 0 && table_ids.count(key.first) ? table_ids.at(key.first) : key.first;
+    txn.exec("UPDATE ducklake_column_tag SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND "
+             "column_id = CAST($3 AS BIGINT) AND \"key\" = 'comment' AND end_snapshot IS NULL",
+             {snap, P(id), P(key.second)});
+    if (comment)
+      txn.exec("INSERT INTO ducklake_column_tag VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT), "
+               "NULL, 'comment', $4)",
+               {P(id), P(key.second), snap, *comment});
+    std::string altered = "altered_table:" + std::to_string(id);
+    if (key.first >= 0 && std::find(changes.begin(), changes.end(), altered) == changes.end()) changes.push_back(altered);
+  }
   std::string made;
   for (auto &c : changes) made += (made.empty() ? "" : ",") + c;
   txn.exec("INSERT INTO ducklake_snapshot VALUES (CAST($1 AS BIGINT), now(), CAST($2 AS BIGINT), CAST($3 AS BIGINT), "

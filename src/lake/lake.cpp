@@ -20,7 +20,7 @@ namespace mallard::lake {
 bool TxnChanges::empty() const {
   return created_schemas.empty() && dropped_schemas.empty() && created_tables.empty() && dropped_tables.empty() &&
          inserted.empty() && deleted.empty() && altered.empty() && created_views.empty() && dropped_views.empty() &&
-         comments.empty();
+         comments.empty() && column_comments.empty();
 }
 
 namespace {
@@ -299,11 +299,24 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
             c.query("DROP MACRO TABLE IF EXISTS " + committed_rows_macro(id));  // no committed rows left
         }
         std::string view = user_view_sql(t);
+        auto column_comments = [](const Table &x) {
+          std::vector<std::pair<int64_t, std::optional<std::string>>> out;
+          for (auto &col : x.columns) out.emplace_back(col.id, col.comment);
+          return out;
+        };
         if (!same_defs || old->name != t.name || old->schema_id != t.schema_id || old->comment != t.comment ||
-            user_view_sql(*old) != view) {
+            column_comments(*old) != column_comments(t) || user_view_sql(*old) != view) {
           c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " + view);
           if (t.comment)
             c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
+          // A replaced view may keep its columns' comments: a removed one is removed here.
+          for (auto &col : t.columns) {
+            bool had = old && std::any_of(old->columns.begin(), old->columns.end(),
+                                          [&](const Column &o) { return o.id == col.id && o.comment; });
+            if (col.comment || had)
+              c.query("COMMENT ON COLUMN " + user_view(schema_name(*snap, t.schema_id), t.name) + "." +
+                      quoted_name(col.name) + " IS " + (col.comment ? sql_literal(*col.comment) : "NULL"));
+          }
         }
       }
       // Users write view bodies in PostgreSQL's dialect, where / between integers truncates:

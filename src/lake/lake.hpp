@@ -52,6 +52,8 @@ struct TxnChanges {
   std::vector<NewView> created_views;
   std::set<int64_t> dropped_views;
   std::map<int64_t, std::optional<std::string>> comments;  // object id → comment
+  // (table id, column id) → comment; a table created in this transaction by its placeholder id.
+  std::map<std::pair<int64_t, int64_t>, std::optional<std::string>> column_comments;
   std::string commit_message;
   std::string author;
   bool empty() const;

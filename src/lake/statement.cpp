@@ -835,6 +835,7 @@ Outcome Session::comment(duck::Connection &conn, const Statement &st) {
   const Schema *sc = b->schema(schema);
   std::optional<std::string> value;
   if (!st.body.empty()) value = conn.query_scalar("SELECT CAST(" + st.body + " AS VARCHAR)");
+  if (!st.comment_column.empty()) return comment_column(b, schema, sc, st, value);
   // Objects this transaction created: a table by its placeholder key, a view by its definition.
   for (size_t i = 0; i < changes_.created_tables.size() && !st.comment_on_view; ++i) {
     auto &nt = changes_.created_tables[i];
@@ -858,6 +859,35 @@ Outcome Session::comment(duck::Connection &conn, const Statement &st) {
     }
   }
   throw undefined_table(st.target);
+}
+
+// COMMENT ON COLUMN: kept by table and column id (a table this transaction created by its
+// placeholder id, with column ids 1..n), so it follows renames of either.
+Outcome Session::comment_column(const std::shared_ptr<const Snapshot> &b, const std::string &schema, const Schema *sc,
+                                const Statement &st, const std::optional<std::string> &value) {
+  Outcome o;
+  o.tag = "COMMENT";
+  auto column_of = [&](const Table &t) -> int64_t {
+    for (auto &c : t.columns)
+      if (c.name == st.comment_column) return c.id;
+    throw Error(sqlstate::kUndefinedColumn,
+                "column \"" + st.comment_column + "\" of relation \"" + st.target.name + "\" does not exist");
+  };
+  for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
+    auto &nt = changes_.created_tables[i];
+    if (nt.schema != schema || nt.table.name != st.target.name) continue;
+    changes_.column_comments[{-static_cast<int64_t>(i) - 1, column_of(nt.table)}] = value;
+    return o;
+  }
+  const Table *t = sc ? b->table(sc->id, st.target.name) : nullptr;
+  if (!t) {
+    if (sc && b->view(sc->id, st.target.name))
+      throw Error(sqlstate::kFeatureNotSupported, "COMMENT ON COLUMN of a view is not supported");
+    throw undefined_table(st.target);
+  }
+  auto altered = changes_.altered.find(t->id);
+  changes_.column_comments[{t->id, column_of(altered != changes_.altered.end() ? altered->second.table : *t)}] = value;
+  return o;
 }
 
 Error Session::explain(const Error &e) const {

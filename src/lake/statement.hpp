@@ -56,6 +56,7 @@ struct Statement {
   std::vector<std::string> returning;                    // RETURNING items
   std::string body;                                      // CREATE VIEW query; COMMENT literal
   bool comment_on_view = false;
+  std::string comment_column;  // COMMENT ON COLUMN target.column
   std::vector<AlterAction> actions;
   // CREATE TABLE / ALTER TABLE: a keyword that declares a constraint other than NOT NULL
   // (PRIMARY, UNIQUE, CHECK, REFERENCES, FOREIGN, CONSTRAINT) appears in the definitions. Without
@@ -149,6 +150,8 @@ class Session {
   Outcome update_rows(duck::Connection &conn, const Statement &st);
   Outcome alter_table(duck::Connection &conn, const Statement &st);
   Outcome comment(duck::Connection &conn, const Statement &st);
+  Outcome comment_column(const std::shared_ptr<const Snapshot> &b, const std::string &schema, const Schema *sc,
+                         const Statement &st, const std::optional<std::string> &value);
 
   Lake &lake_;
   // Staging tables of tables created in a transaction, by bare name: the table's name. Kept after

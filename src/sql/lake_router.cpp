@@ -535,11 +535,20 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
     return st;
   } else if (p.accept("COMMENT")) {
     if (!p.accept("ON")) return std::nullopt;
+    bool column = false;
     if (p.accept("TABLE")) st.comment_on_view = false;
     else if (p.accept("VIEW")) st.comment_on_view = true;
+    else if (p.accept("COLUMN")) column = true;
     else return std::nullopt;
     auto n = p.name();
     if (!n || !p.accept("IS")) return std::nullopt;
+    if (column) {
+      // [schema.]table.column: the name parser read a three-part name as catalog.schema.table.
+      if (n->schema.empty()) throw Error(sqlstate::kSyntaxError, "column name must be qualified");
+      st.comment_column = n->name;
+      n->name = n->schema;
+      n->schema = p.catalog();
+    }
     st.kind = K::kComment;
     st.target = *n;
     st.body = p.rest();

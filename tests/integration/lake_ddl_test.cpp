@@ -418,5 +418,39 @@ TEST_F(LakeDdl, ObjDescriptionShowsTableComment) {
   EXPECT_EQ(query_value(c.get(), "SELECT obj_description('cm2'::regclass, 'pg_class')"), "described");
 }
 
+// Column comments live in ducklake_column_tag: they survive writes to the table (which rebuild
+// its view), renames of the column, and a restart; a table created in the same transaction takes
+// them too.
+TEST_F(LakeDdl, CommentOnColumn) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE cc (a integer, b text)");
+  EXPECT_EQ(exec_ok(c.get(), "COMMENT ON COLUMN cc.a IS 'the a'"), "COMMENT");
+  exec_ok(c.get(), "COMMENT ON TABLE cc IS 'table'");
+  exec_ok(c.get(), "INSERT INTO cc VALUES (1, 'x')");
+  exec_ok(c.get(), "COMMENT ON COLUMN public.cc.b IS 'the b'");
+  exec_ok(c.get(), "ALTER TABLE cc RENAME COLUMN b TO bb");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "CREATE TABLE cc_new (x integer, y integer)");
+  exec_ok(c.get(), "COMMENT ON COLUMN cc_new.y IS 'why'");
+  exec_ok(c.get(), "COMMIT");
+  const char *q = "SELECT attname, col_description(attrelid, attnum) FROM pg_attribute "
+                  "WHERE attrelid IN ('cc'::regclass, 'cc_new'::regclass) AND attnum > 0 ORDER BY attname";
+  const std::vector<Row> want = {{"a", "the a"}, {"bb", "the b"}, {"x", std::nullopt}, {"y", "why"}};
+  EXPECT_EQ(query_rows(c.get(), q), want);
+  c.reset();
+  ASSERT_EQ(server().stop(), 0) << server().log();
+  ASSERT_TRUE(server().start()) << server().failure();
+  c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_rows(c.get(), q), want);
+  EXPECT_EQ(query_value(c.get(), "SELECT obj_description('cc'::regclass, 'pg_class')"), "table");
+  exec_ok(c.get(), "COMMENT ON COLUMN cc.a IS NULL");
+  EXPECT_EQ(query_rows(c.get(), "SELECT col_description('cc'::regclass, 1)")[0][0], std::nullopt);
+  EXPECT_EQ(exec_error(c.get(), "COMMENT ON COLUMN cc.nope IS 'x'").sqlstate, "42703");
+  EXPECT_EQ(exec_error(c.get(), "COMMENT ON COLUMN nope.a IS 'x'").sqlstate, "42P01");
+  EXPECT_EQ(exec_error(c.get(), "COMMENT ON COLUMN a IS 'x'").sqlstate, "42601");
+}
+
 }  // namespace
 }  // namespace mallard::it
