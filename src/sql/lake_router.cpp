@@ -453,7 +453,21 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
     values_rows(source, st);
     for (Parser sp(source); !sp.at_end(); sp.skip())
       if (sp.is_identifier() && sp.peek_ident() == st.target.name) st.reads_target = true;
-    if (p.is("ON")) st.reads_target = false;  // ON CONFLICT: leave the whole statement to DuckDB's binder
+    if (p.is("ON")) {
+      // A lake table has no unique constraint, so nothing conflicts: DO NOTHING without a target
+      // inserts every row, as PostgreSQL does for such a table, and the clause is dropped; a
+      // conflict target names a constraint that cannot exist.
+      size_t on = p.offset();
+      p.accept("ON");
+      if (!p.accept("CONFLICT")) return std::nullopt;
+      if (!p.is("DO"))
+        throw Error(sqlstate::kInvalidColumnReference,
+                    "there is no unique or exclusion constraint matching the ON CONFLICT specification");
+      p.accept("DO");
+      if (!p.accept("NOTHING"))
+        throw Error(sqlstate::kSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name");
+      st.text.erase(on, p.offset() - on);
+    }
     if (p.accept("RETURNING")) st.returning = p.comma_list({});
     out = st;
   } else if (p.accept("DELETE")) {

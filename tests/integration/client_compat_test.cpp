@@ -529,4 +529,21 @@ TEST_F(ClientCompat, StringArrayJsonAndTypeFunctions) {
   EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "1.23456789");
 }
 
+// ORMs write INSERT ... ON CONFLICT DO NOTHING; on a table without unique constraints (every lake
+// table) nothing conflicts, and a conflict target names a constraint that does not exist.
+TEST_F(ClientCompat, OnConflictOnATableWithoutUniqueConstraints) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS upserted");
+  exec_ok(c.get(), "CREATE TABLE upserted (id integer, v text)");
+  EXPECT_EQ(exec_ok(c.get(), "INSERT INTO upserted VALUES (1, 'a'), (1, 'b') ON CONFLICT DO NOTHING"), "INSERT 0 2");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO upserted SELECT 2, 'c' ON CONFLICT DO NOTHING RETURNING id"), "2");
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO upserted VALUES (1, 'x') ON CONFLICT (id) DO NOTHING").sqlstate, "42P10");
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO upserted VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET v = 'y'").sqlstate,
+            "42P10");
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO upserted VALUES (1, 'x') ON CONFLICT DO UPDATE SET v = 'y'").sqlstate,
+            "42601");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM upserted"), "3");
+}
+
 }  // namespace mallard::it
