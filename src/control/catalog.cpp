@@ -144,6 +144,17 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "WHEN 'hex' THEN lower(hex(b)) "
       "WHEN 'base64' THEN rtrim(regexp_replace(to_base64(b), '(.{76})', '\\1' || chr(10), 'g'), chr(10)) "
       "ELSE error('feature not supported: encode() format \"' || fmt || '\" (only hex and base64)') END");
+  // Advisory locks are taken by the session for a SELECT of the call alone (Session::run_advisory).
+  for (const char *f : {"pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
+                        "pg_try_advisory_lock_shared", "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared",
+                        "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock",
+                        "pg_advisory_unlock_shared", "pg_advisory_unlock_all"}) {
+    std::string refuse = std::string("error('feature not supported: ") + f +
+                         "() only as a statement of its own (SELECT " + f + "(...))')";
+    add("CREATE MACRO " + q + f + (std::string(f) == "pg_advisory_unlock_all"
+                                       ? "() AS " + refuse
+                                       : "(k) AS " + refuse + ", (a, b) AS " + refuse));
+  }
   // btrim, cardinality (of arrays; DuckDB's counts map entries) and pg_typeof (PostgreSQL's type
   // name, not DuckDB's) as PostgreSQL has them.
   add("CREATE MACRO " + q + "btrim(s) AS trim(s), (s, chars) AS trim(s, chars)");

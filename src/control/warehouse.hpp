@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 
+#include "control/advisory_locks.hpp"
 #include "control/configstore.hpp"
 #include "duck/duck.hpp"
 #include "lake/lake.hpp"
@@ -37,6 +38,7 @@ class Warehouse {
   const WarehouseRecord &record() const { return record_; }
   duck::Database &database() { return *db_; }
   lake::Lake &lake() { return *lake_; }
+  AdvisoryLocks &advisory_locks() { return advisory_locks_; }
   // Every client connection starts here: the lake catalog is its default database.
   void prepare_connection(duck::Connection &conn);
 
@@ -44,6 +46,7 @@ class Warehouse {
   WarehouseRecord record_;
   std::unique_ptr<duck::Database> db_;
   std::unique_ptr<lake::Lake> lake_;
+  AdvisoryLocks advisory_locks_;
 };
 
 class Registry {

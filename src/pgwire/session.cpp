@@ -25,6 +25,17 @@ namespace {
 
 constexpr const char *kServerVersion = kPgServerVersion;
 
+// SELECT pg_[try_]advisory_[xact_]lock[_shared](key) or pg_advisory_unlock[_shared|_all](...)
+// alone (see Session::run_advisory).
+std::optional<sql::LoneCall> advisory_call(const std::string &text) {
+  if (to_lower(text).find("advisory_") == std::string::npos) return std::nullopt;
+  auto call = sql::lone_call(text, [](const std::string &f) { return f.find("advisory_") != std::string::npos; });
+  if (!call || !sql::is_advisory_lock_function(call->function)) return std::nullopt;
+  size_t n = call->args.size();
+  if (call->function == "pg_advisory_unlock_all" ? n != 0 : (n != 1 && n != 2)) return std::nullopt;
+  return call;
+}
+
 bool is_loopback(const std::string &addr) {
   return addr == "local" || addr.rfind("127.", 0) == 0 || addr == "::1" || addr.rfind("::ffff:127.", 0) == 0;
 }
@@ -179,7 +190,10 @@ Session::Session(Server &server, std::unique_ptr<Stream> stream, int32_t pid)
   RAND_bytes(reinterpret_cast<unsigned char *>(&secret_key_), sizeof(secret_key_));
 }
 
-Session::~Session() = default;
+Session::~Session() {
+  if (warehouse_)
+    warehouse_->advisory_locks().release_all(static_cast<uint64_t>(pid_), control::AdvisoryLocks::Scope::kSession, true);
+}
 
 void Session::cancel(int32_t key) {
   if (key != secret_key_) return;
@@ -1009,7 +1023,17 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   } else {
     ps->expanded = sql::expand_multi_object(text);
     if (!ps->expanded.empty()) return ps;
-    if (auto call = sql::set_config_call(text)) {
+    if (auto call = advisory_call(text)) {
+      // The row is the lock's answer; DuckDB checks and types the arguments.
+      bool two = call->args.size() == 2;
+      std::string args;
+      for (auto &a : call->args) args += std::string(args.empty() ? "" : ", ") + "CAST(" + a.text + (two ? " AS INTEGER)" : " AS BIGINT)");
+      bool answers = call->function.find("try_") != std::string::npos ||
+                     (call->function.find("unlock") != std::string::npos && call->function != "pg_advisory_unlock_all");
+      duck_text = std::string("SELECT CAST(NULL AS ") + (answers ? "BOOLEAN" : "VARCHAR") + ") AS " +
+                  sql_ident(call->alias) + (args.empty() ? "" : " FROM (SELECT " + args + ")");
+      ps->advisory = std::move(call);
+    } else if (auto call = sql::set_config_call(text)) {
       // The row is the value; name and scope are still evaluated (and typed) by DuckDB.
       duck_text = "SELECT CAST(" + call->value.text + " AS VARCHAR) AS " + sql_ident(call->alias) +
                   " FROM (SELECT CAST(" + call->name.text + " AS VARCHAR) AS n, CAST(" + call->local.text +
@@ -1140,6 +1164,7 @@ void Session::start_plain_portal(Portal &p) {
   note_for_savepoints(s);
   if (s.set_config) {
     auto arg = [&](const sql::SetConfigCall::Arg &a) -> std::optional<std::string> {
+      if (a.null) return std::nullopt;
       if (a.param == 0) return a.constant;
       size_t i = size_t(a.param - 1);
       if (i >= p.values.size() || !p.values[i]) return std::nullopt;
@@ -1158,7 +1183,11 @@ void Session::start_plain_portal(Portal &p) {
   }
   materialize_open_portals(&p);
   duck::Prepared *plan = &s.prepared;
-  if (!s.inline_params.empty()) {
+  if (s.advisory) {
+    std::string answer = run_advisory(*s.advisory, p);
+    p.own_plan = duck::Prepared(*conn_, "SELECT " + answer + " AS " + sql_ident(s.advisory->alias));
+    plan = &p.own_plan;
+  } else if (!s.inline_params.empty()) {
     // Untyped parameters go into the statement as literals; the others stay parameters.
     std::vector<std::string> repl(s.inline_params.size());
     std::vector<size_t> plan_index(repl.size());

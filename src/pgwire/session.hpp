@@ -57,6 +57,9 @@ struct PreparedStatement {
   std::vector<std::string> column_names;
   // SELECT set_config(...) alone: applied at Execute, before `prepared` returns the value.
   std::optional<sql::SetConfigCall> set_config;
+  // SELECT pg_[try_]advisory_... alone: the lock is taken or released at Execute; the row is its
+  // answer.
+  std::optional<sql::LoneCall> advisory;
   uint64_t binding_epoch = 0;  // Session::plan_epoch() when `prepared` was made
 };
 
@@ -140,6 +143,8 @@ class Session {
   void deallocate_all();
   // set_config(name, value, is_local) run as a statement of its own: as SET [LOCAL].
   void run_set_config(std::string name, const std::string &value, bool local);
+  // An advisory-lock function run for this session; returns the result as a SQL literal.
+  std::string run_advisory(const sql::LoneCall &call, const Portal &p);
   void assign_setting(const std::string &name, const std::string &value);
   std::shared_ptr<PreparedStatement> show_statement(const std::string &text);
   void run_copy(Portal &p);

@@ -301,6 +301,8 @@ void Session::note_session_value(const std::string &name) {
 }
 
 void Session::end_transaction_settings(bool committed) {
+  if (warehouse_)
+    warehouse_->advisory_locks().release_all(static_cast<uint64_t>(pid_), control::AdvisoryLocks::Scope::kTransaction);
   auto changed = std::move(tx_settings_);
   tx_settings_.clear();
   for (auto &[name, t] : changed) {
@@ -407,6 +409,60 @@ void Session::run_set(const std::string &text) {
     return;  // SET ... FROM CURRENT
   }
   assign_setting(name, value);
+}
+
+// Advisory locks are the warehouse's, held by this session (its backend pid). A waiting lock ends
+// with the session's cancel, statement timeout or shutdown (57014 or 57P01, as interrupted_error
+// words it); PostgreSQL's deadlock detection is not done. Transaction-level holds end with the
+// transaction (end_transaction_settings), at once outside one.
+std::string Session::run_advisory(const sql::LoneCall &call, const Portal &p) {
+  using control::AdvisoryLocks;
+  const std::string &f = call.function;
+  auto &locks = warehouse_->advisory_locks();
+  const auto owner = static_cast<uint64_t>(pid_);
+  const bool answers = f.find("try_") != std::string::npos || (f.find("unlock") != std::string::npos && f != "pg_advisory_unlock_all");
+  if (f == "pg_advisory_unlock_all") {
+    locks.release_all(owner, AdvisoryLocks::Scope::kSession);
+    return "''";
+  }
+  // The key: one bigint, or two integers (a key space of its own). Strict: NULL gives NULL.
+  std::vector<int64_t> parts;
+  for (size_t i = 0; i < call.args.size(); ++i) {
+    const auto &a = call.args[i];
+    std::string v = a.constant;
+    if (a.null) return answers ? "CAST(NULL AS BOOLEAN)" : "CAST(NULL AS VARCHAR)";
+    if (a.param != 0) {
+      size_t at = size_t(a.param - 1);
+      if (at >= p.values.size() || !p.values[at]) return answers ? "CAST(NULL AS BOOLEAN)" : "CAST(NULL AS VARCHAR)";
+      v = duck::take_string(duckdb_get_varchar(p.values[at].get()));
+    }
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    bool two = call.args.size() == 2;
+    if (ec != std::errc() || end != v.data() + v.size() || (two && (n < INT32_MIN || n > INT32_MAX)))
+      throw Error(ec == std::errc::result_out_of_range || two ? sqlstate::kNumericValueOutOfRange
+                                                             : sqlstate::kInvalidTextRepresentation,
+                  "invalid advisory lock key: \"" + v + "\"");
+    parts.push_back(n);
+  }
+  AdvisoryLocks::Key key = parts.size() == 2
+                               ? AdvisoryLocks::Key{int64_t(uint64_t(uint32_t(parts[0])) << 32 | uint32_t(parts[1])), 2}
+                               : AdvisoryLocks::Key{parts[0], 1};
+  const auto mode = f.ends_with("_shared") ? AdvisoryLocks::Mode::kShared : AdvisoryLocks::Mode::kExclusive;
+  if (f.find("unlock") != std::string::npos) {
+    bool held = locks.release(owner, key, mode);
+    if (!held)
+      send_notice("01000", std::string("you don't own a lock of type ") +
+                               (mode == AdvisoryLocks::Mode::kShared ? "ShareLock" : "ExclusiveLock"));
+    return held ? "true" : "false";
+  }
+  const bool xact = f.find("_xact_") != std::string::npos;
+  const bool attempt = f.find("try_") != std::string::npos;
+  bool got = locks.acquire(owner, key, mode, xact ? AdvisoryLocks::Scope::kTransaction : AdvisoryLocks::Scope::kSession,
+                           !attempt, [this] { return interrupt_.load() != static_cast<int>(Interrupt::kNone); });
+  if (!got && !attempt) throw Error(sqlstate::kQueryCanceled, "canceling statement due to user request");
+  if (xact && !in_transaction()) locks.release_all(owner, AdvisoryLocks::Scope::kTransaction);
+  return attempt ? (got ? "true" : "false") : "''";
 }
 
 void Session::run_set_config(std::string name, const std::string &value, bool local) {

@@ -2,6 +2,7 @@
 
 #include <pg_query.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include <nlohmann/json.hpp>
@@ -255,9 +256,7 @@ std::optional<nlohmann::json> parse(const std::string &statement) {
   return out;
 }
 
-std::optional<SetConfigCall> set_config_call(const std::string &statement) {
-  // A cheap look before parsing: nearly every statement is something else.
-  if (to_lower(statement).find("set_config") == std::string::npos) return std::nullopt;
+std::optional<LoneCall> lone_call(const std::string &statement, const std::function<bool(const std::string &)> &wanted) {
   auto tree = parse(statement);
   if (!tree || !tree->contains("SelectStmt")) return std::nullopt;
   const auto &sel = (*tree)["SelectStmt"];
@@ -272,10 +271,10 @@ std::optional<SetConfigCall> set_config_call(const std::string &statement) {
   const auto names = call.value("funcname", nlohmann::json::array());
   if (names.empty() || names.size() > 2) return std::nullopt;
   auto name_at = [&](size_t i) { return names[i].contains("String") ? names[i]["String"].value("sval", "") : ""; };
-  if (name_at(names.size() - 1) != "set_config" || (names.size() == 2 && name_at(0) != "pg_catalog"))
-    return std::nullopt;
+  LoneCall out;
+  out.function = name_at(names.size() - 1);
+  if (!wanted(out.function) || (names.size() == 2 && name_at(0) != "pg_catalog")) return std::nullopt;
   const auto args = call.value("args", nlohmann::json::array());
-  if (args.size() != 3) return std::nullopt;
   // The text of each argument: from its location to the next one's (or the call's end).
   std::vector<int> starts;
   for (const auto &a : args) {
@@ -285,14 +284,12 @@ std::optional<SetConfigCall> set_config_call(const std::string &statement) {
     starts.push_back(node.value("location", -1));
   }
   const size_t close = statement.rfind(')');
-  SetConfigCall out;
-  SetConfigCall::Arg *slots[] = {&out.name, &out.value, &out.local};
-  for (size_t i = 0; i < 3; ++i) {
+  for (size_t i = 0; i < args.size(); ++i) {
     const auto &a = args[i];
     const int from = starts[i];
-    const size_t to = i + 1 < 3 ? statement.rfind(',', size_t(starts[i + 1])) : close;
+    const size_t to = i + 1 < args.size() ? statement.rfind(',', size_t(starts[i + 1])) : close;
     if (from < 0 || to == std::string::npos || to <= size_t(from)) return std::nullopt;
-    SetConfigCall::Arg &arg = *slots[i];
+    LoneCall::Arg arg;
     arg.text = std::string(statement.substr(size_t(from), to - size_t(from)));
     while (!arg.text.empty() && std::isspace(static_cast<unsigned char>(arg.text.back()))) arg.text.pop_back();
     // A constant or a parameter, possibly cast ('x'::text, $3::boolean).
@@ -305,12 +302,36 @@ std::optional<SetConfigCall> set_config_call(const std::string &statement) {
       arg.constant = (*c)["sval"].value("sval", "");
     } else if (c && c->contains("boolval")) {
       arg.constant = (*c)["boolval"].value("boolval", false) ? "true" : "false";
+    } else if (c && c->value("isnull", false)) {
+      arg.null = true;
+    } else if (c && c->contains("ival")) {  // zero is written as an empty object
+      arg.constant = std::to_string((*c)["ival"].value("ival", 0));
+    } else if (c && c->contains("fval")) {  // integers beyond 32 bits, and decimals
+      arg.constant = (*c)["fval"].value("fval", "");
     } else {
       return std::nullopt;
     }
+    out.args.push_back(std::move(arg));
   }
-  out.alias = target.value("name", "set_config");
+  out.alias = target.value("name", out.function);
   return out;
+}
+
+bool is_advisory_lock_function(const std::string &name) {
+  static constexpr std::string_view kNames[] = {
+      "pg_advisory_lock",          "pg_advisory_lock_shared",          "pg_try_advisory_lock",
+      "pg_try_advisory_lock_shared", "pg_advisory_xact_lock",          "pg_advisory_xact_lock_shared",
+      "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock",
+      "pg_advisory_unlock_shared", "pg_advisory_unlock_all"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
+std::optional<SetConfigCall> set_config_call(const std::string &statement) {
+  // A cheap look before parsing: nearly every statement is something else.
+  if (to_lower(statement).find("set_config") == std::string::npos) return std::nullopt;
+  auto call = lone_call(statement, [](const std::string &f) { return f == "set_config"; });
+  if (!call || call->args.size() != 3) return std::nullopt;
+  return SetConfigCall{call->args[0], call->args[1], call->args[2], call->alias};
 }
 
 bool valid_utf8(std::string_view text, size_t *bad_offset) {

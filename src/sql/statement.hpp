@@ -4,6 +4,7 @@
 // Text that PostgreSQL cannot parse (DuckDB-only syntax) is still split and classified, and then
 // handed to DuckDB unchanged.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,14 +63,29 @@ size_t skip_lexeme(std::string_view s, size_t i);
 // cannot parse it.
 std::optional<nlohmann::json> parse(const std::string &statement);
 
-// SELECT [pg_catalog.]set_config(name, value, is_local) [[AS] alias], alone: drivers send it to
-// change a setting (Django: TimeZone). Each argument is a constant or a parameter ($n, 1-based in
-// `param`, else 0); `text` is the argument as written.
-struct SetConfigCall {
+// SELECT [pg_catalog.]f(args) [[AS] alias], alone, for a function f the server runs itself
+// (set_config, advisory locks). Each argument is a constant or a parameter ($n, 1-based in
+// `param`, else 0), possibly cast; `text` is the argument as written. `alias` names the column.
+struct LoneCall {
   struct Arg {
     std::string text, constant;
     int param = 0;
+    bool null = false;  // the constant NULL
   };
+  std::string function;
+  std::vector<Arg> args;
+  std::string alias;
+};
+// nullopt when the statement is not such a call of a function whose name satisfies `wanted`.
+std::optional<LoneCall> lone_call(const std::string &statement, const std::function<bool(const std::string &)> &wanted);
+
+// PostgreSQL's advisory-lock functions (pg_advisory_lock, pg_try_advisory_xact_lock_shared, ...).
+bool is_advisory_lock_function(const std::string &name);
+
+// SELECT set_config(name, value, is_local) alone: drivers send it to change a setting (Django:
+// TimeZone).
+struct SetConfigCall {
+  using Arg = LoneCall::Arg;
   Arg name, value, local;
   std::string alias;
 };

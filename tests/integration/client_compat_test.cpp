@@ -4,6 +4,7 @@
 // listings. Every test also runs against PostgreSQL 15 itself in reference mode.
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -544,6 +545,61 @@ TEST_F(ClientCompat, OnConflictOnATableWithoutUniqueConstraints) {
   EXPECT_EQ(exec_error(c.get(), "INSERT INTO upserted VALUES (1, 'x') ON CONFLICT DO UPDATE SET v = 'y'").sqlstate,
             "42601");
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM upserted"), "3");
+}
+
+// Advisory locks (migration tools take one before migrating) are shared by the sessions of a
+// warehouse: exclusive and shared modes, two key spaces, session and transaction scope, waiting
+// until released or until statement_timeout, and released when the session ends.
+TEST_F(ClientCompat, AdvisoryLocksAreSharedBySessions) {
+  Conn a = conn(), b = conn();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_advisory_lock(7)"), "");
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_try_advisory_lock(7)"), "f");
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_try_advisory_lock(7)"), "t");  // a session never waits for itself
+  // A waiting lock ends with the statement timeout.
+  exec_ok(b.get(), "SET statement_timeout = '200ms'");
+  EXPECT_EQ(exec_error(b.get(), "SELECT pg_advisory_lock(7)").sqlstate, "57014");
+  exec_ok(b.get(), "SET statement_timeout = 0");
+  // ... or when the holder releases it, as often as it took it.
+  ASSERT_TRUE(PQsendQuery(b.get(), "SELECT pg_advisory_lock(7)"));
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_advisory_unlock(7)"), "t");
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_advisory_unlock(7)"), "t");
+  Result got(PQgetResult(b.get()));
+  EXPECT_EQ(PQresultStatus(got.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(got.get());
+  while (Result more{PQgetResult(b.get())}) {
+  }
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_try_advisory_lock(7)"), "f");
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_advisory_unlock(7)"), "f");  // with a WARNING: not held
+  // Shared holders do not exclude each other; an exclusive lock waits for them.
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_advisory_lock_shared(8)"), "");
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_try_advisory_lock_shared(8)"), "t");
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_try_advisory_lock(8)"), "f");
+  // Two integers are a key space of their own.
+  EXPECT_EQ(query_value(a.get(), "SELECT pg_advisory_lock(1, 2)"), "");
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_try_advisory_lock(1, 2)"), "f");
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_try_advisory_lock(4294967298)"), "t");
+  // Transaction scope: released at COMMIT; a parameter is a key too.
+  exec_ok(a.get(), "BEGIN");
+  const char *nine = "9";
+  Result x(PQexecParams(a.get(), "SELECT pg_advisory_xact_lock($1)", 1, nullptr, &nine, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(x.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(x.get());
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_try_advisory_lock(9)"), "f");
+  exec_ok(a.get(), "COMMIT");
+  EXPECT_EQ(query_value(b.get(), "SELECT pg_try_advisory_lock(9)"), "t");
+  EXPECT_EQ(query_rows(b.get(), "SELECT pg_try_advisory_lock(NULL)")[0][0], std::nullopt);
+  // The session's end releases what it holds (the server notices the close a moment later).
+  b.reset();
+  std::string free_now = "f";
+  for (int i = 0; i < 500 && free_now == "f"; ++i) {
+    free_now = query_value(a.get(), "SELECT pg_try_advisory_lock(9)");
+    if (free_now == "f") usleep(10000);
+  }
+  EXPECT_EQ(free_now, "t");
+  exec_ok(a.get(), "SELECT pg_advisory_unlock_all()");
+  if (!reference_mode()) {
+    EXPECT_EQ(exec_error(a.get(), "SELECT pg_advisory_lock(1), 1").sqlstate, "0A000");
+  }
 }
 
 }  // namespace mallard::it
