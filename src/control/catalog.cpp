@@ -439,6 +439,12 @@ std::string statements() {
       "CAST(NULL AS BIGINT) AS rngmultitypid, CAST(NULL AS BIGINT) AS rngcollation, "
       "CAST(NULL AS BIGINT) AS rngsubopc, CAST(NULL AS VARCHAR) AS rngcanonical, "
       "CAST(NULL AS VARCHAR) AS rngsubdiff WHERE false");
+  // PostgreSQL's two tablespaces (DuckDB lists one with OID 0, which pg_database does not name).
+  add("CREATE VIEW " + q + "raw_pg_tablespace AS SELECT * FROM (VALUES (CAST(1663 AS BIGINT), 'pg_default'), "
+      "(CAST(1664 AS BIGINT), 'pg_global')) AS t(oid, spcname)");
+  add("CREATE VIEW " + q + "pg_tablespace AS SELECT CAST(oid AS UINTEGER) AS oid, spcname, CAST(10 AS UINTEGER) AS spcowner, "
+      "CAST(NULL AS VARCHAR[]) AS spcacl, CAST(NULL AS VARCHAR[]) AS spcoptions FROM " + q + "raw_pg_tablespace");
+  add("CREATE MACRO " + q + "pg_tablespace_location(o) AS ''");  // both live in the data directory
   add("CREATE VIEW " + q + "pg_range AS " +
       oids({"rngtypid", "rngsubtype", "rngmultitypid", "rngcollation", "rngsubopc"}) + " FROM " + q + "raw_pg_range");
 

@@ -158,7 +158,7 @@ constexpr std::string_view kRelations[] = {
     "pg_user",          "pg_auth_members",    "pg_matviews",        "pg_database",        "pg_am",              "pg_proc",              "pg_constraint",
     "pg_index",         "pg_inherits",        "pg_policy",          "pg_statistic_ext",     "pg_publication",
     "pg_publication_rel", "pg_publication_namespace", "pg_trigger", "pg_rewrite",           "pg_partitioned_table",
-    "pg_foreign_table", "pg_extension",       "pg_event_trigger", "pg_settings"};
+    "pg_foreign_table", "pg_extension",       "pg_event_trigger", "pg_settings",      "pg_tablespace"};
 constexpr std::string_view kFunctions[] = {
     "format_type",       "pg_get_userbyid",    "pg_encoding_to_char", "pg_get_function_arguments",
     "pg_get_function_identity_arguments",      "pg_get_function_result", "pg_function_is_visible",
@@ -168,7 +168,7 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
     "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
-    "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof",
+    "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
     // Advisory locks: run by the session when alone in a SELECT; elsewhere they raise 0A000.
     "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
     "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock",

@@ -211,6 +211,18 @@ TEST_F(PsqlDescribe, ListDatabases) {
   EXPECT_EQ(count_prefix(r.out, "mallard|mallard|UTF8|"), 1u) << r.out;
 }
 
+// \l+ joins pg_tablespace; \db lists the tablespaces.
+TEST_F(PsqlDescribe, ListDatabasesVerboseAndTablespaces) {
+  ProcessResult r = psql({"-c", "\\l+"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_prefix(r.out, "mallard|mallard|UTF8|"), 1u) << r.out;
+  EXPECT_NE(r.out.find("|pg_default|"), std::string::npos) << r.out;
+  r = psql({"-c", "\\db"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_prefix(r.out, "pg_default|"), 1u) << r.out;
+  EXPECT_EQ(count_prefix(r.out, "pg_global|"), 1u) << r.out;
+}
+
 TEST_F(PsqlDescribe, ListSchemas) {
   ProcessResult r = psql({"-c", "\\dn"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
