@@ -260,6 +260,7 @@ class Rewriter {
         if (t_[i].kind == Tok::kQuotedIdent) continue;
         if (locking_clause(i)) continue;
         if (numeric_type(i)) continue;
+        if (to_char(i)) continue;
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
         if (like_escape(i)) continue;
@@ -321,6 +322,135 @@ class Rewriter {
     // After `::` a pg_catalog qualifier is left to the cast rewrite, which drops it.
     edits_.push_back({prev.kind == Tok::kCast ? t.begin : t_[from].begin, t.end, "DECIMAL(38,10)"});
     return true;
+  }
+
+  // to_char(value, 'template') for dates and times: the template becomes DuckDB strftime pieces,
+  // joined with || (NULL in, NULL out). The value is written once, as the element of a one-item
+  // list given to a lambda, so rewrites inside it still apply. A template that is not a constant,
+  // a numeric template, or a pattern without a translation raises 0A000 (see to_char_pieces).
+  bool to_char(size_t i) {
+    if (t_[i].word != "to_char" || !followed_by(i, '(') || preceded_by_dot(i)) return false;
+    size_t close = matching(i + 1);
+    if (close == 0 || close < 4 || t_[close - 1].kind != Tok::kString || !is_punct(t_[close - 2], ',')) {
+      throw Error(sqlstate::kFeatureNotSupported, "to_char() is supported with a constant template only");
+    }
+    const Token &fmt = t_[close - 1];
+    if (s_[fmt.begin] != '\'') throw Error(sqlstate::kFeatureNotSupported, "to_char() template must be a plain string");
+    std::string tmpl;
+    for (size_t j = fmt.begin + 1; j + 1 < fmt.end; ++j) {
+      tmpl += s_[j];
+      if (s_[j] == '\'') ++j;
+    }
+    edits_.push_back({t_[i].begin, t_[i + 1].end, "list_transform(["});
+    edits_.push_back({t_[close - 2].begin, t_[close].end, "], lambda __v: " + to_char_pieces(tmpl) + ")[1]"});
+    name_select_item(i, i);
+    return true;
+  }
+
+  static std::string to_char_pieces(const std::string &tmpl) {
+    if (tmpl.find_first_of("09") != std::string::npos)
+      throw Error(sqlstate::kFeatureNotSupported, "to_char() with a numeric template is not supported");
+    std::vector<std::string> pieces;
+    std::string fmt;  // strftime text not yet closed into a piece
+    auto flush = [&] {
+      if (!fmt.empty()) pieces.push_back("strftime(__v, " + sql_literal(fmt) + ")");
+      fmt.clear();
+    };
+    auto piece = [&](std::string p) {
+      flush();
+      pieces.push_back(std::move(p));
+    };
+    auto literal = [&](char c) { fmt += c == '%' ? std::string("%%") : std::string(1, c); };
+    struct Word {
+      std::string_view pg, spec;  // spec: strftime; with FM the numeric ones lose their zeros
+      int kind;                   // 0 as is, 1 upper, 2 lower, 3 padded to 9, 4 upper padded, 5 lower padded
+    };
+    static constexpr Word kWords[] = {
+        {"HH24", "%H", 0},  {"HH12", "%I", 0}, {"HH", "%I", 0},     {"MI", "%M", 0},     {"SS", "%S", 0},
+        {"MS", "%g", 0},    {"US", "%f", 0},   {"AM", "%p", 1},     {"PM", "%p", 1},     {"am", "%p", 2},
+        {"pm", "%p", 2},    {"YYYY", "%Y", 0}, {"YY", "%y", 0},     {"MONTH", "%B", 4},  {"Month", "%B", 3},
+        {"month", "%B", 5}, {"MON", "%b", 1},  {"Mon", "%b", 0},    {"mon", "%b", 2},    {"MM", "%m", 0},
+        {"DDD", "%j", 0},   {"DD", "%d", 0},   {"DAY", "%A", 4},    {"Day", "%A", 3},    {"day", "%A", 5},
+        {"DY", "%a", 1},    {"Dy", "%a", 0},   {"dy", "%a", 2},     {"IYYY", "%G", 0},   {"IW", "%V", 0},
+        {"TZ", "%Z", 1},    {"tz", "%Z", 2}};
+    bool fm = false;
+    for (size_t k = 0; k < tmpl.size();) {
+      char c = tmpl[k];
+      if (c == '"') {  // quoted text, with \" inside
+        for (++k; k < tmpl.size() && tmpl[k] != '"'; ++k) {
+          if (tmpl[k] == '\\' && k + 1 < tmpl.size()) ++k;
+          literal(tmpl[k]);
+        }
+        ++k;
+        continue;
+      }
+      if (c == '\\' && k + 1 < tmpl.size()) {
+        literal(tmpl[k + 1]);
+        k += 2;
+        continue;
+      }
+      if (tmpl.compare(k, 2, "FM") == 0 || tmpl.compare(k, 2, "fm") == 0) {
+        fm = true;
+        k += 2;
+        continue;
+      }
+      // Patterns without a translation: 0A000 rather than a different text.
+      static constexpr std::string_view kLong[] = {"SSSSS", "SSSS", "IDDD", "Y,YYY", "A.M.", "P.M.", "a.m.", "p.m.",
+                                                   "A.D.", "B.C.", "a.d.", "b.c.", "TZH", "TZM", "FF"};
+      static constexpr std::string_view kShort[] = {"YYY", "IYY", "IY", "ID", "I", "Y", "TH", "th", "Q", "WW", "W",
+                                                    "J", "CC", "RM", "rm", "AD", "BC", "ad", "bc", "OF"};
+      auto unsupported = [&](std::string_view pattern) {
+        throw Error(sqlstate::kFeatureNotSupported,
+                    "to_char() template pattern \"" + std::string(pattern) + "\" is not supported");
+      };
+      // Numeric patterns are written in either case; text ones (Month, MON, month) set the case.
+      auto at = [&](std::string_view p, bool any_case) {
+        return k + p.size() <= tmpl.size() &&
+               (any_case ? strncasecmp(tmpl.data() + k, p.data(), p.size()) == 0 : tmpl.compare(k, p.size(), p) == 0);
+      };
+      for (auto p : kLong)
+        if (at(p, true)) unsupported(p);
+      const Word *match = nullptr;
+      for (auto &w : kWords) {
+        bool text = w.spec == "%p" || w.spec == "%B" || w.spec == "%b" || w.spec == "%A" || w.spec == "%a" || w.spec == "%Z";
+        if (at(w.pg, !text)) {
+          match = &w;
+          break;
+        }
+      }
+      if (!match && (c == 'D' || c == 'd')) {  // day of the week, Sunday = 1
+        piece("CAST(CAST(strftime(__v, '%w') AS INTEGER) + 1 AS VARCHAR)");
+        ++k;
+        fm = false;
+        continue;
+      }
+      if (!match) {
+        for (auto p : kShort)
+          if (at(p, true)) unsupported(p);
+        literal(c);
+        ++k;
+        continue;
+      }
+      std::string spec(match->spec);
+      bool numeric = spec != "%p" && spec != "%B" && spec != "%b" && spec != "%A" && spec != "%a" && spec != "%Z";
+      if (fm && numeric && spec != "%g" && spec != "%f" && spec != "%Y" && spec != "%G") spec.insert(1, "-");
+      if (match->kind == 0 && !(spec == "%B" || spec == "%A")) {
+        fmt += spec;
+      } else {
+        std::string one = "strftime(__v, '" + spec + "')";
+        if (match->kind == 1 || match->kind == 4) one = "upper(" + one + ")";
+        if (match->kind == 2 || match->kind == 5) one = "lower(" + one + ")";
+        if (match->kind >= 3 && !fm) one = "rpad(" + one + ", 9, ' ')";
+        piece(one);
+      }
+      k += match->pg.size();
+      fm = false;
+    }
+    flush();
+    if (pieces.empty()) return "CASE WHEN __v IS NULL THEN NULL ELSE '' END";
+    std::string out;
+    for (auto &p : pieces) out += (out.empty() ? "" : " || ") + p;
+    return out;
   }
 
   // Whether the parenthesis open at or before k (a '(' or a ',' inside one) lists column

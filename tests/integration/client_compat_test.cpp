@@ -602,4 +602,31 @@ TEST_F(ClientCompat, AdvisoryLocksAreSharedBySessions) {
   }
 }
 
+// to_char with a date/time template (dashboards format with it), as PostgreSQL writes it.
+TEST_F(ClientCompat, ToCharFormatsDatesAndTimes) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  struct Case {
+    const char *value, *tmpl, *expected;
+  } cases[] = {
+      {"TIMESTAMP '2024-03-05 13:04:05.123456'", "YYYY-MM-DD HH24:MI:SS.US", "2024-03-05 13:04:05.123456"},
+      {"TIMESTAMP '2024-03-05 13:04:05.123456'", "FMDD Month YYYY, Dy HH12:MI AM \"at\" D", "5 March     2024, Tue 01:04 PM at 3"},
+      {"DATE '2024-03-05'", "MON mon Mon DDD IW IYYY MS", "MAR mar Mar 065 10 2024 000"},
+      {"TIMESTAMP '2024-12-01 00:00:00'", "Day|DAY|FMDay|day|MONTH|FMMonth|yy", "Sunday   |SUNDAY   |Sunday|sunday   |DECEMBER |December|24"},
+      {"TIMESTAMP '2024-07-09 08:05:03'", "FMHH24h FMMIm FMSSs FMMM/FMDD", "8h 5m 3s 7/9"},
+      {"TIMESTAMP '2024-07-09 08:05:03'", "yyyy-mm-dd hh24:mi:ss dy", "2024-07-09 08:05:03 tue"},
+  };
+  for (auto &k : cases) {
+    std::string q = std::string("SELECT to_char(") + k.value + ", '" + k.tmpl + "')";
+    EXPECT_EQ(query_value(c.get(), q), k.expected) << q;
+  }
+  EXPECT_EQ(query_rows(c.get(), "SELECT to_char(CAST(NULL AS timestamp), 'YYYY')")[0][0], std::nullopt);
+  auto named = query_rows(c.get(), "SELECT to_char(x, 'YYYY') FROM (SELECT DATE '2020-01-01' AS x) AS t");
+  EXPECT_EQ(*named[0][0], "2020");
+  if (!reference_mode()) {
+    EXPECT_EQ(exec_error(c.get(), "SELECT to_char(1.5, '9.9')").sqlstate, "0A000");
+    EXPECT_EQ(exec_error(c.get(), "SELECT to_char(now(), 'Q')").sqlstate, "0A000");
+  }
+}
+
 }  // namespace mallard::it
