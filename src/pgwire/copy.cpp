@@ -515,8 +515,10 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
     // How a text or CSV field becomes a value: DuckDB's casts from text where they read what
     // PostgreSQL reads; PostgreSQL's own input where they do not (booleans such as 'off', bytea's
     // \x hex, array literals); and for timestamptz, whose offsets the appender's cast drops, the
-    // value computed here or by a cast on the session, which knows its time zone.
-    enum class Input { kCast, kDecode, kTimestampTz };
+    // value computed here or by a cast on the session, which knows its time zone; intervals, which
+    // the appender cannot cast from text, by a cast on the session.
+    enum class Input { kCast, kDecode, kTimestampTz, kInterval };
+    std::optional<duck::Prepared> interval_cast;
     std::vector<Input> inputs;
     for (idx_t i = 0; i < ncols; ++i) {
       types.push_back(app.column_type(i));
@@ -527,6 +529,7 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
         case DUCKDB_TYPE_LIST:
         case DUCKDB_TYPE_ARRAY: inputs.push_back(Input::kDecode); break;
         case DUCKDB_TYPE_TIMESTAMP_TZ: inputs.push_back(Input::kTimestampTz); break;
+        case DUCKDB_TYPE_INTERVAL: inputs.push_back(Input::kInterval); break;
         default: inputs.push_back(Input::kCast); break;
       }
     }
@@ -566,6 +569,22 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
             app.append_text(*vals[c]);
           } else if (inputs[c] == Input::kDecode) {
             duck::Value v = decode_value(*vals[c], Format::kText, oids[c], types[c].get());
+            app.append_value(v.get());
+          } else if (inputs[c] == Input::kInterval) {
+            if (!interval_cast) interval_cast.emplace(*conn_, "SELECT CAST($1 AS INTERVAL)");
+            interval_cast->bind_text(0, *vals[c]);
+            const Error unreadable("22007", "invalid input syntax for type interval: \"" + std::string(*vals[c]) + "\"");
+            duck::Result r;
+            try {
+              r = interval_cast->execute();
+            } catch (const Error &) {
+              throw unreadable;
+            }
+            duck::DataChunk chunk = r.fetch();
+            duckdb_vector vec = chunk ? duckdb_data_chunk_get_vector(chunk.get(), 0) : nullptr;
+            const uint64_t *valid = vec ? duckdb_vector_get_validity(vec) : nullptr;
+            if (!vec || duckdb_data_chunk_get_size(chunk.get()) != 1 || (valid && !(valid[0] & 1))) throw unreadable;
+            duck::Value v(duckdb_create_interval(static_cast<duckdb_interval *>(duckdb_vector_get_data(vec))[0]));
             app.append_value(v.get());
           } else if (std::string_view f = *vals[c]; strcasecmp(std::string(f).c_str(), "infinity") == 0 ||
                                                       strcasecmp(std::string(f).c_str(), "-infinity") == 0) {

@@ -87,6 +87,24 @@ TEST_F(Copy, TextInAndOut) {
 
 // Text and CSV fields are read as PostgreSQL reads them where DuckDB's casts from text differ:
 // timestamptz offsets and the session's time zone, booleans such as 'off', bytea hex, arrays.
+// Intervals in PostgreSQL's text forms (DuckDB's appender has no cast from text to interval).
+TEST_F(Copy, IntervalFieldsInText) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS cp_iv");
+  exec_ok(c.get(), "CREATE TABLE cp_iv (id integer, d interval)");
+  Result r = copy_in(c.get(), "COPY cp_iv FROM STDIN",
+                     {"1\t1 day 02:00:00\n2\t@ 1 hour\n3\t1 year 2 mons 3 days 04:05:06.5\n4\t-00:30:00\n5\t\\N\n"});
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  const std::vector<Row> want = {{"1", "1 day 02:00:00"}, {"2", "01:00:00"}, {"3", "1 year 2 mons 3 days 04:05:06.5"},
+                                 {"4", "-00:30:00"}, {"5", std::nullopt}};
+  EXPECT_EQ(query_rows(c.get(), "SELECT id, d FROM cp_iv ORDER BY id"), want);
+  Result bad = copy_in(c.get(), "COPY cp_iv FROM STDIN", {"6\tbogus\n"});
+  EXPECT_EQ(PQresultStatus(bad.get()), PGRES_FATAL_ERROR);
+  EXPECT_EQ(error_of(bad.get()).sqlstate, "22007");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_iv"), "5");
+}
+
 TEST_F(Copy, TextFieldsReadAsPostgresReadsThem) {
   Conn c = conn();
   ASSERT_TRUE(c);
