@@ -100,6 +100,14 @@ Column column_of_type(const std::string &name, const std::string &type) {
   return c;
 }
 
+// A default drawn from a sequence: the lake keeps no sequences, and a table whose default names
+// one that is gone after a restart (every DuckDB sequence is, temporary or not) could not be set
+// up again.
+void refuse_sequence_default(const std::optional<std::string> &expr) {
+  if (expr && (to_lower(*expr).find("nextval") != std::string::npos || to_lower(*expr).find("currval") != std::string::npos))
+    throw Error(sqlstate::kFeatureNotSupported, "DEFAULT nextval() is not supported on lake tables: the lake keeps no sequences");
+}
+
 // Column ids, depth first: a column, then its children.
 void assign_ids(Column &c, int64_t &next_id) {
   c.id = next_id++;
@@ -121,6 +129,7 @@ std::vector<Column> read_columns(duck::Connection &conn, const std::string &sche
     Column c = column_of_type(r[0].value_or(""), r[1].value_or(""));
     c.order = static_cast<int64_t>(cols.size()) + 1;
     c.default_value = r[2];
+    refuse_sequence_default(c.default_value);
     c.nulls_allowed = r[3].value_or("true") == "true";
     assign_ids(c, next_id);
     cols.push_back(c);
@@ -780,6 +789,7 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
       case AK::kSetDefault: {
         Column *c = find(a.column, false);
         conn.query("SELECT CAST((" + a.text + ") AS " + c->duck_type + ")");
+        refuse_sequence_default(a.text);
         c->default_value = a.text;
         break;
       }

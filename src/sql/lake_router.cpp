@@ -230,6 +230,19 @@ std::optional<lake::Statement> route_create(Parser &p, lake::Statement &st) {
     if (!cols.empty()) st.body = "SELECT * FROM (" + st.body + ") AS __v" + cols;
     return st;
   }
+  // Catalog objects the lake does not keep: DuckDB would hold them in memory only, and they would
+  // be gone after the next restart. Temporary ones (and any in the temp catalog) are DuckDB's.
+  for (const char *kind : {"SEQUENCE", "MACRO", "FUNCTION", "TYPE"}) {
+    if (!p.accept(kind)) continue;
+    p.accept("TABLE");  // CREATE MACRO name(...) AS TABLE ...
+    p.accept_all({"IF", "NOT", "EXISTS"});
+    auto n = p.name();
+    if (n && (n->schema == "temp" || n->schema == "pg_temp" || p.catalog() == "temp")) return std::nullopt;
+    std::string what = kind;
+    throw Error(sqlstate::kFeatureNotSupported,
+                "CREATE " + what + " is not supported in a lake warehouse: the lake keeps schemas, tables and views",
+                0, "", "CREATE TEMP " + what + " makes one for this session.");
+  }
   return std::nullopt;
 }
 

@@ -452,5 +452,30 @@ TEST_F(LakeDdl, CommentOnColumn) {
   EXPECT_EQ(exec_error(c.get(), "COMMENT ON COLUMN a IS 'x'").sqlstate, "42601");
 }
 
+// The lake keeps schemas, tables and views. A sequence, macro or type would live in DuckDB's
+// memory only and be gone after a restart, and a table whose default draws from a sequence could
+// not be set up again then: all refused with 0A000. Temporary ones serve the session.
+TEST_F(LakeDdl, ObjectsTheLakeDoesNotKeepAreRefused) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  for (const char *q : {"CREATE SEQUENCE ls_seq", "CREATE MACRO ls_m(x) AS x + 1", "CREATE OR REPLACE FUNCTION ls_f(x) AS x",
+                        "CREATE TYPE ls_t AS ENUM ('a', 'b')", "CREATE SEQUENCE IF NOT EXISTS main.ls_seq"})
+    EXPECT_EQ(exec_error(c.get(), q).sqlstate, "0A000") << q;
+  exec_ok(c.get(), "CREATE TEMP SEQUENCE ls_tmp_seq");
+  exec_ok(c.get(), "CREATE TEMP MACRO ls_tmp_m(x) AS x + 1");
+  EXPECT_EQ(query_value(c.get(), "SELECT ls_tmp_m(CAST(nextval('ls_tmp_seq') AS INTEGER))"), "2");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE ls_tab (id bigint DEFAULT nextval('ls_tmp_seq'))").sqlstate, "0A000");
+  exec_ok(c.get(), "CREATE TABLE ls_tab (id bigint DEFAULT 7)");
+  EXPECT_EQ(exec_error(c.get(), "ALTER TABLE ls_tab ALTER COLUMN id SET DEFAULT nextval('ls_tmp_seq')").sqlstate, "0A000");
+  // Nothing of it stands in the way of a restart.
+  c.reset();
+  ASSERT_EQ(server().stop(), 0) << server().log();
+  ASSERT_TRUE(server().start()) << server().failure();
+  c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "INSERT INTO ls_tab DEFAULT VALUES");
+  EXPECT_EQ(query_value(c.get(), "SELECT id FROM ls_tab"), "7");
+}
+
 }  // namespace
 }  // namespace mallard::it

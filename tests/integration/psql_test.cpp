@@ -173,10 +173,9 @@ class PsqlDescribe : public ServerSuite<PsqlDescribe> {
     exec_ok(c.get(), "CREATE TABLE pd_s.pd_other (a integer, b text)");
     exec_ok(c.get(), "COMMENT ON TABLE pd_items IS 'things for sale'");
     exec_ok(c.get(), "COMMENT ON COLUMN pd_items.price IS 'in euros'");
+    // A lake warehouse keeps no functions (see ListFunctions): the reference server gets one.
     if (reference_mode())
       exec_ok(c.get(), "CREATE FUNCTION pd_add(x integer) RETURNS integer LANGUAGE sql AS 'SELECT x + 1'");
-    else
-      exec_ok(c.get(), "CREATE MACRO pd_add(x) AS x + 1");
   }
 };
 
@@ -260,14 +259,14 @@ TEST_F(PsqlDescribe, ListTablesAndViews) {
 }
 
 TEST_F(PsqlDescribe, TemporaryTablesAndSequences) {
-  ProcessResult r = psql({"-c", "CREATE TEMP TABLE pd_tmp (a integer)", "-c", "CREATE SEQUENCE pd_seq", "-c", "\\dt",
+  ProcessResult r = psql({"-c", "CREATE TEMP TABLE pd_tmp (a integer)", "-c", "CREATE TEMP SEQUENCE pd_seq", "-c", "\\dt",
                           "-c", "\\ds", "-c", "DROP SEQUENCE pd_seq"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Temporary tables are listed once, under the session's temporary schema.
   std::smatch m;
   EXPECT_TRUE(std::regex_search(r.out, m, std::regex("\\npg_temp_[0-9]+\\|pd_tmp\\|table\\|mallard\\n"))) << r.out;
   EXPECT_EQ(count_lines(r.out, main_schema() + "|pd_items|table|mallard"), 1u) << r.out;
-  EXPECT_EQ(count_lines(r.out, main_schema() + "|pd_seq|sequence|mallard"), 1u) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, m, std::regex("\npg_temp_[0-9]+\\|pd_seq\\|sequence\\|mallard\n"))) << r.out;
 }
 
 TEST_F(PsqlDescribe, DescribeTable) {
@@ -325,13 +324,15 @@ TEST_F(PsqlDescribe, DescribeTableVerbose) {
 }
 
 TEST_F(PsqlDescribe, ListFunctions) {
-  ProcessResult r = psql({"-c", "\\df"});
+  // Schema|Name|Result data type|Argument data types|Type; a macro has no declared types. Here the
+  // session's temporary macro (a lake warehouse keeps no functions).
+  ProcessResult r = reference_mode() ? psql({"-c", "\\df"})
+                                     : psql({"-c", "CREATE TEMP MACRO pd_add(x) AS x + 1", "-c", "\\df"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  // Schema|Name|Result data type|Argument data types|Type; a macro has no declared types.
   if (reference_mode())
     EXPECT_EQ(r.out, "public|pd_add|integer|x integer|func\n");
   else
-    EXPECT_EQ(r.out, "main|pd_add|unknown|x|func\n");
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\npg_temp_[0-9]+\\|pd_add\\|unknown\\|x\\|func\n"))) << r.out;
   r = psql({"-c", "\\df pd_nothing*"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
