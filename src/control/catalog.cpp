@@ -228,6 +228,17 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE MACRO " + q + "pg_get_function_result(o) AS (SELECT mp.proresult_text FROM " + q +
       "raw_pg_proc mp WHERE mp.oid = o)");
   add("CREATE MACRO " + q + "pg_function_is_visible(o) AS true");
+  // Functions in information_schema's spelling (YES/NO).
+  add("CREATE VIEW " + q + "information_schema_routines AS SELECT current_database() AS specific_catalog, "
+      "n.nspname AS specific_schema, p.proname || '_' || CAST(p.oid AS VARCHAR) AS specific_name, "
+      "current_database() AS routine_catalog, n.nspname AS routine_schema, p.proname AS routine_name, "
+      "CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END AS routine_type, "
+      "p.proresult_text AS data_type, CASE p.prolang WHEN 14 THEN 'SQL' ELSE 'EXTERNAL' END AS routine_body, "
+      "CASE p.prolang WHEN 14 THEN p.prosrc END AS routine_definition, "
+      "CASE p.prolang WHEN 14 THEN 'SQL' ELSE 'INTERNAL' END AS external_language, "
+      "CASE p.provolatile WHEN 'i' THEN 'YES' ELSE 'NO' END AS is_deterministic, "
+      "'MODIFIES' AS sql_data_access, 'YES' AS is_null_call, 'INVOKER' AS security_type "
+      "FROM " + q + "raw_pg_proc p JOIN " + q + "raw_pg_namespace n ON n.oid = p.pronamespace");
 
   // Constraints PostgreSQL has (NOT NULL is a column property there).
   add("CREATE VIEW " + q + "raw_pg_constraint AS SELECT "
@@ -587,6 +598,20 @@ std::string statements() {
       "WHERE " + q + "listed(v.table_catalog, v.table_schema) AND NOT EXISTS (SELECT 1 FROM "
       "duckdb_views() d WHERE d.database_name = v.table_catalog AND d.schema_name = v.table_schema AND "
       "d.view_name = v.table_name AND " + q + "is_lake_table(d.sql))");
+  // Sequences (temporary ones: a lake warehouse keeps none) in PostgreSQL's information_schema
+  // spelling (numbers as text, YES/NO).
+  add("CREATE VIEW " + q + "information_schema_sequences AS SELECT current_database() AS sequence_catalog, " + q +
+      "listed_schema(s.database_name, s.schema_name) AS sequence_schema, s.sequence_name, 'bigint' AS data_type, "
+      "64 AS numeric_precision, 2 AS numeric_precision_radix, 0 AS numeric_scale, "
+      "CAST(s.start_value AS VARCHAR) AS start_value, CAST(s.min_value AS VARCHAR) AS minimum_value, "
+      "CAST(s.max_value AS VARCHAR) AS maximum_value, CAST(s.increment_by AS VARCHAR) AS increment, "
+      "CASE WHEN s.cycle THEN 'YES' ELSE 'NO' END AS cycle_option FROM duckdb_sequences() s "
+      "WHERE s.database_name IN (current_database(), 'temp')");
+  // The languages pg_proc.prolang names: built-ins are internal, macros sql.
+  add("CREATE VIEW " + q + "pg_language AS SELECT CAST(oid AS UINTEGER) AS oid, lanname, CAST(10 AS UINTEGER) AS lanowner, "
+      "false AS lanispl, lanname = 'sql' AS lanpltrusted, CAST(0 AS UINTEGER) AS lanplcallfoid, "
+      "CAST(0 AS UINTEGER) AS laninline, CAST(0 AS UINTEGER) AS lanvalidator, CAST(NULL AS VARCHAR[]) AS lanacl "
+      "FROM (VALUES (12, 'internal'), (13, 'c'), (14, 'sql')) AS l(oid, lanname)");
   add("CREATE VIEW " + q + "information_schema_schemata AS SELECT * REPLACE (current_database() AS catalog_name) "
       "FROM information_schema.schemata WHERE " + q + "listed(catalog_name, schema_name) AND catalog_name <> 'temp'");
 

@@ -158,7 +158,8 @@ constexpr std::string_view kRelations[] = {
     "pg_user",          "pg_auth_members",    "pg_matviews",        "pg_database",        "pg_am",              "pg_proc",              "pg_constraint",
     "pg_index",         "pg_inherits",        "pg_policy",          "pg_statistic_ext",     "pg_publication",
     "pg_publication_rel", "pg_publication_namespace", "pg_trigger", "pg_rewrite",           "pg_partitioned_table",
-    "pg_foreign_table", "pg_extension",       "pg_event_trigger", "pg_settings",      "pg_tablespace"};
+    "pg_foreign_table", "pg_extension",       "pg_event_trigger", "pg_settings",      "pg_tablespace",
+    "pg_language"};
 constexpr std::string_view kFunctions[] = {
     "format_type",       "pg_get_userbyid",    "pg_encoding_to_char", "pg_get_function_arguments",
     "pg_get_function_identity_arguments",      "pg_get_function_result", "pg_function_is_visible",
@@ -186,7 +187,7 @@ constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {
 constexpr std::string_view kNotCalls[] = {"cast", "distinct", "not", "all", "any", "some", "in", "and", "or", "is",
                                           "as", "on", "using", "select", "from", "where", "lateral", "join", "values",
                                           "exists", "trim", "treat", "row"};
-constexpr std::string_view kInformationSchema[] = {"tables", "columns", "views", "schemata"};
+constexpr std::string_view kInformationSchema[] = {"tables", "columns", "views", "schemata", "sequences", "routines"};
 
 template <size_t N>
 bool one_of(const std::string &w, const std::string_view (&set)[N]) {

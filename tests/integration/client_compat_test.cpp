@@ -629,4 +629,21 @@ TEST_F(ClientCompat, ToCharFormatsDatesAndTimes) {
   }
 }
 
+// Catalog relations schema browsers read: information_schema.sequences and .routines, pg_language.
+TEST_F(ClientCompat, SequencesRoutinesAndLanguagesAreListed) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TEMP SEQUENCE cc_seq START 3");
+  EXPECT_EQ(query_rows(c.get(), "SELECT sequence_schema LIKE 'pg_temp%', data_type, start_value, increment, cycle_option "
+                                "FROM information_schema.sequences WHERE sequence_name = 'cc_seq'"),
+            (std::vector<Row>{{"t", "bigint", "3", "1", "NO"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT routine_schema, routine_type, external_language FROM information_schema.routines "
+                                "WHERE routine_name = 'abs' LIMIT 1"),
+            (std::vector<Row>{{"pg_catalog", "FUNCTION", "INTERNAL"}}));
+  EXPECT_EQ(query_value(c.get(), "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+                                 "WHERE p.proname = 'abs' LIMIT 1"),
+            "internal");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM pg_language WHERE lanname IN ('internal', 'c', 'sql')"), "3");
+}
+
 }  // namespace mallard::it
