@@ -41,6 +41,7 @@ inline constexpr const char *kInvalidCursorName = "34000";
 inline constexpr const char *kDuplicateCursor = "42P03";
 inline constexpr const char *kInvalidTextRepresentation = "22P02";
 inline constexpr const char *kInvalidColumnReference = "42P10";
+inline constexpr const char *kInvalidDatetimeFormat = "22007";
 inline constexpr const char *kInvalidBinaryRepresentation = "22P03";
 inline constexpr const char *kCharacterNotInRepertoire = "22021";
 inline constexpr const char *kNumericValueOutOfRange = "22003";

@@ -1,7 +1,5 @@
 // COPY ... FROM STDIN and COPY ... TO STDOUT in text, CSV and binary formats, streamed: rows are
 // parsed and appended as CopyData messages arrive, and sent as DuckDB produces them.
-#include <strings.h>
-
 #include <cstring>
 #include <optional>
 
@@ -98,6 +96,21 @@ std::optional<int64_t> timestamptz_micros(std::string_view s, bool utc_default) 
     return std::nullopt;
   const int64_t days = days_from_civil(y, unsigned(mo), unsigned(d));
   return ((days * 24 + h) * 60 + mi) * 60'000'000 + sec * 1'000'000 + frac - offset * 1'000'000;
+}
+
+// `text` cast by DuckDB on the session's connection (which knows the session's time zone) with
+// `cast`, a prepared `SELECT CAST($1 AS <type>)`: the value's bytes as T, the type's C layout
+// (infinities included); nullopt for NULL. The cast's error propagates.
+template <typename T>
+std::optional<T> session_cast(duck::Prepared &cast, std::string_view text) {
+  cast.bind_text(0, text);
+  duck::Result r = cast.execute();
+  duck::DataChunk chunk = r.fetch();
+  if (!chunk || duckdb_data_chunk_get_size(chunk.get()) != 1) return std::nullopt;
+  duckdb_vector vec = duckdb_data_chunk_get_vector(chunk.get(), 0);
+  const uint64_t *valid = duckdb_vector_get_validity(vec);
+  if (valid && !(valid[0] & 1)) return std::nullopt;
+  return static_cast<const T *>(duckdb_vector_get_data(vec))[0];
 }
 
 std::string def_string(const nlohmann::json &def) {
@@ -516,10 +529,10 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
     // PostgreSQL reads; PostgreSQL's own input where they do not (booleans such as 'off', bytea's
     // \x hex, array literals); and for timestamptz, whose offsets the appender's cast drops, the
     // value computed here or by a cast on the session, which knows its time zone; intervals, which
-    // the appender cannot cast from text, by a cast on the session.
+    // the appender cannot cast from text, by a cast on the session (session_cast).
     enum class Input { kCast, kDecode, kTimestampTz, kInterval };
-    std::optional<duck::Prepared> interval_cast;
     std::vector<Input> inputs;
+    std::optional<duck::Prepared> timestamptz_cast, interval_cast;  // made on first use
     for (idx_t i = 0; i < ncols; ++i) {
       types.push_back(app.column_type(i));
       oids.push_back(pg_type_of(types.back().get()).oid);
@@ -572,29 +585,23 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
             app.append_value(v.get());
           } else if (inputs[c] == Input::kInterval) {
             if (!interval_cast) interval_cast.emplace(*conn_, "SELECT CAST($1 AS INTERVAL)");
-            interval_cast->bind_text(0, *vals[c]);
-            const Error unreadable("22007", "invalid input syntax for type interval: \"" + std::string(*vals[c]) + "\"");
-            duck::Result r;
+            std::optional<duckdb_interval> iv;
             try {
-              r = interval_cast->execute();
+              iv = session_cast<duckdb_interval>(*interval_cast, *vals[c]);
             } catch (const Error &) {
-              throw unreadable;
+              iv.reset();
             }
-            duck::DataChunk chunk = r.fetch();
-            duckdb_vector vec = chunk ? duckdb_data_chunk_get_vector(chunk.get(), 0) : nullptr;
-            const uint64_t *valid = vec ? duckdb_vector_get_validity(vec) : nullptr;
-            if (!vec || duckdb_data_chunk_get_size(chunk.get()) != 1 || (valid && !(valid[0] & 1))) throw unreadable;
-            duck::Value v(duckdb_create_interval(static_cast<duckdb_interval *>(duckdb_vector_get_data(vec))[0]));
+            if (!iv)  // PostgreSQL's code and wording
+              throw Error(sqlstate::kInvalidDatetimeFormat, "invalid input syntax for type interval: \"" + std::string(*vals[c]) + "\"");
+            duck::Value v(duckdb_create_interval(*iv));
             app.append_value(v.get());
-          } else if (std::string_view f = *vals[c]; strcasecmp(std::string(f).c_str(), "infinity") == 0 ||
-                                                      strcasecmp(std::string(f).c_str(), "-infinity") == 0) {
-            app.append_text(f);  // no offset to lose; DuckDB's cast reads both
           } else {
             std::optional<int64_t> us = timestamptz_micros(*vals[c], utc_session);
             if (!us) {
-              std::string v = conn_->query_scalar("SELECT CAST(epoch_us(CAST(" + sql_literal(*vals[c]) +
-                                                  " AS TIMESTAMPTZ)) AS VARCHAR)");
-              us = std::stoll(v);
+              if (!timestamptz_cast) timestamptz_cast.emplace(*conn_, "SELECT CAST($1 AS TIMESTAMPTZ)");
+              auto t = session_cast<duckdb_timestamp>(*timestamptz_cast, *vals[c]);
+              if (!t) throw Error(sqlstate::kInvalidDatetimeFormat, "invalid input syntax for type timestamp with time zone");
+              us = t->micros;
             }
             duck::Value v(duckdb_create_timestamp_tz(duckdb_timestamp{*us}));
             app.append_value(v.get());
