@@ -144,16 +144,16 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "WHEN 'hex' THEN lower(hex(b)) "
       "WHEN 'base64' THEN rtrim(regexp_replace(to_base64(b), '(.{76})', '\\1' || chr(10), 'g'), chr(10)) "
       "ELSE error('feature not supported: encode() format \"' || fmt || '\" (only hex and base64)') END");
+  add("CREATE MACRO " + q + "decode(b) AS system.main.decode(b), (s, fmt) AS CASE lower(fmt) "
+      "WHEN 'hex' THEN unhex(s) "
+      "WHEN 'base64' THEN from_base64(regexp_replace(s, '\\s', '', 'g')) "
+      "ELSE error('feature not supported: decode() format \"' || fmt || '\" (only hex and base64)') END");
   // Advisory locks are taken by the session for a SELECT of the call alone (Session::run_advisory).
-  for (const char *f : {"pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
-                        "pg_try_advisory_lock_shared", "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared",
-                        "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock",
-                        "pg_advisory_unlock_shared", "pg_advisory_unlock_all"}) {
-    std::string refuse = std::string("error('feature not supported: ") + f +
-                         "() only as a statement of its own (SELECT " + f + "(...))')";
-    add("CREATE MACRO " + q + f + (std::string(f) == "pg_advisory_unlock_all"
-                                       ? "() AS " + refuse
-                                       : "(k) AS " + refuse + ", (a, b) AS " + refuse));
+  for (std::string_view fv : kAdvisoryLockFunctions) {
+    std::string f(fv);
+    std::string refuse = "error('feature not supported: " + f + "() only as a statement of its own (SELECT " + f + "(...))')";
+    add("CREATE MACRO " + q + f +
+        (f == "pg_advisory_unlock_all" ? "() AS " + refuse : "(k) AS " + refuse + ", (a, b) AS " + refuse));
   }
   // btrim, cardinality (of arrays; DuckDB's counts map entries) and pg_typeof (PostgreSQL's type
   // name, not DuckDB's) as PostgreSQL has them.
@@ -163,10 +163,6 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "THEN json_array_length(to_json(a)) ELSE len(json_keys(to_json(a))) END");
   add("CREATE MACRO " + q + "pg_typeof(x) AS coalesce(" + q + "format_base_type(" + q + "type_oid(typeof(x)), NULL), "
       "lower(typeof(x)))");
-  add("CREATE MACRO " + q + "decode(b) AS system.main.decode(b), (s, fmt) AS CASE lower(fmt) "
-      "WHEN 'hex' THEN unhex(s) "
-      "WHEN 'base64' THEN from_base64(regexp_replace(s, '\\s', '', 'g')) "
-      "ELSE error('feature not supported: decode() format \"' || fmt || '\" (only hex and base64)') END");
   add("CREATE MACRO " + q + "pg_is_in_recovery() AS false");
   add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
   add("CREATE MACRO " + q + "quote_ident(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') AND s NOT IN "
@@ -451,10 +447,9 @@ std::string statements() {
       "CAST(NULL AS BIGINT) AS rngsubopc, CAST(NULL AS VARCHAR) AS rngcanonical, "
       "CAST(NULL AS VARCHAR) AS rngsubdiff WHERE false");
   // PostgreSQL's two tablespaces (DuckDB lists one with OID 0, which pg_database does not name).
-  add("CREATE VIEW " + q + "raw_pg_tablespace AS SELECT * FROM (VALUES (CAST(1663 AS BIGINT), 'pg_default'), "
-      "(CAST(1664 AS BIGINT), 'pg_global')) AS t(oid, spcname)");
   add("CREATE VIEW " + q + "pg_tablespace AS SELECT CAST(oid AS UINTEGER) AS oid, spcname, CAST(10 AS UINTEGER) AS spcowner, "
-      "CAST(NULL AS VARCHAR[]) AS spcacl, CAST(NULL AS VARCHAR[]) AS spcoptions FROM " + q + "raw_pg_tablespace");
+      "CAST(NULL AS VARCHAR[]) AS spcacl, CAST(NULL AS VARCHAR[]) AS spcoptions "
+      "FROM (VALUES (1663, 'pg_default'), (1664, 'pg_global')) AS t(oid, spcname)");
   add("CREATE MACRO " + q + "pg_tablespace_location(o) AS ''");  // both live in the data directory
   add("CREATE VIEW " + q + "pg_range AS " +
       oids({"rngtypid", "rngsubtype", "rngmultitypid", "rngcollation", "rngsubopc"}) + " FROM " + q + "raw_pg_range");

@@ -104,7 +104,9 @@ Column column_of_type(const std::string &name, const std::string &type) {
 // one that is gone after a restart (every DuckDB sequence is, temporary or not) could not be set
 // up again.
 void refuse_sequence_default(const std::optional<std::string> &expr) {
-  if (expr && (to_lower(*expr).find("nextval") != std::string::npos || to_lower(*expr).find("currval") != std::string::npos))
+  if (!expr) return;
+  const std::string e = to_lower(*expr);
+  if (e.find("nextval") != std::string::npos || e.find("currval") != std::string::npos)
     throw Error(sqlstate::kFeatureNotSupported, "DEFAULT nextval() is not supported on lake tables: the lake keeps no sequences");
 }
 

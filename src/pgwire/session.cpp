@@ -29,8 +29,11 @@ constexpr const char *kServerVersion = kPgServerVersion;
 // alone (see Session::run_advisory).
 std::optional<sql::LoneCall> advisory_call(const std::string &text) {
   if (to_lower(text).find("advisory_") == std::string::npos) return std::nullopt;
-  auto call = sql::lone_call(text, [](const std::string &f) { return f.find("advisory_") != std::string::npos; });
-  if (!call || !sql::is_advisory_lock_function(call->function)) return std::nullopt;
+  auto call = sql::lone_call(text, [](const std::string &f) {
+    return std::find(std::begin(kAdvisoryLockFunctions), std::end(kAdvisoryLockFunctions), f) !=
+           std::end(kAdvisoryLockFunctions);
+  });
+  if (!call) return std::nullopt;
   size_t n = call->args.size();
   if (call->function == "pg_advisory_unlock_all" ? n != 0 : (n != 1 && n != 2)) return std::nullopt;
   return call;
@@ -1028,9 +1031,8 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
       bool two = call->args.size() == 2;
       std::string args;
       for (auto &a : call->args) args += std::string(args.empty() ? "" : ", ") + "CAST(" + a.text + (two ? " AS INTEGER)" : " AS BIGINT)");
-      bool answers = call->function.find("try_") != std::string::npos ||
-                     (call->function.find("unlock") != std::string::npos && call->function != "pg_advisory_unlock_all");
-      duck_text = std::string("SELECT CAST(NULL AS ") + (answers ? "BOOLEAN" : "VARCHAR") + ") AS " +
+      duck_text = std::string("SELECT CAST(NULL AS ") + (advisory_answers_bool(call->function) ? "BOOLEAN" : "VARCHAR") +
+                  ") AS " +
                   sql_ident(call->alias) + (args.empty() ? "" : " FROM (SELECT " + args + ")");
       ps->advisory = std::move(call);
     } else if (auto call = sql::set_config_call(text)) {

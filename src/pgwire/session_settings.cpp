@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/pg_compat.hpp"
 #include "common/strings.hpp"
 #include "pgwire/session.hpp"
 #include "pgwire/timezone.hpp"
@@ -420,7 +421,7 @@ std::string Session::run_advisory(const sql::LoneCall &call, const Portal &p) {
   const std::string &f = call.function;
   auto &locks = warehouse_->advisory_locks();
   const auto owner = static_cast<uint64_t>(pid_);
-  const bool answers = f.find("try_") != std::string::npos || (f.find("unlock") != std::string::npos && f != "pg_advisory_unlock_all");
+  const bool answers = advisory_answers_bool(f);
   if (f == "pg_advisory_unlock_all") {
     locks.release_all(owner, AdvisoryLocks::Scope::kSession);
     return "''";

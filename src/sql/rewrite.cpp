@@ -169,11 +169,7 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
     "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
-    "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
-    // Advisory locks: run by the session when alone in a SELECT; elsewhere they raise 0A000.
-    "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
-    "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock",
-    "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all"};
+    "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location"};
 // PostgreSQL functions DuckDB has under another name. JSON text differs in whitespace only:
 // PostgreSQL writes json_build_object's pairs as `"a" : 1`, DuckDB as `"a":1`.
 constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {
@@ -196,17 +192,26 @@ bool one_of(const std::string &w, const std::string_view (&set)[N]) {
 
 std::string compat(std::string_view name) { return std::string(kPgCompatCatalog) + ".main." + std::string(name); }
 
+// The value of a plain SQL string literal given with its quotes ('it''s' is it's); nullopt for
+// other forms (E'...', U&'...').
+std::optional<std::string> string_literal_value(std::string_view lit) {
+  if (lit.size() < 2 || lit.front() != '\'' || lit.back() != '\'') return std::nullopt;
+  std::string v;
+  for (size_t i = 1; i + 1 < lit.size(); ++i) {
+    v += lit[i];
+    if (lit[i] == '\'') ++i;
+  }
+  return v;
+}
+
 // PostgreSQL's text form of a one-dimensional array ('{a,"b c",NULL}'), given as a SQL string
 // literal with its quotes: the DuckDB expression ARRAY['a', 'b c', NULL], whose elements the
 // cast that follows converts. nullopt for anything else (nested arrays, dimension decorations,
 // malformed text), which is left to DuckDB.
 std::optional<std::string> array_text_literal(std::string_view lit) {
-  if (lit.size() < 4 || lit.front() != '\'' || lit.back() != '\'') return std::nullopt;
-  std::string body;  // the literal's value: '' is one quote
-  for (size_t i = 1; i + 1 < lit.size(); ++i) {
-    body += lit[i];
-    if (lit[i] == '\'') ++i;
-  }
+  auto value = string_literal_value(lit);
+  if (!value) return std::nullopt;
+  std::string &body = *value;
   auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
   while (!body.empty() && space(body.back())) body.pop_back();
   size_t i = 0;
@@ -296,6 +301,7 @@ class Rewriter {
  private:
   const Token *tok(size_t i) const { return i < t_.size() ? &t_[i] : nullptr; }
   bool preceded_by_dot(size_t i) const { return i > 0 && is_punct(t_[i - 1], '.'); }
+  std::string_view text_of(size_t i) const { return s_.substr(t_[i].begin, t_[i].end - t_[i].begin); }
   bool followed_by(size_t i, char c) const { return i + 1 < t_.size() && is_punct(t_[i + 1], c); }
 
   // numeric (or decimal) without precision holds any value in PostgreSQL; DuckDB reads the bare
@@ -335,15 +341,10 @@ class Rewriter {
     if (close == 0 || close < 4 || t_[close - 1].kind != Tok::kString || !is_punct(t_[close - 2], ',')) {
       throw Error(sqlstate::kFeatureNotSupported, "to_char() is supported with a constant template only");
     }
-    const Token &fmt = t_[close - 1];
-    if (s_[fmt.begin] != '\'') throw Error(sqlstate::kFeatureNotSupported, "to_char() template must be a plain string");
-    std::string tmpl;
-    for (size_t j = fmt.begin + 1; j + 1 < fmt.end; ++j) {
-      tmpl += s_[j];
-      if (s_[j] == '\'') ++j;
-    }
+    auto tmpl = string_literal_value(text_of(close - 1));
+    if (!tmpl) throw Error(sqlstate::kFeatureNotSupported, "to_char() template must be a plain string");
     edits_.push_back({t_[i].begin, t_[i + 1].end, "list_transform(["});
-    edits_.push_back({t_[close - 2].begin, t_[close].end, "], lambda __v: " + to_char_pieces(tmpl) + ")[1]"});
+    edits_.push_back({t_[close - 2].begin, t_[close].end, "], lambda __v: " + to_char_pieces(*tmpl) + ")[1]"});
     name_select_item(i, i);
     return true;
   }
@@ -362,18 +363,27 @@ class Rewriter {
       pieces.push_back(std::move(p));
     };
     auto literal = [&](char c) { fmt += c == '%' ? std::string("%%") : std::string(1, c); };
+    // Numeric patterns (no case) match in either case, and FM drops their leading zeros (`unpadded`,
+    // empty where strftime has no such form). Text patterns are matched as written: the case they
+    // are written in is the case of the text ('U'pper, 'L'ower, '=' as DuckDB writes it), and
+    // Month and Day are blank-padded to 9 characters unless FM.
     struct Word {
-      std::string_view pg, spec;  // spec: strftime; with FM the numeric ones lose their zeros
-      int kind;                   // 0 as is, 1 upper, 2 lower, 3 padded to 9, 4 upper padded, 5 lower padded
+      std::string_view pg, spec, unpadded;
+      char text_case;  // 0 for numeric patterns
+      bool padded;
     };
     static constexpr Word kWords[] = {
-        {"HH24", "%H", 0},  {"HH12", "%I", 0}, {"HH", "%I", 0},     {"MI", "%M", 0},     {"SS", "%S", 0},
-        {"MS", "%g", 0},    {"US", "%f", 0},   {"AM", "%p", 1},     {"PM", "%p", 1},     {"am", "%p", 2},
-        {"pm", "%p", 2},    {"YYYY", "%Y", 0}, {"YY", "%y", 0},     {"MONTH", "%B", 4},  {"Month", "%B", 3},
-        {"month", "%B", 5}, {"MON", "%b", 1},  {"Mon", "%b", 0},    {"mon", "%b", 2},    {"MM", "%m", 0},
-        {"DDD", "%j", 0},   {"DD", "%d", 0},   {"DAY", "%A", 4},    {"Day", "%A", 3},    {"day", "%A", 5},
-        {"DY", "%a", 1},    {"Dy", "%a", 0},   {"dy", "%a", 2},     {"IYYY", "%G", 0},   {"IW", "%V", 0},
-        {"TZ", "%Z", 1},    {"tz", "%Z", 2}};
+        {"HH24", "%H", "%-H", 0, false},  {"HH12", "%I", "%-I", 0, false}, {"HH", "%I", "%-I", 0, false},
+        {"MI", "%M", "%-M", 0, false},    {"SS", "%S", "%-S", 0, false},   {"MS", "%g", "", 0, false},
+        {"US", "%f", "", 0, false},       {"YYYY", "%Y", "", 0, false},    {"YY", "%y", "%-y", 0, false},
+        {"MM", "%m", "%-m", 0, false},    {"DDD", "%j", "%-j", 0, false},  {"DD", "%d", "%-d", 0, false},
+        {"IYYY", "%G", "", 0, false},     {"IW", "%V", "%-V", 0, false},   {"AM", "%p", "", 'U', false},
+        {"PM", "%p", "", 'U', false},     {"am", "%p", "", 'L', false},    {"pm", "%p", "", 'L', false},
+        {"MONTH", "%B", "", 'U', true},   {"Month", "%B", "", '=', true},  {"month", "%B", "", 'L', true},
+        {"MON", "%b", "", 'U', false},    {"Mon", "%b", "", '=', false},   {"mon", "%b", "", 'L', false},
+        {"DAY", "%A", "", 'U', true},     {"Day", "%A", "", '=', true},    {"day", "%A", "", 'L', true},
+        {"DY", "%a", "", 'U', false},     {"Dy", "%a", "", '=', false},    {"dy", "%a", "", 'L', false},
+        {"TZ", "%Z", "", 'U', false},     {"tz", "%Z", "", 'L', false}};
     bool fm = false;
     for (size_t k = 0; k < tmpl.size();) {
       char c = tmpl[k];
@@ -404,7 +414,6 @@ class Rewriter {
         throw Error(sqlstate::kFeatureNotSupported,
                     "to_char() template pattern \"" + std::string(pattern) + "\" is not supported");
       };
-      // Numeric patterns are written in either case; text ones (Month, MON, month) set the case.
       auto at = [&](std::string_view p, bool any_case) {
         return k + p.size() <= tmpl.size() &&
                (any_case ? strncasecmp(tmpl.data() + k, p.data(), p.size()) == 0 : tmpl.compare(k, p.size(), p) == 0);
@@ -413,8 +422,7 @@ class Rewriter {
         if (at(p, true)) unsupported(p);
       const Word *match = nullptr;
       for (auto &w : kWords) {
-        bool text = w.spec == "%p" || w.spec == "%B" || w.spec == "%b" || w.spec == "%A" || w.spec == "%a" || w.spec == "%Z";
-        if (at(w.pg, !text)) {
+        if (at(w.pg, w.text_case == 0)) {
           match = &w;
           break;
         }
@@ -432,16 +440,15 @@ class Rewriter {
         ++k;
         continue;
       }
-      std::string spec(match->spec);
-      bool numeric = spec != "%p" && spec != "%B" && spec != "%b" && spec != "%A" && spec != "%a" && spec != "%Z";
-      if (fm && numeric && spec != "%g" && spec != "%f" && spec != "%Y" && spec != "%G") spec.insert(1, "-");
-      if (match->kind == 0 && !(spec == "%B" || spec == "%A")) {
-        fmt += spec;
+      if (match->text_case == 0) {
+        fmt += fm && !match->unpadded.empty() ? match->unpadded : match->spec;
+      } else if (match->text_case == '=' && !match->padded) {
+        fmt += match->spec;
       } else {
-        std::string one = "strftime(__v, '" + spec + "')";
-        if (match->kind == 1 || match->kind == 4) one = "upper(" + one + ")";
-        if (match->kind == 2 || match->kind == 5) one = "lower(" + one + ")";
-        if (match->kind >= 3 && !fm) one = "rpad(" + one + ", 9, ' ')";
+        std::string one = "strftime(__v, '" + std::string(match->spec) + "')";
+        if (match->text_case == 'U') one = "upper(" + one + ")";
+        if (match->text_case == 'L') one = "lower(" + one + ")";
+        if (match->padded && !fm) one = "rpad(" + one + ", 9, ' ')";
         piece(one);
       }
       k += match->pg.size();
@@ -535,7 +542,8 @@ class Rewriter {
         return true;
       }
     }
-    if ((!call && one_of(t.word, kRelations)) || (call && one_of(t.word, kFunctions))) {
+    if ((!call && one_of(t.word, kRelations)) ||
+        (call && (one_of(t.word, kFunctions) || one_of(t.word, kAdvisoryLockFunctions)))) {
       edits_.push_back({t.begin, t.end, compat(t.word)});
       if (call) name_select_item(i, i);
       return true;
@@ -838,12 +846,9 @@ class Rewriter {
     int bits = type == "int2" || type == "smallint" ? 16
                : type == "int4" || type == "int" || type == "integer" ? 32
                : type == "int8" || type == "bigint" ? 64 : 0;
-    if (bits == 0 || s_[lit.begin] != '\'') return;  // E'...' strings are left to DuckDB
-    std::string v;
-    for (size_t j = lit.begin + 1; j + 1 < lit.end; ++j) {
-      v += s_[j];
-      if (s_[j] == '\'' ) ++j;  // '' inside the literal
-    }
+    auto value = string_literal_value(s_.substr(lit.begin, lit.end - lit.begin));
+    if (bits == 0 || !value) return;  // E'...' strings are left to DuckDB
+    const std::string &v = *value;
     const char *name = bits == 16 ? "smallint" : bits == 32 ? "integer" : "bigint";
     size_t b = v.find_first_not_of(" \t\n\r\f\v"), e = v.find_last_not_of(" \t\n\r\f\v");
     std::string_view d = b == std::string::npos ? std::string_view() : std::string_view(v).substr(b, e - b + 1);

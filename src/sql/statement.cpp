@@ -2,7 +2,6 @@
 
 #include <pg_query.h>
 
-#include <algorithm>
 #include <cctype>
 
 #include <nlohmann/json.hpp>
@@ -315,15 +314,6 @@ std::optional<LoneCall> lone_call(const std::string &statement, const std::funct
   }
   out.alias = target.value("name", out.function);
   return out;
-}
-
-bool is_advisory_lock_function(const std::string &name) {
-  static constexpr std::string_view kNames[] = {
-      "pg_advisory_lock",          "pg_advisory_lock_shared",          "pg_try_advisory_lock",
-      "pg_try_advisory_lock_shared", "pg_advisory_xact_lock",          "pg_advisory_xact_lock_shared",
-      "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock",
-      "pg_advisory_unlock_shared", "pg_advisory_unlock_all"};
-  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
 }
 
 std::optional<SetConfigCall> set_config_call(const std::string &statement) {

@@ -79,9 +79,6 @@ struct LoneCall {
 // nullopt when the statement is not such a call of a function whose name satisfies `wanted`.
 std::optional<LoneCall> lone_call(const std::string &statement, const std::function<bool(const std::string &)> &wanted);
 
-// PostgreSQL's advisory-lock functions (pg_advisory_lock, pg_try_advisory_xact_lock_shared, ...).
-bool is_advisory_lock_function(const std::string &name);
-
 // SELECT set_config(name, value, is_local) alone: drivers send it to change a setting (Django:
 // TimeZone).
 struct SetConfigCall {
