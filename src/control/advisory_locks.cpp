@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "control/activity.hpp"
+
 namespace mallard::control {
 
 bool AdvisoryLocks::grantable(const std::map<uint64_t, Holds> &holders, uint64_t owner, Mode mode) const {
@@ -19,12 +21,28 @@ bool AdvisoryLocks::acquire(uint64_t owner, Key key, Mode mode, Scope scope, boo
     auto it = locks_.find(key);
     if (it == locks_.end() || grantable(it->second, owner, mode)) {
       ++locks_[key][owner].count[int(mode)][int(scope)];
+      waits_.erase(owner);
       return true;
     }
-    if (!wait || cancelled()) return false;
+    if (!wait || cancelled()) {
+      waits_.erase(owner);
+      return false;
+    }
+    waits_.try_emplace(owner, Wait{key, mode, Activity::now_us()});
     // Cancels and timeouts are noticed within this interval.
     released_.wait_for(lock, std::chrono::milliseconds(20));
   }
+}
+
+std::vector<AdvisoryLocks::Lock> AdvisoryLocks::locks() {
+  std::lock_guard lock(mu_);
+  std::vector<Lock> out;
+  for (const auto &[key, holders] : locks_)
+    for (const auto &[owner, h] : holders)
+      for (Mode mode : {Mode::kExclusive, Mode::kShared})
+        if (h.count[int(mode)][0] || h.count[int(mode)][1]) out.push_back({key, owner, mode, true, 0});
+  for (const auto &[owner, w] : waits_) out.push_back({w.key, owner, w.mode, false, w.since_us});
+  return out;
 }
 
 void AdvisoryLocks::forget_empty(Key key) {

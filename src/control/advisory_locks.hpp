@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 namespace mallard::control {
 
@@ -28,6 +29,16 @@ class AdvisoryLocks {
   // Releases every hold of the owner in that scope (both, with `all`).
   void release_all(uint64_t owner, Scope scope, bool all = false);
 
+  // Every hold and every wait, as pg_locks lists them: one row per key, owner and mode.
+  struct Lock {
+    Key key;
+    uint64_t owner;
+    Mode mode;
+    bool granted;
+    int64_t wait_start_us;  // since the Unix epoch, for a wait
+  };
+  std::vector<Lock> locks();
+
  private:
   struct Holds {
     int count[2][2] = {};  // [mode][scope]
@@ -40,6 +51,12 @@ class AdvisoryLocks {
   std::mutex mu_;
   std::condition_variable released_;
   std::map<Key, std::map<uint64_t, Holds>> locks_;
+  struct Wait {
+    Key key;
+    Mode mode;
+    int64_t since_us;
+  };
+  std::map<uint64_t, Wait> waits_;  // by owner: a session waits for one lock at a time
 };
 
 }  // namespace mallard::control

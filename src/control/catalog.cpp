@@ -607,6 +607,44 @@ std::string statements() {
       "false AS lanispl, lanname = 'sql' AS lanpltrusted, CAST(0 AS UINTEGER) AS lanplcallfoid, "
       "CAST(0 AS UINTEGER) AS laninline, CAST(0 AS UINTEGER) AS lanvalidator, CAST(NULL AS VARCHAR[]) AS lanacl "
       "FROM (VALUES (12, 'internal'), (13, 'c'), (14, 'sql')) AS l(oid, lanname)");
+  // The warehouse's sessions and advisory locks, from the server (register_server_functions).
+  add("CREATE MACRO " + q + "epoch_us_tz(us) AS CASE WHEN us > 0 THEN make_timestamptz(us) END");
+  add("CREATE VIEW " + q + "pg_stat_activity AS SELECT (SELECT CAST(database_oid AS UINTEGER) FROM duckdb_databases() "
+      "WHERE database_name = current_database()) AS datid, current_database() AS datname, CAST(a.pid AS INTEGER) AS pid, "
+      "CAST(NULL AS INTEGER) AS leader_pid, CAST(10 AS UINTEGER) AS usesysid, a.usename, a.application_name, "
+      "a.client_addr, CAST(NULL AS VARCHAR) AS client_hostname, CAST(a.client_port AS INTEGER) AS client_port, " +
+      q + "epoch_us_tz(a.backend_start) AS backend_start, " + q + "epoch_us_tz(a.xact_start) AS xact_start, " + q +
+      "epoch_us_tz(a.query_start) AS query_start, " + q + "epoch_us_tz(a.state_change) AS state_change, "
+      "CASE WHEN w.pid IS NOT NULL THEN 'Lock' END AS wait_event_type, "
+      "CASE WHEN w.pid IS NOT NULL THEN 'advisory' END AS wait_event, a.state, CAST(NULL AS BIGINT) AS backend_xid, "
+      "CAST(NULL AS BIGINT) AS backend_xmin, CAST(NULL AS BIGINT) AS query_id, a.query, 'client backend' AS backend_type "
+      "FROM __mallard_activity() a LEFT JOIN (SELECT DISTINCT pid FROM __mallard_locks() WHERE NOT granted) w "
+      "ON w.pid = a.pid ORDER BY a.pid");
+  add("CREATE VIEW " + q + "pg_locks AS SELECT 'advisory' AS locktype, (SELECT CAST(database_oid AS UINTEGER) "
+      "FROM duckdb_databases() WHERE database_name = current_database()) AS database, CAST(NULL AS UINTEGER) AS relation, "
+      "CAST(NULL AS INTEGER) AS page, CAST(NULL AS SMALLINT) AS tuple, CAST(NULL AS VARCHAR) AS virtualxid, "
+      "CAST(NULL AS BIGINT) AS transactionid, CAST(l.classid AS UINTEGER) AS classid, CAST(l.objid AS UINTEGER) AS objid, "
+      "CAST(l.objsubid AS SMALLINT) AS objsubid, CAST(NULL AS VARCHAR) AS virtualtransaction, "
+      "CAST(l.pid AS INTEGER) AS pid, l.mode, l.granted, false AS fastpath, " + q + "epoch_us_tz(l.wait_start) AS waitstart "
+      "FROM __mallard_locks() l ORDER BY l.pid, l.classid, l.objid");
+  add("CREATE MACRO " + q + "pg_cancel_backend(p) AS __mallard_cancel_backend(p)");
+  add("CREATE MACRO " + q + "pg_terminate_backend(p) AS __mallard_terminate_backend(p), "
+      "(p, timeout) AS __mallard_terminate_backend(p)");
+  // Per-table activity counters: Mallard keeps none, so they are NULL rather than a made-up 0.
+  const std::string no_count = "CAST(NULL AS BIGINT)", no_time = "CAST(NULL AS TIMESTAMPTZ)";
+  std::string stat_cols;
+  for (const char *c : {"seq_scan", "seq_tup_read", "idx_scan", "idx_tup_fetch", "n_tup_ins", "n_tup_upd", "n_tup_del",
+                        "n_tup_hot_upd", "n_live_tup", "n_dead_tup", "n_mod_since_analyze", "n_ins_since_vacuum"})
+    stat_cols += ", " + no_count + " AS " + c;
+  for (const char *c : {"last_vacuum", "last_autovacuum", "last_analyze", "last_autoanalyze"})
+    stat_cols += ", " + no_time + " AS " + c;
+  for (const char *c : {"vacuum_count", "autovacuum_count", "analyze_count", "autoanalyze_count"})
+    stat_cols += ", " + no_count + " AS " + c;
+  add("CREATE VIEW " + q + "pg_stat_all_tables AS SELECT c.oid AS relid, n.nspname AS schemaname, c.relname" +
+      stat_cols + " FROM " + q + "pg_class c JOIN " + q + "pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r', 'p', 'm')");
+  add("CREATE VIEW " + q + "pg_stat_user_tables AS SELECT * FROM " + q + "pg_stat_all_tables "
+      "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')");
   add("CREATE VIEW " + q + "information_schema_schemata AS SELECT * REPLACE (current_database() AS catalog_name) "
       "FROM information_schema.schemata WHERE " + q + "listed(catalog_name, schema_name) AND catalog_name <> 'temp'");
 
@@ -694,9 +732,56 @@ std::string statements() {
   return s;
 }
 
+// The server's state that catalog views read (pg_stat_activity, pg_locks) and the signals
+// sessions send each other. Registered in the warehouse's own DuckDB instance, so a session sees
+// only its warehouse's sessions.
+void register_server_functions(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks) {
+  using duck::Cell;
+  auto text_or_null = [](const std::string &v) { return v.empty() ? Cell{} : Cell{v}; };
+  auto positive_or_null = [](int64_t v) { return v > 0 ? Cell{v} : Cell{}; };
+  conn.register_table_function(
+      {"__mallard_activity",
+       {{"pid", DUCKDB_TYPE_BIGINT}, {"usename", DUCKDB_TYPE_VARCHAR}, {"application_name", DUCKDB_TYPE_VARCHAR},
+        {"client_addr", DUCKDB_TYPE_VARCHAR}, {"client_port", DUCKDB_TYPE_BIGINT}, {"backend_start", DUCKDB_TYPE_BIGINT},
+        {"xact_start", DUCKDB_TYPE_BIGINT}, {"query_start", DUCKDB_TYPE_BIGINT}, {"state_change", DUCKDB_TYPE_BIGINT},
+        {"state", DUCKDB_TYPE_VARCHAR}, {"query", DUCKDB_TYPE_VARCHAR}},
+       [&activity, text_or_null, positive_or_null] {
+         std::vector<std::vector<Cell>> out;
+         for (auto &r : activity.rows())
+           out.push_back({Cell{int64_t(r.pid)}, Cell{r.user}, Cell{r.application_name}, text_or_null(r.client_addr),
+                          r.client_port >= 0 ? Cell{int64_t(r.client_port)} : Cell{}, positive_or_null(r.backend_start),
+                          positive_or_null(r.xact_start), positive_or_null(r.query_start),
+                          positive_or_null(r.state_change), Cell{r.state}, Cell{r.query}});
+         return out;
+       }});
+  // An advisory lock's key as PostgreSQL shows it: one bigint in (classid, objid) as its high and
+  // low halves with objsubid 1; two integers as (classid, objid) with objsubid 2.
+  conn.register_table_function(
+      {"__mallard_locks",
+       {{"classid", DUCKDB_TYPE_BIGINT}, {"objid", DUCKDB_TYPE_BIGINT}, {"objsubid", DUCKDB_TYPE_BIGINT},
+        {"pid", DUCKDB_TYPE_BIGINT}, {"mode", DUCKDB_TYPE_VARCHAR}, {"granted", DUCKDB_TYPE_BOOLEAN},
+        {"wait_start", DUCKDB_TYPE_BIGINT}},
+       [&locks, positive_or_null] {
+         std::vector<std::vector<Cell>> out;
+         for (auto &l : locks.locks()) {
+           auto key = static_cast<uint64_t>(l.key.first);
+           out.push_back({Cell{int64_t(key >> 32)}, Cell{int64_t(key & 0xFFFFFFFFu)}, Cell{int64_t(l.key.second)},
+                          Cell{int64_t(l.owner)},
+                          Cell{std::string(l.mode == AdvisoryLocks::Mode::kExclusive ? "ExclusiveLock" : "ShareLock")},
+                          Cell{int64_t(l.granted)}, positive_or_null(l.wait_start_us)});
+         }
+         return out;
+       }});
+  conn.register_predicate("__mallard_cancel_backend",
+                          [&activity](int64_t pid) { return activity.cancel(static_cast<int32_t>(pid)); });
+  conn.register_predicate("__mallard_terminate_backend",
+                          [&activity](int64_t pid) { return activity.terminate(static_cast<int32_t>(pid)); });
+}
+
 }  // namespace
 
-void install_pg_catalog(duck::Connection &conn) {
+void install_pg_catalog(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks) {
+  register_server_functions(conn, activity, locks);
   conn.register_type_alias(DUCKDB_TYPE_VARCHAR, "pg_char");
   conn.query(std::string("ATTACH IF NOT EXISTS ':memory:' AS ") + kCatalogDb);
   // One statement at a time, so that a statement DuckDB refuses is named in the error.

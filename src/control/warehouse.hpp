@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 
+#include "control/activity.hpp"
 #include "control/advisory_locks.hpp"
 #include "control/configstore.hpp"
 #include "duck/duck.hpp"
@@ -39,14 +40,17 @@ class Warehouse {
   duck::Database &database() { return *db_; }
   lake::Lake &lake() { return *lake_; }
   AdvisoryLocks &advisory_locks() { return advisory_locks_; }
+  Activity &activity() { return activity_; }
   // Every client connection starts here: the lake catalog is its default database.
   void prepare_connection(duck::Connection &conn);
 
  private:
   WarehouseRecord record_;
+  // Before the database: its functions read them (control/catalog.cpp).
+  AdvisoryLocks advisory_locks_;
+  Activity activity_;
   std::unique_ptr<duck::Database> db_;
   std::unique_ptr<lake::Lake> lake_;
-  AdvisoryLocks advisory_locks_;
 };
 
 class Registry {

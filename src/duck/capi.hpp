@@ -344,4 +344,48 @@ duckdb_state duckdb_append_int64(duckdb_appender appender, int64_t value);
 duckdb_state duckdb_append_float(duckdb_appender appender, float value);
 duckdb_state duckdb_append_double(duckdb_appender appender, double value);
 
+// Functions implemented by Mallard (table and scalar functions over the server's own state).
+typedef void (*duckdb_delete_callback_t)(void *data);
+typedef struct _duckdb_function_info { void *internal_ptr; } *duckdb_function_info;
+typedef struct _duckdb_bind_info { void *internal_ptr; } *duckdb_bind_info;
+typedef struct _duckdb_init_info { void *internal_ptr; } *duckdb_init_info;
+typedef struct _duckdb_table_function { void *internal_ptr; } *duckdb_table_function;
+typedef struct _duckdb_scalar_function { void *internal_ptr; } *duckdb_scalar_function;
+typedef void (*duckdb_table_function_bind_t)(duckdb_bind_info info);
+typedef void (*duckdb_table_function_init_t)(duckdb_init_info info);
+typedef void (*duckdb_table_function_t)(duckdb_function_info info, duckdb_data_chunk output);
+typedef void (*duckdb_scalar_function_t)(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output);
+duckdb_table_function duckdb_create_table_function();
+void duckdb_destroy_table_function(duckdb_table_function *table_function);
+void duckdb_table_function_set_name(duckdb_table_function table_function, const char *name);
+void duckdb_table_function_set_extra_info(duckdb_table_function table_function, void *extra_info,
+                                          duckdb_delete_callback_t destroy);
+void duckdb_table_function_set_bind(duckdb_table_function table_function, duckdb_table_function_bind_t bind);
+void duckdb_table_function_set_init(duckdb_table_function table_function, duckdb_table_function_init_t init);
+void duckdb_table_function_set_function(duckdb_table_function table_function, duckdb_table_function_t function);
+duckdb_state duckdb_register_table_function(duckdb_connection con, duckdb_table_function function);
+void *duckdb_bind_get_extra_info(duckdb_bind_info info);
+void duckdb_bind_add_result_column(duckdb_bind_info info, const char *name, duckdb_logical_type type);
+void *duckdb_init_get_extra_info(duckdb_init_info info);
+void duckdb_init_set_init_data(duckdb_init_info info, void *init_data, duckdb_delete_callback_t destroy);
+void *duckdb_function_get_extra_info(duckdb_function_info info);
+void *duckdb_function_get_init_data(duckdb_function_info info);
+void duckdb_function_set_error(duckdb_function_info info, const char *error);
+duckdb_scalar_function duckdb_create_scalar_function();
+void duckdb_destroy_scalar_function(duckdb_scalar_function *scalar_function);
+void duckdb_scalar_function_set_name(duckdb_scalar_function scalar_function, const char *name);
+void duckdb_scalar_function_set_volatile(duckdb_scalar_function scalar_function);
+void duckdb_scalar_function_add_parameter(duckdb_scalar_function scalar_function, duckdb_logical_type type);
+void duckdb_scalar_function_set_return_type(duckdb_scalar_function scalar_function, duckdb_logical_type type);
+void duckdb_scalar_function_set_extra_info(duckdb_scalar_function scalar_function, void *extra_info,
+                                           duckdb_delete_callback_t destroy);
+void duckdb_scalar_function_set_function(duckdb_scalar_function scalar_function, duckdb_scalar_function_t function);
+duckdb_state duckdb_register_scalar_function(duckdb_connection con, duckdb_scalar_function scalar_function);
+void *duckdb_scalar_function_get_extra_info(duckdb_function_info info);
+void duckdb_scalar_function_set_error(duckdb_function_info info, const char *error);
+void duckdb_data_chunk_set_size(duckdb_data_chunk chunk, idx_t size);
+void duckdb_vector_ensure_validity_writable(duckdb_vector vector);
+void duckdb_validity_set_row_invalid(uint64_t *validity, idx_t row);
+void duckdb_vector_assign_string_element_len(duckdb_vector vector, idx_t index, const char *str, idx_t str_len);
+
 }  // extern "C"

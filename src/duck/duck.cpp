@@ -1,5 +1,6 @@
 #include "duck/duck.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <optional>
@@ -327,6 +328,104 @@ bool Connection::register_type_alias(duckdb_type base, const std::string &alias)
   duckdb_logical_type_set_alias(t, alias.c_str());
   bool ok = duckdb_register_logical_type(c_, t, nullptr) == DuckDBSuccess;
   duckdb_destroy_logical_type(&t);
+  return ok;
+}
+
+namespace {
+
+struct Scan {
+  std::vector<std::vector<Cell>> rows;
+  size_t next = 0;
+};
+
+void table_bind(duckdb_bind_info info) {
+  const auto &f = *static_cast<const TableFunction *>(duckdb_bind_get_extra_info(info));
+  for (const auto &[name, type] : f.columns) {
+    duckdb_logical_type t = duckdb_create_logical_type(type);
+    duckdb_bind_add_result_column(info, name.c_str(), t);
+    duckdb_destroy_logical_type(&t);
+  }
+}
+
+void table_init(duckdb_init_info info) {
+  const auto &f = *static_cast<const TableFunction *>(duckdb_init_get_extra_info(info));
+  auto *scan = new Scan{f.rows()};
+  duckdb_init_set_init_data(info, scan, [](void *p) { delete static_cast<Scan *>(p); });
+}
+
+void table_scan(duckdb_function_info info, duckdb_data_chunk out) {
+  const auto &f = *static_cast<const TableFunction *>(duckdb_function_get_extra_info(info));
+  auto &scan = *static_cast<Scan *>(duckdb_function_get_init_data(info));
+  idx_t n = std::min<idx_t>(duckdb_vector_size(), scan.rows.size() - scan.next);
+  for (size_t c = 0; c < f.columns.size(); ++c) {
+    duckdb_vector v = duckdb_data_chunk_get_vector(out, c);
+    duckdb_type type = f.columns[c].second;
+    for (idx_t r = 0; r < n; ++r) {
+      const Cell &cell = scan.rows[scan.next + r][c];
+      if (std::holds_alternative<std::monostate>(cell)) {
+        duckdb_vector_ensure_validity_writable(v);
+        duckdb_validity_set_row_invalid(duckdb_vector_get_validity(v), r);
+      } else if (type == DUCKDB_TYPE_VARCHAR) {
+        const auto &text = std::get<std::string>(cell);
+        duckdb_vector_assign_string_element_len(v, r, text.data(), text.size());
+      } else if (type == DUCKDB_TYPE_BOOLEAN) {
+        static_cast<bool *>(duckdb_vector_get_data(v))[r] = std::get<int64_t>(cell) != 0;
+      } else {
+        static_cast<int64_t *>(duckdb_vector_get_data(v))[r] = std::get<int64_t>(cell);
+      }
+    }
+  }
+  scan.next += n;
+  duckdb_data_chunk_set_size(out, n);
+}
+
+void predicate_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector out) {
+  const auto &fn = *static_cast<const std::function<bool(int64_t)> *>(duckdb_scalar_function_get_extra_info(info));
+  duckdb_vector arg = duckdb_data_chunk_get_vector(in, 0);
+  const auto *values = static_cast<const int64_t *>(duckdb_vector_get_data(arg));
+  const uint64_t *valid = duckdb_vector_get_validity(arg);
+  auto *result = static_cast<bool *>(duckdb_vector_get_data(out));
+  idx_t n = duckdb_data_chunk_get_size(in);
+  for (idx_t r = 0; r < n; ++r) {
+    if (valid && !(valid[r / 64] >> (r % 64) & 1)) {
+      duckdb_vector_ensure_validity_writable(out);
+      duckdb_validity_set_row_invalid(duckdb_vector_get_validity(out), r);
+      continue;
+    }
+    result[r] = fn(values[r]);
+  }
+}
+
+}  // namespace
+
+bool Connection::register_table_function(TableFunction f) {
+  duckdb_table_function tf = duckdb_create_table_function();
+  duckdb_table_function_set_name(tf, f.name.c_str());
+  duckdb_table_function_set_extra_info(tf, new TableFunction(std::move(f)),
+                                       [](void *p) { delete static_cast<TableFunction *>(p); });
+  duckdb_table_function_set_bind(tf, table_bind);
+  duckdb_table_function_set_init(tf, table_init);
+  duckdb_table_function_set_function(tf, table_scan);
+  bool ok = duckdb_register_table_function(c_, tf) == DuckDBSuccess;
+  duckdb_destroy_table_function(&tf);
+  return ok;
+}
+
+bool Connection::register_predicate(const std::string &name, std::function<bool(int64_t)> fn) {
+  duckdb_scalar_function sf = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(sf, name.c_str());
+  duckdb_logical_type arg = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+  duckdb_logical_type ret = duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+  duckdb_scalar_function_add_parameter(sf, arg);
+  duckdb_scalar_function_set_return_type(sf, ret);
+  duckdb_destroy_logical_type(&arg);
+  duckdb_destroy_logical_type(&ret);
+  duckdb_scalar_function_set_volatile(sf);
+  duckdb_scalar_function_set_extra_info(sf, new std::function<bool(int64_t)>(std::move(fn)),
+                                        [](void *p) { delete static_cast<std::function<bool(int64_t)> *>(p); });
+  duckdb_scalar_function_set_function(sf, predicate_call);
+  bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
+  duckdb_destroy_scalar_function(&sf);
   return ok;
 }
 

@@ -1,10 +1,13 @@
 #pragma once
 // Thin RAII wrappers over DuckDB's C API. Each owns one C handle and frees it exactly once.
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
-#include <vector>
 #include <string>
+#include <variant>
+#include <vector>
 #include <string_view>
 #include <utility>
 
@@ -12,6 +15,16 @@
 #include "duck/capi.hpp"
 
 namespace mallard::duck {
+
+// A table function whose rows Mallard computes (`SELECT * FROM name()`): the server's own state,
+// such as a warehouse's sessions, read in SQL. A cell is NULL, an integer (BIGINT and BOOLEAN
+// columns) or text (VARCHAR columns).
+using Cell = std::variant<std::monostate, int64_t, std::string>;
+struct TableFunction {
+  std::string name;
+  std::vector<std::pair<std::string, duckdb_type>> columns;
+  std::function<std::vector<std::vector<Cell>>()> rows;  // called once per scan; must not throw
+};
 
 // Translates a DuckDB error (type + message) to Mallard's Error with a PostgreSQL SQLSTATE and,
 // when DuckDB reports one, the 1-based character position in `statement`.
@@ -140,6 +153,11 @@ class Connection {
   // CREATE TYPE, the alias stays on values cast to it, so result columns can be told apart
   // (duckdb_logical_type_get_alias). False when it cannot be registered (e.g. it exists).
   bool register_type_alias(duckdb_type base, const std::string &alias);
+  // Register functions in the database's system catalog, for all its connections. False when
+  // DuckDB refuses (e.g. the name exists).
+  bool register_table_function(TableFunction f);
+  // A volatile scalar function of one BIGINT argument answering a BOOLEAN; NULL gives NULL.
+  bool register_predicate(const std::string &name, std::function<bool(int64_t)> fn);
   // Whether the table exists: one catalog lookup (a failed query would instead look through every
   // catalog for similar names to suggest, which costs in proportion to the catalog).
   bool has_table(const std::string &catalog, const std::string &schema, const std::string &table);

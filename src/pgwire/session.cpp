@@ -199,7 +199,10 @@ Session::~Session() {
 }
 
 void Session::cancel(int32_t key) {
-  if (key != secret_key_) return;
+  if (key == secret_key_) cancel_statement();
+}
+
+void Session::cancel_statement() {
   int expected = static_cast<int>(Interrupt::kNone);
   if (interrupt_.compare_exchange_strong(expected, static_cast<int>(Interrupt::kUser))) interrupt_connection();
 }
@@ -338,6 +341,10 @@ void Session::send_parameter_status(const std::string &name, const std::string &
 }
 
 void Session::send_ready() {
+  if (activity_) {
+    auto app = gucs_.find("application_name");
+    activity_->ready(static_cast<char>(tx_), app == gucs_.end() ? std::string() : app->second.value);
+  }
   size_t at = begin_message(out_, 'Z');
   put_u8(out_, static_cast<uint8_t>(tx_));
   end_message(out_, at);
@@ -361,6 +368,7 @@ void Session::run() {
     spdlog::error("session {}: {}", pid_, e.what());
     if (!dead_) send_error(Error(sqlstate::kInternalError, e.what()), true);
   }
+  activity_.reset();  // before the connection goes: no signal may reach it after this
   if (!dead_ && terminating_)
     send_error(Error(sqlstate::kAdminShutdown, "terminating connection due to administrator command"), true);
   flush();
@@ -603,6 +611,13 @@ bool Session::startup() {
       return false;
     }
   }
+  control::Activity::Row row;
+  row.pid = pid_;
+  row.user = user_;
+  row.client_addr = peer;
+  row.client_port = stream_->peer_port();
+  row.backend_start = control::Activity::now_us();
+  activity_ = warehouse_->activity().join(std::move(row), {[this] { cancel_statement(); }, [this] { terminate(); }});
   send_startup_parameters();
   size_t at = begin_message(out_, 'K');
   put_i32(out_, pid_);
@@ -874,6 +889,7 @@ void Session::handle_query(std::string_view text) {
     send_ready();
     return;
   }
+  if (activity_) activity_->started(std::string(text));
   auto stmts = sql::split(text);
   if (stmts.empty()) {
     size_t at = begin_message(out_, 'I');

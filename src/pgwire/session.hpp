@@ -99,6 +99,8 @@ class Session {
   // From other threads.
   void cancel(int32_t key);
   void terminate();
+  // pg_cancel_backend from a session of the same warehouse (no key).
+  void cancel_statement();
 
  private:
   void interrupt_connection();
@@ -228,6 +230,7 @@ class Session {
 
   std::string user_, database_;
   std::shared_ptr<control::Warehouse> warehouse_;
+  control::Activity::Handle activity_;  // this session's row of pg_stat_activity
   std::unique_ptr<duck::Connection> conn_;
   TxStatus tx_ = TxStatus::kIdle;
   bool skip_until_sync_ = false;

@@ -186,6 +186,7 @@ void Session::handle_execute(std::string_view body) {
     return;
   }
   Running guard(*this);
+  if (activity_) activity_->started(p.stmt->text);
   if (!p.started) {
     auto k = p.stmt->cls.kind;
     if (tx_ == TxStatus::kIdle && !implicit_tx_ && k != sql::Kind::kBegin && k != sql::Kind::kCommit &&

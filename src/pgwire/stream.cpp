@@ -29,6 +29,15 @@ Stream::~Stream() {
 
 void Stream::shutdown() { ::shutdown(fd_, SHUT_RD); }
 
+int Stream::peer_port() const {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getpeername(fd_, reinterpret_cast<sockaddr *>(&ss), &len) != 0) return -1;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in *>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6 *>(&ss)->sin6_port);
+  return -1;
+}
+
 std::string Stream::peer_address() const {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);

@@ -36,6 +36,7 @@ class Stream {
   void shutdown();
   int fd() const { return fd_; }
   std::string peer_address() const;
+  int peer_port() const;  // -1 for a Unix socket
 
  private:
   bool wait_readable(int timeout_ms);

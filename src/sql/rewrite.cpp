@@ -159,7 +159,7 @@ constexpr std::string_view kRelations[] = {
     "pg_index",         "pg_inherits",        "pg_policy",          "pg_statistic_ext",     "pg_publication",
     "pg_publication_rel", "pg_publication_namespace", "pg_trigger", "pg_rewrite",           "pg_partitioned_table",
     "pg_foreign_table", "pg_extension",       "pg_event_trigger", "pg_settings",      "pg_tablespace",
-    "pg_language"};
+    "pg_language",      "pg_stat_activity",   "pg_locks",         "pg_stat_all_tables", "pg_stat_user_tables"};
 constexpr std::string_view kFunctions[] = {
     "format_type",       "pg_get_userbyid",    "pg_encoding_to_char", "pg_get_function_arguments",
     "pg_get_function_identity_arguments",      "pg_get_function_result", "pg_function_is_visible",
@@ -169,7 +169,8 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
     "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
-    "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location"};
+    "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
+    "pg_cancel_backend", "pg_terminate_backend"};
 // PostgreSQL functions DuckDB has under another name. JSON text differs in whitespace only:
 // PostgreSQL writes json_build_object's pairs as `"a" : 1`, DuckDB as `"a":1`.
 constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {

@@ -602,6 +602,83 @@ TEST_F(ClientCompat, AdvisoryLocksAreSharedBySessions) {
   }
 }
 
+// pg_stat_activity and pg_locks show the warehouse's sessions and advisory locks as they are;
+// pg_cancel_backend and pg_terminate_backend reach another session (what admin tools offer).
+TEST_F(ClientCompat, SessionsAndLocksAreListedAndSignalled) {
+  Conn holder = conn(), waiter = conn(), admin = conn();
+  ASSERT_TRUE(holder);
+  ASSERT_TRUE(waiter);
+  ASSERT_TRUE(admin);
+  std::string holder_pid = std::to_string(PQbackendPID(holder.get()));
+  std::string waiter_pid = std::to_string(PQbackendPID(waiter.get()));
+  exec_ok(waiter.get(), "SET application_name = 'waiting app'");
+  EXPECT_EQ(query_value(holder.get(), "SELECT pg_advisory_lock(42)"), "");
+  const char *wait_sql = "SELECT pg_advisory_lock(42)";
+  ASSERT_TRUE(PQsendQuery(waiter.get(), wait_sql));
+  // The waiter shows as active, waiting for a lock, once its wait began.
+  std::string waiting;
+  for (int i = 0; i < 500 && waiting != "Lock"; ++i) {
+    waiting = query_value(admin.get(), "SELECT coalesce(wait_event_type, '') FROM pg_stat_activity WHERE pid = " +
+                                           waiter_pid);
+    if (waiting != "Lock") usleep(10000);
+  }
+  ASSERT_EQ(waiting, "Lock");
+  auto rows = query_rows(admin.get(),
+                         "SELECT state, query, application_name, wait_event, datname = current_database(), "
+                         "usename = current_user, backend_start <= now(), query_start >= backend_start, "
+                         "client_addr IS NOT NULL, client_port > 0, xact_start IS NOT NULL "
+                         "FROM pg_stat_activity WHERE pid = " + waiter_pid);
+  ASSERT_EQ(rows.size(), 1u);
+  std::vector<std::optional<std::string>> expected = {"active", wait_sql, "waiting app", "advisory", "t", "t", "t",
+                                                      "t",      "t",      "t",           "t"};
+  EXPECT_EQ(rows[0], expected);
+  EXPECT_EQ(query_value(admin.get(), "SELECT state FROM pg_stat_activity WHERE pid = " + holder_pid), "idle");
+  EXPECT_EQ(query_value(admin.get(), "SELECT state || ' ' || query FROM pg_stat_activity WHERE pid = pg_backend_pid()"),
+            "active SELECT state || ' ' || query FROM pg_stat_activity WHERE pid = pg_backend_pid()");
+  // One granted and one waiting lock, the bigint key split as PostgreSQL splits it.
+  rows = query_rows(admin.get(),
+                    "SELECT pid = " + holder_pid + ", classid, objid, objsubid, mode, granted, waitstart IS NULL "
+                    "FROM pg_locks WHERE locktype = 'advisory' ORDER BY granted DESC");
+  std::vector<std::vector<std::optional<std::string>>> locks = {{"t", "0", "42", "1", "ExclusiveLock", "t", "t"},
+                                                                {"f", "0", "42", "1", "ExclusiveLock", "f", "f"}};
+  EXPECT_EQ(rows, locks);
+  // A cancel ends the wait with 57014; the waiter's session goes on.
+  EXPECT_EQ(query_value(admin.get(), "SELECT pg_cancel_backend(" + waiter_pid + ")"), "t");
+  Result got(PQgetResult(waiter.get()));
+  EXPECT_EQ(PQresultStatus(got.get()), PGRES_FATAL_ERROR);
+  EXPECT_STREQ(PQresultErrorField(got.get(), PG_DIAG_SQLSTATE), "57014");
+  while (Result more{PQgetResult(waiter.get())}) {
+  }
+  EXPECT_EQ(query_value(waiter.get(), "SELECT 7"), "7");
+  EXPECT_EQ(query_value(admin.get(), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"), "0");
+  // Inside a transaction block the state says so, and xact_start stays the block's start.
+  exec_ok(holder.get(), "BEGIN");
+  exec_ok(holder.get(), "SELECT 1");
+  EXPECT_EQ(query_value(admin.get(), "SELECT state || ', ' || (xact_start < query_start)::text FROM pg_stat_activity "
+                                     "WHERE pid = " + holder_pid),
+            "idle in transaction, true");
+  // Terminating a session ends its connection and releases its locks.
+  EXPECT_EQ(query_value(admin.get(), "SELECT pg_terminate_backend(" + holder_pid + ")"), "t");
+  std::string gone = "1";
+  for (int i = 0; i < 500 && gone != "0"; ++i) {
+    gone = query_value(admin.get(), "SELECT count(*) FROM pg_stat_activity WHERE pid = " + holder_pid);
+    if (gone != "0") usleep(10000);
+  }
+  EXPECT_EQ(gone, "0");
+  Result dead(PQexec(holder.get(), "SELECT 1"));
+  EXPECT_NE(PQresultStatus(dead.get()), PGRES_TUPLES_OK);
+  EXPECT_EQ(query_value(admin.get(), "SELECT pg_try_advisory_lock(42)"), "t");
+  exec_ok(admin.get(), "SELECT pg_advisory_unlock_all()");
+  EXPECT_EQ(query_value(admin.get(), "SELECT pg_cancel_backend(999999)"), "f");  // with a WARNING in PostgreSQL
+  // Tables are listed for the statistics views (counters Mallard does not keep are NULL).
+  exec_ok(admin.get(), "DROP TABLE IF EXISTS counted");
+  exec_ok(admin.get(), "CREATE TABLE counted (a integer)");
+  EXPECT_EQ(query_value(admin.get(), "SELECT schemaname || '.' || relname FROM pg_stat_user_tables "
+                                     "WHERE relname = 'counted'"),
+            expected_schema() + ".counted");
+  exec_ok(admin.get(), "DROP TABLE counted");
+}
+
 // to_char with a date/time template (dashboards format with it), as PostgreSQL writes it.
 TEST_F(ClientCompat, ToCharFormatsDatesAndTimes) {
   Conn c = conn();
