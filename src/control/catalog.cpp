@@ -38,6 +38,7 @@ constexpr const char *kBaseTypes = R"(
   (16, 'bool', 1, true, 'B', 1000), (17, 'bytea', -1, false, 'U', 1001),
   (18, 'char', 1, true, 'Z', 1002), (19, 'name', 64, false, 'S', 1003),
   (20, 'int8', 8, true, 'N', 1016), (21, 'int2', 2, true, 'N', 1005),
+  (22, 'int2vector', -1, false, 'A', 1006), (30, 'oidvector', -1, false, 'A', 1013),
   (23, 'int4', 4, true, 'N', 1007), (24, 'regproc', 4, true, 'N', 1008),
   (25, 'text', -1, false, 'S', 1009), (26, 'oid', 4, true, 'N', 1028),
   (114, 'json', -1, false, 'U', 199), (700, 'float4', 4, true, 'N', 1021),
@@ -49,6 +50,7 @@ constexpr const char *kBaseTypes = R"(
   (1560, 'bit', -1, false, 'V', 1561), (1562, 'varbit', -1, false, 'V', 1563),
   (1700, 'numeric', -1, false, 'N', 1231), (2205, 'regclass', 4, true, 'N', 2210),
   (2206, 'regtype', 4, true, 'N', 2211), (2950, 'uuid', 16, false, 'U', 2951),
+  (2249, 'record', -1, false, 'P', 0), (2283, 'anyelement', 4, true, 'P', 0),
   (3802, 'jsonb', -1, false, 'U', 3807)
 )";
 
@@ -196,8 +198,8 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "CAST(0 AS SMALLINT) AS pronargdefaults, "
       "CAST(CASE WHEN f.function_type LIKE 'table%' THEN 2249 WHEN f.return_type IS NULL THEN 2283 "
       "ELSE " + q + "type_oid(f.return_type) END AS BIGINT) AS prorettype, "
-      "CAST(list_transform(f.parameter_types, lambda t: coalesce(" + q + "scalar_type_oid(t), 2283)) AS UINTEGER[]) "
-      "AS proargtypes, "
+      "CAST(array_to_string(list_transform(f.parameter_types, lambda t: coalesce(" + q + "scalar_type_oid(t), 2283)), ' ') "
+      "AS pg_oidvector) AS proargtypes, "
       "CAST(NULL AS UINTEGER[]) AS proallargtypes, CAST(NULL AS VARCHAR[]) AS proargmodes, f.parameters AS proargnames, "
       "CAST(NULL AS VARCHAR) AS proargdefaults, CAST(NULL AS UINTEGER[]) AS protrftypes, "
       "coalesce(f.macro_definition, f.function_name) AS prosrc, CAST(NULL AS VARCHAR) AS probin, "
@@ -420,9 +422,10 @@ std::string statements() {
 
   add("CREATE VIEW " + q + "raw_pg_type AS "
       "SELECT CAST(oid AS BIGINT) AS oid, typname, CAST(11 AS BIGINT) AS typnamespace, CAST(10 AS BIGINT) AS typowner, "
-      "typlen, typbyval, CASE WHEN oid = 705 THEN 'p' ELSE 'b' END AS typtype, typcategory, false AS typispreferred, "
+      "typlen, typbyval, CASE WHEN oid IN (705, 2249, 2283) THEN 'p' ELSE 'b' END AS typtype, typcategory, false AS typispreferred, "
       "true AS typisdefined, ',' AS typdelim, CAST(0 AS BIGINT) AS typrelid, CAST(0 AS BIGINT) AS typsubscript, "
-      "CAST(0 AS BIGINT) AS typelem, CAST(typarray AS BIGINT) AS typarray, typname || 'in' AS typinput, "
+      "CAST(CASE oid WHEN 22 THEN 21 WHEN 30 THEN 26 ELSE 0 END AS BIGINT) AS typelem, "
+      "CAST(typarray AS BIGINT) AS typarray, typname || 'in' AS typinput, "
       "typname || 'out' AS typoutput, typname || 'recv' AS typreceive, typname || 'send' AS typsend, "
       "'-' AS typmodin, '-' AS typmodout, '-' AS typanalyze, "
       "CASE WHEN typlen = 8 THEN 'd' WHEN typlen IN (4, 12) THEN 'i' WHEN typlen = 2 THEN 's' "
@@ -458,13 +461,14 @@ std::string statements() {
   // pgwire::pg_type_of (docs/types.md).
   add("CREATE MACRO " + q + "scalar_type_oid(dt) AS CASE regexp_replace(upper(dt), '\\(.*$', '') "
       "WHEN 'BOOLEAN' THEN 16 WHEN 'TINYINT' THEN 21 WHEN 'UTINYINT' THEN 21 WHEN 'SMALLINT' THEN 21 "
-      "WHEN 'USMALLINT' THEN 23 WHEN 'INTEGER' THEN 23 WHEN 'UINTEGER' THEN 20 WHEN 'BIGINT' THEN 20 "
+      "WHEN 'USMALLINT' THEN 23 WHEN 'INTEGER' THEN 23 WHEN 'UINTEGER' THEN 26 WHEN 'BIGINT' THEN 20 "
       "WHEN 'UBIGINT' THEN 1700 WHEN 'HUGEINT' THEN 1700 WHEN 'UHUGEINT' THEN 1700 WHEN 'BIGNUM' THEN 1700 "
       "WHEN 'DECIMAL' THEN 1700 WHEN 'FLOAT' THEN 700 WHEN 'DOUBLE' THEN 701 WHEN 'VARCHAR' THEN 25 "
       "WHEN 'JSON' THEN 114 WHEN 'BLOB' THEN 17 WHEN 'DATE' THEN 1082 WHEN 'TIME' THEN 1083 WHEN 'TIME_NS' THEN 1083 "
       "WHEN 'TIME WITH TIME ZONE' THEN 1266 WHEN 'TIMESTAMP' THEN 1114 WHEN 'TIMESTAMP_S' THEN 1114 "
       "WHEN 'TIMESTAMP_MS' THEN 1114 WHEN 'TIMESTAMP_NS' THEN 1114 WHEN 'TIMESTAMP WITH TIME ZONE' THEN 1184 "
-      "WHEN 'INTERVAL' THEN 1186 WHEN 'UUID' THEN 2950 WHEN 'BIT' THEN 1562 ELSE "
+      "WHEN 'INTERVAL' THEN 1186 WHEN 'UUID' THEN 2950 WHEN 'BIT' THEN 1562 WHEN 'PG_CHAR' THEN 18 "
+      "WHEN 'PG_OIDVECTOR' THEN 30 ELSE "
       "CASE WHEN regexp_matches(upper(dt), '^(STRUCT|MAP|UNION)') THEN 114 ELSE 25 END END");
   add("CREATE MACRO " + q + "type_oid(dt) AS CASE "
       "WHEN regexp_matches(dt, '\\[[0-9]*\\]$') THEN CASE "
@@ -653,7 +657,7 @@ std::string statements() {
   add("CREATE MACRO " + q + "divisor(d) AS CASE WHEN d = 0 THEN error('division by zero') ELSE d END");
   // format_type over PostgreSQL OIDs, with PostgreSQL's SQL-standard spellings.
   add("CREATE MACRO " + q + "format_type(o, typmod) AS CASE WHEN o IS NULL THEN NULL ELSE coalesce("
-      "(SELECT CASE WHEN mft.typcategory = 'A' THEN " + q + "format_base_type(mft.typelem, typmod) || '[]' "
+      "(SELECT CASE WHEN mft.typcategory = 'A' AND mft.oid NOT IN (22, 30) THEN " + q + "format_base_type(mft.typelem, typmod) || '[]' "
       "ELSE " + q + "format_base_type(mft.oid, typmod) END FROM " + q + "pg_type mft WHERE mft.oid = o), '???') END");
   add("CREATE MACRO " + q + "format_base_type(o, typmod) AS CASE o "
       "WHEN 16 THEN 'boolean' WHEN 18 THEN '\"char\"' WHEN 20 THEN 'bigint' WHEN 21 THEN 'smallint' "
@@ -783,6 +787,7 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
 void install_pg_catalog(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks) {
   register_server_functions(conn, activity, locks);
   conn.register_type_alias(DUCKDB_TYPE_VARCHAR, "pg_char");
+  conn.register_type_alias(DUCKDB_TYPE_VARCHAR, "pg_oidvector");
   conn.query(std::string("ATTACH IF NOT EXISTS ':memory:' AS ") + kCatalogDb);
   // One statement at a time, so that a statement DuckDB refuses is named in the error.
   std::string all = statements();

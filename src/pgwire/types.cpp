@@ -776,7 +776,8 @@ bool has_json_alias(duckdb_logical_type t) { return has_alias(t, "JSON"); }
 
 // VARCHAR text as PostgreSQL's string types, by the DuckDB alias the catalog emulation gives
 // (control/catalog.cpp): pg_char is the one-byte "char" of catalog columns (pg_type.typtype, ...),
-// which type-introspecting clients read as bytes.
+// which type-introspecting clients read as bytes; pg_oidvector is pg_proc.proargtypes, OIDs
+// separated by blanks.
 PgType varchar_pg_type(duckdb_logical_type t) {
   char *alias = duckdb_logical_type_get_alias(t);
   if (!alias) return {oid::kText, -1, -1};
@@ -785,6 +786,8 @@ PgType varchar_pg_type(duckdb_logical_type t) {
     out = {oid::kJson, -1, -1};
   else if (strcasecmp(alias, "pg_char") == 0)
     out = {oid::kChar, 1, -1};
+  else if (strcasecmp(alias, "pg_oidvector") == 0)
+    out = {oid::kOidVector, -1, -1};
   duckdb_free(alias);
   return out;
 }
@@ -1156,6 +1159,35 @@ class StringEncoder final : public Encoder {
 
  private:
   bool json_;
+};
+
+// oidvector: the text as it is; in binary, an array of oid numbered from 0 (PostgreSQL's form).
+class OidVectorEncoder final : public Encoder {
+ public:
+  using Encoder::Encoder;
+  void append_text(uint64_t row, std::string &out) override { out.append(duck_string(at<duckdb_string_t>(row))); }
+  void append_binary(uint64_t row, std::string &out) override {
+    std::string_view s = duck_string(at<duckdb_string_t>(row));
+    std::vector<uint32_t> oids;
+    for (size_t i = 0; i < s.size();) {
+      uint32_t v = 0;
+      auto [end, ec] = std::from_chars(s.data() + i, s.data() + s.size(), v);
+      if (ec == std::errc()) oids.push_back(v);
+      i = static_cast<size_t>(end - s.data()) + 1;
+    }
+    put_u32(out, 1);
+    put_u32(out, 0);
+    put_u32(out, oid::kOid);
+    put_u32(out, uint32_t(oids.size()));
+    put_u32(out, 0);
+    for (uint32_t v : oids) {
+      put_u32(out, 4);
+      put_u32(out, v);
+    }
+  }
+  void append_json(uint64_t row, std::string &out) override {
+    append_json_string(out, duck_string(at<duckdb_string_t>(row)));
+  }
 };
 
 class BlobEncoder final : public Encoder {
@@ -1617,7 +1649,9 @@ EncoderPtr build_encoder(duckdb_logical_type type, const TextOptions &options) {
     }
     case DUCKDB_TYPE_FLOAT: return std::make_unique<FloatEncoder<float>>(pg);
     case DUCKDB_TYPE_DOUBLE: return std::make_unique<FloatEncoder<double>>(pg);
-    case DUCKDB_TYPE_VARCHAR: return std::make_unique<StringEncoder>(pg, pg.oid == oid::kJson);
+    case DUCKDB_TYPE_VARCHAR:
+      if (pg.oid == oid::kOidVector) return std::make_unique<OidVectorEncoder>(pg);
+      return std::make_unique<StringEncoder>(pg, pg.oid == oid::kJson);
     case DUCKDB_TYPE_BLOB: return std::make_unique<BlobEncoder>(pg);
     case DUCKDB_TYPE_DATE: return std::make_unique<DateEncoder>(pg);
     case DUCKDB_TYPE_TIME: return std::make_unique<TimeEncoder<1>>(pg);

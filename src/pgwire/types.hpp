@@ -19,7 +19,7 @@ enum class Format : int16_t { kText = 0, kBinary = 1 };
 // Well-known PostgreSQL type OIDs (pg_type.oid), stable across PostgreSQL versions.
 namespace oid {
 inline constexpr uint32_t kUnknown = 705, kBool = 16, kBytea = 17, kChar = 18, kName = 19, kInt8 = 20,
-                          kInt2 = 21, kInt4 = 23, kText = 25, kOid = 26, kJson = 114, kFloat4 = 700,
+                          kInt2 = 21, kInt4 = 23, kText = 25, kOid = 26, kOidVector = 30, kJson = 114, kFloat4 = 700,
                           kFloat8 = 701, kVarchar = 1043, kBpchar = 1042, kDate = 1082, kTime = 1083,
                           kTimestamp = 1114, kTimestamptz = 1184, kInterval = 1186, kTimetz = 1266,
                           kBit = 1560, kVarbit = 1562, kNumeric = 1700, kUuid = 2950, kJsonb = 3802,

@@ -214,6 +214,29 @@ public class JdbcTest {
       check("getIndexInfo column", rs.getString("COLUMN_NAME"), "k");
       check("getIndexInfo unique", rs.getBoolean("NON_UNIQUE"), false);
     }
+    // Functions and their parameters: pgjdbc splits pg_proc.proargtypes (an oidvector) at blanks.
+    try (Statement st = conn.createStatement()) {
+      st.execute("CREATE TEMP MACRO jd_add(a, b) AS a + b");
+    }
+    try (ResultSet rs = md.getFunctions(null, null, "jd_add")) {
+      check("getFunctions found", rs.next(), true);
+      check("getFunctions name", rs.getString("FUNCTION_NAME"), "jd_add");
+      check("getFunctions one row", rs.next(), false);
+    }
+    try (ResultSet rs = md.getFunctionColumns(null, null, "jd_add", null)) {
+      List<String> params = new ArrayList<>();
+      while (rs.next()) {
+        if (rs.getInt("COLUMN_TYPE") == DatabaseMetaData.functionColumnIn) params.add(rs.getString("COLUMN_NAME"));
+      }
+      check("getFunctionColumns parameters", params, Arrays.asList("a", "b"));
+    }
+    try (ResultSet rs = md.getProcedureColumns(null, null, "jd_add", null)) {
+      int n = 0;
+      while (rs.next()) {
+        if (rs.getInt("COLUMN_TYPE") == DatabaseMetaData.procedureColumnIn) ++n;
+      }
+      check("getProcedureColumns parameters", n, 2);
+    }
     String keywords = md.getSQLKeywords();
     check("getSQLKeywords lists non-SQL:2003 keywords", Arrays.asList(keywords.split(",")).contains("limit"), true);
     conn.commit();

@@ -602,6 +602,34 @@ TEST_F(ClientCompat, AdvisoryLocksAreSharedBySessions) {
   }
 }
 
+// pg_proc.proargtypes is an oidvector: blank-separated OIDs in text (pgjdbc splits it), an array
+// numbered from 0 in binary.
+TEST_F(ClientCompat, ProcArgumentTypesAreAnOidVector) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), reference_mode() ? "CREATE FUNCTION pg_temp.two_args(a integer, b text) RETURNS integer "
+                                      "LANGUAGE sql AS 'SELECT 1'"
+                                    : "CREATE TEMP MACRO two_args(a, b) AS 1");
+  const char *sql = "SELECT proargtypes FROM pg_proc WHERE proname = 'two_args'";
+  Result text(PQexec(c.get(), sql));
+  ASSERT_EQ(PQresultStatus(text.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(text.get());
+  ASSERT_EQ(PQntuples(text.get()), 1);
+  EXPECT_EQ(PQftype(text.get(), 0), 30u);
+  std::string args = PQgetvalue(text.get(), 0, 0);
+  ASSERT_NE(args.find(' '), std::string::npos) << args;
+  uint32_t first = std::stoul(args.substr(0, args.find(' '))), second = std::stoul(args.substr(args.find(' ') + 1));
+  Result bin(PQexecParams(c.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 1));
+  ASSERT_EQ(PQresultStatus(bin.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(bin.get());
+  ASSERT_EQ(PQgetlength(bin.get(), 0, 0), 20 + 2 * 8);
+  uint32_t words[9];
+  std::memcpy(words, PQgetvalue(bin.get(), 0, 0), sizeof(words));
+  for (auto &w : words) w = ntohl(w);
+  // dimensions, no NULLs, element type oid, two elements from 0, then (length, value) pairs
+  std::vector<uint32_t> expected = {1, 0, 26, 2, 0, 4, first, 4, second};
+  EXPECT_EQ(std::vector<uint32_t>(words, words + 9), expected);
+  EXPECT_EQ(query_value(c.get(), "SELECT format_type(30, NULL)"), "oidvector");
+}
+
 // pg_stat_activity and pg_locks show the warehouse's sessions and advisory locks as they are;
 // pg_cancel_backend and pg_terminate_backend reach another session (what admin tools offer).
 TEST_F(ClientCompat, SessionsAndLocksAreListedAndSignalled) {
