@@ -357,6 +357,7 @@ std::pair<std::string, std::string> Session::copy_target(duck::Connection &conn,
                                                          const std::string &name) {
   QualifiedName n{schema, name};
   auto r = require(conn, n);
+  preserve(conn, {r.ins});
   if (r.id >= 0) touched_.insert(r.id);
   // ins is kHiddenSchema."name"
   std::string table = r.ins.substr(std::string(kHiddenSchema).size() + 1);
@@ -399,6 +400,7 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
         return o;
       }
       conn.query("CREATE OR REPLACE TEMP TABLE __mallard_src AS " + st.body);
+      preserve(conn, {r.ins});
       if (r.id >= 0) touched_.insert(r.id);
       Outcome o;
       o.tag = "INSERT 0";
@@ -613,6 +615,7 @@ Outcome Session::drop_view(duck::Connection &conn, const Statement &st, const Qu
 // Materializes `sel` (rows with their identity __f, __p) as the scratch table, then takes those
 // rows out: committed ones into the delete staging table, staged ones out of the insert staging.
 void Session::remove_selected(duck::Connection &conn, const Resolved &r, const std::string &sel) {
+  preserve(conn, {r.ins, r.del});
   conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);
   conn.query("INSERT INTO " + r.del + " SELECT __f, __p FROM " + kScratch + " WHERE __f <> -1");
   conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
@@ -963,7 +966,62 @@ void Session::commit(duck::Connection &conn) {
   lake_.commit(conn, changes_);
 }
 
+void Session::savepoint(size_t depth) { savepoints_.resize(depth); }
+
+void Session::preserve(duck::Connection &conn, const std::vector<std::string> &staging) {
+  if (savepoints_.empty() || describing_) return;
+  auto &innermost = savepoints_.back();
+  for (const auto &table : staging) {
+    if (innermost.count(table)) continue;
+    // Temporary, in the DuckDB transaction: gone with it, however it ends.
+    std::string name = "__mallard_savepoint_" + std::to_string(++copies_);
+    conn.query("CREATE TEMP TABLE " + name + " AS SELECT * FROM " + table);
+    std::string copy = "temp.main." + name;
+    innermost.emplace(table, copy);
+  }
+}
+
+void Session::before_insert(duck::Connection &conn, const std::vector<int64_t> &tables) {
+  std::vector<std::string> staging;
+  for (int64_t id : tables) {
+    if (id >= 0) {
+      staging.push_back(inserts_table(id));
+    } else {
+      for (const auto &nt : changes_.created_tables) staging.push_back(nt.ins);
+    }
+  }
+  preserve(conn, staging);
+}
+
+void Session::rollback_to(duck::Connection &conn, size_t depth) {
+  if (depth == 0 || depth > savepoints_.size()) return;
+  // A table first written after a newer savepoint was as that one's copy has it.
+  std::map<std::string, std::string> restore;
+  for (size_t i = depth - 1; i < savepoints_.size(); ++i)
+    for (const auto &[table, copy] : savepoints_[i]) restore.try_emplace(table, copy);
+  for (const auto &[table, copy] : restore) {
+    conn.query("DELETE FROM " + table);
+    conn.query("INSERT INTO " + table + " SELECT * FROM " + copy);
+  }
+  for (size_t i = depth; i < savepoints_.size(); ++i)
+    for (const auto &[table, copy] : savepoints_[i]) conn.query("DROP TABLE " + copy);
+  savepoints_.resize(depth);
+}
+
+void Session::release(duck::Connection &conn, size_t depth) {
+  if (depth == 0 || depth > savepoints_.size()) return;
+  // The enclosing savepoint inherits the copies of tables it has none of: they were not written
+  // between it and the released one.
+  for (size_t i = depth - 1; i < savepoints_.size(); ++i)
+    for (const auto &[table, copy] : savepoints_[i]) {
+      if (depth >= 2 && savepoints_[depth - 2].emplace(table, copy).second) continue;
+      conn.query("DROP TABLE " + copy);
+    }
+  savepoints_.resize(depth - 1);
+}
+
 void Session::finish(bool committed) noexcept {
+  savepoints_.clear();
   // The temporary macros ended with the DuckDB transaction.
   if (!shadowed_.empty()) ++binding_epoch_;
   shadowed_.clear();

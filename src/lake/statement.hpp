@@ -107,6 +107,16 @@ class Session {
   // COPY FROM into a lake table: the staging table to append to.
   std::pair<std::string, std::string> copy_target(duck::Connection &conn, const std::string &schema,
                                                   const std::string &name);
+  // Savepoints, numbered by depth (1 = outermost): each keeps a copy of the staging of every lake
+  // table written after it was set, taken before the first such write, so ROLLBACK TO can put
+  // the staged rows back as they were. What the statements wrote is all a lake transaction
+  // changes in DuckDB; other changes (DDL) are refused by the client session's own accounting.
+  void savepoint(size_t depth);
+  void release(duck::Connection &conn, size_t depth);  // that savepoint and newer ones go
+  void rollback_to(duck::Connection &conn, size_t depth);  // it stays; newer ones go
+  // A prepared INSERT into these tables (ids; -1: a table created in this transaction) is about
+  // to run.
+  void before_insert(duck::Connection &conn, const std::vector<int64_t> &tables);
   // Commits the lake part of the transaction (data files + metadata). The caller then ends the
   // DuckDB transaction by ROLLBACK and calls finish().
   void commit(duck::Connection &conn);
@@ -150,6 +160,8 @@ class Session {
   Outcome update_rows(duck::Connection &conn, const Statement &st);
   Outcome alter_table(duck::Connection &conn, const Statement &st);
   Outcome comment(duck::Connection &conn, const Statement &st);
+  // Copies the staging tables for the innermost savepoint, unless it has them already.
+  void preserve(duck::Connection &conn, const std::vector<std::string> &staging);
   Outcome comment_column(const std::shared_ptr<const Snapshot> &b, const std::string &schema, const Schema *sc,
                          const Statement &st, const std::optional<std::string> &value);
 
@@ -165,6 +177,9 @@ class Session {
   std::string author_, message_;
   std::vector<std::string> search_path_{"main"};
   bool describing_ = false;
+  // Per savepoint (outermost first): staging table → the temporary copy of it at the savepoint.
+  std::vector<std::map<std::string, std::string>> savepoints_;
+  uint64_t copies_ = 0;
 };
 
 }  // namespace mallard::lake

@@ -1165,6 +1165,7 @@ void Session::start_portal(Portal &p) {
   }
   try {
     lake_->touch(s.lake_tables);
+    lake_->before_insert(*conn_, s.lake_tables);
     start_plain_portal(p);
     if (own) {
       buffer_rows(p);

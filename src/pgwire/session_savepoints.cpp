@@ -1,10 +1,12 @@
 // SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT.
 //
 // DuckDB has no savepoints and cannot undo part of a transaction, so Mallard keeps the savepoint
-// names itself and counts, per transaction, the statements that could have changed anything
-// (data, schema, settings, cursors). ROLLBACK TO SAVEPOINT is honoured only when it has nothing
-// to undo: no such statement ran since the savepoint was set. Otherwise it fails with 0A000 and
-// the transaction stays failed, so a client never continues with changes it asked to discard.
+// names itself. Rows written to lake tables are staged in DuckDB tables, which the lake session
+// copies for a savepoint before their first write after it and puts back at ROLLBACK TO. Every
+// other statement that could have changed anything (DuckDB tables, schema, settings, cursors) is
+// counted, and ROLLBACK TO SAVEPOINT is honoured only when none ran since the savepoint was set.
+// Otherwise it fails with 0A000 and the transaction stays failed, so a client never continues
+// with changes it asked to discard.
 //
 // After an error, ROLLBACK TO also returns the transaction to normal (state T) when that is
 // genuinely safe: nothing to undo since the savepoint, and DuckDB's own transaction still usable.
@@ -14,6 +16,8 @@
 // without discarding what the transaction did before the savepoint and reading from a newer
 // snapshot, so it is refused (0A000) rather than silently changing what the transaction sees.
 // See docs/design.md.
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "common/strings.hpp"
@@ -49,12 +53,19 @@ SavepointStatement parse_savepoint(const std::string &text) {
   return out;
 }
 
-// Whether running this statement could leave something that ROLLBACK TO SAVEPOINT would have to
-// undo. Reads are not: SELECT (sequence increments are not undone by PostgreSQL either), SHOW,
+// Whether running this statement could leave something that ROLLBACK TO SAVEPOINT cannot undo.
+// Writes of lake table rows can be undone (lake::Session keeps their staging as it was at each
+// savepoint). Reads change nothing: SELECT (sequence increments are not undone by PostgreSQL either), SHOW,
 // COPY ... TO, FETCH and MOVE (PostgreSQL leaves cursor positions alone too), EXPLAIN without
 // ANALYZE, DEALLOCATE (not transactional in PostgreSQL). Everything else is, including SET.
-bool may_change_anything(const PreparedStatement &s) {
+bool may_change_anything(const PreparedStatement &s, const std::function<bool(const std::string &, const std::string &)> &is_temp_table) {
   using sql::Kind;
+  if (!s.lake_tables.empty()) return false;  // INSERT into lake tables
+  if (s.lake) {
+    using L = lake::Statement::Kind;
+    auto k = s.lake->kind;
+    return !(k == L::kInsert || k == L::kDelete || k == L::kUpdate || k == L::kTruncate);
+  }
   switch (s.cls.kind) {
     case Kind::kShow:
     case Kind::kDeallocate:
@@ -65,10 +76,14 @@ bool may_change_anything(const PreparedStatement &s) {
       return w.empty() || (w[0] != "FETCH" && w[0] != "MOVE");
     }
     case Kind::kCopy: {
-      // COPY ... TO reads; COPY ... FROM writes. The direction is the word after the target.
+      // COPY ... TO reads; COPY ... FROM writes, into a lake table (undone as INSERT is) or not.
       auto tree = sql::parse(s.text);
-      if (tree && tree->contains("CopyStmt")) return (*tree)["CopyStmt"].value("is_from", false);
-      return true;
+      if (!tree || !tree->contains("CopyStmt")) return true;
+      const auto &copy = (*tree)["CopyStmt"];
+      if (!copy.value("is_from", false)) return false;
+      if (!copy.contains("relation")) return true;
+      std::string schema = copy["relation"].value("schemaname", ""), table = copy["relation"].value("relname", "");
+      return schema == "temp" || is_temp_table(schema, table);
     }
     case Kind::kQuery:
       if (!s.prepared || !s.expanded.empty()) return true;
@@ -97,7 +112,10 @@ void Session::note_for_savepoints(const PreparedStatement &s) {
     changes_ = 0;
     return;
   }
-  if (may_change_anything(s)) ++changes_;
+  if (may_change_anything(s, [this](const std::string &schema, const std::string &table) {
+        return is_temp_table(schema, table);
+      }))
+    ++changes_;
 }
 
 void Session::run_savepoint(Portal &p) {
@@ -114,6 +132,7 @@ void Session::run_savepoint(Portal &p) {
   }
   if (st.op == SavepointOp::kSavepoint) {
     savepoints_.push_back({st.name, changes_});
+    lake_->savepoint(savepoints_.size());
     return;
   }
   // The innermost savepoint of that name.
@@ -123,13 +142,14 @@ void Session::run_savepoint(Portal &p) {
   Savepoint &sp = savepoints_[at - 1];
   if (st.op == SavepointOp::kRelease) {
     // Releasing keeps what was done since: nothing to undo, the savepoint and newer ones go.
+    lake_->release(*conn_, at);
     savepoints_.resize(at - 1);
     return;
   }
   if (changes_ != sp.changes)
     throw Error(sqlstate::kFeatureNotSupported,
-                "ROLLBACK TO SAVEPOINT is not supported after statements that may have changed data, schema or "
-                "settings since the savepoint: Mallard cannot undo part of a transaction",
+                "ROLLBACK TO SAVEPOINT is not supported after statements other than INSERT, UPDATE, DELETE or "
+                "TRUNCATE of lake tables since the savepoint: Mallard cannot undo them in part of a transaction",
                 0, "", "Roll back the whole transaction instead.");
   if (tx_ == TxStatus::kFailed) {
     // Safe only if DuckDB's transaction survived the error.
@@ -141,8 +161,10 @@ void Session::run_savepoint(Portal &p) {
                   "in the storage engine",
                   0, "", "Roll back the whole transaction instead.");
     }
-    tx_ = TxStatus::kInTransaction;
   }
+  lake_->rollback_to(*conn_, at);  // the staged rows of lake tables, as they were
+  ++writes_;                        // plans made since may rest on the rows now gone
+  tx_ = TxStatus::kInTransaction;
   savepoints_.resize(at);  // newer savepoints are destroyed; this one stays
 }
 

@@ -162,6 +162,20 @@ def main():
               ("Asia/Tokyo",))
         check("timezone after set_config", conn.info.parameter_status("TimeZone"), "Asia/Tokyo")
         check("row locking", conn.execute("SELECT id FROM p3_items WHERE id = 1 FOR UPDATE").fetchone(), (1,))
+        # A nested transaction block is a savepoint (Django's nested atomic(), SQLAlchemy's
+        # begin_nested()): an exception inside it undoes that block's rows only.
+        with conn.transaction():
+            conn.execute("INSERT INTO p3_items (id, name) VALUES (%s, %s)", [100, "kept"])
+            try:
+                with conn.transaction():
+                    conn.execute("UPDATE p3_items SET name = 'changed' WHERE id = 1")
+                    conn.execute("DELETE FROM p3_items WHERE id = %s", [2])
+                    raise RuntimeError("undo the inner block")
+            except RuntimeError:
+                pass
+        check("nested block undone, outer kept",
+              conn.execute("SELECT id, name FROM p3_items WHERE id IN (1, 2, 100) ORDER BY id").fetchall(),
+              [(1, "item 1"), (2, "item 2"), (100, "kept")])
         conn.execute("DROP TABLE p3_items")
         conn.execute("DROP TABLE p3_copy")
 

@@ -390,19 +390,18 @@ TEST_F(LakeTxn, ConcurrentDdlConflicts) {
             (Rows{{"a"}, {"x"}}));
 }
 
-// ROLLBACK TO SAVEPOINT cannot undo part of a transaction in Mallard, so it is refused (0A000)
-// after any statement the lake ran since the savepoint, and nothing of the transaction commits.
-TEST_F(LakeTxn, RollbackToSavepointAfterLakeStatementsIsRefused) {
+// ROLLBACK TO SAVEPOINT undoes the rows lake statements wrote since the savepoint (and a
+// transaction left with nothing commits no snapshot); after DDL it is refused (0A000) and nothing
+// of the transaction commits.
+TEST_F(LakeTxn, RollbackToSavepointUndoesRowsAndRefusesDdl) {
   Conn c = conn();
   ASSERT_TRUE(c);
   exec_ok(c.get(), "CREATE TABLE sp_lake (a integer)");
   exec_ok(c.get(), "INSERT INTO sp_lake VALUES (10)");
   int64_t snaps = snapshot_count(c.get());
-  for (const char *change : {"UPDATE sp_lake SET a = a + 1", "DELETE FROM sp_lake", "TRUNCATE sp_lake",
-                             "DROP TABLE sp_lake", "ALTER TABLE sp_lake ADD COLUMN b integer",
+  for (const char *change : {"DROP TABLE sp_lake", "ALTER TABLE sp_lake ADD COLUMN b integer",
                              "CREATE TABLE sp_lake_new (b integer)", "CREATE SCHEMA sp_lake_schema",
-                             "CREATE VIEW sp_lake_view AS SELECT 1 AS one", "COMMENT ON TABLE sp_lake IS 'x'",
-                             "INSERT INTO sp_lake SELECT a + 1 FROM sp_lake"}) {
+                             "CREATE VIEW sp_lake_view AS SELECT 1 AS one", "COMMENT ON TABLE sp_lake IS 'x'"}) {
     exec_ok(c.get(), "BEGIN");
     exec_ok(c.get(), "SAVEPOINT s");
     exec_ok(c.get(), change);
@@ -410,15 +409,25 @@ TEST_F(LakeTxn, RollbackToSavepointAfterLakeStatementsIsRefused) {
     EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_INERROR) << change;
     EXPECT_EQ(exec_ok(c.get(), "COMMIT"), "ROLLBACK") << change;
   }
+  for (const char *change : {"UPDATE sp_lake SET a = a + 1", "DELETE FROM sp_lake", "TRUNCATE sp_lake",
+                             "INSERT INTO sp_lake SELECT a + 1 FROM sp_lake"}) {
+    exec_ok(c.get(), "BEGIN");
+    exec_ok(c.get(), "SAVEPOINT s");
+    exec_ok(c.get(), change);
+    EXPECT_EQ(exec_ok(c.get(), "ROLLBACK TO SAVEPOINT s"), "ROLLBACK") << change;
+    EXPECT_EQ(query_rows(c.get(), "SELECT * FROM sp_lake"), (Rows{{"10"}})) << change;
+    EXPECT_EQ(exec_ok(c.get(), "COMMIT"), "COMMIT") << change;
+  }
   EXPECT_EQ(snapshot_count(c.get()), snaps);
   EXPECT_EQ(query_rows(c.get(), "SELECT * FROM sp_lake"), (Rows{{"10"}}));
-  // With nothing run since the savepoint, ROLLBACK TO is honoured and the rest commits.
+  // What came before the savepoint commits.
   exec_ok(c.get(), "BEGIN");
   exec_ok(c.get(), "UPDATE sp_lake SET a = 20");
   exec_ok(c.get(), "SAVEPOINT s");
-  exec_ok(c.get(), "SELECT * FROM sp_lake");
+  exec_ok(c.get(), "UPDATE sp_lake SET a = 30");
   EXPECT_EQ(exec_ok(c.get(), "ROLLBACK TO SAVEPOINT s"), "ROLLBACK");
   EXPECT_EQ(exec_ok(c.get(), "COMMIT"), "COMMIT");
+  EXPECT_EQ(snapshot_count(c.get()), snaps + 1);
   EXPECT_EQ(query_rows(c.get(), "SELECT * FROM sp_lake"), (Rows{{"20"}}));
 }
 

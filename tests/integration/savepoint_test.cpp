@@ -1,6 +1,6 @@
 // SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT: what PostgreSQL answers where Mallard
-// can give the same answer, and 0A000 (never a different answer) where it would have to undo part
-// of a transaction.
+// can give the same answer (rows of lake tables are undone), and 0A000 (never a different answer)
+// where it would have to undo what it cannot.
 
 #include <string>
 
@@ -122,17 +122,91 @@ TEST_F(Savepoints, RollbackToInFailedStateThroughExtendedProtocol) {
   exec_ok(c.get(), "COMMIT");
 }
 
-// Where PostgreSQL would undo changes made since the savepoint, Mallard refuses (0A000) and the
-// transaction stays failed: the client can only roll it back, so nothing it asked to discard is
-// ever committed.
-TEST_F(Savepoints, RollbackToAfterChangesIsRefused) {
+// Rows written to lake tables since a savepoint are undone by ROLLBACK TO, as in PostgreSQL:
+// INSERT (simple and extended protocol), UPDATE, DELETE, TRUNCATE and COPY FROM, in nested
+// savepoints, released ones included.
+TEST_F(Savepoints, RollbackToUndoesRowWrites) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  auto rows = [&](const char *table) {
+    std::string out;
+    for (auto &r : query_rows(c.get(), std::string("SELECT a FROM ") + table + " ORDER BY a"))
+      out += (out.empty() ? "" : ",") + r[0].value_or("NULL");
+    return out;
+  };
+  auto copy_in = [&](const char *sql, const std::string &data) {
+    Result r(PQexec(c.get(), sql));
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_COPY_IN) << PQresultErrorMessage(r.get());
+    PQputCopyData(c.get(), data.data(), static_cast<int>(data.size()));
+    PQputCopyEnd(c.get(), nullptr);
+    while (Result rest{PQgetResult(c.get())}) {
+      EXPECT_EQ(PQresultStatus(rest.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(rest.get());
+    }
+  };
+  exec_ok(c.get(), "DROP TABLE IF EXISTS sp_rows");
+  exec_ok(c.get(), "CREATE TABLE sp_rows (a integer NOT NULL, b text)");
+  exec_ok(c.get(), "INSERT INTO sp_rows VALUES (1, 'one'), (2, 'two')");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO sp_rows VALUES (3, 'three')");
+  exec_ok(c.get(), "SAVEPOINT s");
+  exec_ok(c.get(), "INSERT INTO sp_rows VALUES (4, 'four')");
+  const char *five = "5";
+  Result ext(PQexecParams(c.get(), "INSERT INTO sp_rows (a) VALUES ($1)", 1, nullptr, &five, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(ext.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(ext.get());
+  exec_ok(c.get(), "UPDATE sp_rows SET a = a * 10 WHERE a IN (1, 3)");
+  exec_ok(c.get(), "DELETE FROM sp_rows WHERE a = 2");
+  copy_in("COPY sp_rows (a) FROM STDIN", "6\n");
+  EXPECT_EQ(rows("sp_rows"), "4,5,6,10,30");
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK TO SAVEPOINT s"), "ROLLBACK");
+  EXPECT_EQ(rows("sp_rows"), "1,2,3");
+  // The savepoint stays: written again, rolled back again.
+  exec_ok(c.get(), "TRUNCATE sp_rows");
+  EXPECT_EQ(rows("sp_rows"), "");
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK TO s"), "ROLLBACK");
+  EXPECT_EQ(rows("sp_rows"), "1,2,3");
+  // Nested: rolling back to the inner one keeps what came between the two.
+  exec_ok(c.get(), "INSERT INTO sp_rows VALUES (7, 'seven')");
+  exec_ok(c.get(), "SAVEPOINT inner_sp");
+  exec_ok(c.get(), "DELETE FROM sp_rows");
+  exec_ok(c.get(), "ROLLBACK TO inner_sp");
+  EXPECT_EQ(rows("sp_rows"), "1,2,3,7");
+  // A released savepoint's writes belong to the enclosing one.
+  exec_ok(c.get(), "SAVEPOINT released");
+  exec_ok(c.get(), "UPDATE sp_rows SET a = 8 WHERE a = 7");
+  exec_ok(c.get(), "RELEASE released");
+  EXPECT_EQ(rows("sp_rows"), "1,2,3,8");
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK TO s"), "ROLLBACK");
+  EXPECT_EQ(rows("sp_rows"), "1,2,3");
+  exec_ok(c.get(), "INSERT INTO sp_rows VALUES (9, 'nine')");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(rows("sp_rows"), "1,2,3,9");
+
+  // A table created before the savepoint, in the same transaction.
+  exec_ok(c.get(), "DROP TABLE IF EXISTS sp_new");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "CREATE TABLE sp_new (a integer)");
+  exec_ok(c.get(), "INSERT INTO sp_new VALUES (1)");
+  exec_ok(c.get(), "SAVEPOINT s");
+  exec_ok(c.get(), "INSERT INTO sp_new VALUES (2)");
+  exec_ok(c.get(), "DELETE FROM sp_new WHERE a = 1");
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK TO s"), "ROLLBACK");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(rows("sp_new"), "1");
+  exec_ok(c.get(), "DROP TABLE sp_new");
+  exec_ok(c.get(), "DROP TABLE sp_rows");
+}
+
+// Where PostgreSQL would undo other changes made since the savepoint (DDL, settings, rows of
+// DuckDB's own temporary tables), Mallard refuses (0A000) and the transaction stays failed: the
+// client can only roll it back, so nothing it asked to discard is ever committed.
+TEST_F(Savepoints, RollbackToAfterOtherChangesIsRefused) {
   SKIP_IN_REFERENCE("PostgreSQL undoes the changes");
   Conn c = conn();
   ASSERT_TRUE(c);
   exec_ok(c.get(), "CREATE TABLE sp_chg (a integer NOT NULL)");
-  for (const char *change : {"INSERT INTO sp_chg VALUES (7)", "UPDATE sp_chg SET a = a + 1", "DELETE FROM sp_chg",
-                             "CREATE TABLE sp_chg_new (b integer)", "SET statement_timeout = '5s'",
-                             "COPY sp_chg FROM STDIN"}) {
+  exec_ok(c.get(), "CREATE TEMP TABLE sp_tmp (a integer)");
+  for (const char *change : {"CREATE TABLE sp_chg_new (b integer)", "SET statement_timeout = '5s'",
+                             "INSERT INTO sp_tmp VALUES (1)", "COPY sp_tmp FROM STDIN"}) {
     exec_ok(c.get(), "BEGIN");
     exec_ok(c.get(), "INSERT INTO sp_chg VALUES (1)");
     exec_ok(c.get(), "SAVEPOINT s");
