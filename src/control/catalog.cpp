@@ -1,6 +1,7 @@
 #include "control/catalog.hpp"
 
 #include <initializer_list>
+#include <tuple>
 #include <string>
 
 #include "common/error.hpp"
@@ -652,6 +653,14 @@ std::string statements() {
   add("CREATE VIEW " + q + "information_schema_schemata AS SELECT * REPLACE (current_database() AS catalog_name) "
       "FROM information_schema.schemata WHERE " + q + "listed(catalog_name, schema_name) AND catalog_name <> 'temp'");
 
+  // x::int2/int4/int8 of a non-constant (sql::rewrite_for_duckdb): text as PostgreSQL's integer
+  // input reads it (blanks, a sign, digits), where DuckDB would round '1.5'; other types as
+  // DuckDB casts them (typeof is constant, so the test folds away for them).
+  for (auto [fn, type, name] : {std::tuple{"cast_int2", "SMALLINT", "smallint"}, std::tuple{"cast_int4", "INTEGER", "integer"},
+                                std::tuple{"cast_int8", "BIGINT", "bigint"}})
+    add("CREATE MACRO " + q + fn + "(x) AS CASE WHEN typeof(x) = 'VARCHAR' AND NOT regexp_full_match(CAST(x AS VARCHAR), "
+        "'\\s*[+-]?[0-9]+\\s*') THEN error('invalid input syntax for type " + name + ": \"' || CAST(x AS VARCHAR) || "
+        "'\"') ELSE CAST(x AS " + type + ") END");
   // The divisor of `/` and `%` as PostgreSQL checks it (sql::rewrite_for_duckdb wraps it in this):
   // zero raises 22012 instead of DuckDB's NULL. duck::translate_error maps the message.
   add("CREATE MACRO " + q + "divisor(d) AS CASE WHEN d = 0 THEN error('division by zero') ELSE d END");

@@ -165,6 +165,7 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
       return kFeatureNotSupported;
     case DUCKDB_ERROR_INVALID_INPUT:
       if (msg.ends_with("division by zero")) return kDivisionByZero;  // pg_compat divisor()
+      if (contains(msg, "invalid input syntax for type ")) return kInvalidTextRepresentation;  // pg_compat cast_int*
       if (contains(msg, "unrecognized configuration parameter")) return kUndefinedObject;  // current_setting()
       if (contains(msg, "feature not supported: ")) return kFeatureNotSupported;  // pg_compat macros
       if (msg.ends_with("\" does not exist")) {  // reg* input lookups (pg_compat regclass_in, ...)

@@ -579,7 +579,8 @@ class Rewriter {
   }
 
   // CAST('name' AS regclass | regtype | regnamespace), the spelled-out form of 'name'::regclass: a
-  // lookup by name, for a string or a parameter (other operands are left to DuckDB).
+  // lookup by name, for a string or a parameter (other operands are left to DuckDB). CAST(x AS
+  // int2 | int4 | int8) as x::int is (integer_cast).
   bool reg_cast_call(size_t i) {
     if (t_[i].word != "cast" || !followed_by(i, '(') || !tok(i + 3)) return false;
     const size_t close = matching(i + 1);
@@ -587,12 +588,21 @@ class Rewriter {
     size_t type = close - 1, as = close - 2;
     if (as >= 2 && is_punct(t_[as], '.') && word_at(as - 1, "pg_catalog")) as -= 2;
     const std::string &w = t_[type].word;
-    if (!word_at(as, "as") || as < i + 3 || t_[type].kind != Tok::kIdent ||
-        (w != "regclass" && w != "regtype" && w != "regnamespace"))
-      return false;
+    if (!word_at(as, "as") || as < i + 3 || t_[type].kind != Tok::kIdent) return false;
+    const Token &operand = t_[i + 2];
+    if (int bits = integer_bits(w); bits != 0) {
+      // As for ::int: a constant is checked now, a parameter or number keeps the plain cast.
+      if (as == i + 3 && operand.kind == Tok::kString) integer_literal(operand, w);
+      if (as == i + 3 && operand.kind != Tok::kIdent && operand.kind != Tok::kQuotedIdent) return false;
+      for (size_t m = i + 2; m < as; ++m)
+        if (t_[m].kind == Tok::kParam) return false;
+      edits_.push_back({t_[i].begin, t_[i + 1].end, compat(bits == 16 ? "cast_int2(" : bits == 32 ? "cast_int4(" : "cast_int8(")});
+      edits_.push_back({t_[as - 1].end, t_[close].end, ")"});
+      return false;  // the operand is rewritten as usual
+    }
+    if (w != "regclass" && w != "regtype" && w != "regnamespace") return false;
     // A string or a parameter is a name to look up; anything else (a column of OIDs) is shown by
     // name, as ::regclass does for it.
-    const Token &operand = t_[i + 2];
     const bool name = as == i + 3 && (operand.kind == Tok::kString || operand.kind == Tok::kParam);
     edits_.push_back({t_[i].begin, t_[i + 1].end, compat(w + (name ? "_in(" : "_out("))});
     edits_.push_back({t_[as - 1].end, t_[close].end, ")"});
@@ -784,6 +794,7 @@ class Rewriter {
         edits_.push_back({t_[i - 1].begin, t_[i - 1].end, *elements});
     }
     if (t_[i - 1].kind == Tok::kString && !array && operand_start(i - 1) == i - 1) integer_literal(t_[i - 1], type);
+    else if (!array && t_[k].kind == Tok::kIdent && integer_bits(type) != 0) integer_cast(i, k, type);
     if (type == "oid" && t_[k].kind == Tok::kIdent) {
       edits_.push_back({t_[type_begin].begin, t_[k].end, "UINTEGER"});
       return;
@@ -840,13 +851,33 @@ class Rewriter {
     if (k != type_begin) edits_.push_back({t_[type_begin].begin, t_[k].begin, ""});  // ::pg_catalog.int4
   }
 
+  static int integer_bits(const std::string &type) {
+    return type == "int2" || type == "smallint" ? 16
+           : type == "int4" || type == "int" || type == "integer" ? 32
+           : type == "int8" || type == "bigint" ? 64 : 0;
+  }
+
+  // Any other operand cast to an integer type: text is read as PostgreSQL reads it (DuckDB rounds
+  // '1.5' to 2), through a macro that casts other types as DuckDB does. Parameters and constants
+  // keep the plain cast (a parameter is typed by it); so does an operand that is itself cast.
+  void integer_cast(size_t i, size_t k, const std::string &type) {
+    size_t start = operand_start(i - 1);
+    if (start == i - 1 && t_[start].kind != Tok::kIdent && t_[start].kind != Tok::kQuotedIdent &&
+        !is_punct(t_[start], ')'))
+      return;
+    for (size_t m = start; m < i; ++m)
+      if (t_[m].kind == Tok::kCast || t_[m].kind == Tok::kParam) return;
+    int bits = integer_bits(type);
+    std::string fn = bits == 16 ? "cast_int2(" : bits == 32 ? "cast_int4(" : "cast_int8(";
+    edits_.push_back({t_[start].begin, t_[start].begin, compat(fn)});
+    edits_.push_back({t_[i].begin, t_[k].end, ")"});
+  }
+
   // A string constant cast to an integer type is read by PostgreSQL's integer input, which takes
   // optional blanks, a sign and decimal digits only; DuckDB would round '1.5' to 2. PostgreSQL
   // reads such a constant while analysing the statement, so the error comes before it runs.
   void integer_literal(const Token &lit, const std::string &type) {
-    int bits = type == "int2" || type == "smallint" ? 16
-               : type == "int4" || type == "int" || type == "integer" ? 32
-               : type == "int8" || type == "bigint" ? 64 : 0;
+    int bits = integer_bits(type);
     auto value = string_literal_value(s_.substr(lit.begin, lit.end - lit.begin));
     if (bits == 0 || !value) return;  // E'...' strings are left to DuckDB
     const std::string &v = *value;

@@ -521,6 +521,18 @@ TEST_F(ClientCompat, StringArrayJsonAndTypeFunctions) {
     EXPECT_EQ(error_of(r.get()).sqlstate, state) << q;
   }
   EXPECT_EQ(query_value(c.get(), "SELECT ' -12 '::int + '7'::int2"), "-5");
+  // So is text from a column or an expression; other types are cast (and rounded) as before.
+  exec_ok(c.get(), "CREATE TEMP TABLE int_text (v text, n numeric(5,2), d float8)");
+  exec_ok(c.get(), "INSERT INTO int_text VALUES (' 12 ', 2.5, 2.5), ('-3', -1.5, -1.5), (NULL, NULL, NULL)");
+  EXPECT_EQ(query_rows(c.get(), "SELECT v::int, n::int, d::int, upper(v)::bigint FROM int_text ORDER BY 1"),
+            (std::vector<std::vector<std::optional<std::string>>>{
+                {"-3", "-2", "-2", "-3"}, {"12", "3", "2", "12"}, {std::nullopt, std::nullopt, std::nullopt, std::nullopt}}));
+  exec_ok(c.get(), "INSERT INTO int_text VALUES ('1.5', 0, 0)");
+  SqlError bad = exec_error(c.get(), "SELECT v::int FROM int_text");
+  EXPECT_EQ(bad.sqlstate, "22P02");
+  EXPECT_EQ(bad.message, "invalid input syntax for type integer: \"1.5\"");
+  EXPECT_EQ(exec_error(c.get(), "SELECT CAST(v AS bigint) FROM int_text").sqlstate, "22P02");
+  exec_ok(c.get(), "DROP TABLE int_text");
   // A numeric parameter is a numeric, with every digit.
   Oid types[] = {1700};
   const char *values[] = {"1.23456789"};

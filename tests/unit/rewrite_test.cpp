@@ -91,8 +91,8 @@ TEST(RewriteNames, BareCallsInTheSelectListAreNamedAfterTheFunction) {
   // calls followed by OVER or FILTER, not in FROM.
   EXPECT_EQ(rewrite_for_duckdb("SELECT count(*), sum(x) FROM t"),
             "SELECT count(*) AS \"count\", sum(x) AS \"sum\" FROM t");
-  EXPECT_EQ(rewrite_for_duckdb("SELECT CAST(x AS int), sum(x) OVER () FROM t"),
-            "SELECT CAST(x AS int), sum(x) OVER () FROM t");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT CAST(x AS text), sum(x) OVER () FROM t"),
+            "SELECT CAST(x AS text), sum(x) OVER () FROM t");
   EXPECT_EQ(rewrite_for_duckdb("SELECT * FROM range(3)"), "SELECT * FROM range(3)");
   EXPECT_EQ(rewrite_for_duckdb("SELECT 1 FROM t WHERE current_schema() = 'x'"),
             "SELECT 1 FROM t WHERE current_schema() = 'x'");
@@ -157,6 +157,20 @@ TEST(RewriteNumeric, IntegerConstantsAreReadAsPostgresReadsThem) {
   EXPECT_EQ(sqlstate_of("SELECT '9223372036854775808'::int8"),
             "22003 value \"9223372036854775808\" is out of range for type bigint");
   EXPECT_EQ(sqlstate_of("SELECT 'a' || '1'::int"), "no error");
+}
+
+// Other operands cast to an integer type go through a macro that reads text as PostgreSQL does;
+// parameters, numbers and operands that are themselves cast keep the plain cast.
+TEST(RewriteNumeric, IntegerCastsOfExpressionsCheckText) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT v::int, t.v::int8, lower(v)::smallint, (a + b)::integer FROM t"),
+            "SELECT pg_compat.main.cast_int4(v), pg_compat.main.cast_int8(t.v), pg_compat.main.cast_int2(lower(v)), "
+            "pg_compat.main.cast_int4((a + b)) FROM t");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT CAST(v AS int), CAST(lower(v) AS pg_catalog.int8) FROM t"),
+            "SELECT pg_compat.main.cast_int4(v), pg_compat.main.cast_int8(lower(v)) FROM t");
+  for (const char *q : {"SELECT $1::int", "SELECT 1.5::int", "SELECT v::text::int FROM t", "SELECT v::int[] FROM t",
+                        "SELECT v::interval FROM t", "SELECT CAST($1 AS int)", "SELECT CAST($1 + 1 AS int)",
+                        "SELECT CAST(2.5 AS bigint)", "SELECT CAST(v AS text) FROM t"})
+    EXPECT_EQ(rewrite_for_duckdb(q), q);
 }
 
 }  // namespace
