@@ -255,12 +255,14 @@ std::optional<std::string> array_text_literal(std::string_view lit) {
 
 class Rewriter {
  public:
-  Rewriter(std::string_view s, bool check_division) : s_(s), t_(tokenize(s)), check_division_(check_division) {}
+  // `stored`: the statement is DDL whose expressions DuckDB stores (views, defaults, CHECK): they
+  // must not name the session-side compatibility database.
+  Rewriter(std::string_view s, bool stored) : s_(s), t_(tokenize(s)), stored_(stored) {}
 
   std::string run() {
     for (size_t i = 0; i < t_.size(); ++i) {
       if (t_[i].kind == Tok::kOp) {
-        if (check_division_) division(i);
+        if (!stored_) division(i);
         regex_match(i);
       } else if (t_[i].kind == Tok::kIdent || t_[i].kind == Tok::kQuotedIdent) {
         if (public_schema(i)) continue;
@@ -590,7 +592,7 @@ class Rewriter {
     const std::string &w = t_[type].word;
     if (!word_at(as, "as") || as < i + 3 || t_[type].kind != Tok::kIdent) return false;
     const Token &operand = t_[i + 2];
-    if (int bits = integer_bits(w); bits != 0) {
+    if (int bits = integer_bits(w); bits != 0 && !stored_) {
       // As for ::int: a constant is checked now, a parameter or number keeps the plain cast.
       if (as == i + 3 && operand.kind == Tok::kString) integer_literal(operand, w);
       if (as == i + 3 && operand.kind != Tok::kIdent && operand.kind != Tok::kQuotedIdent) return false;
@@ -861,6 +863,7 @@ class Rewriter {
   // '1.5' to 2), through a macro that casts other types as DuckDB does. Parameters and constants
   // keep the plain cast (a parameter is typed by it); so does an operand that is itself cast.
   void integer_cast(size_t i, size_t k, const std::string &type) {
+    if (stored_) return;
     size_t start = operand_start(i - 1);
     if (start == i - 1 && t_[start].kind != Tok::kIdent && t_[start].kind != Tok::kQuotedIdent &&
         !is_punct(t_[start], ')'))
@@ -1156,7 +1159,7 @@ class Rewriter {
   std::string_view s_;
   std::vector<Token> t_;
   std::vector<Edit> edits_;
-  bool check_division_;
+  bool stored_;
 };
 
 }  // namespace
@@ -1193,7 +1196,7 @@ std::string rewrite_for_duckdb(const std::string &input) {
   // they must not name the session-side compatibility database.
   auto first = leading_keywords(statement, 1);
   bool stored = !first.empty() && (first[0] == "CREATE" || first[0] == "ALTER");
-  return Rewriter(statement, !stored).run();
+  return Rewriter(statement, stored).run();
 }
 
 }  // namespace mallard::sql

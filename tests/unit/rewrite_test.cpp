@@ -169,7 +169,9 @@ TEST(RewriteNumeric, IntegerCastsOfExpressionsCheckText) {
             "SELECT pg_compat.main.cast_int4(v), pg_compat.main.cast_int8(lower(v)) FROM t");
   for (const char *q : {"SELECT $1::int", "SELECT 1.5::int", "SELECT v::text::int FROM t", "SELECT v::int[] FROM t",
                         "SELECT v::interval FROM t", "SELECT CAST($1 AS int)", "SELECT CAST($1 + 1 AS int)",
-                        "SELECT CAST(2.5 AS bigint)", "SELECT CAST(v AS text) FROM t"})
+                        "SELECT CAST(2.5 AS bigint)", "SELECT CAST(v AS text) FROM t",
+                        // stored by DuckDB (and the lake): must not name the compatibility database
+                        "CREATE VIEW w AS SELECT v::int, CAST(v AS int8) FROM t"})
     EXPECT_EQ(rewrite_for_duckdb(q), q);
 }
 
