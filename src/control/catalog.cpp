@@ -166,6 +166,11 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "THEN json_array_length(to_json(a)) ELSE len(json_keys(to_json(a))) END");
   add("CREATE MACRO " + q + "pg_typeof(x) AS coalesce(" + q + "format_base_type(" + q + "type_oid(typeof(x)), NULL), "
       "lower(typeof(x)))");
+  // json_typeof in PostgreSQL's words (DuckDB's json_type says OBJECT, VARCHAR, BIGINT, ...).
+  add("CREATE MACRO " + q + "json_typeof(j) AS CASE WHEN j IS NULL THEN NULL ELSE CASE json_type(j) "
+      "WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' "
+      "WHEN 'NULL' THEN 'null' ELSE 'number' END END");
+  add("CREATE MACRO " + q + "jsonb_typeof(j) AS " + q + "json_typeof(j)");
   add("CREATE MACRO " + q + "pg_is_in_recovery() AS false");
   add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
   add("CREATE MACRO " + q + "quote_ident(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') AND s NOT IN "

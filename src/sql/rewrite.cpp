@@ -28,14 +28,14 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
-                                          "decimal", "::int", "::smallint", "::bigint"};
+                                          "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
     if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
         c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(' && c != 'f' && c != 'l' && c != '[' &&
-        c != 'n' && c != 'd')
+        c != 'n' && c != 'd' && c != 'j')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -170,14 +170,15 @@ constexpr std::string_view kFunctions[] = {
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
     "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
     "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
-    "pg_cancel_backend", "pg_terminate_backend"};
+    "pg_cancel_backend", "pg_terminate_backend", "json_typeof", "jsonb_typeof"};
 // PostgreSQL functions DuckDB has under another name. JSON text differs in whitespace only:
 // PostgreSQL writes json_build_object's pairs as `"a" : 1`, DuckDB as `"a":1`.
 constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {
     {"json_build_object", "json_object"},    {"jsonb_build_object", "json_object"},
     {"json_build_array", "json_array"},      {"jsonb_build_array", "json_array"},
     {"json_agg", "to_json(list"},            {"jsonb_agg", "to_json(list"},  // closed after the call
-    {"to_jsonb", "to_json"},                 {"row_to_json", "to_json"}};
+    {"to_jsonb", "to_json"},                 {"row_to_json", "to_json"},
+    {"jsonb_array_length", "json_array_length"}};
 // Built-in functions kept as they are but named as PostgreSQL names their column.
 // Words that look like a call before a parenthesis but do not name a function (or whose column
 // PostgreSQL names otherwise: CAST(x AS t) is named after x or the type).
@@ -268,7 +269,7 @@ class Rewriter {
         if (public_schema(i)) continue;
         if (t_[i].kind == Tok::kQuotedIdent) continue;
         if (locking_clause(i)) continue;
-        if (numeric_type(i)) continue;
+        if (type_name(i)) continue;
         if (to_char(i)) continue;
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
@@ -307,14 +308,16 @@ class Rewriter {
   std::string_view text_of(size_t i) const { return s_.substr(t_[i].begin, t_[i].end - t_[i].begin); }
   bool followed_by(size_t i, char c) const { return i + 1 < t_.size() && is_punct(t_[i + 1], c); }
 
-  // numeric (or decimal) without precision holds any value in PostgreSQL; DuckDB reads the bare
-  // name as DECIMAL(18,3) and would round to three places. It becomes DECIMAL(38,10), which the
-  // wire reports as numeric without a modifier (pgwire::unconstrained_numeric). The name is a type
+  // Type names DuckDB reads otherwise or not at all. numeric (or decimal) without precision holds
+  // any value in PostgreSQL; DuckDB reads the bare name as DECIMAL(18,3) and would round to three
+  // places. It becomes DECIMAL(38,10), which the wire reports as numeric without a modifier
+  // (pgwire::unconstrained_numeric). jsonb is DuckDB's JSON (sent as json). The name is a type
   // after `::`, `CAST(x AS`, `TYPE`, a column name in a definition, or before a string (typed
   // literal); elsewhere it may be a column called numeric.
-  bool numeric_type(size_t i) {
+  bool type_name(size_t i) {
     const Token &t = t_[i];
-    if ((t.word != "numeric" && t.word != "decimal") || followed_by(i, '(') || followed_by(i, '.')) return false;
+    const char *duck = t.word == "numeric" || t.word == "decimal" ? "DECIMAL(38,10)" : t.word == "jsonb" ? "JSON" : nullptr;
+    if (!duck || t.kind != Tok::kIdent || followed_by(i, '(') || followed_by(i, '.')) return false;
     size_t from = i;
     if (preceded_by_dot(i)) {
       if (i < 2 || !word_at(i - 2, "pg_catalog")) return false;
@@ -330,7 +333,7 @@ class Rewriter {
                   word_at(from - 2, "column") || word_at(from - 2, "add")));
     if (!type) return false;
     // After `::` a pg_catalog qualifier is left to the cast rewrite, which drops it.
-    edits_.push_back({prev.kind == Tok::kCast ? t.begin : t_[from].begin, t.end, "DECIMAL(38,10)"});
+    edits_.push_back({prev.kind == Tok::kCast ? t.begin : t_[from].begin, t.end, duck});
     return true;
   }
 

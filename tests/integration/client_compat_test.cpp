@@ -614,6 +614,37 @@ TEST_F(ClientCompat, AdvisoryLocksAreSharedBySessions) {
   }
 }
 
+// jsonb is accepted wherever a type is named (casts, columns, parameters) and behaves as json:
+// operators, jsonb_* functions, and invalid text rejected with 22P02.
+TEST_F(ClientCompat, JsonbIsAcceptedAsJson) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  auto compact = [](std::string s) {
+    s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
+    return s;
+  };
+  EXPECT_EQ(compact(query_value(c.get(), "SELECT ('{\"a\": 1, \"b\": [1, 2]}'::jsonb -> 'b')::text")), "[1,2]");
+  auto row = query_rows(c.get(), "SELECT '[1,2]'::jsonb ->> 0, jsonb_array_length('[1,2]'::jsonb), "
+                                 "jsonb_typeof('{}'::jsonb), json_typeof('\"x\"'::json), jsonb_typeof('1.5'), "
+                                 "jsonb_typeof(NULL), pg_catalog.jsonb_typeof('[]'), CAST('true' AS jsonb)::text");
+  ASSERT_EQ(row.size(), 1u);
+  std::vector<std::optional<std::string>> want = {"1", "2", "object", "string", "number", std::nullopt, "array", "true"};
+  EXPECT_EQ(row[0], want);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS jdocs");
+  exec_ok(c.get(), "CREATE TABLE jdocs (id integer, doc jsonb)");
+  exec_ok(c.get(), "ALTER TABLE jdocs ADD COLUMN extra jsonb");
+  Oid types[] = {23, 3802};
+  const char *values[] = {"1", "{\"k\": [7, 8]}"};
+  Result ins(PQexecParams(c.get(), "INSERT INTO jdocs (id, doc) VALUES ($1, $2)", 2, types, values, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(ins.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(ins.get());
+  EXPECT_EQ(query_value(c.get(), "SELECT doc -> 'k' ->> 1 FROM jdocs WHERE id = 1"), "8");
+  EXPECT_EQ(query_value(c.get(), "SELECT format_type(atttypid, atttypmod) IN ('json', 'jsonb') FROM pg_attribute "
+                                 "WHERE attrelid = 'jdocs'::regclass AND attname = 'doc'"),
+            "t");
+  EXPECT_EQ(exec_error(c.get(), "SELECT 'not json'::jsonb").sqlstate, "22P02");
+  exec_ok(c.get(), "DROP TABLE jdocs");
+}
+
 // pg_proc.proargtypes is an oidvector: blank-separated OIDs in text (pgjdbc splits it), an array
 // numbered from 0 in binary.
 TEST_F(ClientCompat, ProcArgumentTypesAreAnOidVector) {

@@ -159,6 +159,15 @@ TEST(RewriteNumeric, IntegerConstantsAreReadAsPostgresReadsThem) {
   EXPECT_EQ(sqlstate_of("SELECT 'a' || '1'::int"), "no error");
 }
 
+TEST(RewriteTypes, JsonbIsJson) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT '{}'::jsonb, CAST(x AS jsonb), '[]'::pg_catalog.jsonb FROM t"),
+            "SELECT '{}'::JSON, CAST(x AS JSON), '[]'::JSON FROM t");
+  EXPECT_EQ(rewrite_for_duckdb("CREATE TABLE t (id int, doc jsonb, docs jsonb[])"),
+            "CREATE TABLE t (id int, doc JSON, docs JSON[])");
+  EXPECT_EQ(rewrite_for_duckdb("ALTER TABLE t ADD COLUMN d jsonb"), "ALTER TABLE t ADD COLUMN d JSON");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT jsonb FROM t"), "SELECT jsonb FROM t");  // a column named jsonb
+}
+
 // Other operands cast to an integer type go through a macro that reads text as PostgreSQL does;
 // parameters, numbers and operands that are themselves cast keep the plain cast.
 TEST(RewriteNumeric, IntegerCastsOfExpressionsCheckText) {
