@@ -122,6 +122,8 @@ std::string completion_tag(const Portal &p, uint64_t count) {
       return "UPDATE " + n;
     case DUCKDB_STATEMENT_TYPE_DELETE:
       return "DELETE " + n;
+    case DUCKDB_STATEMENT_TYPE_MERGE_INTO:
+      return "MERGE " + n;
     case DUCKDB_STATEMENT_TYPE_EXPLAIN:
       return "EXPLAIN";
     case DUCKDB_STATEMENT_TYPE_SELECT:

@@ -182,6 +182,7 @@ class Session {
   void run_lake(Portal &p);
   // The lake statement `text` is, unless it is not one or it names a temp object.
   std::optional<lake::Statement> route_to_lake(const std::string &text);
+  void refuse_unsupported_writes(const std::string &text);
   // `t AT (VERSION => n)` / `AT (TIMESTAMP => ts)` replaced by a read of t at that snapshot.
   std::string with_time_travel(const std::string &text);
   // Pulls a portal's remaining rows into memory (before an autocommit write commits).

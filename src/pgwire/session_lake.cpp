@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include <nlohmann/json.hpp>
+
 #include "common/strings.hpp"
 #include "pgwire/session.hpp"
 #include "pgwire/wire.hpp"
 #include "sql/lake_router.hpp"
 #include "sql/rewrite.hpp"
+#include "sql/statement.hpp"
 
 namespace mallard::pgwire {
 
@@ -93,6 +96,7 @@ bool Session::is_temp_table(const std::string &schema, const std::string &table)
 std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
   auto words = sql::leading_keywords(text, 1);
   if (words.empty()) return std::nullopt;
+  if (words[0] == "WITH" || words[0] == "MERGE") refuse_unsupported_writes(text);
   static const char *const kWrites[] = {"CREATE", "DROP",    "INSERT",  "DELETE", "UPDATE",
                                         "TRUNCATE", "ALTER", "COMMENT", "VACUUM", "ANALYZE", "ANALYSE", "CALL"};
   if (std::none_of(std::begin(kWrites), std::end(kWrites), [&](const char *w) { return words[0] == w; }))
@@ -104,6 +108,42 @@ std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
                      st->kind != K::kCreateView && st->kind != K::kMaintenance && st->kind != K::kSetOption;
   if (names_table && is_temp_table(st->target.schema, st->target.name)) return std::nullopt;
   return st;
+}
+
+// What DuckDB would answer with a misleading error: data-modifying statements in WITH (DuckDB
+// has none: "A CTE needs a SELECT"), and MERGE or WITH ... INSERT/UPDATE/DELETE on a lake table
+// (a view to DuckDB: "Can only merge into base tables"). On temporary tables both are DuckDB's own.
+void Session::refuse_unsupported_writes(const std::string &text) {
+  std::string lower = to_lower(text);
+  if (lower.find("insert") == std::string::npos && lower.find("update") == std::string::npos &&
+      lower.find("delete") == std::string::npos && lower.find("merge") == std::string::npos)
+    return;  // a plain WITH ... SELECT, not parsed twice
+  auto tree = sql::parse(text);
+  if (!tree || tree->empty()) return;
+  const auto &stmt = tree->begin().value();
+  if (tree->contains("MergeStmt")) {
+    const auto &rel = stmt.value("relation", nlohmann::json::object());
+    if (!is_temp_table(rel.value("schemaname", ""), rel.value("relname", "")))
+      throw Error(sqlstate::kFeatureNotSupported, "MERGE is not supported on lake tables", 0, "",
+                  "Use INSERT, UPDATE and DELETE in one transaction.");
+    return;
+  }
+  if (!stmt.contains("withClause")) return;
+  if (tree->contains("InsertStmt") || tree->contains("UpdateStmt") || tree->contains("DeleteStmt")) {
+    const auto &rel = stmt.value("relation", nlohmann::json::object());
+    if (!is_temp_table(rel.value("schemaname", ""), rel.value("relname", "")))
+      throw Error(sqlstate::kFeatureNotSupported,
+                  "WITH before INSERT, UPDATE or DELETE of a lake table is not supported", 0, "",
+                  "Move the WITH into the statement's query: INSERT INTO t WITH x AS (...) SELECT ..., or a "
+                  "subquery in WHERE.");
+  }
+  for (const auto &cte : stmt["withClause"].value("ctes", nlohmann::json::array())) {
+    const auto &query = cte.value("CommonTableExpr", nlohmann::json::object()).value("ctequery", nlohmann::json::object());
+    if (query.contains("InsertStmt") || query.contains("UpdateStmt") || query.contains("DeleteStmt") ||
+        query.contains("MergeStmt"))
+      throw Error(sqlstate::kFeatureNotSupported, "data-modifying statements in WITH are not supported", 0, "",
+                  "Run the INSERT, UPDATE or DELETE as a statement of its own (with RETURNING) in the same transaction.");
+  }
 }
 
 std::string Session::with_time_travel(const std::string &input) {
