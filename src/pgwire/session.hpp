@@ -281,12 +281,17 @@ class Session {
   std::map<std::string, std::unique_ptr<Portal>> portals_;
   // Savepoints of the current transaction block, innermost last, each with the count of
   // statements that could change anything (changes_) when it was set.
+  // The session's settings as they were at the savepoint, which ROLLBACK TO restores.
   struct Savepoint {
     std::string name;
     uint64_t changes = 0;
+    std::map<std::string, Guc> gucs;
+    std::map<std::string, TxSetting> tx_settings;
   };
   std::vector<Savepoint> savepoints_;
+  // Statements in the transaction that ROLLBACK TO SAVEPOINT cannot undo (session_savepoints.cpp).
   uint64_t changes_ = 0;
+  void restore_settings(const Savepoint &sp);
 
   std::atomic<int> interrupt_{0};
   std::atomic<bool> terminating_{false};

@@ -2,9 +2,9 @@
 //
 // DuckDB has no savepoints and cannot undo part of a transaction, so Mallard keeps the savepoint
 // names itself. Rows written to lake tables are staged in DuckDB tables, which the lake session
-// copies for a savepoint before their first write after it and puts back at ROLLBACK TO. Every
-// other statement that could have changed anything (DuckDB tables, schema, settings, cursors) is
-// counted, and ROLLBACK TO SAVEPOINT is honoured only when none ran since the savepoint was set.
+// copies for a savepoint before their first write after it and puts back at ROLLBACK TO; the
+// session's settings are kept with the savepoint and restored. Every other statement that could
+// have changed anything (DuckDB tables and settings, schema, cursors) is counted, and ROLLBACK TO SAVEPOINT is honoured only when none ran since the savepoint was set.
 // Otherwise it fails with 0A000 and the transaction stays failed, so a client never continues
 // with changes it asked to discard.
 //
@@ -71,6 +71,10 @@ bool may_change_anything(const PreparedStatement &s, const std::function<bool(co
     case Kind::kDeallocate:
     case Kind::kSavepoint:
       return false;
+    case Kind::kSet:
+      // The session's settings are restored by ROLLBACK TO; a SET that reaches DuckDB's own
+      // settings is counted where it does (Session::assign_setting). DISCARD is not undone.
+      return s.cls.tag != "SET" && s.cls.tag != "RESET";
     case Kind::kCursor: {
       auto w = sql::leading_keywords(s.text, 1);
       return w.empty() || (w[0] != "FETCH" && w[0] != "MOVE");
@@ -131,7 +135,7 @@ void Session::run_savepoint(Portal &p) {
     throw Error(sqlstate::kNoActiveTransaction, std::string(what) + " can only be used in transaction blocks");
   }
   if (st.op == SavepointOp::kSavepoint) {
-    savepoints_.push_back({st.name, changes_});
+    savepoints_.push_back({st.name, changes_, gucs_, tx_settings_});
     lake_->savepoint(savepoints_.size());
     return;
   }
@@ -148,8 +152,9 @@ void Session::run_savepoint(Portal &p) {
   }
   if (changes_ != sp.changes)
     throw Error(sqlstate::kFeatureNotSupported,
-                "ROLLBACK TO SAVEPOINT is not supported after statements other than INSERT, UPDATE, DELETE or "
-                "TRUNCATE of lake tables since the savepoint: Mallard cannot undo them in part of a transaction",
+                "ROLLBACK TO SAVEPOINT is not supported after statements since the savepoint that Mallard cannot "
+                "undo in part of a transaction (it undoes rows written to lake tables and settings, not DDL, "
+                "DuckDB's own settings or temporary tables)",
                 0, "", "Roll back the whole transaction instead.");
   if (tx_ == TxStatus::kFailed) {
     // Safe only if DuckDB's transaction survived the error.
@@ -163,9 +168,36 @@ void Session::run_savepoint(Portal &p) {
     }
   }
   lake_->rollback_to(*conn_, at);  // the staged rows of lake tables, as they were
+  restore_settings(sp);
   ++writes_;                        // plans made since may rest on the rows now gone
   tx_ = TxStatus::kInTransaction;
   savepoints_.resize(at);  // newer savepoints are destroyed; this one stays
+}
+
+// Every setting changed since the savepoint goes back to its value then (ParameterStatus is sent
+// for reported ones, as PostgreSQL does); what COMMIT and ROLLBACK will do with settings is as it
+// was then too.
+void Session::restore_settings(const Savepoint &sp) {
+  std::vector<std::string> names;
+  for (const auto &[name, g] : gucs_) names.push_back(name);
+  for (const auto &[name, g] : sp.gucs)
+    if (!gucs_.count(name)) names.push_back(name);
+  for (const auto &name : names) {
+    auto then = sp.gucs.find(name);
+    auto now = gucs_.find(name);
+    if (then != sp.gucs.end() && now != gucs_.end() && then->second.value == now->second.value) continue;
+    try {
+      if (then != sp.gucs.end()) {
+        set_guc(name, then->second.value, false);
+      } else {
+        gucs_.erase(name);  // a custom setting created since
+        publish_settings();
+      }
+    } catch (const Error &) {
+      // A value that was accepted once is accepted again; nothing to undo if not.
+    }
+  }
+  tx_settings_ = sp.tx_settings;
 }
 
 }  // namespace mallard::pgwire

@@ -364,6 +364,7 @@ void Session::run_discard(const Portal &running) {
 void Session::run_set(const std::string &text) {
   auto tree = sql::parse(text);
   if (!tree || !tree->contains("VariableSetStmt")) {
+    ++changes_;  // not undone by ROLLBACK TO SAVEPOINT
     conn_->query(text);  // DuckDB's own SET syntax (e.g. SET GLOBAL ...)
     return;
   }
@@ -402,6 +403,7 @@ void Session::run_set(const std::string &text) {
     auto d = defaults().find(name);
     if (d == defaults().end()) {
       if (gucs_.count(name)) return;
+      ++changes_;  // DuckDB's own setting: not undone by ROLLBACK TO SAVEPOINT
       conn_->query("RESET " + sql_ident(name));
       return;
     }
@@ -490,7 +492,9 @@ void Session::assign_setting(const std::string &name, const std::string &value) 
     publish_settings();
     return;
   }
-  // Otherwise a DuckDB setting (threads, memory_limit, ...) or an unknown name.
+  // Otherwise a DuckDB setting (threads, memory_limit, ...) or an unknown name, which ROLLBACK TO
+  // SAVEPOINT cannot undo.
+  ++changes_;
   try {
     conn_->query("SET " + sql_ident(name) + " = " + sql_literal(value));
   } catch (const Error &e) {

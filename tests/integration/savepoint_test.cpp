@@ -124,7 +124,7 @@ TEST_F(Savepoints, RollbackToInFailedStateThroughExtendedProtocol) {
 
 // Rows written to lake tables since a savepoint are undone by ROLLBACK TO, as in PostgreSQL:
 // INSERT (simple and extended protocol), UPDATE, DELETE, TRUNCATE and COPY FROM, in nested
-// savepoints, released ones included.
+// savepoints, released ones included; so are settings.
 TEST_F(Savepoints, RollbackToUndoesRowWrites) {
   Conn c = conn();
   ASSERT_TRUE(c);
@@ -181,6 +181,24 @@ TEST_F(Savepoints, RollbackToUndoesRowWrites) {
   exec_ok(c.get(), "COMMIT");
   EXPECT_EQ(rows("sp_rows"), "1,2,3,9");
 
+  // Settings: ROLLBACK TO puts back what was set since (SET, SET LOCAL, custom settings); what was
+  // set before the savepoint stays and commits.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "SET TimeZone = 'Asia/Tokyo'");
+  exec_ok(c.get(), "SAVEPOINT s");
+  exec_ok(c.get(), "SET TimeZone = 'Europe/Paris'");
+  exec_ok(c.get(), "SET LOCAL statement_timeout = '5s'");
+  exec_ok(c.get(), "SELECT set_config('sp_app.name', 'inner', false)");
+  EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "Europe/Paris");
+  EXPECT_EQ(exec_ok(c.get(), "ROLLBACK TO SAVEPOINT s"), "ROLLBACK");
+  EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "Asia/Tokyo");
+  EXPECT_EQ(std::string(PQparameterStatus(c.get(), "TimeZone")), "Asia/Tokyo");
+  EXPECT_EQ(query_value(c.get(), "SHOW statement_timeout"), "0");
+  EXPECT_EQ(query_value(c.get(), "SELECT coalesce(current_setting('sp_app.name', true), '')"), "");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(query_value(c.get(), "SHOW TimeZone"), "Asia/Tokyo");
+  exec_ok(c.get(), "SET TimeZone = 'UTC'");
+
   // A table created before the savepoint, in the same transaction.
   exec_ok(c.get(), "DROP TABLE IF EXISTS sp_new");
   exec_ok(c.get(), "BEGIN");
@@ -196,8 +214,8 @@ TEST_F(Savepoints, RollbackToUndoesRowWrites) {
   exec_ok(c.get(), "DROP TABLE sp_rows");
 }
 
-// Where PostgreSQL would undo other changes made since the savepoint (DDL, settings, rows of
-// DuckDB's own temporary tables), Mallard refuses (0A000) and the transaction stays failed: the
+// Where PostgreSQL would undo other changes made since the savepoint (DDL, DuckDB's own settings,
+// rows of DuckDB's temporary tables), Mallard refuses (0A000) and the transaction stays failed: the
 // client can only roll it back, so nothing it asked to discard is ever committed.
 TEST_F(Savepoints, RollbackToAfterOtherChangesIsRefused) {
   SKIP_IN_REFERENCE("PostgreSQL undoes the changes");
@@ -205,7 +223,7 @@ TEST_F(Savepoints, RollbackToAfterOtherChangesIsRefused) {
   ASSERT_TRUE(c);
   exec_ok(c.get(), "CREATE TABLE sp_chg (a integer NOT NULL)");
   exec_ok(c.get(), "CREATE TEMP TABLE sp_tmp (a integer)");
-  for (const char *change : {"CREATE TABLE sp_chg_new (b integer)", "SET statement_timeout = '5s'",
+  for (const char *change : {"CREATE TABLE sp_chg_new (b integer)", "SET enable_progress_bar = false",
                              "INSERT INTO sp_tmp VALUES (1)", "COPY sp_tmp FROM STDIN"}) {
     exec_ok(c.get(), "BEGIN");
     exec_ok(c.get(), "INSERT INTO sp_chg VALUES (1)");
@@ -228,7 +246,6 @@ TEST_F(Savepoints, RollbackToAfterOtherChangesIsRefused) {
     EXPECT_EQ(exec_ok(c.get(), "COMMIT"), "ROLLBACK") << change;  // a failed transaction commits nothing
     EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM sp_chg"), "0") << change;
   }
-  exec_ok(c.get(), "SET statement_timeout = 0");
 
   // A statement that fails while executing aborts DuckDB's whole transaction: not recoverable
   // even when it changed nothing.
