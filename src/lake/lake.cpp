@@ -331,11 +331,24 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
           continue;
         if (!integer_division) c.query("SET integer_division = true");
         integer_division = true;
+        const std::string name = user_view(schema_name(*snap, v.schema_id), v.name);
         try {
-          c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, v.schema_id), v.name) + " AS " + v.sql);
-        } catch (...) {
-          c.query("RESET integer_division");
-          throw;
+          c.query("CREATE OR REPLACE VIEW " + name + " AS " + v.sql);
+        } catch (const Error &e) {
+          // A body this server cannot read (another writer's dialect, a function it does not
+          // have) must not keep the rest of the lake from being shown: the view is left out, and
+          // naming it fails (42P01) rather than showing an older definition. DuckDB keeps its
+          // transaction after such an error (found before execution); if it did not, the whole
+          // refresh is tried again as for any other error.
+          try {
+            c.query("SELECT 1");
+          } catch (...) {
+            c.query("RESET integer_division");
+            throw e;
+          }
+          spdlog::error("lake view {} (id {}) is left out of snapshot {}: {}", name, id, snap->id, e.what());
+          c.query("DROP VIEW IF EXISTS " + name);
+          continue;
         }
         if (v.comment)
           c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, v.schema_id), v.name) + " IS " + sql_literal(*v.comment));

@@ -748,6 +748,37 @@ void add_spec_inlined_snapshots(const std::string &metadata_path) {
   md.exec("COMMIT");
 }
 
+// A view whose body this server cannot read (another writer's function, here one of DuckDB's
+// spatial extension) is left out, with an error in the log; the rest of the lake opens, and
+// naming that view fails as for a missing one instead of the warehouse failing to open.
+TEST_F(LakeFormat, AViewThisServerCannotReadIsLeftOut) {
+  Server s;
+  ASSERT_TRUE(s.start()) << s.failure();
+  {
+    Conn c = connect(s);
+    ASSERT_TRUE(c);
+    exec_ok(c.get(), "CREATE TABLE kept (a integer)");
+    exec_ok(c.get(), "INSERT INTO kept VALUES (1)");
+    exec_ok(c.get(), "CREATE VIEW unreadable AS SELECT a FROM kept");
+    exec_ok(c.get(), "CREATE VIEW readable AS SELECT a + 1 AS b FROM kept");
+  }
+  ASSERT_EQ(s.stop(), 0);
+  {
+    Duck md(lake::metadata_file(s));
+    md.exec("UPDATE ducklake_view SET sql = 'SELECT ST_Area(a) FROM kept' WHERE view_name = 'unreadable'");
+  }
+  ASSERT_TRUE(s.start()) << s.failure();
+  Conn c = connect(s);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_value(c.get(), "SELECT a FROM kept"), "1");
+  EXPECT_EQ(query_value(c.get(), "SELECT b FROM readable"), "2");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM unreadable").sqlstate, "42P01");
+  EXPECT_NE(s.log_since_start().find("is left out of snapshot"), std::string::npos) << s.log_since_start();
+  // The lake goes on: writes commit and are seen.
+  exec_ok(c.get(), "INSERT INTO kept VALUES (2)");
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(b) FROM readable"), "5");
+}
+
 TEST_F(LakeFormat, LakeWithInlinedInsertsAndDeletesOpensInMallard) {
   Server s;
   write_spec_catalog(lake::metadata_file(s), lake::lake_dir(s));
