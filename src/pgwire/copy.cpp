@@ -9,6 +9,7 @@
 #include "pgwire/session.hpp"
 #include "pgwire/wire.hpp"
 #include "sql/lake_router.hpp"
+#include "common/pg_interval.hpp"
 #include "common/strings.hpp"
 
 namespace mallard::pgwire {
@@ -587,7 +588,8 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
             if (!interval_cast) interval_cast.emplace(*conn_, "SELECT CAST($1 AS INTERVAL)");
             std::optional<duckdb_interval> iv;
             try {
-              iv = session_cast<duckdb_interval>(*interval_cast, *vals[c]);
+              auto readable = interval_for_duckdb(*vals[c]);  // ISO 8601, SQL-standard fields
+              iv = session_cast<duckdb_interval>(*interval_cast, readable ? std::string_view(*readable) : *vals[c]);
             } catch (const Error &) {
               iv.reset();
             }

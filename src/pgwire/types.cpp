@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/pg_interval.hpp"
 
 namespace mallard::pgwire {
 namespace {
@@ -2207,16 +2208,14 @@ duck::Value decode_text_array(std::string_view s, uint32_t elem_oid, duckdb_logi
 }
 
 // PostgreSQL spellings that DuckDB's casts misread: "YYYY-MM-DD ... BC" (DuckDB ignores the
-// suffix on dates and rejects it on timestamps) and interval fields with an explicit '+'.
+// suffix on dates and rejects it on timestamps) and intervals in ISO 8601, SQL-standard fields or
+// with an explicit '+' (common/pg_interval.hpp).
 bool rewrite_for_duckdb(std::string_view s, uint32_t pg_oid, duckdb_type tid, std::string &out) {
   auto is = [&](uint32_t o, duckdb_type t) { return pg_oid == o || (is_generic_oid(pg_oid) && tid == t); };
   if (is(oid::kInterval, DUCKDB_TYPE_INTERVAL)) {
-    if (s.find('+') == std::string_view::npos) return false;
-    out.clear();
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '+' && (i == 0 || std::isspace(static_cast<unsigned char>(s[i - 1])))) continue;
-      out += s[i];
-    }
+    auto readable = interval_for_duckdb(s);
+    if (!readable) return false;
+    out = std::move(*readable);
     return true;
   }
   if (!is(oid::kDate, DUCKDB_TYPE_DATE) && !is(oid::kTimestamp, DUCKDB_TYPE_TIMESTAMP) &&

@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "common/pg_compat.hpp"
+#include "common/pg_interval.hpp"
 #include "common/strings.hpp"
 #include "sql/statement.hpp"
 
@@ -28,7 +29,7 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
-                                          "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof"};
+                                          "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -270,6 +271,7 @@ class Rewriter {
         if (t_[i].kind == Tok::kQuotedIdent) continue;
         if (locking_clause(i)) continue;
         if (type_name(i)) continue;
+        if (interval_typed_literal(i)) continue;
         if (to_char(i)) continue;
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
@@ -605,6 +607,7 @@ class Rewriter {
       edits_.push_back({t_[as - 1].end, t_[close].end, ")"});
       return false;  // the operand is rewritten as usual
     }
+    if (w == "interval" && as == i + 3 && operand.kind == Tok::kString) interval_literal(operand);
     if (w != "regclass" && w != "regtype" && w != "regnamespace") return false;
     // A string or a parameter is a name to look up; anything else (a column of OIDs) is shown by
     // name, as ::regclass does for it.
@@ -798,6 +801,8 @@ class Rewriter {
       if (auto elements = array_text_literal(s_.substr(t_[i - 1].begin, t_[i - 1].end - t_[i - 1].begin)))
         edits_.push_back({t_[i - 1].begin, t_[i - 1].end, *elements});
     }
+    if (t_[i - 1].kind == Tok::kString && !array && operand_start(i - 1) == i - 1 && type == "interval")
+      interval_literal(t_[i - 1]);
     if (t_[i - 1].kind == Tok::kString && !array && operand_start(i - 1) == i - 1) integer_literal(t_[i - 1], type);
     else if (!array && t_[k].kind == Tok::kIdent && integer_bits(type) != 0) integer_cast(i, k, type);
     if (type == "oid" && t_[k].kind == Tok::kIdent) {
@@ -877,6 +882,21 @@ class Rewriter {
     std::string fn = bits == 16 ? "cast_int2(" : bits == 32 ? "cast_int4(" : "cast_int8(";
     edits_.push_back({t_[start].begin, t_[start].begin, compat(fn)});
     edits_.push_back({t_[i].begin, t_[k].end, ")"});
+  }
+
+  // An interval constant in a form PostgreSQL reads and DuckDB does not (ISO 8601, SQL-standard
+  // fields, '+' signs) is written in one DuckDB reads.
+  void interval_literal(const Token &lit) {
+    auto value = string_literal_value(s_.substr(lit.begin, lit.end - lit.begin));
+    if (!value) return;
+    if (auto readable = interval_for_duckdb(*value)) edits_.push_back({lit.begin, lit.end, sql_literal(*readable)});
+  }
+
+  // INTERVAL '...' (a typed literal).
+  bool interval_typed_literal(size_t i) {
+    if (t_[i].word != "interval" || !tok(i + 1) || t_[i + 1].kind != Tok::kString || preceded_by_dot(i)) return false;
+    interval_literal(t_[i + 1]);
+    return true;
   }
 
   // A string constant cast to an integer type is read by PostgreSQL's integer input, which takes

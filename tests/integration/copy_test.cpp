@@ -93,16 +93,28 @@ TEST_F(Copy, IntervalFieldsInText) {
   ASSERT_TRUE(c);
   exec_ok(c.get(), "DROP TABLE IF EXISTS cp_iv");
   exec_ok(c.get(), "CREATE TABLE cp_iv (id integer, d interval)");
+  // PostgreSQL's verbose form, ISO 8601, SQL-standard fields and its own output with '+' signs.
   Result r = copy_in(c.get(), "COPY cp_iv FROM STDIN",
-                     {"1\t1 day 02:00:00\n2\t@ 1 hour\n3\t1 year 2 mons 3 days 04:05:06.5\n4\t-00:30:00\n5\t\\N\n"});
+                     {"1\t1 day 02:00:00\n2\t@ 1 hour\n3\t1 year 2 mons 3 days 04:05:06.5\n4\t-00:30:00\n5\t\\N\n"
+                      "7\tP1Y2M3DT4H5M6S\n8\t1-2 3 4:05:06\n9\t-1 days +02:03:00\n"});
   ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
   const std::vector<Row> want = {{"1", "1 day 02:00:00"}, {"2", "01:00:00"}, {"3", "1 year 2 mons 3 days 04:05:06.5"},
-                                 {"4", "-00:30:00"}, {"5", std::nullopt}};
+                                 {"4", "-00:30:00"}, {"5", std::nullopt}, {"7", "1 year 2 mons 3 days 04:05:06"},
+                                 {"8", "1 year 2 mons 3 days 04:05:06"}, {"9", "-1 days +02:03:00"}};
   EXPECT_EQ(query_rows(c.get(), "SELECT id, d FROM cp_iv ORDER BY id"), want);
   Result bad = copy_in(c.get(), "COPY cp_iv FROM STDIN", {"6\tbogus\n"});
   EXPECT_EQ(PQresultStatus(bad.get()), PGRES_FATAL_ERROR);
   EXPECT_EQ(error_of(bad.get()).sqlstate, "22007");
-  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_iv"), "5");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_iv"), "8");
+  // The same forms as constants and as text parameters.
+  EXPECT_EQ(query_rows(c.get(), "SELECT 'P1DT2H'::interval, INTERVAL '1-2', CAST('1 2:03:04' AS interval), "
+                                "'-1 days +02:03:00'::interval, 'PT0.5S'::interval"),
+            (std::vector<Row>{{"1 day 02:00:00", "1 year 2 mons", "1 day 02:03:04", "-1 days +02:03:00", "00:00:00.5"}}));
+  Oid types[] = {1186};
+  const char *values[] = {"P2W"};
+  Result p(PQexecParams(c.get(), "SELECT $1::interval", 1, types, values, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(p.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(p.get());
+  EXPECT_EQ(std::string(PQgetvalue(p.get(), 0, 0)), "14 days");
 }
 
 TEST_F(Copy, TextFieldsReadAsPostgresReadsThem) {

@@ -168,6 +168,14 @@ TEST(RewriteTypes, JsonbIsJson) {
   EXPECT_EQ(rewrite_for_duckdb("SELECT jsonb FROM t"), "SELECT jsonb FROM t");  // a column named jsonb
 }
 
+TEST(RewriteTypes, IntervalConstantsInPostgresFormsDuckDbDoesNotRead) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT 'P1DT2H'::interval, INTERVAL '1-2', CAST('1 2:03:04' AS interval)"),
+            "SELECT '0 months 1 days 7200000000 microseconds'::interval, "
+            "INTERVAL '14 months 0 days 0 microseconds', CAST('0 months 1 days 7384000000 microseconds' AS interval)");
+  EXPECT_EQ(rewrite_for_duckdb("SELECT '1 day'::interval, interval '2 hours'"),
+            "SELECT '1 day'::interval, interval '2 hours'");
+}
+
 // Other operands cast to an integer type go through a macro that reads text as PostgreSQL does;
 // parameters, numbers and operands that are themselves cast keep the plain cast.
 TEST(RewriteNumeric, IntegerCastsOfExpressionsCheckText) {
