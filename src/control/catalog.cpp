@@ -347,6 +347,29 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   };
   const std::string o = "CAST(NULL AS UINTEGER)", t = "CAST(NULL AS VARCHAR)", b = "CAST(NULL AS BOOLEAN)",
                     c = "CAST(NULL AS pg_char)", i = "CAST(NULL AS INTEGER)";
+  // Nothing of these exists in Mallard: no two-phase transactions, replication, extensions to
+  // install, foreign data, shared comments or default privileges.
+  empty("pg_prepared_xacts", "CAST(NULL AS BIGINT) AS transaction, " + t + " AS gid, CAST(NULL AS TIMESTAMPTZ) AS prepared, " +
+                                 t + " AS owner, " + t + " AS database");
+  empty("pg_replication_slots", t + " AS slot_name, " + t + " AS plugin, " + t + " AS slot_type, " + o + " AS datoid, " + t +
+                                    " AS database, " + b + " AS temporary, " + b + " AS active, " + i +
+                                    " AS active_pid, " + t + " AS restart_lsn, " + t + " AS confirmed_flush_lsn, " + t +
+                                    " AS wal_status");
+  empty("pg_stat_replication", i + " AS pid, " + o + " AS usesysid, " + t + " AS usename, " + t + " AS application_name, " +
+                                   t + " AS client_addr, " + t + " AS state, " + t + " AS sent_lsn, " + t +
+                                   " AS write_lsn, " + t + " AS flush_lsn, " + t + " AS replay_lsn, " + t +
+                                   " AS sync_state");
+  empty("pg_available_extensions", t + " AS name, " + t + " AS default_version, " + t + " AS installed_version, " + t +
+                                       " AS comment");
+  empty("pg_shdescription", o + " AS objoid, " + o + " AS classoid, " + t + " AS description");
+  empty("pg_foreign_data_wrapper", o + " AS oid, " + t + " AS fdwname, " + o + " AS fdwowner, " + o + " AS fdwhandler, " +
+                                       o + " AS fdwvalidator, CAST(NULL AS VARCHAR[]) AS fdwacl, "
+                                       "CAST(NULL AS VARCHAR[]) AS fdwoptions");
+  empty("pg_foreign_server", o + " AS oid, " + t + " AS srvname, " + o + " AS srvowner, " + o + " AS srvfdw, " + t +
+                                 " AS srvtype, " + t + " AS srvversion, CAST(NULL AS VARCHAR[]) AS srvacl, "
+                                 "CAST(NULL AS VARCHAR[]) AS srvoptions");
+  empty("pg_default_acl", o + " AS oid, " + o + " AS defaclrole, " + o + " AS defaclnamespace, " + c +
+                              " AS defaclobjtype, CAST(NULL AS VARCHAR[]) AS defaclacl");
   empty("pg_auth_members", o + " AS roleid, " + o + " AS member, " + o + " AS grantor, " + b + " AS admin_option");
   empty("pg_matviews", t + " AS schemaname, " + t + " AS matviewname, " + t + " AS matviewowner, " + t +
                            " AS tablespace, " + b + " AS hasindexes, " + b + " AS ispopulated, " + t + " AS definition");
@@ -380,6 +403,38 @@ void add_tool_catalog(std::string &s, const std::string &q) {
                             "CAST(NULL AS VARCHAR[]) AS extcondition");
   empty("pg_event_trigger", o + " AS oid, " + t + " AS evtname, " + t + " AS evtevent, " + o + " AS evtowner, " + o +
                                 " AS evtfoid, " + c + " AS evtenabled, CAST(NULL AS VARCHAR[]) AS evttags");
+  const std::string no_count = "CAST(NULL AS BIGINT)", no_time = "CAST(NULL AS TIMESTAMPTZ)";
+  // The database's statistics: the sessions are real; Mallard counts no transactions, blocks or
+  // tuples, so those are NULL (pgAdmin's dashboard reads them).
+  std::string db_stats;
+  for (const char *c : {"xact_commit", "xact_rollback", "blks_read", "blks_hit", "tup_returned", "tup_fetched",
+                        "tup_inserted", "tup_updated", "tup_deleted", "conflicts", "temp_files", "temp_bytes",
+                        "deadlocks", "checksum_failures", "sessions", "sessions_abandoned", "sessions_fatal",
+                        "sessions_killed"})
+    db_stats += ", " + no_count + " AS " + c;
+  for (const char *c : {"blk_read_time", "blk_write_time", "session_time", "active_time", "idle_in_transaction_time"})
+    db_stats += ", CAST(NULL AS DOUBLE) AS " + std::string(c);
+  add("CREATE VIEW " + q + "pg_stat_database AS SELECT CAST(d.database_oid AS UINTEGER) AS datid, d.database_name AS datname, "
+      "CAST((SELECT count(*) FROM __mallard_activity()) AS INTEGER) AS numbackends" + db_stats +
+      ", " + no_time + " AS checksum_last_failure, " + no_time + " AS stats_reset "
+      "FROM duckdb_databases() d WHERE d.database_name = current_database()");
+  // Per-index counters, like the tables' (NULL: not kept).
+  std::string index_stats;
+  for (const char *c : {"idx_scan", "idx_tup_read", "idx_tup_fetch"}) index_stats += ", " + no_count + " AS " + c;
+  add("CREATE VIEW " + q + "pg_stat_all_indexes AS SELECT i.indrelid AS relid, i.indexrelid, n.nspname AS schemaname, "
+      "t.relname, x.relname AS indexrelname" + index_stats + " FROM " + q + "pg_index i JOIN " + q +
+      "pg_class t ON t.oid = i.indrelid JOIN " + q + "pg_class x ON x.oid = i.indexrelid JOIN " + q +
+      "pg_namespace n ON n.oid = t.relnamespace");
+  add("CREATE VIEW " + q + "pg_stat_user_indexes AS SELECT * FROM " + q + "pg_stat_all_indexes "
+      "WHERE schemaname NOT IN ('pg_catalog', 'information_schema')");
+  std::string io_stats;
+  for (const char *c : {"heap_blks_read", "heap_blks_hit", "idx_blks_read", "idx_blks_hit", "toast_blks_read",
+                        "toast_blks_hit", "tidx_blks_read", "tidx_blks_hit"})
+    io_stats += ", " + no_count + " AS " + c;
+  add("CREATE VIEW " + q + "pg_statio_user_tables AS SELECT relid, schemaname, relname" + io_stats + " FROM " + q +
+      "pg_stat_user_tables");
+  // DuckDB's ICU time zones, with PostgreSQL's columns.
+  add("CREATE VIEW " + q + "pg_timezone_names AS SELECT name, abbrev, utc_offset, is_dst FROM pg_timezone_names()");
 }
 
 // Macro arguments are expanded inside the macro's subqueries, so an argument such as `c.oid` would

@@ -160,7 +160,10 @@ constexpr std::string_view kRelations[] = {
     "pg_index",         "pg_inherits",        "pg_policy",          "pg_statistic_ext",     "pg_publication",
     "pg_publication_rel", "pg_publication_namespace", "pg_trigger", "pg_rewrite",           "pg_partitioned_table",
     "pg_foreign_table", "pg_extension",       "pg_event_trigger", "pg_settings",      "pg_tablespace",
-    "pg_language",      "pg_stat_activity",   "pg_locks",         "pg_stat_all_tables", "pg_stat_user_tables"};
+    "pg_language",      "pg_stat_activity",   "pg_locks",         "pg_stat_all_tables", "pg_stat_user_tables",
+    "pg_stat_database", "pg_stat_all_indexes", "pg_stat_user_indexes", "pg_statio_user_tables", "pg_timezone_names",
+    "pg_prepared_xacts", "pg_replication_slots", "pg_stat_replication", "pg_available_extensions", "pg_shdescription",
+    "pg_foreign_data_wrapper", "pg_foreign_server", "pg_default_acl"};
 constexpr std::string_view kFunctions[] = {
     "format_type",       "pg_get_userbyid",    "pg_encoding_to_char", "pg_get_function_arguments",
     "pg_get_function_identity_arguments",      "pg_get_function_result", "pg_function_is_visible",
@@ -344,7 +347,9 @@ class Rewriter {
   // list given to a lambda, so rewrites inside it still apply. A template that is not a constant,
   // a numeric template, or a pattern without a translation raises 0A000 (see to_char_pieces).
   bool to_char(size_t i) {
-    if (t_[i].word != "to_char" || !followed_by(i, '(') || preceded_by_dot(i)) return false;
+    if (t_[i].word != "to_char" || !followed_by(i, '(')) return false;
+    // pg_catalog.to_char: the qualifier is dropped by the catalog-name rewrite.
+    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
     size_t close = matching(i + 1);
     if (close == 0 || close < 4 || t_[close - 1].kind != Tok::kString || !is_punct(t_[close - 2], ',')) {
       throw Error(sqlstate::kFeatureNotSupported, "to_char() is supported with a constant template only");

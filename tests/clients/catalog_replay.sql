@@ -370,3 +370,65 @@ WHERE table_schema = '{schema}' AND table_name = 'rp_orders'
 -- expect: schema
 -- rows: 1
 SELECT trim(both '"' from split_part(current_setting('search_path'), ',', 2)) AS schema;
+
+-- query: pgadmin: dashboard sessions graph
+-- expect: total, active, idle
+-- rows: 1
+SELECT (SELECT count(*) FROM pg_catalog.pg_stat_activity) AS total,
+       (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE state = 'active') AS active,
+       (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE state = 'idle') AS idle;
+
+-- query: pgadmin: dashboard transactions and tuples graphs
+-- expect: datname, numbackends, xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched, tup_returned, blks_read, blks_hit
+-- rows: 1
+SELECT datname, numbackends, xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched,
+       tup_returned, blks_read, blks_hit
+FROM pg_catalog.pg_stat_database WHERE datname = current_database();
+
+-- query: pgadmin: dashboard server activity
+-- expect: pid, datname, usename, application_name, client_addr, backend_start, state, wait_event_type, wait_event, query, backend_type
+-- rows: >=1
+SELECT pid, datname, usename, application_name, client_addr, pg_catalog.to_char(backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') AS backend_start,
+       state, wait_event_type || ': ' || wait_event AS wait_event, wait_event_type, query, backend_type
+FROM pg_catalog.pg_stat_activity WHERE datname = current_database() ORDER BY pid;
+
+-- query: pgadmin: dashboard locks
+-- expect: pid, datname, locktype, relation, page, tuple, virtualxid, transactionid, classid, objid, objsubid, virtualtransaction, mode, granted, fastpath
+SELECT l.pid, d.datname, l.locktype, l.relation::regclass::text AS relation, l.page, l.tuple, l.virtualxid,
+       l.transactionid::text, l.classid, l.objid, l.objsubid, l.virtualtransaction, l.mode, l.granted, l.fastpath
+FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_database d ON d.oid = l.database
+WHERE l.locktype = 'advisory';
+
+-- query: pgadmin: dashboard prepared transactions
+-- expect: git, database, owner, transaction, prepared
+-- rows: 0
+SELECT gid AS git, database, owner, transaction, pg_catalog.to_char(prepared, 'YYYY-MM-DD HH24:MI:SS TZ') AS prepared
+FROM pg_catalog.pg_prepared_xacts;
+
+-- query: pgadmin: table statistics
+-- expect: seq_scan, idx_scan, n_tup_ins, n_live_tup, last_vacuum, heap_blks_read
+-- rows: 1
+SELECT st.seq_scan, st.idx_scan, st.n_tup_ins, st.n_live_tup, st.last_vacuum, stat.heap_blks_read
+FROM pg_catalog.pg_stat_all_tables st JOIN pg_catalog.pg_statio_user_tables stat ON stat.relid = st.relid
+WHERE st.relid = {table_oid};
+
+-- query: pgadmin: index statistics of a table
+-- expect: indexrelname, idx_scan, idx_tup_read
+SELECT indexrelname, idx_scan, idx_tup_read FROM pg_catalog.pg_stat_user_indexes WHERE relid = {table_oid};
+
+-- query: dbeaver: extensions and foreign data
+-- expect: name, default_version, installed_version
+SELECT e.name, e.default_version, e.installed_version FROM pg_catalog.pg_available_extensions e
+WHERE e.name NOT IN (SELECT fdwname FROM pg_catalog.pg_foreign_data_wrapper)
+  AND e.name NOT IN (SELECT srvname FROM pg_catalog.pg_foreign_server)
+  AND e.name = 'no-such-extension';
+
+-- query: dbeaver: database comment
+-- expect: description
+SELECT description FROM pg_catalog.pg_shdescription
+WHERE objoid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database());
+
+-- query: dbeaver: time zones
+-- expect: name, abbrev, utc_offset, is_dst
+-- rows: >=1
+SELECT name, abbrev, utc_offset, is_dst FROM pg_catalog.pg_timezone_names WHERE name = 'Europe/Paris';

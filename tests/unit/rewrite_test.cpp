@@ -176,6 +176,11 @@ TEST(RewriteTypes, IntervalConstantsInPostgresFormsDuckDbDoesNotRead) {
             "SELECT '1 day'::interval, interval '2 hours'");
 }
 
+TEST(RewriteFunctions, QualifiedToChar) {
+  EXPECT_EQ(rewrite_for_duckdb("SELECT pg_catalog.to_char(d, 'YYYY') FROM t"),
+            rewrite_for_duckdb("SELECT to_char(d, 'YYYY') FROM t"));
+}
+
 // Other operands cast to an integer type go through a macro that reads text as PostgreSQL does;
 // parameters, numbers and operands that are themselves cast keep the plain cast.
 TEST(RewriteNumeric, IntegerCastsOfExpressionsCheckText) {
