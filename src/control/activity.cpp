@@ -1,5 +1,6 @@
 #include "control/activity.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace mallard::control {
@@ -9,11 +10,14 @@ int64_t Activity::now_us() {
       .count();
 }
 
-void Activity::Entry::started(const std::string &query) {
+void Activity::Entry::started(std::string_view query) {
+  // As PostgreSQL keeps it (track_activity_query_size): the first 1023 bytes, whole characters.
+  size_t n = std::min(query.size(), kQueryTextBytes);
+  while (n < query.size() && n > 0 && (static_cast<unsigned char>(query[n]) & 0xC0) == 0x80) --n;
   int64_t now = now_us();
   std::lock_guard lock(mu_);
   row_.state = "active";
-  row_.query = query;
+  row_.query.assign(query.data(), n);
   row_.query_start = row_.state_change = now;
   if (row_.xact_start == 0) row_.xact_start = now;
 }

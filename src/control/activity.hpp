@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,7 +34,7 @@ class Activity {
   class Entry {
    public:
     // A statement starts: state "active"; the transaction starts with it unless one is open.
-    void started(const std::string &query);
+    void started(std::string_view query);
     // The session waits for the client: state "idle", "idle in transaction" or "idle in
     // transaction (aborted)" by ReadyForQuery's status (I, T, E).
     void ready(char status, const std::string &application_name);
@@ -70,6 +71,7 @@ class Activity {
   bool terminate(int32_t pid) { return signal(pid, true); }
 
   static int64_t now_us();
+  static constexpr size_t kQueryTextBytes = 1023;
 
  private:
   bool signal(int32_t pid, bool terminate);

@@ -891,7 +891,7 @@ void Session::handle_query(std::string_view text) {
     send_ready();
     return;
   }
-  if (activity_) activity_->started(std::string(text));
+  if (activity_) activity_->started(text);
   auto stmts = sql::split(text);
   if (stmts.empty()) {
     size_t at = begin_message(out_, 'I');

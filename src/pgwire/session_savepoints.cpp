@@ -4,9 +4,10 @@
 // names itself. Rows written to lake tables are staged in DuckDB tables, which the lake session
 // copies for a savepoint before their first write after it and puts back at ROLLBACK TO; the
 // session's settings are kept with the savepoint and restored. Every other statement that could
-// have changed anything (DuckDB tables and settings, schema, cursors) is counted, and ROLLBACK TO SAVEPOINT is honoured only when none ran since the savepoint was set.
-// Otherwise it fails with 0A000 and the transaction stays failed, so a client never continues
-// with changes it asked to discard.
+// have changed anything (DuckDB tables and settings, schema, cursors) is counted, and ROLLBACK TO
+// SAVEPOINT is honoured only when none ran since the savepoint was set. Otherwise it fails with
+// 0A000 and the transaction stays failed, so a client never continues with changes it asked to
+// discard.
 //
 // After an error, ROLLBACK TO also returns the transaction to normal (state T) when that is
 // genuinely safe: nothing to undo since the savepoint, and DuckDB's own transaction still usable.
@@ -54,11 +55,12 @@ SavepointStatement parse_savepoint(const std::string &text) {
 }
 
 // Whether running this statement could leave something that ROLLBACK TO SAVEPOINT cannot undo.
-// Writes of lake table rows can be undone (lake::Session keeps their staging as it was at each
-// savepoint). Reads change nothing: SELECT (sequence increments are not undone by PostgreSQL either), SHOW,
-// COPY ... TO, FETCH and MOVE (PostgreSQL leaves cursor positions alone too), EXPLAIN without
-// ANALYZE, DEALLOCATE (not transactional in PostgreSQL). Everything else is, including SET.
-bool may_change_anything(const PreparedStatement &s, const std::function<bool(const std::string &, const std::string &)> &is_temp_table) {
+// Writes of lake table rows and settings can be undone (see above). Reads change nothing: SELECT
+// (sequence increments are not undone by PostgreSQL either), SHOW, COPY ... TO, FETCH and MOVE
+// (PostgreSQL leaves cursor positions alone too), EXPLAIN without ANALYZE, DEALLOCATE (not
+// transactional in PostgreSQL). Everything else is.
+using TempTableTest = std::function<bool(const std::string &schema, const std::string &table)>;
+bool may_change_anything(const PreparedStatement &s, const TempTableTest &is_temp_table) {
   using sql::Kind;
   if (!s.lake_tables.empty()) return false;  // INSERT into lake tables
   if (s.lake) {

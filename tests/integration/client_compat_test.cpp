@@ -736,6 +736,10 @@ TEST_F(ClientCompat, SessionsAndLocksAreListedAndSignalled) {
   EXPECT_EQ(query_value(admin.get(), "SELECT state FROM pg_stat_activity WHERE pid = " + holder_pid), "idle");
   EXPECT_EQ(query_value(admin.get(), "SELECT state || ' ' || query FROM pg_stat_activity WHERE pid = pg_backend_pid()"),
             "active SELECT state || ' ' || query FROM pg_stat_activity WHERE pid = pg_backend_pid()");
+  // A long query's text is kept to its first 1023 bytes, as PostgreSQL keeps it by default.
+  EXPECT_EQ(query_value(admin.get(), "SELECT length(query) FROM pg_stat_activity WHERE pid = pg_backend_pid() AND '" +
+                                         std::string(3000, 'x') + "' <> ''"),
+            "1023");
   // One granted and one waiting lock, the bigint key split as PostgreSQL splits it.
   rows = query_rows(admin.get(),
                     "SELECT pid = " + holder_pid + ", classid, objid, objsubid, mode, granted, waitstart IS NULL "
