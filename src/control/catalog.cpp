@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/pg_compat.hpp"
+#include "common/pg_number_format.hpp"
 
 namespace mallard::control {
 
@@ -845,6 +846,10 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
          }
          return out;
        }});
+  // to_char(number, template) (sql::rewrite_for_duckdb passes the number's text and type).
+  conn.register_text_function("__mallard_to_char_number", 3, [](const std::vector<std::string_view> &args) {
+    return format_number(parse_number_template(args[1]), args[0], args[2] == "DOUBLE" || args[2] == "FLOAT");
+  });
   conn.register_predicate("__mallard_cancel_backend",
                           [&activity](int64_t pid) { return activity.cancel(static_cast<int32_t>(pid)); });
   conn.register_predicate("__mallard_terminate_backend",

@@ -334,6 +334,14 @@ bool Connection::register_type_alias(duckdb_type base, const std::string &alias)
 
 namespace {
 
+bool row_valid(const uint64_t *validity, idx_t row) { return !validity || (validity[row / 64] >> (row % 64) & 1); }
+
+std::string_view string_at(duckdb_vector v, idx_t row) {
+  const auto &s = static_cast<const duckdb_string_t *>(duckdb_vector_get_data(v))[row];
+  uint32_t len = s.value.inlined.length;
+  return {len <= 12 ? s.value.inlined.inlined : s.value.pointer.ptr, len};
+}
+
 struct Scan {
   std::vector<std::vector<Cell>> rows;
   size_t next = 0;
@@ -388,7 +396,7 @@ void predicate_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vect
   auto *result = static_cast<bool *>(duckdb_vector_get_data(out));
   idx_t n = duckdb_data_chunk_get_size(in);
   for (idx_t r = 0; r < n; ++r) {
-    if (valid && !(valid[r / 64] >> (r % 64) & 1)) {
+    if (!row_valid(valid, r)) {
       duckdb_vector_ensure_validity_writable(out);
       duckdb_validity_set_row_invalid(duckdb_vector_get_validity(out), r);
       continue;
@@ -397,7 +405,53 @@ void predicate_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vect
   }
 }
 
+void text_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector out) {
+  const auto &fn = *static_cast<const Connection::TextFunction *>(duckdb_scalar_function_get_extra_info(info));
+  idx_t columns = duckdb_data_chunk_get_column_count(in), n = duckdb_data_chunk_get_size(in);
+  std::vector<duckdb_vector> args(columns);
+  std::vector<const uint64_t *> valid(columns);
+  for (idx_t c = 0; c < columns; ++c) {
+    args[c] = duckdb_data_chunk_get_vector(in, c);
+    valid[c] = duckdb_vector_get_validity(args[c]);
+  }
+  std::vector<std::string_view> values(columns);
+  for (idx_t r = 0; r < n; ++r) {
+    bool null = false;
+    for (idx_t c = 0; c < columns && !null; ++c) {
+      null = !row_valid(valid[c], r);
+      if (!null) values[c] = string_at(args[c], r);
+    }
+    if (null) {
+      duckdb_vector_ensure_validity_writable(out);
+      duckdb_validity_set_row_invalid(duckdb_vector_get_validity(out), r);
+      continue;
+    }
+    try {
+      std::string result = fn(values);
+      duckdb_vector_assign_string_element_len(out, r, result.data(), result.size());
+    } catch (const std::exception &e) {
+      duckdb_scalar_function_set_error(info, e.what());
+      return;
+    }
+  }
+}
+
 }  // namespace
+
+bool Connection::register_text_function(const std::string &name, size_t arity, TextFunction fn) {
+  duckdb_scalar_function sf = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(sf, name.c_str());
+  duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  for (size_t i = 0; i < arity; ++i) duckdb_scalar_function_add_parameter(sf, text);
+  duckdb_scalar_function_set_return_type(sf, text);
+  duckdb_destroy_logical_type(&text);
+  duckdb_scalar_function_set_extra_info(sf, new TextFunction(std::move(fn)),
+                                        [](void *p) { delete static_cast<TextFunction *>(p); });
+  duckdb_scalar_function_set_function(sf, text_call);
+  bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
+  duckdb_destroy_scalar_function(&sf);
+  return ok;
+}
 
 bool Connection::register_table_function(TableFunction f) {
   duckdb_table_function tf = duckdb_create_table_function();

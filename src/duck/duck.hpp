@@ -158,6 +158,10 @@ class Connection {
   bool register_table_function(TableFunction f);
   // A volatile scalar function of one BIGINT argument answering a BOOLEAN; NULL gives NULL.
   bool register_predicate(const std::string &name, std::function<bool(int64_t)> fn);
+  // A scalar function of `arity` VARCHAR arguments answering VARCHAR; a NULL argument gives NULL.
+  // An Error thrown by `fn` fails the statement with its message.
+  using TextFunction = std::function<std::string(const std::vector<std::string_view> &)>;
+  bool register_text_function(const std::string &name, size_t arity, TextFunction fn);
   // Whether the table exists: one catalog lookup (a failed query would instead look through every
   // catalog for similar names to suggest, which costs in proportion to the catalog).
   bool has_table(const std::string &catalog, const std::string &schema, const std::string &table);

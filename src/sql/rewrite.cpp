@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "common/pg_compat.hpp"
 #include "common/pg_interval.hpp"
+#include "common/pg_number_format.hpp"
 #include "common/strings.hpp"
 #include "sql/statement.hpp"
 
@@ -356,6 +357,17 @@ class Rewriter {
     }
     auto tmpl = string_literal_value(text_of(close - 1));
     if (!tmpl) throw Error(sqlstate::kFeatureNotSupported, "to_char() template must be a plain string");
+    if (tmpl->find_first_of("09") != std::string::npos) {
+      // A number's template (digit positions): formatted by Mallard's own function from the
+      // value's text; the template is checked now (0A000 for patterns it does not know).
+      parse_number_template(*tmpl);
+      edits_.push_back({t_[i].begin, t_[i + 1].end, "list_transform(["});
+      edits_.push_back({t_[close - 2].begin, t_[close].end,
+                        "], lambda __v: __mallard_to_char_number(CAST(__v AS VARCHAR), " +
+                            std::string(text_of(close - 1)) + ", typeof(__v)))[1]"});
+      name_select_item(i, i);
+      return true;
+    }
     edits_.push_back({t_[i].begin, t_[i + 1].end, "list_transform(["});
     edits_.push_back({t_[close - 2].begin, t_[close].end, "], lambda __v: " + to_char_pieces(*tmpl) + ")[1]"});
     name_select_item(i, i);

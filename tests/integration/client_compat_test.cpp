@@ -806,9 +806,36 @@ TEST_F(ClientCompat, ToCharFormatsDatesAndTimes) {
   auto named = query_rows(c.get(), "SELECT to_char(x, 'YYYY') FROM (SELECT DATE '2020-01-01' AS x) AS t");
   EXPECT_EQ(*named[0][0], "2020");
   if (!reference_mode()) {
-    EXPECT_EQ(exec_error(c.get(), "SELECT to_char(1.5, '9.9')").sqlstate, "0A000");
+    EXPECT_EQ(exec_error(c.get(), "SELECT to_char(1.5, '9V9')").sqlstate, "0A000");
     EXPECT_EQ(exec_error(c.get(), "SELECT to_char(now(), 'Q')").sqlstate, "0A000");
   }
+}
+
+// to_char with a number template, as PostgreSQL writes it: digit positions, fill mode, groups,
+// signs, rounding (numeric half away from zero, float8 as printf rounds), overflow as '#'.
+TEST_F(ClientCompat, ToCharFormatsNumbers) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  struct Case {
+    const char *value, *tmpl, *expected;
+  } cases[] = {
+      {"0", "999", "   0"},          {"0.5", "9.9", "  .5"},           {"0", "FM9.99", "0."},
+      {"-0.5", "9.9", " -.5"},       {"12", "S999", " +12"},            {"-12", "999MI", " 12-"},
+      {"-12", "999PR", " <12>"},     {"12", "999PR", "  12 "},          {"-1234.5", "99.9", "-##.#"},
+      {"12", "9,999", "    12"},     {"1234567.891", "FM9,999,999.00", "1,234,567.89"},
+      {"5", "9909", "   05"},        {"-5", "FM0099", "-0005"},         {"2.5", "9", " 3"},
+      {"0.125::float8", "0.99", " 0.12"}, {"12", "$999", "$  12"},      {"12.3", "999D99", "  12.30"},
+      {"-0.0001", "9.99", "  .00"},  {"9.96", "9.9", " #.#"},          {"1e20::float8", "999", " ###"},
+      {"1234.5678::numeric(10,4)", "FM999G999D99", "1,234.57"},        {"12", "999 \"units\"", "  12 units"},
+  };
+  for (auto &k : cases) {
+    std::string q = std::string("SELECT to_char(") + k.value + ", '" + k.tmpl + "')";
+    EXPECT_EQ(query_value(c.get(), q), k.expected) << q;
+  }
+  EXPECT_EQ(query_rows(c.get(), "SELECT to_char(CAST(NULL AS integer), '999')")[0][0], std::nullopt);
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(to_char(x, 'FM990.0'), ',' ORDER BY x) "
+                                 "FROM (VALUES (1.25), (-3), (10)) AS t(x)"),
+            "-3.0,1.3,10.0");
 }
 
 // Catalog relations schema browsers read: information_schema.sequences and .routines, pg_language.
