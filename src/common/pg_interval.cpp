@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 namespace mallard {
@@ -12,14 +13,19 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 
+double to_double(std::string_view digits) { return std::strtod(std::string(digits).c_str(), nullptr); }
+
 struct Parts {
   double months = 0, days = 0, micros = 0;
   // PostgreSQL spreads fractions downward: a fraction of a month is 30 days, of a day 24 hours.
-  std::string text() const {
+  // nullopt beyond what an interval holds (DuckDB's cast then rejects the original text).
+  std::optional<std::string> text() const {
     double whole_months = std::trunc(months);
     double d = days + (months - whole_months) * 30;
     double whole_days = std::trunc(d);
-    double us = std::llround(micros + (d - whole_days) * kMicrosPerDay);
+    double us = std::round(micros + (d - whole_days) * kMicrosPerDay);
+    if (!(std::fabs(whole_months) < 2147483648.0 && std::fabs(whole_days) < 2147483648.0 && std::fabs(us) < 9.2e18))
+      return std::nullopt;
     return std::to_string(static_cast<int64_t>(whole_months)) + " months " +
            std::to_string(static_cast<int64_t>(whole_days)) + " days " + std::to_string(static_cast<int64_t>(us)) +
            " microseconds";
@@ -37,7 +43,7 @@ std::optional<double> number_at(std::string_view s, size_t &i) {
     while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
   }
   if (digits == 0) return std::nullopt;
-  return std::stod(std::string(s.substr(b, i - b)));
+  return to_double(s.substr(b, i - b));
 }
 
 // P[nY][nM][nW][nD][T[nH][nM][nS]]
@@ -90,7 +96,7 @@ std::optional<double> time_field(std::string_view t) {
     b = c + 1;
   }
   if (parts.size() < 2 || parts.size() > 3 || !all_digits(parts[0]) || !all_digits(parts[1])) return std::nullopt;
-  double us = (std::stod(std::string(parts[0])) * 3600 + std::stod(std::string(parts[1])) * 60) * kMicrosPerSecond;
+  double us = (to_double(parts[0]) * 3600 + to_double(parts[1]) * 60) * kMicrosPerSecond;
   if (parts.size() == 3) {
     size_t i = 0;
     auto sec = number_at(parts[2], i);
@@ -123,11 +129,11 @@ std::optional<std::string> sql_standard(std::string_view s) {
     size_t dash = body.find('-');
     if (w == 0 && dash != std::string_view::npos && all_digits(body.substr(0, dash)) &&
         all_digits(body.substr(dash + 1))) {
-      p.months += sign * (std::stod(std::string(body.substr(0, dash))) * 12 + std::stod(std::string(body.substr(dash + 1))));
+      p.months += sign * (to_double(body.substr(0, dash)) * 12 + to_double(body.substr(dash + 1)));
       year_month = true;
     } else if (all_digits(body) && !day && !time && w + 1 < words.size() &&
                words[w + 1].find(':') != std::string_view::npos) {
-      p.days += sign * std::stod(std::string(body));
+      p.days += sign * to_double(body);
       day = true;
     } else if (word.find(':') != std::string_view::npos && !time) {
       auto us = time_field(word);

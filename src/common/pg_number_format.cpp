@@ -157,9 +157,10 @@ std::string format_number(const NumberTemplate &t, std::string_view number, bool
   bool infinite = lower == "inf" || lower == "-inf" || lower == "infinity" || lower == "-infinity";
   if (!nan && !infinite) {
     if (binary_float) {
-      char buf[512];
       double v = std::strtod(std::string(number).c_str(), nullptr);
-      std::snprintf(buf, sizeof(buf), "%.*f", t.frac_digits, v);
+      std::string buf(static_cast<size_t>(std::snprintf(nullptr, 0, "%.*f", t.frac_digits, v)) + 1, '\0');
+      std::snprintf(buf.data(), buf.size(), "%.*f", t.frac_digits, v);
+      buf.pop_back();
       parsed = parse_decimal(buf);
     } else {
       parsed = parse_decimal(number);
@@ -178,7 +179,7 @@ std::string format_number(const NumberTemplate &t, std::string_view number, bool
   if (t.fill_mode && !overflow) {
     size_t keep = frac.size();
     int pos = t.frac_digits;
-    for (auto it = t.items.rbegin(); it != t.items.rend() && it->kind != Kind::kPoint; ++it) {
+    for (auto it = t.items.rbegin(); it != t.items.rend() && pos > 0; ++it) {
       if (it->kind != Kind::kDigit9 && it->kind != Kind::kDigit0) continue;
       --pos;
       if (it->kind == Kind::kDigit0 || frac[static_cast<size_t>(pos)] != '0') break;

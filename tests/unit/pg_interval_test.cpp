@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+
 #include "common/pg_interval.hpp"
 
 namespace mallard {
@@ -35,6 +38,19 @@ TEST(PgInterval, SqlStandardFields) {
 TEST(PgInterval, ExplicitPlusSigns) {
   EXPECT_EQ(converted("-1 days +02:03:00"), "-1 days 02:03:00");
   EXPECT_EQ(converted("+3 mons -1 days"), "3 mons -1 days");
+}
+
+TEST(PgInterval, OutOfRangeAndRandomTextNeverFail) {
+  EXPECT_EQ(converted(("P" + std::string(400, '9') + "D").c_str()), "<unchanged>");
+  EXPECT_EQ(converted("99999999999-1"), "<unchanged>");
+  std::mt19937 rng(7);
+  const std::string chars = "P0123456789YMWDTHS.-+: e";
+  for (int n = 0; n < 20000; ++n) {
+    std::string text;
+    for (int k = rng() % 14; k > 0; --k) text += chars[rng() % chars.size()];
+    auto out = interval_for_duckdb(text);
+    if (out) EXPECT_LT(out->size(), 200u) << text;
+  }
 }
 
 }  // namespace
