@@ -248,75 +248,90 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
         if (prev)
           if (auto it = prev->tables.find(id); it != prev->tables.end()) old = it->second.get();
         if (old == &t || (old && same_contents(*old, t))) continue;  // shared: unchanged
-        std::string defs = column_definitions(t);
-        bool same_defs = old && column_definitions(*old) == defs;
-        if (!same_defs) {
-          c.query("CREATE OR REPLACE TABLE " + inserts_table(id) + " (" + defs + ")");
-          c.query("CREATE TABLE IF NOT EXISTS " + deletes_table(id) + " (fidx BIGINT, pos BIGINT)");
-        }
-        // Each object below is built again only when its definition changed.
-        auto deletes_sql = [](const Table &x) {
-          std::string q;
-          for (size_t i = 0; i < x.files.size(); ++i)
-            if (std::string one = x.file_deletes_sql(i); !one.empty()) q += (q.empty() ? "" : " UNION ALL ") + one;
-          return q;
-        };
-        if (t.has_deletes()) {
-          std::string q = deletes_sql(t);
-          if (!old || !old->has_deletes() || deletes_sql(*old) != q)
-            c.query("CREATE OR REPLACE TABLE " + committed_deletes_table(id) + " AS " + q);
-        } else if (old && old->has_deletes()) {
-          c.query("DROP TABLE IF EXISTS " + committed_deletes_table(id));
-        }
-        if (t.has_inlined()) {
-          std::optional<std::vector<std::string>> changes;
-          if (old && old->has_inlined()) changes = mirror_changes(*old, t);
-          if (changes && !changes->empty()) {
-            // DuckDB keeps a prepared plan until the catalog changes, and the plan may have
-            // dropped the view's `end_snapshot IS NULL` as decided by the mirror's statistics
-            // then (all NULL, or none). A catalog change makes every session's plan bind again.
-            changes->push_back("COMMENT ON TABLE " + inlined_table(id) + " IS " +
-                               sql_literal("snapshot " + std::to_string(snap->id)));
+        try {
+          std::string defs = column_definitions(t);
+          bool same_defs = old && column_definitions(*old) == defs;
+          if (!same_defs) {
+            c.query("CREATE OR REPLACE TABLE " + inserts_table(id) + " (" + defs + ")");
+            c.query("CREATE TABLE IF NOT EXISTS " + deletes_table(id) + " (fidx BIGINT, pos BIGINT)");
           }
-          if (!changes) {
-            c.query("CREATE OR REPLACE TABLE " + inlined_table(id) + " (" + inlined_mirror_definition(t) + ")");
-            changes = std::vector<std::string>();
-            for (auto &values : inlined_mirror_values(t.inlined_rows))
-              changes->push_back("INSERT INTO " + inlined_table(id) + " VALUES " + values);
+          // Each object below is built again only when its definition changed.
+          auto deletes_sql = [](const Table &x) {
+            std::string q;
+            for (size_t i = 0; i < x.files.size(); ++i)
+              if (std::string one = x.file_deletes_sql(i); !one.empty()) q += (q.empty() ? "" : " UNION ALL ") + one;
+            return q;
+          };
+          if (t.has_deletes()) {
+            std::string q = deletes_sql(t);
+            if (!old || !old->has_deletes() || deletes_sql(*old) != q)
+              c.query("CREATE OR REPLACE TABLE " + committed_deletes_table(id) + " AS " + q);
+          } else if (old && old->has_deletes()) {
+            c.query("DROP TABLE IF EXISTS " + committed_deletes_table(id));
           }
-          for (auto &q : *changes) c.query(q);
-        } else if (old && old->has_inlined()) {
-          c.query("DROP TABLE IF EXISTS " + inlined_table(id));
-        }
-        std::string positional = scan_sql(t, -1, inserts_table(id), deletes_table(id), true);
-        if (!same_defs || scan_sql(*old, -1, inserts_table(id), deletes_table(id), true) != positional)
-          c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " + positional);
-        std::string rows_ddl = committed_rows_ddl(t, false);
-        if (!same_defs || committed_rows_ddl(*old, false) != rows_ddl) {
-          if (!rows_ddl.empty())
-            c.query(rows_ddl);
-          else
-            c.query("DROP MACRO TABLE IF EXISTS " + committed_rows_macro(id));  // no committed rows left
-        }
-        std::string view = user_view_sql(t);
-        auto column_comments = [](const Table &x) {
-          std::vector<std::pair<int64_t, std::optional<std::string>>> out;
-          for (auto &col : x.columns) out.emplace_back(col.id, col.comment);
-          return out;
-        };
-        if (!same_defs || old->name != t.name || old->schema_id != t.schema_id || old->comment != t.comment ||
-            column_comments(*old) != column_comments(t) || user_view_sql(*old) != view) {
-          c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " + view);
-          if (t.comment)
-            c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
-          // A replaced view may keep its columns' comments: a removed one is removed here.
-          for (auto &col : t.columns) {
-            bool had = old && std::any_of(old->columns.begin(), old->columns.end(),
-                                          [&](const Column &o) { return o.id == col.id && o.comment; });
-            if (col.comment || had)
-              c.query("COMMENT ON COLUMN " + user_view(schema_name(*snap, t.schema_id), t.name) + "." +
-                      quoted_name(col.name) + " IS " + (col.comment ? sql_literal(*col.comment) : "NULL"));
+          if (t.has_inlined()) {
+            std::optional<std::vector<std::string>> changes;
+            if (old && old->has_inlined()) changes = mirror_changes(*old, t);
+            if (changes && !changes->empty()) {
+              // DuckDB keeps a prepared plan until the catalog changes, and the plan may have
+              // dropped the view's `end_snapshot IS NULL` as decided by the mirror's statistics
+              // then (all NULL, or none). A catalog change makes every session's plan bind again.
+              changes->push_back("COMMENT ON TABLE " + inlined_table(id) + " IS " +
+                                 sql_literal("snapshot " + std::to_string(snap->id)));
+            }
+            if (!changes) {
+              c.query("CREATE OR REPLACE TABLE " + inlined_table(id) + " (" + inlined_mirror_definition(t) + ")");
+              changes = std::vector<std::string>();
+              for (auto &values : inlined_mirror_values(t.inlined_rows))
+                changes->push_back("INSERT INTO " + inlined_table(id) + " VALUES " + values);
+            }
+            for (auto &q : *changes) c.query(q);
+          } else if (old && old->has_inlined()) {
+            c.query("DROP TABLE IF EXISTS " + inlined_table(id));
           }
+          std::string positional = scan_sql(t, -1, inserts_table(id), deletes_table(id), true);
+          if (!same_defs || scan_sql(*old, -1, inserts_table(id), deletes_table(id), true) != positional)
+            c.query("CREATE OR REPLACE VIEW " + positional_view(id) + " AS " + positional);
+          std::string rows_ddl = committed_rows_ddl(t, false);
+          if (!same_defs || committed_rows_ddl(*old, false) != rows_ddl) {
+            if (!rows_ddl.empty())
+              c.query(rows_ddl);
+            else
+              c.query("DROP MACRO TABLE IF EXISTS " + committed_rows_macro(id));  // no committed rows left
+          }
+          std::string view = user_view_sql(t);
+          auto column_comments = [](const Table &x) {
+            std::vector<std::pair<int64_t, std::optional<std::string>>> out;
+            for (auto &col : x.columns) out.emplace_back(col.id, col.comment);
+            return out;
+          };
+          if (!same_defs || old->name != t.name || old->schema_id != t.schema_id || old->comment != t.comment ||
+              column_comments(*old) != column_comments(t) || user_view_sql(*old) != view) {
+            c.query("CREATE OR REPLACE VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " AS " + view);
+            if (t.comment)
+              c.query("COMMENT ON VIEW " + user_view(schema_name(*snap, t.schema_id), t.name) + " IS " + sql_literal(*t.comment));
+            // A replaced view may keep its columns' comments: a removed one is removed here.
+            for (auto &col : t.columns) {
+              bool had = old && std::any_of(old->columns.begin(), old->columns.end(),
+                                            [&](const Column &o) { return o.id == col.id && o.comment; });
+              if (col.comment || had)
+                c.query("COMMENT ON COLUMN " + user_view(schema_name(*snap, t.schema_id), t.name) + "." +
+                        quoted_name(col.name) + " IS " + (col.comment ? sql_literal(*col.comment) : "NULL"));
+            }
+          }
+        } catch (const Error &e) {
+          // As for views below: a definition DuckDB cannot bind (another writer's default
+          // expression, say) leaves this table out rather than the whole lake, and naming it
+          // fails (42P01) rather than showing older rows.
+          try {
+            c.query("SELECT 1");
+          } catch (...) {
+            throw e;
+          }
+          const std::string name = user_view(schema_name(*snap, t.schema_id), t.name);
+          spdlog::error("lake table {} (id {}) is left out of snapshot {}: {}", name, id, snap->id, e.what());
+          c.query("DROP VIEW IF EXISTS " + name);
+          c.query("DROP VIEW IF EXISTS " + positional_view(id));
         }
       }
       // Users write view bodies in PostgreSQL's dialect, where / between integers truncates:

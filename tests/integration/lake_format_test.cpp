@@ -779,6 +779,35 @@ TEST_F(LakeFormat, AViewThisServerCannotReadIsLeftOut) {
   EXPECT_EQ(query_value(c.get(), "SELECT sum(b) FROM readable"), "5");
 }
 
+// The same for a table whose definition DuckDB cannot bind (a default another writer wrote with a
+// function this server does not have): that table is left out, the rest opens.
+TEST_F(LakeFormat, ATableThisServerCannotBuildIsLeftOut) {
+  Server s;
+  ASSERT_TRUE(s.start()) << s.failure();
+  {
+    Conn c = connect(s);
+    ASSERT_TRUE(c);
+    exec_ok(c.get(), "CREATE TABLE kept (a integer)");
+    exec_ok(c.get(), "INSERT INTO kept VALUES (1)");
+    exec_ok(c.get(), "CREATE TABLE unbuildable (a integer DEFAULT 5)");
+    exec_ok(c.get(), "INSERT INTO unbuildable VALUES (2)");
+  }
+  ASSERT_EQ(s.stop(), 0);
+  {
+    Duck md(lake::metadata_file(s));
+    md.exec("UPDATE ducklake_column SET default_value = 'no_such_function()' WHERE table_id = "
+            "(SELECT table_id FROM ducklake_table WHERE table_name = 'unbuildable') AND column_name = 'a'");
+  }
+  ASSERT_TRUE(s.start()) << s.failure();
+  Conn c = connect(s);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_value(c.get(), "SELECT a FROM kept"), "1");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM unbuildable").sqlstate, "42P01");
+  EXPECT_NE(s.log_since_start().find("is left out of snapshot"), std::string::npos) << s.log_since_start();
+  exec_ok(c.get(), "INSERT INTO kept VALUES (2)");
+  EXPECT_EQ(query_value(c.get(), "SELECT sum(a) FROM kept"), "3");
+}
+
 TEST_F(LakeFormat, LakeWithInlinedInsertsAndDeletesOpensInMallard) {
   Server s;
   write_spec_catalog(lake::metadata_file(s), lake::lake_dir(s));
