@@ -336,10 +336,9 @@ namespace {
 
 bool row_valid(const uint64_t *validity, idx_t row) { return !validity || (validity[row / 64] >> (row % 64) & 1); }
 
-std::string_view string_at(duckdb_vector v, idx_t row) {
-  const auto &s = static_cast<const duckdb_string_t *>(duckdb_vector_get_data(v))[row];
-  uint32_t len = s.value.inlined.length;
-  return {len <= 12 ? s.value.inlined.inlined : s.value.pointer.ptr, len};
+void set_null(duckdb_vector v, idx_t row) {
+  duckdb_vector_ensure_validity_writable(v);
+  duckdb_validity_set_row_invalid(duckdb_vector_get_validity(v), row);
 }
 
 struct Scan {
@@ -372,8 +371,7 @@ void table_scan(duckdb_function_info info, duckdb_data_chunk out) {
     for (idx_t r = 0; r < n; ++r) {
       const Cell &cell = scan.rows[scan.next + r][c];
       if (std::holds_alternative<std::monostate>(cell)) {
-        duckdb_vector_ensure_validity_writable(v);
-        duckdb_validity_set_row_invalid(duckdb_vector_get_validity(v), r);
+        set_null(v, r);
       } else if (type == DUCKDB_TYPE_VARCHAR) {
         const auto &text = std::get<std::string>(cell);
         duckdb_vector_assign_string_element_len(v, r, text.data(), text.size());
@@ -397,8 +395,7 @@ void predicate_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vect
   idx_t n = duckdb_data_chunk_get_size(in);
   for (idx_t r = 0; r < n; ++r) {
     if (!row_valid(valid, r)) {
-      duckdb_vector_ensure_validity_writable(out);
-      duckdb_validity_set_row_invalid(duckdb_vector_get_validity(out), r);
+      set_null(out, r);
       continue;
     }
     result[r] = fn(values[r]);
@@ -419,11 +416,10 @@ void text_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector ou
     bool null = false;
     for (idx_t c = 0; c < columns && !null; ++c) {
       null = !row_valid(valid[c], r);
-      if (!null) values[c] = string_at(args[c], r);
+      if (!null) values[c] = string_of(static_cast<const duckdb_string_t *>(duckdb_vector_get_data(args[c]))[r]);
     }
     if (null) {
-      duckdb_vector_ensure_validity_writable(out);
-      duckdb_validity_set_row_invalid(duckdb_vector_get_validity(out), r);
+      set_null(out, r);
       continue;
     }
     try {

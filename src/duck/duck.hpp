@@ -16,6 +16,12 @@
 
 namespace mallard::duck {
 
+// The text of a VARCHAR/BLOB element of a vector (capi.hpp's duckdb_string_t).
+inline std::string_view string_of(const duckdb_string_t &s) {
+  uint32_t len = s.value.inlined.length;
+  return {len <= 12 ? s.value.inlined.inlined : s.value.pointer.ptr, len};
+}
+
 // A table function whose rows Mallard computes (`SELECT * FROM name()`): the server's own state,
 // such as a warehouse's sessions, read in SQL. A cell is NULL, an integer (BIGINT and BOOLEAN
 // columns) or text (VARCHAR columns).

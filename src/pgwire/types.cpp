@@ -166,10 +166,7 @@ int u128_digits(u128 v, char *buf) {
   return n + 40 - pos;
 }
 
-inline std::string_view duck_string(const duckdb_string_t &s) {
-  uint32_t len = s.value.inlined.length;
-  return {len <= 12 ? s.value.inlined.inlined : s.value.pointer.ptr, len};
-}
+using duck::string_of;
 
 constexpr char kHex[] = "0123456789abcdef";
 
@@ -1096,7 +1093,7 @@ class BignumEncoder final : public Encoder {
 
  private:
   bool decode(uint64_t row) {
-    std::string_view raw = duck_string(at<duckdb_string_t>(row));
+    std::string_view raw = string_of(at<duckdb_string_t>(row));
     digits_.clear();
     if (raw.size() < 3) {
       digits_ = "0";
@@ -1142,15 +1139,15 @@ class BignumEncoder final : public Encoder {
 class StringEncoder final : public Encoder {
  public:
   StringEncoder(PgType t, bool json) : Encoder(t), json_(json) {}
-  void append_text(uint64_t row, std::string &out) override { out.append(duck_string(at<duckdb_string_t>(row))); }
+  void append_text(uint64_t row, std::string &out) override { out.append(string_of(at<duckdb_string_t>(row))); }
   void append_binary(uint64_t row, std::string &out) override { append_text(row, out); }
   void write_text(uint64_t row, ByteWriter &w) override {
-    std::string_view s = duck_string(at<duckdb_string_t>(row));
+    std::string_view s = string_of(at<duckdb_string_t>(row));
     w.append(s.data(), s.size());
   }
   void write_binary(uint64_t row, ByteWriter &w) override { write_text(row, w); }
   void append_json(uint64_t row, std::string &out) override {
-    std::string_view s = duck_string(at<duckdb_string_t>(row));
+    std::string_view s = string_of(at<duckdb_string_t>(row));
     if (json_) {
       out.append(s);
     } else {
@@ -1166,9 +1163,9 @@ class StringEncoder final : public Encoder {
 class OidVectorEncoder final : public Encoder {
  public:
   using Encoder::Encoder;
-  void append_text(uint64_t row, std::string &out) override { out.append(duck_string(at<duckdb_string_t>(row))); }
+  void append_text(uint64_t row, std::string &out) override { out.append(string_of(at<duckdb_string_t>(row))); }
   void append_binary(uint64_t row, std::string &out) override {
-    std::string_view s = duck_string(at<duckdb_string_t>(row));
+    std::string_view s = string_of(at<duckdb_string_t>(row));
     std::vector<uint32_t> oids;
     for (size_t i = 0; i < s.size();) {
       uint32_t v = 0;
@@ -1187,7 +1184,7 @@ class OidVectorEncoder final : public Encoder {
     }
   }
   void append_json(uint64_t row, std::string &out) override {
-    append_json_string(out, duck_string(at<duckdb_string_t>(row)));
+    append_json_string(out, string_of(at<duckdb_string_t>(row)));
   }
 };
 
@@ -1195,7 +1192,7 @@ class BlobEncoder final : public Encoder {
  public:
   using Encoder::Encoder;
   void append_text(uint64_t row, std::string &out) override {
-    std::string_view s = duck_string(at<duckdb_string_t>(row));
+    std::string_view s = string_of(at<duckdb_string_t>(row));
     size_t at_end = out.size();
     out.resize(at_end + 2 + 2 * s.size());
     char *p = out.data() + at_end;
@@ -1206,7 +1203,7 @@ class BlobEncoder final : public Encoder {
       *p++ = kHex[c & 15];
     }
   }
-  void append_binary(uint64_t row, std::string &out) override { out.append(duck_string(at<duckdb_string_t>(row))); }
+  void append_binary(uint64_t row, std::string &out) override { out.append(string_of(at<duckdb_string_t>(row))); }
 };
 
 class DateEncoder final : public Encoder {
@@ -1356,14 +1353,14 @@ class BitEncoder final : public Encoder {
  public:
   using Encoder::Encoder;
   void append_text(uint64_t row, std::string &out) override {
-    std::string_view raw = duck_string(at<duckdb_string_t>(row));
+    std::string_view raw = string_of(at<duckdb_string_t>(row));
     if (raw.empty()) return;
     size_t pad = static_cast<unsigned char>(raw[0]);
     size_t bits = (raw.size() - 1) * 8 - pad;
     for (size_t i = 0; i < bits; ++i) out += bit(raw, pad + i) ? '1' : '0';
   }
   void append_binary(uint64_t row, std::string &out) override {
-    std::string_view raw = duck_string(at<duckdb_string_t>(row));
+    std::string_view raw = string_of(at<duckdb_string_t>(row));
     size_t pad = raw.empty() ? 0 : static_cast<unsigned char>(raw[0]);
     size_t bits = raw.empty() ? 0 : (raw.size() - 1) * 8 - pad;
     put_u32(out, uint32_t(bits));

@@ -751,23 +751,30 @@ void add_spec_inlined_snapshots(const std::string &metadata_path) {
 // A view whose body this server cannot read (another writer's function, here one of DuckDB's
 // spatial extension) is left out, with an error in the log; the rest of the lake opens, and
 // naming that view fails as for a missing one instead of the warehouse failing to open.
-TEST_F(LakeFormat, AViewThisServerCannotReadIsLeftOut) {
-  Server s;
+// Runs `statements` on a fresh server, stops it, changes its metadata store with `edit` (what
+// another writer might have written) and starts it again.
+void restart_with_edited_metadata(Server &s, std::initializer_list<const char *> statements, const std::string &edit) {
   ASSERT_TRUE(s.start()) << s.failure();
   {
     Conn c = connect(s);
     ASSERT_TRUE(c);
-    exec_ok(c.get(), "CREATE TABLE kept (a integer)");
-    exec_ok(c.get(), "INSERT INTO kept VALUES (1)");
-    exec_ok(c.get(), "CREATE VIEW unreadable AS SELECT a FROM kept");
-    exec_ok(c.get(), "CREATE VIEW readable AS SELECT a + 1 AS b FROM kept");
+    for (const char *q : statements) exec_ok(c.get(), q);
   }
   ASSERT_EQ(s.stop(), 0);
   {
     Duck md(lake::metadata_file(s));
-    md.exec("UPDATE ducklake_view SET sql = 'SELECT ST_Area(a) FROM kept' WHERE view_name = 'unreadable'");
+    md.exec(edit);
   }
   ASSERT_TRUE(s.start()) << s.failure();
+}
+
+TEST_F(LakeFormat, AViewThisServerCannotReadIsLeftOut) {
+  Server s;
+  ASSERT_NO_FATAL_FAILURE(restart_with_edited_metadata(
+      s,
+      {"CREATE TABLE kept (a integer)", "INSERT INTO kept VALUES (1)", "CREATE VIEW unreadable AS SELECT a FROM kept",
+       "CREATE VIEW readable AS SELECT a + 1 AS b FROM kept"},
+      "UPDATE ducklake_view SET sql = 'SELECT ST_Area(a) FROM kept' WHERE view_name = 'unreadable'"));
   Conn c = connect(s);
   ASSERT_TRUE(c);
   EXPECT_EQ(query_value(c.get(), "SELECT a FROM kept"), "1");
@@ -783,22 +790,12 @@ TEST_F(LakeFormat, AViewThisServerCannotReadIsLeftOut) {
 // function this server does not have): that table is left out, the rest opens.
 TEST_F(LakeFormat, ATableThisServerCannotBuildIsLeftOut) {
   Server s;
-  ASSERT_TRUE(s.start()) << s.failure();
-  {
-    Conn c = connect(s);
-    ASSERT_TRUE(c);
-    exec_ok(c.get(), "CREATE TABLE kept (a integer)");
-    exec_ok(c.get(), "INSERT INTO kept VALUES (1)");
-    exec_ok(c.get(), "CREATE TABLE unbuildable (a integer DEFAULT 5)");
-    exec_ok(c.get(), "INSERT INTO unbuildable VALUES (2)");
-  }
-  ASSERT_EQ(s.stop(), 0);
-  {
-    Duck md(lake::metadata_file(s));
-    md.exec("UPDATE ducklake_column SET default_value = 'no_such_function()' WHERE table_id = "
-            "(SELECT table_id FROM ducklake_table WHERE table_name = 'unbuildable') AND column_name = 'a'");
-  }
-  ASSERT_TRUE(s.start()) << s.failure();
+  ASSERT_NO_FATAL_FAILURE(restart_with_edited_metadata(
+      s,
+      {"CREATE TABLE kept (a integer)", "INSERT INTO kept VALUES (1)", "CREATE TABLE unbuildable (a integer DEFAULT 5)",
+       "INSERT INTO unbuildable VALUES (2)"},
+      "UPDATE ducklake_column SET default_value = 'no_such_function()' WHERE table_id = "
+      "(SELECT table_id FROM ducklake_table WHERE table_name = 'unbuildable') AND column_name = 'a'"));
   Conn c = connect(s);
   ASSERT_TRUE(c);
   EXPECT_EQ(query_value(c.get(), "SELECT a FROM kept"), "1");
