@@ -131,6 +131,12 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE MACRO " + q + "matches_all(ms) AS CASE WHEN ms IS NULL THEN NULL "
       "WHEN NOT list_bool_and(list_transform(ms, lambda m: coalesce(m, true))) THEN false "
       "WHEN len(list_filter(ms, lambda m: m IS NULL)) > 0 THEN NULL ELSE true END");
+  // x = ANY (array) (sql::rewrite_for_duckdb): true if an element equals x; NULL for a NULL
+  // array; false for an empty one; otherwise NULL if x or an element is NULL, else false.
+  // list_contains comes first so that it types an untyped parameter as a list of x's type; no
+  // len() or lambda, which leave a plan over a parameter unresolved until Execute.
+  add("CREATE MACRO " + q + "eq_any(x, l) AS CASE WHEN list_contains(l, x) THEN true WHEN l IS NULL THEN NULL "
+      "WHEN l = [] THEN false WHEN x IS NULL OR list_position(l, NULL) IS NOT NULL THEN NULL ELSE false END");
   // The session's settings (published by the session), read-only ones marked internal.
   add("CREATE VIEW " + q + "pg_settings AS SELECT e.key AS name, e.value AS setting, CAST(NULL AS VARCHAR) AS unit, "
       "'Mallard' AS category, '' AS short_desc, CAST(NULL AS VARCHAR) AS extra_desc, "

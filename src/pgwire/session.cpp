@@ -93,6 +93,15 @@ bool may_write(const PreparedStatement &s) {
   }
 }
 
+// Whether DuckDB typed every result column when it prepared the statement.
+bool result_columns_resolved(const duck::Prepared &p) {
+  for (idx_t i = 0; i < p.column_count(); ++i) {
+    duck::LogicalType t = p.column_type(i);
+    if (!t || duckdb_get_type_id(t.get()) == DUCKDB_TYPE_INVALID) return false;
+  }
+  return true;
+}
+
 bool statement_returns_rows(duckdb_statement_type t, const std::string &text) {
   switch (t) {
     case DUCKDB_STATEMENT_TYPE_SELECT:
@@ -1127,12 +1136,34 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
     }
   }
   ps->returns_rows = statement_returns_rows(ps->prepared.statement_type(), text);
+  if (ps->returns_rows && ps->inline_params.empty() && !result_columns_resolved(ps->prepared)) {
+    // DuckDB leaves the result unresolved until it sees the values (one column of no type) when a
+    // parameter stands where a function's form is chosen (`len($1)`, `array_to_string($1::int[],
+    // ',')`), and binds the statement again at every execution. Casting every parameter to its
+    // type usually resolves it; where it does not, Describe answers from a plan with a NULL of
+    // each parameter's type in its place, and execution binds the values to `prepared` as usual.
+    std::vector<std::string> casts(ps->param_oids.size()), nulls(casts.size());
+    for (size_t i = 0; i < casts.size(); ++i) {
+      std::string type = duckdb_type_name_for_oid(ps->param_oids[i]);
+      casts[i] = "CAST($" + std::to_string(i + 1) + " AS " + type + ")";
+      nulls[i] = "CAST(NULL AS " + type + ")";
+    }
+    try {
+      duck::Prepared typed(*conn_, sql::rewrite_for_duckdb(sql::replace_parameters(duck_text, casts)));
+      if (result_columns_resolved(typed)) ps->prepared = std::move(typed);
+    } catch (const Error &) {
+      // The plan as it was, described below.
+    }
+    if (!result_columns_resolved(ps->prepared))
+      ps->described = duck::Prepared(*conn_, sql::rewrite_for_duckdb(sql::replace_parameters(duck_text, nulls)));
+  }
+  const duck::Prepared &plan = ps->described ? ps->described : ps->prepared;
   if (ps->returns_rows && ps->prepared.statement_type() == DUCKDB_STATEMENT_TYPE_SELECT) {
     // Columns as PostgreSQL names them (count, ?column?, int4, ...), not by DuckDB's expression text.
     auto names = sql::postgres_column_names(text);
-    if (names && names->size() == ps->prepared.column_count()) {
+    if (names && names->size() == plan.column_count()) {
       for (size_t i = 0; i < names->size(); ++i)
-        ps->column_names.push_back((*names)[i] ? *(*names)[i] : ps->prepared.column_name(i));
+        ps->column_names.push_back((*names)[i] ? *(*names)[i] : plan.column_name(i));
     }
   }
   return ps;

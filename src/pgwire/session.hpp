@@ -47,8 +47,10 @@ struct PreparedStatement {
   std::string exec_text;
   // A statement on lake objects the lake runs at Execute (DDL, DELETE, UPDATE, ...).
   std::optional<lake::Statement> lake;
-  // Its RETURNING columns, for Describe: a plan over the same rows, never executed.
+  // For Describe, a plan never executed: a lake statement's RETURNING columns over the same rows,
+  // or `prepared` with NULLs for parameters when DuckDB left its result unresolved.
   duck::Prepared described;
+  const duck::Prepared &describing_plan() const { return described ? described : prepared; }
   // INSERT into lake tables, prepared against their staging tables: the tables it may write.
   std::vector<int64_t> lake_tables;
   bool lake_write() const { return lake.has_value() || !lake_tables.empty(); }

@@ -96,10 +96,11 @@ void Session::handle_bind(std::string_view body) {
     p->result_format_codes.push_back(f);
   }
   r.expect_end();
-  if (p->stmt->prepared && nr > 1 && static_cast<idx_t>(nr) != p->stmt->prepared.column_count() && p->stmt->returns_rows)
+  const duck::Prepared &plan = p->stmt->describing_plan();
+  if (plan && nr > 1 && static_cast<idx_t>(nr) != plan.column_count() && p->stmt->returns_rows)
     throw Error(sqlstate::kProtocolViolation, "bind message has " + std::to_string(nr) +
                                                   " result formats but query has " +
-                                                  std::to_string(p->stmt->prepared.column_count()) + " columns");
+                                                  std::to_string(plan.column_count()) + " columns");
   // Binding now lets DuckDB reject values its cast refuses, at Bind as PostgreSQL does.
   if (p->stmt->prepared && p->stmt->inline_params.empty()) bind_values(*p);
   portals_[portal_name] = std::move(p);
@@ -108,7 +109,7 @@ void Session::handle_bind(std::string_view body) {
 }
 
 void Session::describe_columns(const PreparedStatement &s, const std::vector<int16_t> &codes) {
-  const duck::Prepared &plan = s.prepared ? s.prepared : s.described;
+  const duck::Prepared &plan = s.describing_plan();
   if (!plan || !s.returns_rows) {
     size_t at = begin_message(out_, 'n');
     end_message(out_, at);
@@ -120,7 +121,7 @@ void Session::describe_columns(const PreparedStatement &s, const std::vector<int
   for (idx_t i = 0; i < n; ++i) {
     duck::LogicalType t = plan.column_type(i);
     PgType pt = t ? pg_type_of(t.get()) : PgType{};
-    put_cstr(out_, &plan == &s.prepared && i < s.column_names.size() ? s.column_names[i] : plan.column_name(i));
+    put_cstr(out_, i < s.column_names.size() ? s.column_names[i] : plan.column_name(i));
     put_i32(out_, 0);
     put_i16(out_, 0);
     put_i32(out_, static_cast<int32_t>(pt.oid));

@@ -30,14 +30,15 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "::name", "::\"char\"", "::oid", "::bytea", "/", "%", "~", "version",
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
-                                          "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval"};
+                                          "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval",
+                                          "any", "some", "all"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
     if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
         c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(' && c != 'f' && c != 'l' && c != '[' &&
-        c != 'n' && c != 'd' && c != 'j')
+        c != 'n' && c != 'd' && c != 'j' && c != 'a')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -146,6 +147,9 @@ std::vector<Token> tokenize(std::string_view s) {
 struct Edit {
   size_t begin, end;
   std::string text;
+  // An insertion that opens a wrap around an operand that other wraps may start at too: it goes
+  // first, so that the others nest inside it.
+  bool outermost = false;
 };
 
 bool is_name(const Token &t) { return t.kind == Tok::kIdent || t.kind == Tok::kQuotedIdent; }
@@ -269,6 +273,7 @@ class Rewriter {
     for (size_t i = 0; i < t_.size(); ++i) {
       if (t_[i].kind == Tok::kOp) {
         if (!stored_) division(i);
+        if (!stored_) quantified_equality(i);
         regex_match(i);
       } else if (t_[i].kind == Tok::kIdent || t_[i].kind == Tok::kQuotedIdent) {
         if (public_schema(i)) continue;
@@ -291,10 +296,11 @@ class Rewriter {
       }
     }
     if (edits_.empty()) return std::string(s_);
-    // Insertions sort before replacements that start at the same place.
+    // Insertions sort before replacements that start at the same place, outermost ones first.
     std::stable_sort(edits_.begin(), edits_.end(), [](const Edit &a, const Edit &b) {
       if (a.begin != b.begin) return a.begin < b.begin;
-      return (a.end == a.begin) > (b.end == b.begin);
+      if ((a.end == a.begin) != (b.end == b.begin)) return a.end == a.begin;
+      return a.outermost && !b.outermost;
     });
     std::string out;
     size_t at = 0;
@@ -1033,6 +1039,35 @@ class Rewriter {
         return false;
     }
     return false;
+  }
+
+  // x = ANY (array) and x <> ALL (array): DuckDB reads an array there as a subquery over its
+  // elements, which it cannot plan in an outer join's condition (SQLAlchemy's index reflection
+  // joins on `a.attnum = ANY(ix.indkey)`). They become a compat macro over the list, with
+  // PostgreSQL's NULL rules; the operands are wrapped in place, not copied. Subqueries, string
+  // literals (whose element type PostgreSQL infers) and a left operand that does not end the
+  // expression before it (a + b = ANY ...) are left to DuckDB.
+  void quantified_equality(size_t i) {
+    const std::string &w = t_[i].word;
+    const size_t q = i + 1;
+    const bool any = w == "=" && (word_at(q, "any") || word_at(q, "some"));
+    const bool all = (w == "<>" || w == "!=") && word_at(q, "all");
+    if ((!any && !all) || i == 0 || !followed_by(q, '(')) return;
+    const size_t close = matching(q + 1);
+    if (close == 0 || close == q + 2) return;
+    const Token &e = t_[q + 2];
+    if (word_at(q + 2, "select") || word_at(q + 2, "with") || word_at(q + 2, "values") || is_punct(e, '(') ||
+        (e.kind == Tok::kString && close == q + 3))
+      return;
+    const Token &prev = t_[i - 1];
+    if (!(is_name(prev) || prev.kind == Tok::kNumber || prev.kind == Tok::kString || prev.kind == Tok::kParam ||
+          is_punct(prev, ')') || is_punct(prev, ']')))
+      return;
+    const size_t first = operand_start(i - 1);
+    if (first > 0 && (t_[first - 1].kind == Tok::kOp || t_[first - 1].kind == Tok::kCast)) return;
+    edits_.push_back({t_[first].begin, t_[first].begin, std::string(all ? "NOT " : "") + compat("eq_any") + "(", true});
+    edits_.push_back({t_[i].begin, t_[q + 1].end, ", ("});
+    edits_.push_back({t_[close].end, t_[close].end, ")"});
   }
 
   // PostgreSQL's `~` finds the pattern anywhere in the string; DuckDB's matches the whole string.

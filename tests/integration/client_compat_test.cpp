@@ -103,6 +103,86 @@ TEST_F(ClientCompat, LikeWithAnyAndAllFollowsPostgres) {
   EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "Teal");
 }
 
+// x = ANY (array) and x <> ALL (array), with PostgreSQL's NULL rules, also where DuckDB cannot
+// read the array as a subquery: an outer join's condition (SQLAlchemy's index reflection).
+TEST_F(ClientCompat, EqualityWithAnyAndAllFollowsPostgres) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  struct Case {
+    const char *expr, *expected;
+  } cases[] = {
+      {"2 = ANY (ARRAY[1, 2])", "t"},          {"3 = SOME (ARRAY[1, 2])", "f"},
+      {"3 = ANY (ARRAY[1, NULL])", "<NULL>"},  {"1 = ANY (ARRAY[1, NULL])", "t"},
+      {"NULL::int = ANY (ARRAY[1])", "<NULL>"}, {"1 = ANY (NULL::int[])", "<NULL>"},
+      {"1 = ANY (ARRAY[]::int[])", "f"},       {"NULL::int = ANY (ARRAY[]::int[])", "f"},
+      {"1 <> ALL (ARRAY[2, 3])", "t"},         {"2 != ALL (ARRAY[2, 3])", "f"},
+      {"3 <> ALL (ARRAY[1, NULL])", "<NULL>"}, {"NULL::int <> ALL (ARRAY[]::int[])", "t"},
+      {"'b' = ANY (ARRAY['a', 'b'])", "t"},    {"NOT 2 = ANY (ARRAY[1, 2])", "f"},
+      {"(1 + 1) = ANY (ARRAY[2])", "t"},       {"2 = ANY ('{1,2}'::int[])", "t"},
+      {"2 = ANY (SELECT 2)", "t"},             {"2 = ANY (SELECT 3 WHERE false)", "f"},
+  };
+  for (const auto &k : cases)
+    EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  exec_ok(c.get(), "DROP TABLE IF EXISTS any_keys");
+  exec_ok(c.get(), "DROP TABLE IF EXISTS any_cols");
+  exec_ok(c.get(), "CREATE TABLE any_keys (name text, keys int[])");
+  exec_ok(c.get(), "CREATE TABLE any_cols (num int, col text)");
+  exec_ok(c.get(), "INSERT INTO any_keys VALUES ('ab', ARRAY[1, 2]), ('none', ARRAY[]::int[]), ('c', ARRAY[3])");
+  exec_ok(c.get(), "INSERT INTO any_cols VALUES (1, 'a'), (2, 'b'), (4, 'd')");
+  // In a LEFT JOIN's condition: the row without a match is kept with NULLs.
+  EXPECT_EQ(query_rows(c.get(), "SELECT k.name, c.col FROM any_keys k LEFT OUTER JOIN any_cols c "
+                                "ON c.num = ANY (k.keys) ORDER BY k.name, c.col"),
+            (std::vector<std::vector<std::optional<std::string>>>{
+                {"ab", "a"}, {"ab", "b"}, {"c", std::nullopt}, {"none", std::nullopt}}));
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(col, ',' ORDER BY col) FROM any_cols WHERE num <> ALL "
+                                 "(SELECT unnest(keys) FROM any_keys)"),
+            "d");
+  // A parameter as the array, declared or not: the result keeps its column type.
+  for (Oid declared : {Oid{1007}, Oid{0}}) {
+    Oid types[] = {declared};
+    const char *values[] = {"{1,4}"};
+    Result r(PQexecParams(c.get(), "SELECT num FROM any_cols WHERE num = ANY ($1) ORDER BY num", 1, types, values,
+                          nullptr, nullptr, 0));
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+    EXPECT_EQ(PQftype(r.get(), 0), 23u) << declared;
+    ASSERT_EQ(PQntuples(r.get()), 2) << declared;
+    EXPECT_EQ(std::string(PQgetvalue(r.get(), 1, 0)), "4");
+  }
+  exec_ok(c.get(), "DROP TABLE any_keys");
+  exec_ok(c.get(), "DROP TABLE any_cols");
+}
+
+// Where DuckDB chooses among a function's forms only once it sees a parameter's value
+// (array_length of a parameter), Describe still reports every result column with its type.
+TEST_F(ClientCompat, DescribeOfAStatementDuckDbTypesAtExecute) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  const char *values[] = {"{5,6,7}"};
+  Result r(PQexecParams(c.get(), "SELECT array_length($1::int[], 1) AS n, 'x' AS t, array_to_string($1::int[], '-') AS s",
+                        1, nullptr, values, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  ASSERT_EQ(PQnfields(r.get()), 3);
+  EXPECT_EQ(PQftype(r.get(), 1), 25u);
+  EXPECT_EQ(PQftype(r.get(), 2), 25u);
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "3");
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 1)), "x");
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 2)), "5-6-7");
+  // Prepared once, described, then executed with other values.
+  Result p(PQprepare(c.get(), "arr_len", "SELECT array_length($1::int[], 1) AS n, 2 AS two", 1, nullptr));
+  ASSERT_EQ(PQresultStatus(p.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(p.get());
+  Result d(PQdescribePrepared(c.get(), "arr_len"));
+  ASSERT_EQ(PQresultStatus(d.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(d.get());
+  ASSERT_EQ(PQnfields(d.get()), 2);
+  EXPECT_EQ(std::string(PQfname(d.get(), 1)), "two");
+  EXPECT_EQ(PQftype(d.get(), 1), 23u);
+  for (const char *v : {"{1}", "{1,2,3,4}"}) {
+    Result e(PQexecPrepared(c.get(), "arr_len", 1, &v, nullptr, nullptr, 0));
+    ASSERT_EQ(PQresultStatus(e.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(e.get());
+    ASSERT_EQ(PQnfields(e.get()), 2);
+    EXPECT_EQ(std::string(PQgetvalue(e.get(), 0, 1)), "2");
+  }
+}
+
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   Conn c = conn();
   ASSERT_TRUE(c);
