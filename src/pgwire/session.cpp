@@ -984,11 +984,13 @@ std::shared_ptr<PreparedStatement> Session::prepare(const std::string &text, con
 
 std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &text,
                                                              const std::vector<uint32_t> &declared) {
+  if (auto w = sql::leading_keywords(text, 1); !w.empty() && w[0] == "EXECUTE") return prepare_execute(text);
   auto ps = std::make_shared<PreparedStatement>();
   ps->text = text;
   ps->binding_epoch = plan_epoch();
   ps->cls = sql::classify(text);
   switch (ps->cls.kind) {
+    case sql::Kind::kPrepare:
     case sql::Kind::kSet:
     case sql::Kind::kBegin:
     case sql::Kind::kCommit:
@@ -1169,6 +1171,47 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   return ps;
 }
 
+// EXECUTE name (arguments): the named statement's text with each argument in its parameter's
+// place, prepared as if sent so (PostgreSQL evaluates the arguments once; written in place they
+// are evaluated where the statement uses them, which differs only for volatile ones used twice).
+// The statement then runs as any other: a lake write through the lake, with its own tag.
+std::shared_ptr<PreparedStatement> Session::prepare_execute(const std::string &text) {
+  auto e = sql::execute_text(text);
+  if (!e) throw Error(sqlstate::kSyntaxError, "syntax error in EXECUTE");
+  auto it = statements_.find(e->name);
+  if (it == statements_.end())
+    throw Error(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + e->name + "\" does not exist");
+  const PreparedStatement &target = *it->second;
+  const size_t n = target.param_oids.size();
+  if (e->args.size() != n)
+    throw Error(sqlstate::kSyntaxError, "wrong number of parameters for prepared statement \"" + e->name + "\"", 0,
+                "Expected " + std::to_string(n) + " parameters but got " + std::to_string(e->args.size()) + ".");
+  std::vector<std::string> args(n);
+  for (size_t i = 0; i < n; ++i) {
+    // A PREPAREd statement's text has its declared types' casts already; a protocol-level
+    // statement's parameters have the types it was described with.
+    args[i] = target.sql_prepared ? "(" + e->args[i] + ")"
+                                   : "CAST((" + e->args[i] + ") AS " + duckdb_type_name_for_oid(target.param_oids[i]) + ")";
+  }
+  auto ps = prepare_uncached(sql::replace_parameters(target.text, args), {});
+  ps->no_cache = true;  // the text names a statement that may be prepared again otherwise
+  return ps;
+}
+
+// PREPARE name [(type, ...)] AS statement: a named statement in the namespace Parse uses, with a
+// cast to each declared type at its parameter, prepared (and so checked) now.
+void Session::run_prepare(const std::string &text) {
+  auto p = sql::prepare_text(text);
+  if (!p) throw Error(sqlstate::kSyntaxError, "syntax error in PREPARE");
+  if (statements_.count(p->name))
+    throw Error(sqlstate::kDuplicatePreparedStatement, "prepared statement \"" + p->name + "\" already exists");
+  std::vector<std::string> casts(p->types.size());
+  for (size_t i = 0; i < casts.size(); ++i) casts[i] = "CAST($" + std::to_string(i + 1) + " AS " + p->types[i] + ")";
+  auto ps = prepare_uncached(sql::replace_parameters(p->body, casts), {});
+  ps->sql_prepared = true;
+  statements_[p->name] = std::move(ps);
+}
+
 uint64_t Session::plan_epoch() const { return writes_ + lake_->binding_epoch(); }
 
 void Session::start_portal(Portal &p) {
@@ -1177,7 +1220,9 @@ void Session::start_portal(Portal &p) {
     // in place, for every portal and name that shares the statement. A suspended portal may still
     // be streaming from the plan replaced here: its rows are fetched first.
     materialize_open_portals(&p);
+    bool sql_prepared = p.stmt->sql_prepared;
     *p.stmt = std::move(*prepare_uncached(p.stmt->text, p.stmt->param_oids));
+    p.stmt->sql_prepared = sql_prepared;
   }
   auto &s = *p.stmt;
   if (may_write(s)) ++writes_;

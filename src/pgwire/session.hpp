@@ -63,6 +63,7 @@ struct PreparedStatement {
   // answer.
   std::optional<sql::LoneCall> advisory;
   uint64_t binding_epoch = 0;  // Session::plan_epoch() when `prepared` was made
+  bool sql_prepared = false;   // made by SQL PREPARE: `text` casts each declared parameter
 };
 
 struct Portal {
@@ -132,6 +133,8 @@ class Session {
   // Statement execution shared by both protocols.
   std::shared_ptr<PreparedStatement> prepare(const std::string &text, const std::vector<uint32_t> &declared);
   std::shared_ptr<PreparedStatement> prepare_uncached(const std::string &text, const std::vector<uint32_t> &declared);
+  std::shared_ptr<PreparedStatement> prepare_execute(const std::string &text);
+  void run_prepare(const std::string &text);
   void start_portal(Portal &p);
   void start_plain_portal(Portal &p);
   // The portal's result is a row set: its encoders and formats, ready to stream.

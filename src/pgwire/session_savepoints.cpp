@@ -57,8 +57,8 @@ SavepointStatement parse_savepoint(const std::string &text) {
 // Whether running this statement could leave something that ROLLBACK TO SAVEPOINT cannot undo.
 // Writes of lake table rows and settings can be undone (see above). Reads change nothing: SELECT
 // (sequence increments are not undone by PostgreSQL either), SHOW, COPY ... TO, FETCH and MOVE
-// (PostgreSQL leaves cursor positions alone too), EXPLAIN without ANALYZE, DEALLOCATE (not
-// transactional in PostgreSQL). Everything else is.
+// (PostgreSQL leaves cursor positions alone too), EXPLAIN without ANALYZE, PREPARE and DEALLOCATE
+// (not transactional in PostgreSQL). Everything else is.
 using TempTableTest = std::function<bool(const std::string &schema, const std::string &table)>;
 bool may_change_anything(const PreparedStatement &s, const TempTableTest &is_temp_table) {
   using sql::Kind;
@@ -70,6 +70,7 @@ bool may_change_anything(const PreparedStatement &s, const TempTableTest &is_tem
   }
   switch (s.cls.kind) {
     case Kind::kShow:
+    case Kind::kPrepare:
     case Kind::kDeallocate:
     case Kind::kSavepoint:
       return false;

@@ -549,15 +549,6 @@ void Session::deallocate_all() {
   for (auto it = statements_.begin(); it != statements_.end();)
     it = it->first.empty() ? std::next(it) : statements_.erase(it);
   plan_cache_.clear();
-  std::string all =
-      conn_->query_scalar("SELECT coalesce(string_agg(name, chr(1)), '') FROM pg_catalog.pg_prepared_statements");
-  std::vector<std::string> names;
-  for (size_t at = 0; !all.empty() && at <= all.size();) {
-    size_t end = std::min(all.find('\x01', at), all.size());
-    names.push_back(all.substr(at, end - at));
-    at = end + 1;
-  }
-  for (auto &n : names) conn_->query("DEALLOCATE " + sql_ident(n));
 }
 
 void Session::run_utility(Portal &p) {
@@ -645,23 +636,20 @@ void Session::run_utility(Portal &p) {
         return;
       }
       break;
+    case sql::Kind::kPrepare:
+      run_prepare(s.text);
+      return;
     case sql::Kind::kDeallocate: {
-      // Protocol-level statements (Parse) and SQL PREPAREs share one namespace, as in PostgreSQL;
-      // the latter live in DuckDB. psycopg sends DEALLOCATE ALL after a rollback.
+      // Protocol-level statements (Parse) and SQL PREPAREs share one namespace, as in PostgreSQL.
+      // psycopg sends DEALLOCATE ALL after a rollback.
       auto tree = sql::parse(s.text);
       if (!tree || !tree->contains("DeallocateStmt"))
         throw Error(sqlstate::kSyntaxError, "syntax error in DEALLOCATE");
       std::string name = (*tree)["DeallocateStmt"].value("name", "");
       if (name.empty()) {
         deallocate_all();
-      } else if (statements_.count(name)) {
-        statements_.erase(name);
-      } else {
-        try {
-          conn_->query("DEALLOCATE " + sql_ident(name));
-        } catch (const Error &) {
-          throw Error(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + name + "\" does not exist");
-        }
+      } else if (!statements_.erase(name)) {
+        throw Error(sqlstate::kInvalidSqlStatementName, "prepared statement \"" + name + "\" does not exist");
       }
       return;
     }

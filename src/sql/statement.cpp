@@ -2,6 +2,8 @@
 
 #include <pg_query.h>
 
+#include <strings.h>
+
 #include <cctype>
 
 #include <nlohmann/json.hpp>
@@ -222,7 +224,9 @@ Classified classify(std::string_view statement) {
   } else if (first == "COMMENT") {
     c.tag = "COMMENT";
   } else if (first == "PREPARE") {
-    c.tag = w.size() > 1 && w[1] == "TRANSACTION" ? "PREPARE TRANSACTION" : "PREPARE";
+    bool transaction = w.size() > 1 && w[1] == "TRANSACTION";
+    if (!transaction) c.kind = Kind::kPrepare;
+    c.tag = transaction ? "PREPARE TRANSACTION" : "PREPARE";
   } else if (first == "DECLARE" || first == "FETCH" || first == "MOVE" || first == "CLOSE") {
     c.kind = Kind::kCursor;
     c.tag = first == "DECLARE" ? "DECLARE CURSOR" : first == "CLOSE" ? "CLOSE CURSOR" : first;
@@ -322,6 +326,81 @@ std::optional<SetConfigCall> set_config_call(const std::string &statement) {
   auto call = lone_call(statement, [](const std::string &f) { return f == "set_config"; });
   if (!call || call->args.size() != 3) return std::nullopt;
   return SetConfigCall{call->args[0], call->args[1], call->args[2], call->alias};
+}
+
+namespace {
+
+// Index just past the name starting at s[i] (quoted, or an unquoted identifier).
+size_t skip_name(std::string_view s, size_t i) {
+  if (i < s.size() && s[i] == '"') return skip_lexeme(s, i);
+  while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
+                          static_cast<unsigned char>(s[i]) >= 0x80))
+    ++i;
+  return i;
+}
+
+// The items of the parenthesized list opening at s[open], split at its top-level commas, and the
+// index past its ')'. nullopt when it does not close.
+std::optional<std::pair<std::vector<std::string>, size_t>> paren_list(std::string_view s, size_t open) {
+  std::vector<std::string> items;
+  int depth = 0;
+  size_t start = open + 1;
+  for (size_t i = open; i < s.size(); i = skip_lexeme(s, i)) {
+    char c = s[i];
+    if (c == '(' || c == '[') {
+      ++depth;
+    } else if ((c == ')' || c == ']') && --depth == 0) {
+      auto last = trim(s.substr(start, i - start));
+      if (!last.empty() || !items.empty()) items.emplace_back(last);
+      return std::pair{std::move(items), i + 1};
+    } else if (c == ',' && depth == 1) {
+      items.emplace_back(trim(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  return std::nullopt;
+}
+
+// `KEYWORD name [(list)]` at the start of a statement whose parse tree is a `node` with a `name`:
+// the name, the list, and the index past them.
+struct NamedList {
+  std::string name;
+  std::vector<std::string> list;
+  size_t end = 0;
+};
+std::optional<NamedList> named_list(const std::string &statement, const char *node, size_t keyword_length) {
+  auto tree = parse(statement);
+  if (!tree || !tree->contains(node)) return std::nullopt;
+  NamedList out;
+  out.name = (*tree)[node].value("name", "");
+  std::string_view s(statement);
+  size_t i = skip_blank(s, skip_blank(s, 0) + keyword_length);
+  i = skip_blank(s, skip_name(s, i));
+  if (i < s.size() && s[i] == '(') {
+    auto list = paren_list(s, i);
+    if (!list) return std::nullopt;
+    out.list = std::move(list->first);
+    i = skip_blank(s, list->second);
+  }
+  out.end = i;
+  return out;
+}
+
+}  // namespace
+
+std::optional<PrepareText> prepare_text(const std::string &statement) {
+  auto head = named_list(statement, "PrepareStmt", 7);
+  if (!head) return std::nullopt;
+  std::string_view s(statement);
+  size_t i = head->end;
+  if (i + 2 > s.size() || strncasecmp(s.data() + i, "as", 2) != 0) return std::nullopt;
+  return PrepareText{head->name, std::move(head->list), std::string(trim(s.substr(i + 2)))};
+}
+
+std::optional<ExecuteText> execute_text(const std::string &statement) {
+  auto head = named_list(statement, "ExecuteStmt", 7);
+  if (!head) return std::nullopt;
+  return ExecuteText{head->name, std::move(head->list)};
 }
 
 bool valid_utf8(std::string_view text, size_t *bad_offset) {

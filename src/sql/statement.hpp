@@ -33,6 +33,7 @@ enum class Kind {
   kCopy,       // COPY
   kExtension,  // INSTALL, LOAD: never allowed
   kCursor,     // DECLARE ... CURSOR, FETCH, MOVE, CLOSE: SQL-level cursors over the session's portals
+  kPrepare,    // PREPARE name [(type, ...)] AS statement: a session prepared statement
   kDeallocate, // DEALLOCATE [PREPARE] name | ALL: the session's prepared statements
   kSavepoint,  // SAVEPOINT, RELEASE [SAVEPOINT], ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT]
   kUtility,    // DDL and everything else: CommandComplete carries `tag`
@@ -92,6 +93,23 @@ std::optional<SetConfigCall> set_config_call(const std::string &statement);
 // for items with an alias (named by it anyway). nullopt overall when the items do not map one to
 // one onto columns (`*`) or the statement is not a SELECT PostgreSQL's grammar parses.
 std::optional<std::vector<std::optional<std::string>>> postgres_column_names(const std::string &statement);
+
+// PREPARE name [(type, ...)] AS statement: the name (folded unless quoted), the types as written
+// and the statement. nullopt when PostgreSQL's grammar does not read it so.
+struct PrepareText {
+  std::string name;
+  std::vector<std::string> types;
+  std::string body;
+};
+std::optional<PrepareText> prepare_text(const std::string &statement);
+
+// EXECUTE name [(argument, ...)]: the name and the arguments as written. nullopt when PostgreSQL's
+// grammar does not read it so.
+struct ExecuteText {
+  std::string name;
+  std::vector<std::string> args;
+};
+std::optional<ExecuteText> execute_text(const std::string &statement);
 
 // True when text is valid UTF-8 (no overlongs, no surrogates). On failure `bad_offset` is set.
 bool valid_utf8(std::string_view text, size_t *bad_offset = nullptr);

@@ -183,6 +183,63 @@ TEST_F(ClientCompat, DescribeOfAStatementDuckDbTypesAtExecute) {
   }
 }
 
+// SQL PREPARE / EXECUTE / DEALLOCATE share the namespace of protocol-level statements, take
+// declared parameter types, and run what they name as any statement runs (a lake write too).
+TEST_F(ClientCompat, SqlPrepareAndExecute) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS prep_items");
+  exec_ok(c.get(), "CREATE TABLE prep_items (id integer, label text, price numeric(8,2))");
+  EXPECT_EQ(exec_ok(c.get(), "PREPARE add_item (int, text, numeric) AS INSERT INTO prep_items VALUES ($1, $2, $3)"),
+            "PREPARE");
+  EXPECT_EQ(exec_ok(c.get(), "EXECUTE add_item(1, 'one', 1.5)"), "INSERT 0 1");
+  // Arguments are expressions, converted to the declared types.
+  EXPECT_EQ(exec_ok(c.get(), "EXECUTE add_item ('2', upper('two'), 2)"), "INSERT 0 1");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "EXECUTE add_item(3, 'three', 3)");
+  exec_ok(c.get(), "ROLLBACK");
+  EXPECT_EQ(query_rows(c.get(), "SELECT id, label, price FROM prep_items ORDER BY id"),
+            (std::vector<Row>{{"1", "one", "1.50"}, {"2", "TWO", "2.00"}}));
+  // Prepared statements outlive a rollback, as in PostgreSQL.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "PREPARE by_id (bigint) AS SELECT label, price FROM prep_items WHERE id = $1");
+  exec_ok(c.get(), "ROLLBACK");
+  Result r = exec(c.get(), "EXECUTE by_id(2)");
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  ASSERT_EQ(PQntuples(r.get()), 1);
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "TWO");
+  EXPECT_EQ(PQftype(r.get(), 1), 1700u);
+  EXPECT_EQ(std::string(PQcmdStatus(r.get())), "SELECT 1");
+  exec_ok(c.get(), "PREPARE drop_item AS DELETE FROM prep_items WHERE label = $1");
+  EXPECT_EQ(exec_ok(c.get(), "EXECUTE drop_item('one')"), "DELETE 1");
+  // Through the extended protocol.
+  Result x(PQexecParams(c.get(), "EXECUTE by_id(2)", 0, nullptr, nullptr, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(x.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(x.get());
+  EXPECT_EQ(std::string(PQgetvalue(x.get(), 0, 1)), "2.00");
+  const char *two = "2";
+  // A statement prepared by Parse is found by EXECUTE, and one prepared by PREPARE by Bind.
+  Result p(PQprepare(c.get(), "proto_count", "SELECT count(*) FROM prep_items WHERE id >= $1", 1, nullptr));
+  ASSERT_EQ(PQresultStatus(p.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(p.get());
+  EXPECT_EQ(query_value(c.get(), "EXECUTE proto_count(0)"), "1");
+  Result b(PQexecPrepared(c.get(), "by_id", 1, &two, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(b.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(b.get());
+  EXPECT_EQ(std::string(PQgetvalue(b.get(), 0, 0)), "TWO");
+  // Errors.
+  EXPECT_EQ(exec_error(c.get(), "PREPARE by_id AS SELECT 1").sqlstate, "42P05");
+  EXPECT_EQ(exec_error(c.get(), "EXECUTE nothing_here").sqlstate, "26000");
+  SqlError wrong = exec_error(c.get(), "EXECUTE by_id(1, 2)");
+  EXPECT_EQ(wrong.sqlstate, "42601");
+  EXPECT_EQ(wrong.message, "wrong number of parameters for prepared statement \"by_id\"");
+  EXPECT_EQ(exec_error(c.get(), "PREPARE bad AS SELECT no_such_column FROM prep_items").sqlstate, "42703");
+  EXPECT_EQ(exec_error(c.get(), "EXECUTE bad").sqlstate, "26000");
+  EXPECT_EQ(exec_ok(c.get(), "DEALLOCATE by_id"), "DEALLOCATE");
+  EXPECT_EQ(exec_error(c.get(), "EXECUTE by_id(1)").sqlstate, "26000");
+  EXPECT_EQ(exec_error(c.get(), "DEALLOCATE by_id").sqlstate, "26000");
+  EXPECT_EQ(exec_ok(c.get(), "DEALLOCATE ALL"), "DEALLOCATE ALL");
+  EXPECT_EQ(exec_error(c.get(), "EXECUTE add_item(4, 'four', 4)").sqlstate, "26000");
+  exec_ok(c.get(), "DROP TABLE prep_items");
+}
+
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   Conn c = conn();
   ASSERT_TRUE(c);
