@@ -1044,9 +1044,8 @@ class Rewriter {
   // x = ANY (array) and x <> ALL (array): DuckDB reads an array there as a subquery over its
   // elements, which it cannot plan in an outer join's condition (SQLAlchemy's index reflection
   // joins on `a.attnum = ANY(ix.indkey)`). They become a compat macro over the list, with
-  // PostgreSQL's NULL rules; the operands are wrapped in place, not copied. Subqueries, string
-  // literals (whose element type PostgreSQL infers) and a left operand that does not end the
-  // expression before it (a + b = ANY ...) are left to DuckDB.
+  // PostgreSQL's NULL rules; the operands are wrapped in place, not copied. Subqueries and a
+  // left operand that does not end the expression before it (a + b = ANY ...) are left to DuckDB.
   void quantified_equality(size_t i) {
     const std::string &w = t_[i].word;
     const size_t q = i + 1;
@@ -1056,15 +1055,26 @@ class Rewriter {
     const size_t close = matching(q + 1);
     if (close == 0 || close == q + 2) return;
     const Token &e = t_[q + 2];
-    if (word_at(q + 2, "select") || word_at(q + 2, "with") || word_at(q + 2, "values") || is_punct(e, '(') ||
-        (e.kind == Tok::kString && close == q + 3))
-      return;
+    std::optional<std::string> text_array;
+    if (e.kind == Tok::kString && close == q + 3) {
+      // An untyped string is an array of x's type in PostgreSQL: its elements become an IN list
+      // of string constants, which DuckDB converts to x's type as PostgreSQL would. Empty or
+      // unreadable text is left to DuckDB.
+      text_array = array_text_literal(text_of(q + 2));
+      if (!text_array || *text_array == "ARRAY[]") return;
+    }
+    if (word_at(q + 2, "select") || word_at(q + 2, "with") || word_at(q + 2, "values") || is_punct(e, '(')) return;
     const Token &prev = t_[i - 1];
     if (!(is_name(prev) || prev.kind == Tok::kNumber || prev.kind == Tok::kString || prev.kind == Tok::kParam ||
           is_punct(prev, ')') || is_punct(prev, ']')))
       return;
     const size_t first = operand_start(i - 1);
     if (first > 0 && (t_[first - 1].kind == Tok::kOp || t_[first - 1].kind == Tok::kCast)) return;
+    if (text_array) {
+      const std::string elements = text_array->substr(6, text_array->size() - 7);  // inside ARRAY[...]
+      edits_.push_back({t_[i].begin, t_[close].end, std::string(all ? "NOT IN (" : "IN (") + elements + ")"});
+      return;
+    }
     edits_.push_back({t_[first].begin, t_[first].begin, std::string(all ? "NOT " : "") + compat("eq_any") + "(", true});
     edits_.push_back({t_[i].begin, t_[q + 1].end, ", ("});
     edits_.push_back({t_[close].end, t_[close].end, ")"});

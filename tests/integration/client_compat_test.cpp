@@ -120,6 +120,10 @@ TEST_F(ClientCompat, EqualityWithAnyAndAllFollowsPostgres) {
       {"'b' = ANY (ARRAY['a', 'b'])", "t"},    {"NOT 2 = ANY (ARRAY[1, 2])", "f"},
       {"(1 + 1) = ANY (ARRAY[2])", "t"},       {"2 = ANY ('{1,2}'::int[])", "t"},
       {"2 = ANY (SELECT 2)", "t"},             {"2 = ANY (SELECT 3 WHERE false)", "f"},
+      // An untyped string constant is an array of the other side's type.
+      {"2 = ANY ('{1,2}')", "t"},              {"2.0 = ANY ('{1, 2}')", "t"},
+      {"3 = ANY ('{1,NULL}')", "<NULL>"},      {"3 <> ALL ('{1,2}')", "t"},
+      {"DATE '2024-01-02' = ANY ('{2024-01-02}')", "t"}, {"'b c' = ANY ('{a,\"b c\"}')", "t"},
   };
   for (const auto &k : cases)
     EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
