@@ -400,6 +400,7 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
   }
   current_ = snap;
   shown_ = snap->id;
+  shown_schema_version_ = snap->schema_version;
   inlining_limit_ = snap->inlining_row_limit;
   require_message_ = snap->require_commit_message;
   cache_[snap->id] = snap;

@@ -77,6 +77,9 @@ class Lake {
   void refresh();
   // The snapshot the views currently show.
   std::shared_ptr<const Snapshot> current();
+  // Its schema version, without waiting for a refresh or commit in progress: what names mean
+  // changes only with it.
+  int64_t shown_schema_version() const { return shown_schema_version_.load(); }
   // The catalog as of `id` (time travel, and the base of a transaction).
   std::shared_ptr<const Snapshot> snapshot(int64_t id);
   // The snapshot a client transaction on `conn` is reading (from its DuckDB snapshot).
@@ -111,6 +114,7 @@ class Lake {
   std::atomic<int64_t> inlining_limit_{10};
   std::atomic<bool> require_message_{false};  // the lake option require_commit_message
   std::atomic<int64_t> shown_{-2};  // id of current_, readable without the lock
+  std::atomic<int64_t> shown_schema_version_{-1};
 };
 
 }  // namespace mallard::lake

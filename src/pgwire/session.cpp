@@ -969,7 +969,16 @@ void Session::handle_query(std::string_view text) {
 std::shared_ptr<PreparedStatement> Session::prepare(const std::string &text, const std::vector<uint32_t> &declared) {
   std::string key = text;
   for (auto o : declared) key += "\x01" + std::to_string(o);
-  if (auto hit = plan_cache_.find(key); hit != plan_cache_.end()) return hit->second;
+  if (auto hit = plan_cache_.find(key); hit != plan_cache_.end()) {
+    // DuckDB rebinds the plan when names changed meaning; the result columns' origins are looked
+    // up again then.
+    PreparedStatement &cached = *hit->second;
+    if (cached.origins_key != relations_key()) {
+      auto select = sql::select_columns(text);
+      set_column_origins(cached, select.shape ? &*select.shape : nullptr);
+    }
+    return hit->second;
+  }
   auto ps = prepare_uncached(text, declared);
   bool cacheable = ps->prepared && ps->prepared.statement_type() == DUCKDB_STATEMENT_TYPE_SELECT &&
                    ps->cls.tag.empty() && !ps->no_cache;
@@ -989,6 +998,7 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   ps->text = text;
   ps->binding_epoch = plan_epoch();
   ps->cls = sql::classify(text);
+  if (ps->cls.kind == sql::Kind::kUtility) ++ddl_;  // names may change: see relations_key()
   switch (ps->cls.kind) {
     case sql::Kind::kPrepare:
     case sql::Kind::kSet:
@@ -1162,11 +1172,12 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
   const duck::Prepared &plan = ps->described ? ps->described : ps->prepared;
   if (ps->returns_rows && ps->prepared.statement_type() == DUCKDB_STATEMENT_TYPE_SELECT) {
     // Columns as PostgreSQL names them (count, ?column?, int4, ...), not by DuckDB's expression text.
-    auto names = sql::postgres_column_names(text);
-    if (names && names->size() == plan.column_count()) {
-      for (size_t i = 0; i < names->size(); ++i)
-        ps->column_names.push_back((*names)[i] ? *(*names)[i] : plan.column_name(i));
+    auto select = sql::select_columns(text);
+    if (select.names && select.names->size() == plan.column_count()) {
+      for (size_t i = 0; i < select.names->size(); ++i)
+        ps->column_names.push_back((*select.names)[i] ? *(*select.names)[i] : plan.column_name(i));
     }
+    set_column_origins(*ps, select.shape ? &*select.shape : nullptr);
   }
   return ps;
 }
@@ -1501,8 +1512,10 @@ void Session::send_row_description(const Portal &p, const std::vector<Format> *f
   for (size_t i = 0; i < p.encoders.size(); ++i) {
     const PgType &t = p.encoders[i]->pg_type();
     put_cstr(out_, p.column_names[i]);
-    put_i32(out_, 0);
-    put_i16(out_, 0);
+    const auto &origins = p.stmt->column_origins;
+    ColumnOrigin o = origins.size() == p.encoders.size() ? origins[i] : ColumnOrigin{};
+    put_i32(out_, static_cast<int32_t>(o.table));
+    put_i16(out_, o.column);
     put_i32(out_, static_cast<int32_t>(t.oid));
     put_i16(out_, t.typlen);
     put_i32(out_, t.typmod);

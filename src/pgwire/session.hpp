@@ -32,6 +32,13 @@ std::string untyped_literal(const std::string &v);
 // The highest $n placeholder number in a statement (outside quotes and comments).
 size_t count_parameters(std::string_view text);
 
+// RowDescription's table OID and column number of a result column that is a relation's column as
+// it is; zero for the rest, as in PostgreSQL.
+struct ColumnOrigin {
+  uint32_t table = 0;
+  int16_t column = 0;
+};
+
 struct PreparedStatement {
   std::string text;
   sql::Classified cls;
@@ -64,6 +71,8 @@ struct PreparedStatement {
   std::optional<sql::LoneCall> advisory;
   uint64_t binding_epoch = 0;  // Session::plan_epoch() when `prepared` was made
   bool sql_prepared = false;   // made by SQL PREPARE: `text` casts each declared parameter
+  std::vector<ColumnOrigin> column_origins;  // one per result column, or empty (all zero)
+  std::pair<int64_t, uint64_t> origins_key{-2, 0};  // Session::relations_key() they were found with
 };
 
 struct Portal {
@@ -284,6 +293,23 @@ class Session {
   // a lake table's name reads other rows for this session (lake::Session::binding_epoch()).
   uint64_t plan_epoch() const;
   std::map<std::string, std::unique_ptr<Portal>> portals_;
+  // Result columns' origins (session_columns.cpp): the relations a SELECT names, resolved as DuckDB
+  // resolves them, with their columns, cached until the lake's names or this session's DDL or
+  // search path change (relations_key()).
+  struct RelationColumns {
+    uint32_t oid = 0;
+    std::vector<std::string> columns;  // column number i + 1
+  };
+  std::map<std::pair<std::string, std::string>, std::optional<RelationColumns>> relations_;
+  std::pair<int64_t, uint64_t> relations_key_{-2, 0};
+  std::optional<int64_t> tx_schema_version_;  // the lake schema version the open transaction reads
+  uint64_t ddl_ = 0;  // DDL statements prepared, search_path changes
+  std::vector<std::string> search_schemas_{"main"};
+  std::pair<int64_t, uint64_t> relations_key() const;
+  const RelationColumns *relation_columns(const std::string &schema, const std::string &name);
+  std::vector<ColumnOrigin> column_origins(const sql::SelectShape &shape, size_t columns);
+  // Finds the origins of a prepared SELECT's result columns (none without a shape).
+  void set_column_origins(PreparedStatement &ps, const sql::SelectShape *shape);
   // Savepoints of the current transaction block, innermost last, each with the count of
   // statements that could change anything (changes_) when it was set.
   // The session's settings as they were at the savepoint, which ROLLBACK TO restores.

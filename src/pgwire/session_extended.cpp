@@ -122,8 +122,9 @@ void Session::describe_columns(const PreparedStatement &s, const std::vector<int
     duck::LogicalType t = plan.column_type(i);
     PgType pt = t ? pg_type_of(t.get()) : PgType{};
     put_cstr(out_, i < s.column_names.size() ? s.column_names[i] : plan.column_name(i));
-    put_i32(out_, 0);
-    put_i16(out_, 0);
+    ColumnOrigin o = s.column_origins.size() == n ? s.column_origins[i] : ColumnOrigin{};
+    put_i32(out_, static_cast<int32_t>(o.table));
+    put_i16(out_, o.column);
     put_i32(out_, static_cast<int32_t>(pt.oid));
     put_i16(out_, pt.typlen);
     put_i32(out_, pt.typmod);

@@ -39,10 +39,13 @@ void Session::refresh_lake() {
 
 void Session::tx_begin() {
   refresh_lake();
+  // The transaction reads the views of at least this version (a refresh may still come between).
+  tx_schema_version_ = warehouse_->lake().shown_schema_version();
   conn_->query("BEGIN TRANSACTION");
 }
 
 void Session::tx_commit() {
+  tx_schema_version_.reset();
   if (!lake_->dirty()) {
     try {
       conn_->query("COMMIT");
@@ -76,6 +79,7 @@ void Session::tx_commit() {
 }
 
 void Session::tx_rollback() noexcept {
+  tx_schema_version_.reset();
   try {
     conn_->query("ROLLBACK");
   } catch (...) {

@@ -189,6 +189,8 @@ void Session::apply_search_path(const std::string &value) {
   }
   conn_->query("SET search_path = " + sql_literal(duck.empty() ? "main" : duck));
   lake_->set_search_path(schemas);
+  search_schemas_ = schemas.empty() ? std::vector<std::string>{"main"} : schemas;
+  ++ddl_;  // unqualified names may now mean other relations
   plan_cache_.clear();  // names in cached plans were bound along the old path
 }
 

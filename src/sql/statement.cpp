@@ -557,25 +557,92 @@ std::pair<std::string, int> column_name_of(const nlohmann::json &node) {
 
 }  // namespace
 
-std::optional<std::vector<std::optional<std::string>>> postgres_column_names(const std::string &statement) {
-  auto tree = parse(statement);
-  if (!tree || !tree->contains("SelectStmt")) return std::nullopt;
-  const nlohmann::json *sel = &(*tree)["SelectStmt"];
-  while (sel->contains("larg") && (*sel)["larg"].is_object()) sel = &(*sel)["larg"];  // a set operation: its first branch
-  if (!sel->contains("targetList")) return std::nullopt;  // VALUES
+namespace {
+
+std::vector<std::optional<std::string>> select_list_names(const nlohmann::json &targets, bool &has_star) {
   std::vector<std::optional<std::string>> out;
-  for (const auto &item : (*sel)["targetList"]) {
-    if (!item.contains("ResTarget")) return std::nullopt;
+  for (const auto &item : targets) {
+    if (!item.contains("ResTarget")) {
+      has_star = true;  // not a select list this reads: no item-by-item correspondence
+      return out;
+    }
     const auto &t = item["ResTarget"];
     const auto &val = t.value("val", nlohmann::json::object());
     // `*` and `t.*` stand for several columns: no item-by-item correspondence.
     if (val.contains("ColumnRef"))
       for (const auto &f : val["ColumnRef"].value("fields", nlohmann::json::array()))
-        if (f.contains("A_Star")) return std::nullopt;
+        if (f.contains("A_Star")) has_star = true;
     if (t.contains("name"))
       out.emplace_back(std::nullopt);
     else
       out.emplace_back(column_name_of(val).first);
+  }
+  return out;
+}
+
+SelectShape::Item shape_item(const nlohmann::json &item) {
+  SelectShape::Item out;
+  if (!item.contains("ResTarget")) return out;
+  const auto &val = item["ResTarget"].value("val", nlohmann::json::object());
+  if (!val.contains("ColumnRef")) return out;
+  const auto &fields = val["ColumnRef"].value("fields", nlohmann::json::array());
+  if (fields.empty() || fields.size() > 2) return out;
+  if (fields.size() == 2) {
+    if (!fields[0].contains("String")) return out;
+    out.qualifier = fields[0]["String"].value("sval", "");
+  }
+  if (fields.back().contains("A_Star")) {
+    out.kind = SelectShape::Item::kStar;
+  } else if (fields.back().contains("String")) {
+    out.kind = SelectShape::Item::kColumn;
+    out.column = fields.back()["String"].value("sval", "");
+  }
+  return out;
+}
+
+void shape_from(const nlohmann::json &node, SelectShape &shape) {
+  if (node.contains("RangeVar")) {
+    const auto &r = node["RangeVar"];
+    if (r.contains("catalogname")) {
+      shape.only_relations = false;
+      return;
+    }
+    std::string alias = r.contains("alias") ? r["alias"].value("aliasname", "") : "";
+    // Column aliases (t AS x(a, b)) rename the columns: left out.
+    if (r.contains("alias") && r["alias"].contains("colnames")) {
+      shape.only_relations = false;
+      return;
+    }
+    shape.relations.push_back({r.value("schemaname", ""), r.value("relname", ""), alias});
+  } else if (node.contains("JoinExpr")) {
+    const auto &j = node["JoinExpr"];
+    if (j.contains("usingClause") || j.value("isNatural", false) || j.contains("alias")) shape.only_relations = false;
+    shape_from(j.value("larg", nlohmann::json::object()), shape);
+    shape_from(j.value("rarg", nlohmann::json::object()), shape);
+  } else {
+    shape.only_relations = false;  // a subquery, a function, ...
+  }
+}
+
+}  // namespace
+
+SelectColumns select_columns(const std::string &statement) {
+  SelectColumns out;
+  auto tree = parse(statement);
+  if (!tree || !tree->contains("SelectStmt")) return out;
+  const nlohmann::json *sel = &(*tree)["SelectStmt"];
+  const bool plain = !sel->contains("larg") && !sel->contains("withClause");
+  while (sel->contains("larg") && (*sel)["larg"].is_object()) sel = &(*sel)["larg"];  // a set operation: its first branch
+  if (!sel->contains("targetList")) return out;  // VALUES
+  const auto &targets = (*sel)["targetList"];
+  bool has_star = false;
+  auto names = select_list_names(targets, has_star);
+  if (!has_star) out.names = std::move(names);
+  if (plain && sel->contains("fromClause")) {
+    SelectShape shape;
+    for (const auto &item : targets) shape.items.push_back(shape_item(item));
+    for (const auto &from : (*sel)["fromClause"]) shape_from(from, shape);
+    out.shape = std::move(shape);
   }
   return out;
 }

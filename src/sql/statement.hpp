@@ -89,10 +89,35 @@ struct SetConfigCall {
 };
 std::optional<SetConfigCall> set_config_call(const std::string &statement);
 
-// The names PostgreSQL gives the result columns of a SELECT, one per select-list item: nullopt
-// for items with an alias (named by it anyway). nullopt overall when the items do not map one to
-// one onto columns (`*`) or the statement is not a SELECT PostgreSQL's grammar parses.
-std::optional<std::vector<std::optional<std::string>>> postgres_column_names(const std::string &statement);
+// What the select list and FROM clause of a plain SELECT (no set operation, no WITH) name, enough
+// to tell which result columns are a relation's columns as they are (RowDescription's table OID
+// and column number).
+struct SelectShape {
+  struct Item {
+    enum Kind { kColumn, kStar, kOther } kind = kOther;
+    std::string qualifier, column;  // `q.column`, `column` (no qualifier), `q.*`, `*`
+  };
+  struct Relation {
+    std::string schema, name, alias;  // schema empty when unqualified; alias empty when none
+  };
+  std::vector<Item> items;
+  std::vector<Relation> relations;
+  // FROM lists relations only (no subquery or function) and no join merges columns (USING,
+  // NATURAL): `*` is then every column of each relation, in order.
+  bool only_relations = true;
+};
+
+struct SelectColumns {
+  // The names PostgreSQL gives the result columns, one per select-list item: nullopt for items
+  // with an alias (named by it anyway). nullopt overall when the items do not map one to one onto
+  // columns (`*`) or the statement is not a SELECT PostgreSQL's grammar parses.
+  std::optional<std::vector<std::optional<std::string>>> names;
+  std::optional<SelectShape> shape;  // nullopt: not a plain SELECT
+};
+SelectColumns select_columns(const std::string &statement);
+inline std::optional<std::vector<std::optional<std::string>>> postgres_column_names(const std::string &statement) {
+  return select_columns(statement).names;
+}
 
 // PREPARE name [(type, ...)] AS statement: the name (folded unless quoted), the types as written
 // and the statement. nullopt when PostgreSQL's grammar does not read it so.

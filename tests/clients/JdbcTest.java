@@ -117,6 +117,11 @@ public class JdbcTest {
       check("column type names", types,
           Arrays.asList("int4", "text", "numeric", "timestamp", "date", "bool", "float8", "int8"));
       check("column sql type", rm.getColumnType(3), Types.NUMERIC);
+      // From RowDescription's table OID and column number, looked up in pg_class / pg_attribute.
+      check("base table name", rm.unwrap(org.postgresql.PGResultSetMetaData.class).getBaseTableName(2), "jd_items");
+      check("base column name", rm.unwrap(org.postgresql.PGResultSetMetaData.class).getBaseColumnName(2), "name");
+      check("not null column", rm.isNullable(1), ResultSetMetaData.columnNoNulls);
+      check("nullable column", rm.isNullable(2), ResultSetMetaData.columnNullable);
       rs.next();
       check("timestamp", rs.getTimestamp(4), Timestamp.valueOf("2024-03-01 12:01:00"));
       check("date", rs.getDate(5), Date.valueOf("2024-03-01"));

@@ -244,6 +244,93 @@ TEST_F(ClientCompat, SqlPrepareAndExecute) {
   exec_ok(c.get(), "DROP TABLE prep_items");
 }
 
+// RowDescription names the relation (pg_class OID) and column (pg_attribute number) of a result
+// column that is a relation's column as it is; zero for computed ones. Drivers look them up for
+// result-set metadata (pgjdbc's getBaseTableName and isNullable).
+TEST_F(ClientCompat, RowDescriptionNamesEachColumnsRelation) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS origin_a");
+  exec_ok(c.get(), "DROP TABLE IF EXISTS origin_b");
+  exec_ok(c.get(), "CREATE TABLE origin_a (id integer NOT NULL, label text, weight float8)");
+  exec_ok(c.get(), "CREATE TABLE origin_b (id integer, note text)");
+  exec_ok(c.get(), "CREATE TEMP TABLE origin_t (x integer, y integer)");
+  // Each result column as "relation.column" through the catalog, or "-" for none.
+  auto origins = [&](PGresult *r) {
+    std::vector<std::string> out;
+    for (int i = 0; i < PQnfields(r); ++i) {
+      Oid table = PQftable(r, i);
+      int column = PQftablecol(r, i);
+      if (table == InvalidOid || column == 0) {
+        EXPECT_EQ(table, InvalidOid) << i;
+        EXPECT_EQ(column, 0) << i;
+        out.push_back("-");
+        continue;
+      }
+      out.push_back(query_value(c.get(), "SELECT c.relname || '.' || a.attname FROM pg_class c JOIN pg_attribute a "
+                                         "ON a.attrelid = c.oid WHERE c.oid = " + std::to_string(table) +
+                                         " AND a.attnum = " + std::to_string(column)));
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  struct Case {
+    const char *sql;
+    V want;
+  } cases[] = {
+      {"SELECT * FROM origin_a", V{"origin_a.id", "origin_a.label", "origin_a.weight"}},
+      {"SELECT label, id + 1, weight AS w, id FROM origin_a", V{"origin_a.label", "-", "origin_a.weight", "origin_a.id"}},
+      {"SELECT a.*, b.note FROM origin_a a JOIN origin_b b ON a.id = b.id",
+       V{"origin_a.id", "origin_a.label", "origin_a.weight", "origin_b.note"}},
+      {"SELECT x.label, note, y.id FROM origin_a x, origin_b y", V{"origin_a.label", "origin_b.note", "origin_b.id"}},
+      {"SELECT label, count(*) FROM public.origin_a GROUP BY label", V{"origin_a.label", "-"}},
+      {"SELECT y, x FROM origin_t", V{"origin_t.y", "origin_t.x"}},
+      {"SELECT 1 AS one, 'x' AS two", V{"-", "-"}},
+  };
+  for (const auto &k : cases) {
+    Result r = exec(c.get(), k.sql);
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << k.sql << ": " << PQresultErrorMessage(r.get());
+    EXPECT_EQ(origins(r.get()), k.want) << k.sql;
+    // Describe of a prepared statement says the same.
+    Result p(PQprepare(c.get(), "origin_stmt", k.sql, 0, nullptr));
+    ASSERT_EQ(PQresultStatus(p.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(p.get());
+    Result d(PQdescribePrepared(c.get(), "origin_stmt"));
+    EXPECT_EQ(origins(d.get()), k.want) << k.sql;
+    exec_ok(c.get(), "DEALLOCATE origin_stmt");
+  }
+  // Unquoted names fold to lower case.
+  Result folded = exec(c.get(), "SELECT Label, ID FROM Origin_A");
+  EXPECT_EQ(origins(folded.get()), (V{"origin_a.label", "origin_a.id"}));
+  // A relation made again with other columns is looked up again.
+  exec_ok(c.get(), "DROP TABLE origin_b");
+  exec_ok(c.get(), "CREATE TABLE origin_b (note text, id integer)");
+  Result again = exec(c.get(), "SELECT id, note FROM origin_b");
+  EXPECT_EQ(origins(again.get()), (V{"origin_b.id", "origin_b.note"}));
+  EXPECT_EQ(PQftablecol(again.get(), 0), 2);
+  // So is one another session made again.
+  Conn other = conn();
+  ASSERT_TRUE(other);
+  exec_ok(other.get(), "DROP TABLE origin_b");
+  exec_ok(other.get(), "CREATE TABLE origin_b (extra text, id integer, note text)");
+  Result remade = exec(c.get(), "SELECT id, note FROM origin_b");
+  EXPECT_EQ(origins(remade.get()), (V{"origin_b.id", "origin_b.note"}));
+  EXPECT_EQ(PQftablecol(remade.get(), 0), 2);
+  // An unqualified name is looked up along the search path in force.
+  exec_ok(c.get(), "DROP SCHEMA IF EXISTS origin_s CASCADE");
+  exec_ok(c.get(), "CREATE SCHEMA origin_s");
+  exec_ok(c.get(), "CREATE TABLE origin_p (m integer)");
+  exec_ok(c.get(), "CREATE TABLE origin_s.origin_p (n integer, m integer)");
+  EXPECT_EQ(PQftablecol(exec(c.get(), "SELECT m FROM origin_p").get(), 0), 1);
+  exec_ok(c.get(), "SET search_path = origin_s, public");
+  EXPECT_EQ(PQftablecol(exec(c.get(), "SELECT m FROM origin_p").get(), 0), 2);
+  exec_ok(c.get(), "RESET search_path");
+  EXPECT_EQ(PQftablecol(exec(c.get(), "SELECT m FROM origin_p").get(), 0), 1);
+  exec_ok(c.get(), "DROP SCHEMA origin_s CASCADE");
+  exec_ok(c.get(), "DROP TABLE origin_p");
+  exec_ok(c.get(), "DROP TABLE origin_a");
+  exec_ok(c.get(), "DROP TABLE origin_b");
+}
+
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   Conn c = conn();
   ASSERT_TRUE(c);

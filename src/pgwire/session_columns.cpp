@@ -1,0 +1,152 @@
+// Where result columns come from: RowDescription carries, for a column that is a relation's column
+// as it is (`SELECT a, t.b, * FROM t`), the relation's OID and the column's number, as pg_class and
+// pg_attribute give them; drivers read them for result-set metadata (pgjdbc's getTableName and
+// isNullable, psycopg's Column.table_oid, editors that write changes back). Only what the
+// statement's text shows for certain is attributed: plain SELECTs whose FROM names relations, and
+// references that name exactly one of their columns; the rest is zero, which PostgreSQL also sends
+// for computed columns.
+
+#include <algorithm>
+
+#include "common/strings.hpp"
+#include "pgwire/session.hpp"
+
+namespace mallard::pgwire {
+
+// Other sessions change what names mean through the lake's schema (DDL they commit); this session
+// also through its own DDL (temporary objects, uncommitted lake DDL) and its search path.
+// A transaction reads the views as they were when it began; outside one, a lookup reads them as
+// they are now.
+std::pair<int64_t, uint64_t> Session::relations_key() const {
+  return {tx_schema_version_ ? *tx_schema_version_ : lake_->lake().shown_schema_version(), ddl_};
+}
+
+// The relation `schema.name` (schema empty: along the search path, temporary objects first, as
+// DuckDB looks it up) and its columns; nullptr when there is none.
+const Session::RelationColumns *Session::relation_columns(const std::string &schema, const std::string &name) {
+  if (relations_key_ != relations_key()) {
+    relations_.clear();
+    relations_key_ = relations_key();
+  }
+  auto key = std::pair{schema, name};
+  if (auto it = relations_.find(key); it != relations_.end()) return it->second ? &*it->second : nullptr;
+  materialize_open_portals(nullptr);  // the lookup needs the connection
+  std::vector<std::pair<std::string, std::string>> places;  // database, schema
+  if (schema.empty()) {
+    places.emplace_back("temp", "main");
+    for (const auto &s : search_schemas_) places.emplace_back("", s);
+  } else if (schema == "pg_temp") {
+    places.emplace_back("temp", "main");
+  } else {
+    places.emplace_back("", schema == "public" ? "main" : schema);
+  }
+  std::optional<RelationColumns> found;
+  for (const auto &[database, in_schema] : places) {
+    std::string db = database.empty() ? "current_database()" : sql_literal(database);
+    std::string row = conn_->query_scalar(
+        "SELECT coalesce(CAST(min(table_oid) AS VARCHAR) || chr(1) || string_agg(column_name, chr(1) "
+        "ORDER BY column_index), '') FROM duckdb_columns() WHERE database_name = " + db +
+        " AND lower(schema_name) = " + sql_literal(to_lower(in_schema)) + " AND lower(table_name) = " +
+        sql_literal(to_lower(name)));
+    if (row.empty()) continue;
+    RelationColumns r;
+    size_t at = row.find('\x01');
+    r.oid = static_cast<uint32_t>(std::stoul(row.substr(0, at)));
+    while (at != std::string::npos) {
+      size_t next = row.find('\x01', at + 1);
+      r.columns.push_back(row.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1));
+      at = next;
+    }
+    found = std::move(r);
+    break;
+  }
+  auto &slot = relations_[key] = std::move(found);
+  return slot ? &*slot : nullptr;
+}
+
+std::vector<ColumnOrigin> Session::column_origins(const sql::SelectShape &shape, size_t columns) {
+  struct Rel {
+    const sql::SelectShape::Relation *named;
+    const RelationColumns *cols;
+  };
+  // Outside a transaction the statement will read the newest views: an embedded lake shows them
+  // first if another session's commit is not shown yet (a cheap check when it is). An external
+  // store's newest snapshot is read at the statement's transaction start, so there a DDL another
+  // server committed can show in one statement's RowDescription late.
+  if (!tx_schema_version_ && warehouse_->lake().store().profile().flavor == metastore::Flavor::kEmbedded)
+    refresh_lake();
+  std::vector<Rel> rels;
+  for (const auto &r : shape.relations) rels.push_back({&r, relation_columns(r.schema, r.name)});
+  // A reference's qualifier names a relation by its alias, else by its name.
+  auto by_qualifier = [&](const std::string &q) -> const Rel * {
+    const Rel *hit = nullptr;
+    for (const auto &r : rels) {
+      const std::string &visible = r.named->alias.empty() ? r.named->name : r.named->alias;
+      if (to_lower(visible) != to_lower(q)) continue;
+      if (hit) return nullptr;  // ambiguous: PostgreSQL would refuse it anyway
+      hit = &r;
+    }
+    return hit;
+  };
+  // DuckDB matches names without regard to case (and keeps no two that differ only so).
+  auto number_of = [](const RelationColumns &c, const std::string &column) -> int16_t {
+    const std::string want = to_lower(column);
+    for (size_t i = 0; i < c.columns.size(); ++i)
+      if (to_lower(c.columns[i]) == want) return static_cast<int16_t>(i + 1);
+    return 0;
+  };
+  std::vector<ColumnOrigin> out;
+  for (const auto &item : shape.items) {
+    using K = sql::SelectShape::Item;
+    if (item.kind == K::kStar) {
+      // Every column of the relation(s): known only when each relation is.
+      if (!shape.only_relations) return {};
+      for (const auto &r : rels) {
+        if (!item.qualifier.empty() && &r != by_qualifier(item.qualifier)) continue;
+        if (!r.cols) return {};
+        for (size_t i = 0; i < r.cols->columns.size(); ++i)
+          out.push_back({r.cols->oid, static_cast<int16_t>(i + 1)});
+      }
+      continue;
+    }
+    ColumnOrigin o;
+    if (item.kind == K::kColumn) {
+      if (!item.qualifier.empty()) {
+        const Rel *r = by_qualifier(item.qualifier);
+        if (r && r->cols) o = {r->cols->oid, number_of(*r->cols, item.column)};
+      } else if (shape.only_relations) {
+        // Unqualified: the one relation that has the column.
+        int hits = 0;
+        for (const auto &r : rels) {
+          if (!r.cols) {
+            hits = 2;  // unknown relation: the column may be its
+            break;
+          }
+          if (int16_t n = number_of(*r.cols, item.column)) {
+            o = {r.cols->oid, n};
+            ++hits;
+          }
+        }
+        if (hits != 1) o = {};
+      }
+      if (o.column == 0) o = {};
+    }
+    out.push_back(o);
+  }
+  if (out.size() != columns) return {};
+  return out;
+}
+
+void Session::set_column_origins(PreparedStatement &ps, const sql::SelectShape *shape) {
+  ps.column_origins.clear();
+  ps.origins_key = relations_key();
+  if (!shape) return;
+  try {
+    ps.column_origins = column_origins(*shape, ps.describing_plan().column_count());
+    ps.origins_key = relations_key();  // as of the lookup (which may have shown newer views)
+  } catch (const Error &) {
+    ps.column_origins.clear();  // metadata only: the statement stands without it
+  }
+}
+
+}  // namespace mallard::pgwire
