@@ -570,12 +570,15 @@ std::string statements() {
       "CAST(NULL AS VARCHAR[]) AS relacl, CAST(NULL AS VARCHAR[]) AS reloptions, CAST(NULL AS VARCHAR) AS relpartbound "
       "FROM duckdb_tables() WHERE database_name IN (current_database(), 'temp') AND schema_name <> '__mallard' "
       "UNION ALL SELECT view_oid, view_name, schema_oid, 0, 0, 10, CASE WHEN " + q + "is_lake_table(sql) THEN 2 ELSE 0 END, "
-      "0, 0, 0, 0, 0, 0, false, false, "
+      "0, 0, CAST(coalesce(ceil(lt.data_bytes / 8192), 0) AS INTEGER), CAST(coalesce(lt.record_count, 0) AS FLOAT), "
+      "0, 0, false, false, "
       "CASE WHEN temporary THEN 't' ELSE 'p' END, CASE WHEN " + q + "is_lake_table(sql) THEN 'r' ELSE 'v' END, "
       "column_count, 0, NOT " + q + "is_lake_table(sql), false, false, false, false, true, "
       "CASE WHEN " + q + "is_lake_table(sql) THEN 'd' ELSE 'n' END, "
-      "false, 0, 0, 0, NULL, NULL, NULL FROM duckdb_views() WHERE database_name IN (current_database(), 'temp') "
-      "AND NOT internal AND schema_name <> '__mallard' "
+      "false, 0, 0, 0, NULL, NULL, NULL FROM duckdb_views() v LEFT JOIN __mallard_lake_tables() lt "
+      "ON v.database_name = current_database() AND lt.schema_name = v.schema_name AND lt.table_name = v.view_name "
+      "AND " + q + "is_lake_table(v.sql) WHERE v.database_name IN (current_database(), 'temp') "
+      "AND NOT v.internal AND v.schema_name <> '__mallard' "
       "UNION ALL SELECT sequence_oid, sequence_name, schema_oid, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, false, false, "
       "CASE WHEN temporary THEN 't' ELSE 'p' END, 'S', 3, 0, false, false, false, false, false, true, 'n', false, "
       "0, 0, 0, NULL, NULL, NULL FROM duckdb_sequences() WHERE database_name IN (current_database(), 'temp') "
@@ -702,12 +705,16 @@ std::string statements() {
   add("CREATE MACRO " + q + "pg_cancel_backend(p) AS __mallard_cancel_backend(p)");
   add("CREATE MACRO " + q + "pg_terminate_backend(p) AS __mallard_terminate_backend(p), "
       "(p, timeout) AS __mallard_terminate_backend(p)");
-  // Per-table activity counters: Mallard keeps none, so they are NULL rather than a made-up 0.
+  // Per-table activity counters: Mallard keeps none, so they are NULL rather than a made-up 0. The
+  // live rows of a user table are its row count (a lake table's from the lake's statistics).
   const std::string no_count = "CAST(NULL AS BIGINT)", no_time = "CAST(NULL AS TIMESTAMPTZ)";
   std::string stat_cols;
   for (const char *c : {"seq_scan", "seq_tup_read", "idx_scan", "idx_tup_fetch", "n_tup_ins", "n_tup_upd", "n_tup_del",
                         "n_tup_hot_upd", "n_live_tup", "n_dead_tup", "n_mod_since_analyze", "n_ins_since_vacuum"})
-    stat_cols += ", " + no_count + " AS " + c;
+    stat_cols += std::string(c) == "n_live_tup"
+                     ? ", CASE WHEN n.nspname NOT IN ('pg_catalog', 'information_schema') THEN CAST(c.reltuples AS "
+                       "BIGINT) END AS n_live_tup"
+                     : ", " + no_count + " AS " + c;
   for (const char *c : {"last_vacuum", "last_autovacuum", "last_analyze", "last_autoanalyze"})
     stat_cols += ", " + no_time + " AS " + c;
   for (const char *c : {"vacuum_count", "autovacuum_count", "analyze_count", "autoanalyze_count"})
@@ -815,8 +822,26 @@ std::string statements() {
 // The server's state that catalog views read (pg_stat_activity, pg_locks) and the signals
 // sessions send each other. Registered in the warehouse's own DuckDB instance, so a session sees
 // only its warehouse's sessions.
-void register_server_functions(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks) {
+void register_server_functions(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks, ShownSnapshot shown) {
   using duck::Cell;
+  // Each lake table's live rows and data bytes, as the lake's statistics keep them.
+  conn.register_table_function(
+      {"__mallard_lake_tables",
+       {{"schema_name", DUCKDB_TYPE_VARCHAR}, {"table_name", DUCKDB_TYPE_VARCHAR}, {"record_count", DUCKDB_TYPE_BIGINT},
+        {"data_bytes", DUCKDB_TYPE_BIGINT}},
+       [shown = std::move(shown)] {
+         std::vector<std::vector<Cell>> out;
+         auto snap = shown();
+         if (!snap) return out;
+         for (const auto &[id, table] : snap->tables) {
+           auto schema = snap->schemas.find(table->schema_id);
+           if (schema == snap->schemas.end()) continue;
+           int64_t bytes = 0;
+           for (const auto &f : table->files) bytes += f.file_size;
+           out.push_back({Cell{schema->second.name}, Cell{table->name}, Cell{table->record_count}, Cell{bytes}});
+         }
+         return out;
+       }});
   auto text_or_null = [](const std::string &v) { return v.empty() ? Cell{} : Cell{v}; };
   auto positive_or_null = [](int64_t v) { return v > 0 ? Cell{v} : Cell{}; };
   conn.register_table_function(
@@ -864,8 +889,8 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
 
 }  // namespace
 
-void install_pg_catalog(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks) {
-  register_server_functions(conn, activity, locks);
+void install_pg_catalog(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks, ShownSnapshot shown) {
+  register_server_functions(conn, activity, locks, std::move(shown));
   conn.register_type_alias(DUCKDB_TYPE_VARCHAR, "pg_char");
   conn.register_type_alias(DUCKDB_TYPE_VARCHAR, "pg_oidvector");
   conn.query(std::string("ATTACH IF NOT EXISTS ':memory:' AS ") + kCatalogDb);

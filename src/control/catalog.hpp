@@ -3,14 +3,22 @@
 // what pg_catalog / information_schema objects and functions clients query on connect and when
 // browsing a schema, beyond what DuckDB provides itself.
 
+#include <functional>
+#include <memory>
+
 #include "control/activity.hpp"
 #include "control/advisory_locks.hpp"
 #include "duck/duck.hpp"
+#include "lake/catalog.hpp"
 
 namespace mallard::control {
 
+// The lake snapshot the warehouse's views show (null before the lake is open).
+using ShownSnapshot = std::function<std::shared_ptr<const lake::Snapshot>()>;
+
 // Runs once per warehouse activation. The catalog reads the warehouse's sessions and advisory
-// locks (pg_stat_activity, pg_locks), which must outlive the database.
-void install_pg_catalog(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks);
+// locks (pg_stat_activity, pg_locks), which must outlive the database, and the lake tables' row
+// counts and sizes (pg_class.reltuples and relpages, pg_stat_*_tables.n_live_tup) from `shown`.
+void install_pg_catalog(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks, ShownSnapshot shown);
 
 }  // namespace mallard::control

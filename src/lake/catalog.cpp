@@ -236,7 +236,10 @@ void load_data(metastore::Transaction &txn, Snapshot &s, const std::set<int64_t>
   }
   load_inlined(txn, s, only, prev);
   for (auto &r : txn.query("SELECT table_id, record_count, next_row_id FROM ducklake_table_stats WHERE true" + filter)) {
-    if (Table *t = s.edit(num(r[0]))) t->next_row_id = num(r[2]);
+    if (Table *t = s.edit(num(r[0]))) {
+      t->record_count = num(r[1]);
+      t->next_row_id = num(r[2]);
+    }
   }
 }
 

@@ -117,6 +117,11 @@ std::shared_ptr<const Snapshot> Lake::current() {
   return current_;
 }
 
+std::shared_ptr<const Snapshot> Lake::shown() const {
+  std::lock_guard lock(shown_mu_);
+  return shown_snapshot_;
+}
+
 std::shared_ptr<const Snapshot> Lake::snapshot(int64_t id) {
   {
     std::lock_guard lock(mu_);
@@ -401,6 +406,10 @@ void Lake::apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &hi
   current_ = snap;
   shown_ = snap->id;
   shown_schema_version_ = snap->schema_version;
+  {
+    std::lock_guard lock(shown_mu_);
+    shown_snapshot_ = snap;
+  }
   inlining_limit_ = snap->inlining_row_limit;
   require_message_ = snap->require_commit_message;
   cache_[snap->id] = snap;

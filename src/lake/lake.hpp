@@ -77,8 +77,9 @@ class Lake {
   void refresh();
   // The snapshot the views currently show.
   std::shared_ptr<const Snapshot> current();
-  // Its schema version, without waiting for a refresh or commit in progress: what names mean
-  // changes only with it.
+  // The same, without waiting for a refresh or commit in progress (catalog views read it).
+  std::shared_ptr<const Snapshot> shown() const;
+  // Its schema version, likewise: what names mean changes only with it.
   int64_t shown_schema_version() const { return shown_schema_version_.load(); }
   // The catalog as of `id` (time travel, and the base of a transaction).
   std::shared_ptr<const Snapshot> snapshot(int64_t id);
@@ -115,6 +116,8 @@ class Lake {
   std::atomic<bool> require_message_{false};  // the lake option require_commit_message
   std::atomic<int64_t> shown_{-2};  // id of current_, readable without the lock
   std::atomic<int64_t> shown_schema_version_{-1};
+  mutable std::mutex shown_mu_;  // guards shown_snapshot_ only, held for a pointer copy
+  std::shared_ptr<const Snapshot> shown_snapshot_;
 };
 
 }  // namespace mallard::lake

@@ -331,6 +331,34 @@ TEST_F(ClientCompat, RowDescriptionNamesEachColumnsRelation) {
   exec_ok(c.get(), "DROP TABLE origin_b");
 }
 
+// A lake table's row count and size are what pg_class (reltuples, relpages) and
+// pg_stat_user_tables (n_live_tup) report: dashboards and editors show them as the table's rows.
+// PostgreSQL estimates them (after ANALYZE), so this checks Mallard only.
+TEST_F(ClientCompat, TableStatisticsAreTheLakeRowCounts) {
+  if (reference_mode()) GTEST_SKIP() << "PostgreSQL's counts are estimates";
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS stats_rows");
+  exec_ok(c.get(), "CREATE TABLE stats_rows (id integer, label text)");
+  auto stats = [&] {
+    return query_rows(c.get(), "SELECT c.reltuples::bigint, c.relpages > 0, s.n_live_tup FROM pg_class c "
+                               "JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = 'stats_rows'");
+  };
+  EXPECT_EQ(stats(), (std::vector<Row>{{"0", "f", "0"}}));
+  exec_ok(c.get(), "INSERT INTO stats_rows VALUES (1, 'a'), (2, 'b')");  // small: inlined in the metadata
+  EXPECT_EQ(stats(), (std::vector<Row>{{"2", "f", "2"}}));
+  exec_ok(c.get(), "INSERT INTO stats_rows SELECT i, 'row ' || i FROM generate_series(3, 5000) AS g(i)");
+  exec_ok(c.get(), "DELETE FROM stats_rows WHERE id % 10 = 0");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM stats_rows"), "4500");
+  EXPECT_EQ(stats(), (std::vector<Row>{{"4500", "t", "4500"}}));
+  // Another session's commit shows too.
+  Conn other = conn();
+  ASSERT_TRUE(other);
+  exec_ok(other.get(), "DELETE FROM stats_rows WHERE id <= 100");
+  EXPECT_EQ(stats(), (std::vector<Row>{{"4410", "t", "4410"}}));
+  exec_ok(c.get(), "DROP TABLE stats_rows");
+}
+
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   Conn c = conn();
   ASSERT_TRUE(c);
