@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/pg_compat.hpp"
+#include "common/pg_format.hpp"
 #include "common/pg_number_format.hpp"
 
 namespace mallard::control {
@@ -180,16 +181,9 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE MACRO " + q + "jsonb_typeof(j) AS " + q + "json_typeof(j)");
   add("CREATE MACRO " + q + "pg_is_in_recovery() AS false");
   add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
-  add("CREATE MACRO " + q + "quote_ident(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') AND s NOT IN "
-      "('all', 'and', 'any', 'array', 'as', 'asc', 'case', 'cast', 'check', 'collate', 'column', 'constraint', "
-      "'create', 'default', 'desc', 'distinct', 'do', 'else', 'end', 'except', 'false', 'for', 'foreign', 'from', "
-      "'grant', 'group', 'having', 'in', 'intersect', 'into', 'limit', 'not', 'null', 'offset', 'on', 'only', 'or', "
-      "'order', 'primary', 'references', 'select', 'table', 'then', 'to', 'true', 'union', 'unique', 'user', "
-      "'using', 'when', 'where', 'window', 'with') THEN s ELSE '\"' || replace(s, '\"', '\"\"') || '\"' END");
-  add("CREATE MACRO " + q + "quote_literal(s) AS chr(39) || replace(CAST(s AS VARCHAR), chr(39), chr(39) || chr(39)) "
-      "|| chr(39)");
-  add("CREATE MACRO " + q + "quote_nullable(s) AS coalesce(chr(39) || replace(CAST(s AS VARCHAR), chr(39), "
-      "chr(39) || chr(39)) || chr(39), 'NULL')");
+  add("CREATE MACRO " + q + "quote_ident(s) AS __mallard_quote_ident(CAST(s AS VARCHAR))");
+  add("CREATE MACRO " + q + "quote_literal(s) AS __mallard_quote_literal(CAST(s AS VARCHAR))");
+  add("CREATE MACRO " + q + "quote_nullable(s) AS coalesce(__mallard_quote_literal(CAST(s AS VARCHAR)), 'NULL')");
   add("CREATE MACRO " + q + "pg_encoding_to_char(e) AS CASE e WHEN 6 THEN 'UTF8' WHEN 0 THEN 'SQL_ASCII' ELSE '' END");
   add("CREATE VIEW " + q + "pg_am AS SELECT CAST(oid AS UINTEGER) AS oid, amname, amhandler, CAST(amtype AS pg_char) AS amtype "
       "FROM (VALUES (2, 'heap', 'heap_tableam_handler', 't'), (403, 'btree', 'bthandler', 'i'), "
@@ -877,6 +871,21 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
          }
          return out;
        }});
+  // format(formatstr, args...) (sql::rewrite_for_duckdb passes every argument as text), and the
+  // quoting it shares with quote_ident and quote_literal.
+  conn.register_variadic_text_function("__mallard_format", [](const std::vector<std::optional<std::string_view>> &args)
+                                                               -> std::optional<std::string> {
+    if (args.empty() || !args[0]) return std::nullopt;
+    std::vector<std::optional<std::string>> rest;
+    for (size_t i = 1; i < args.size(); ++i) rest.emplace_back(args[i] ? std::optional<std::string>(*args[i]) : std::nullopt);
+    return pg_format(*args[0], rest);
+  });
+  conn.register_text_function("__mallard_quote_ident", 1, [](const std::vector<std::string_view> &args) {
+    return pg_quote_ident(args[0]);
+  });
+  conn.register_text_function("__mallard_quote_literal", 1, [](const std::vector<std::string_view> &args) {
+    return pg_quote_literal(args[0]);
+  });
   // to_char(number, template) (sql::rewrite_for_duckdb passes the number's text and type).
   conn.register_text_function("__mallard_to_char_number", 3, [](const std::vector<std::string_view> &args) {
     return format_number(parse_number_template(args[1]), args[0], args[2] == "DOUBLE" || args[2] == "FLOAT");

@@ -378,6 +378,8 @@ duckdb_scalar_function duckdb_create_scalar_function();
 void duckdb_destroy_scalar_function(duckdb_scalar_function *scalar_function);
 void duckdb_scalar_function_set_name(duckdb_scalar_function scalar_function, const char *name);
 void duckdb_scalar_function_set_volatile(duckdb_scalar_function scalar_function);
+void duckdb_scalar_function_set_varargs(duckdb_scalar_function scalar_function, duckdb_logical_type type);
+void duckdb_scalar_function_set_special_handling(duckdb_scalar_function scalar_function);
 void duckdb_scalar_function_add_parameter(duckdb_scalar_function scalar_function, duckdb_logical_type type);
 void duckdb_scalar_function_set_return_type(duckdb_scalar_function scalar_function, duckdb_logical_type type);
 void duckdb_scalar_function_set_extra_info(duckdb_scalar_function scalar_function, void *extra_info,

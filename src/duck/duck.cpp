@@ -167,6 +167,7 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
       if (msg.ends_with("division by zero")) return kDivisionByZero;  // pg_compat divisor()
       if (contains(msg, "invalid input syntax for type ")) return kInvalidTextRepresentation;  // pg_compat cast_int*
       if (contains(msg, "unrecognized configuration parameter")) return kUndefinedObject;  // current_setting()
+      if (contains(msg, "null values cannot be formatted as an SQL identifier")) return kNullValueNotAllowed;  // format()
       if (contains(msg, "feature not supported: ")) return kFeatureNotSupported;  // pg_compat macros
       if (msg.ends_with("\" does not exist")) {  // reg* input lookups (pg_compat regclass_in, ...)
         if (contains(msg, "relation \"")) return kUndefinedTable;
@@ -432,7 +433,51 @@ void text_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector ou
   }
 }
 
+void variadic_text_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector out) {
+  const auto &fn = *static_cast<const Connection::VariadicTextFunction *>(duckdb_scalar_function_get_extra_info(info));
+  idx_t columns = duckdb_data_chunk_get_column_count(in), n = duckdb_data_chunk_get_size(in);
+  std::vector<duckdb_vector> args(columns);
+  std::vector<const uint64_t *> valid(columns);
+  for (idx_t c = 0; c < columns; ++c) {
+    args[c] = duckdb_data_chunk_get_vector(in, c);
+    valid[c] = duckdb_vector_get_validity(args[c]);
+  }
+  std::vector<std::optional<std::string_view>> values(columns);
+  for (idx_t r = 0; r < n; ++r) {
+    for (idx_t c = 0; c < columns; ++c) {
+      values[c].reset();
+      if (row_valid(valid[c], r)) values[c] = string_of(static_cast<const duckdb_string_t *>(duckdb_vector_get_data(args[c]))[r]);
+    }
+    try {
+      std::optional<std::string> result = fn(values);
+      if (result)
+        duckdb_vector_assign_string_element_len(out, r, result->data(), result->size());
+      else
+        set_null(out, r);
+    } catch (const std::exception &e) {
+      duckdb_scalar_function_set_error(info, e.what());
+      return;
+    }
+  }
+}
+
 }  // namespace
+
+bool Connection::register_variadic_text_function(const std::string &name, VariadicTextFunction fn) {
+  duckdb_scalar_function sf = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(sf, name.c_str());
+  duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  duckdb_scalar_function_set_varargs(sf, text);
+  duckdb_scalar_function_set_return_type(sf, text);
+  duckdb_destroy_logical_type(&text);
+  duckdb_scalar_function_set_special_handling(sf);
+  duckdb_scalar_function_set_extra_info(sf, new VariadicTextFunction(std::move(fn)),
+                                        [](void *p) { delete static_cast<VariadicTextFunction *>(p); });
+  duckdb_scalar_function_set_function(sf, variadic_text_call);
+  bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
+  duckdb_destroy_scalar_function(&sf);
+  return ok;
+}
 
 bool Connection::register_text_function(const std::string &name, size_t arity, TextFunction fn) {
   duckdb_scalar_function sf = duckdb_create_scalar_function();

@@ -168,6 +168,10 @@ class Connection {
   // An Error thrown by `fn` fails the statement with its message.
   using TextFunction = std::function<std::string(const std::vector<std::string_view> &)>;
   bool register_text_function(const std::string &name, size_t arity, TextFunction fn);
+  // A function of any number of text arguments that sees NULLs (nullopt) and may return NULL.
+  using VariadicTextFunction =
+      std::function<std::optional<std::string>(const std::vector<std::optional<std::string_view>> &)>;
+  bool register_variadic_text_function(const std::string &name, VariadicTextFunction fn);
   // Whether the table exists: one catalog lookup (a failed query would instead look through every
   // catalog for similar names to suggest, which costs in proportion to the catalog).
   bool has_table(const std::string &catalog, const std::string &schema, const std::string &table);

@@ -282,6 +282,7 @@ class Rewriter {
         if (type_name(i)) continue;
         if (interval_typed_literal(i)) continue;
         if (to_char(i)) continue;
+        if (format_call(i)) continue;
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
         if (like_escape(i)) continue;
@@ -377,6 +378,35 @@ class Rewriter {
     edits_.push_back({t_[i].begin, t_[i + 1].end, "list_transform(["});
     edits_.push_back({t_[close - 2].begin, t_[close].end, "], lambda __v: " + to_char_pieces(*tmpl) + ")[1]"});
     name_select_item(i, i);
+    return true;
+  }
+
+  // format(formatstr, args...) is PostgreSQL's (%s, %I, %L), not DuckDB's ({}): Mallard's own
+  // function, given every argument as DuckDB's text of it (booleans are true/false there).
+  bool format_call(size_t i) {
+    if (t_[i].word != "format" || !followed_by(i, '(') || stored_) return false;
+    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
+    const size_t close = matching(i + 1);
+    if (close == 0 || close == i + 2) return false;
+    edits_.push_back({t_[i].begin, t_[i].end, "__mallard_format"});
+    // The arguments after the first, at the parenthesis' own depth.
+    int depth = 0;
+    size_t arg = 0, begin = i + 2;
+    for (size_t k = i + 2; k <= close; ++k) {
+      bool end = k == close || (depth == 0 && is_punct(t_[k], ','));
+      if (end) {
+        if (arg > 0 && begin < k) {
+          edits_.push_back({t_[begin].begin, t_[begin].begin, "CAST((", true});
+          edits_.push_back({t_[k - 1].end, t_[k - 1].end, ") AS VARCHAR)"});
+        }
+        ++arg;
+        begin = k + 1;
+        continue;
+      }
+      if (is_punct(t_[k], '(') || is_punct(t_[k], '[')) ++depth;
+      if (is_punct(t_[k], ')') || is_punct(t_[k], ']')) --depth;
+    }
+    if (!preceded_by_dot(i)) name_select_item(i, i);  // pg_catalog.format: named where the qualifier goes
     return true;
   }
 

@@ -359,6 +359,49 @@ TEST_F(ClientCompat, TableStatisticsAreTheLakeRowCounts) {
   exec_ok(c.get(), "DROP TABLE stats_rows");
 }
 
+// format() is PostgreSQL's (%s, %I, %L, positions, widths), not DuckDB's ({}), which returned a
+// PostgreSQL format string unchanged.
+TEST_F(ClientCompat, FormatIsPostgresFormat) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  struct Case {
+    const char *expr, *expected;
+  } cases[] = {
+      {"format('%s-%s', 'a', 1)", "a-1"},
+      {"format('%I.%I', 'public', 'My Table')", "public.\"My Table\""},
+      {"format('%I %I %I %I', 'abc', 'select', 'a$1', '_x9')", "abc \"select\" \"a$1\" _x9"},
+      {"format('%L, %L', 'it''s', NULL)", "'it''s', NULL"},
+      {"format('%L', 'a\\b')", "E'a\\\\b'"},
+      {"format('%s|%s', NULL, 'x')", "|x"},
+      {"format('Hello %s, again %1$s', 'you')", "Hello you, again you"},
+      {"format('%2$s %1$s %s', 'a', 'b')", "b a b"},
+      {"format('|%5s|%-5s|%*s|%-*s|', 'x', 'y', 3, 'z', 3, 'w')", "|    x|y    |  z|w  |"},
+      {"format('100%%')", "100%"},
+      {"format(NULL, 1)", "<NULL>"},
+      {"format('%s and %s', 2.50, DATE '2024-01-02')", "2.50 and 2024-01-02"},
+      {"format('INSERT INTO %I VALUES (%L)', 'orders', 'O''Reilly')", "INSERT INTO orders VALUES ('O''Reilly')"},
+      {"pg_catalog.format('%s', 'q')", "q"},
+      {"quote_ident('Foo') || quote_ident('foo') || quote_ident('user')", "\"Foo\"foo\"user\""},
+      {"quote_literal('a\\b') || quote_nullable(NULL)", "E'a\\\\b'NULL"},
+  };
+  for (const auto &k : cases)
+    EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  EXPECT_EQ(query_rows(c.get(), "SELECT format('%s', 1)").size(), 1u);
+  Result named = exec(c.get(), "SELECT format('%s', 1)");
+  EXPECT_EQ(std::string(PQfname(named.get(), 0)), "format");
+  // Over rows, with a parameter as the format.
+  const char *fmt = "<%s:%s>";
+  Result r(PQexecParams(c.get(), "SELECT format($1, x, x * 2) FROM generate_series(1, 2) AS g(x) ORDER BY x", 1,
+                        nullptr, &fmt, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 1, 0)), "<2:4>");
+  for (auto [q, state] : {std::pair{"SELECT format('%d', 1)", "22023"}, std::pair{"SELECT format('%s %s', 'a')", "22023"},
+                          std::pair{"SELECT format('%I', NULL)", "22004"}, std::pair{"SELECT format('%0$s', 'a')", "22023"}}) {
+    SqlError e = exec_error(c.get(), q);
+    EXPECT_EQ(e.sqlstate, state) << q << ": " << e.message;
+  }
+}
+
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   Conn c = conn();
   ASSERT_TRUE(c);
