@@ -182,6 +182,28 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE MACRO " + q + "pg_is_in_recovery() AS false");
   add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
   add("CREATE MACRO " + q + "quote_ident(s) AS __mallard_quote_ident(CAST(s AS VARCHAR))");
+  // initcap: each run of letters and digits capitalized, the rest of it in lower case.
+  add("CREATE MACRO " + q + "initcap(s) AS array_to_string(list_transform(regexp_extract_all(CAST(s AS VARCHAR), "
+      "'[\\pL\\pN]+|[^\\pL\\pN]+'), lambda w: upper(w[1]) || lower(w[2:])), '')");
+  // width_bucket(x, b1, b2, n): the bucket (1..n) of n equal ones between b1 and b2 (either order)
+  // x falls in; 0 before b1, n + 1 from b2 on.
+  add("CREATE MACRO " + q + "width_bucket(x, b1, b2, n) AS CASE WHEN n <= 0 THEN "
+      "error('count must be greater than zero') WHEN b1 = b2 THEN error('lower bound cannot equal upper bound') "
+      "WHEN x IS NULL OR b1 IS NULL OR b2 IS NULL OR n IS NULL THEN NULL "
+      "WHEN b1 < b2 THEN CASE WHEN x < b1 THEN 0 WHEN x >= b2 THEN n + 1 "
+      "ELSE CAST(floor(CAST(x - b1 AS DOUBLE) * n / CAST(b2 - b1 AS DOUBLE)) AS INTEGER) + 1 END "
+      "ELSE CASE WHEN x > b1 THEN 0 WHEN x <= b2 THEN n + 1 "
+      "ELSE CAST(floor(CAST(b1 - x AS DOUBLE) * n / CAST(b1 - b2 AS DOUBLE)) AS INTEGER) + 1 END END");
+  // json[b]_array_elements[_text]: one row per element of a JSON array; in a select list (scalar
+  // macros around unnest) and in FROM (table macros, column `value`).
+  for (const char *kind : {"json", "jsonb"}) {
+    std::string elements = std::string(kind) + "_array_elements";
+    add("CREATE MACRO " + q + elements + "(j) AS unnest(json_extract(CAST(j AS JSON), '$[*]'))");
+    add("CREATE MACRO " + q + elements + "_text(j) AS unnest(json_extract_string(CAST(j AS JSON), '$[*]'))");
+    add("CREATE MACRO " + q + elements + "_rows(j) AS TABLE SELECT unnest(json_extract(CAST(j AS JSON), '$[*]')) AS value");
+    add("CREATE MACRO " + q + elements + "_text_rows(j) AS TABLE "
+        "SELECT unnest(json_extract_string(CAST(j AS JSON), '$[*]')) AS value");
+  }
   add("CREATE MACRO " + q + "quote_literal(s) AS __mallard_quote_literal(CAST(s AS VARCHAR))");
   add("CREATE MACRO " + q + "quote_nullable(s) AS coalesce(__mallard_quote_literal(CAST(s AS VARCHAR)), 'NULL')");
   add("CREATE MACRO " + q + "pg_encoding_to_char(e) AS CASE e WHEN 6 THEN 'UTF8' WHEN 0 THEN 'SQL_ASCII' ELSE '' END");

@@ -168,6 +168,8 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
       if (contains(msg, "invalid input syntax for type ")) return kInvalidTextRepresentation;  // pg_compat cast_int*
       if (contains(msg, "unrecognized configuration parameter")) return kUndefinedObject;  // current_setting()
       if (contains(msg, "null values cannot be formatted as an SQL identifier")) return kNullValueNotAllowed;  // format()
+      if (msg.ends_with("count must be greater than zero") || msg.ends_with("lower bound cannot equal upper bound"))
+        return "2201G";  // width_bucket()
       if (contains(msg, "feature not supported: ")) return kFeatureNotSupported;  // pg_compat macros
       if (msg.ends_with("\" does not exist")) {  // reg* input lookups (pg_compat regclass_in, ...)
         if (contains(msg, "relation \"")) return kUndefinedTable;

@@ -179,7 +179,12 @@ constexpr std::string_view kFunctions[] = {
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
     "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
     "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
-    "pg_cancel_backend", "pg_terminate_backend", "json_typeof", "jsonb_typeof"};
+    "pg_cancel_backend", "pg_terminate_backend", "json_typeof", "jsonb_typeof", "initcap", "width_bucket",
+    "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text"};
+// Set-returning functions whose FROM-clause form is a table macro of another name (a DuckDB macro is
+// either a table or a scalar).
+constexpr std::string_view kTableForms[] = {"json_array_elements", "jsonb_array_elements", "json_array_elements_text",
+                                            "jsonb_array_elements_text"};
 // PostgreSQL functions DuckDB has under another name. JSON text differs in whitespace only:
 // PostgreSQL writes json_build_object's pairs as `"a" : 1`, DuckDB as `"a":1`.
 constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {
@@ -187,7 +192,7 @@ constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {
     {"json_build_array", "json_array"},      {"jsonb_build_array", "json_array"},
     {"json_agg", "to_json(list"},            {"jsonb_agg", "to_json(list"},  // closed after the call
     {"to_jsonb", "to_json"},                 {"row_to_json", "to_json"},
-    {"jsonb_array_length", "json_array_length"}};
+    {"jsonb_array_length", "json_array_length"}, {"every", "bool_and"}};
 // Built-in functions kept as they are but named as PostgreSQL names their column.
 // Words that look like a call before a parenthesis but do not name a function (or whose column
 // PostgreSQL names otherwise: CAST(x AS t) is named after x or the type).
@@ -286,6 +291,7 @@ class Rewriter {
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
         if (like_escape(i)) continue;
+        if (table_form(i)) continue;
         if (catalog_name(i)) continue;
         if (scalar_function_alias(i)) continue;
         if (operator_syntax(i)) continue;
@@ -544,6 +550,16 @@ class Rewriter {
   bool public_schema(size_t i) {
     if (t_[i].word != "public" || !followed_by(i, '.') || !tok(i + 2) || !is_name(t_[i + 2])) return false;
     edits_.push_back({t_[i].begin, t_[i].end, "main"});
+    return true;
+  }
+
+  // A set-returning function in FROM (json_array_elements(x) AS e): its table macro.
+  bool table_form(size_t i) {
+    size_t name = i;
+    if (t_[i].word == "pg_catalog" && followed_by(i, '.') && tok(i + 2) && is_name(t_[i + 2])) name = i + 2;
+    else if (preceded_by_dot(i)) return false;
+    if (!one_of(t_[name].word, kTableForms) || !followed_by(name, '(') || !in_from_clause(i)) return false;
+    edits_.push_back({t_[i].begin, t_[name].end, compat(t_[name].word + "_rows")});
     return true;
   }
 
