@@ -194,6 +194,28 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "ELSE CAST(floor(CAST(x - b1 AS DOUBLE) * n / CAST(b2 - b1 AS DOUBLE)) AS INTEGER) + 1 END "
       "ELSE CASE WHEN x > b1 THEN 0 WHEN x <= b2 THEN n + 1 "
       "ELSE CAST(floor(CAST(b1 - x AS DOUBLE) * n / CAST(b1 - b2 AS DOUBLE)) AS INTEGER) + 1 END END");
+  // Array functions under DuckDB's list functions; NULL elements match NULL, as in PostgreSQL.
+  add("CREATE MACRO " + q + "array_remove(a, x) AS list_filter(a, lambda e: e IS DISTINCT FROM x)");
+  add("CREATE MACRO " + q + "array_replace(a, x, y) AS "
+      "list_transform(a, lambda e: CASE WHEN e IS NOT DISTINCT FROM x THEN y ELSE e END)");
+  add("CREATE MACRO " + q + "array_cat(a, b) AS list_concat(a, b)");
+  // pg_size_pretty as PostgreSQL writes it: bytes below 10 kB, then kB, MB, GB, TB, PB, each
+  // while below 20 thousand of it, rounded half away from zero (DuckDB's writes KiB, MiB, ...).
+  // No subquery for the value: an aggregate argument (pg_size_pretty(sum(x))) must stay outside.
+  const std::string bytes = "CAST(n AS BIGINT)";
+  auto half_rounded = [&](int shift) {
+    std::string v = "(" + bytes + " >> " + std::to_string(shift) + ")";
+    return "CAST(CAST(trunc((" + v + " + CASE WHEN " + v + " > 0 THEN 1 ELSE -1 END) / 2) AS BIGINT) AS VARCHAR)";
+  };
+  std::string size_pretty = "CASE WHEN abs(" + bytes + ") < 10240 THEN CAST(" + bytes + " AS VARCHAR) || ' bytes'";
+  int shift = 9;
+  for (const char *unit : {"kB", "MB", "GB", "TB"}) {
+    size_pretty += " WHEN abs(" + bytes + " >> " + std::to_string(shift) + ") < 20479 THEN " + half_rounded(shift) +
+                   " || ' " + unit + "'";
+    shift += 10;
+  }
+  size_pretty += " ELSE " + half_rounded(shift) + " || ' PB' END";
+  add("CREATE MACRO " + q + "pg_size_pretty(n) AS " + size_pretty);
   // json[b]_array_elements[_text]: one row per element of a JSON array; in a select list (scalar
   // macros around unnest) and in FROM (table macros, column `value`).
   for (const char *kind : {"json", "jsonb"}) {

@@ -180,7 +180,8 @@ constexpr std::string_view kFunctions[] = {
     "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
     "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
     "pg_cancel_backend", "pg_terminate_backend", "json_typeof", "jsonb_typeof", "initcap", "width_bucket",
-    "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text"};
+    "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
+    "array_remove", "array_replace", "array_cat", "pg_size_pretty"};
 // Set-returning functions whose FROM-clause form is a table macro of another name (a DuckDB macro is
 // either a table or a scalar).
 constexpr std::string_view kTableForms[] = {"json_array_elements", "jsonb_array_elements", "json_array_elements_text",
@@ -288,6 +289,7 @@ class Rewriter {
         if (interval_typed_literal(i)) continue;
         if (to_char(i)) continue;
         if (format_call(i)) continue;
+        if (regexp_matches_call(i)) continue;
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
         if (like_escape(i)) continue;
@@ -392,28 +394,102 @@ class Rewriter {
   bool format_call(size_t i) {
     if (t_[i].word != "format" || !followed_by(i, '(') || stored_) return false;
     if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
-    const size_t close = matching(i + 1);
-    if (close == 0 || close == i + 2) return false;
+    auto args = call_arguments(i + 1);
+    if (args.empty()) return false;
     edits_.push_back({t_[i].begin, t_[i].end, "__mallard_format"});
-    // The arguments after the first, at the parenthesis' own depth.
+    for (size_t a = 1; a < args.size(); ++a) {
+      edits_.push_back({t_[args[a].first].begin, t_[args[a].first].begin, "CAST((", true});
+      edits_.push_back({t_[args[a].second - 1].end, t_[args[a].second - 1].end, ") AS VARCHAR)"});
+    }
+    if (!preceded_by_dot(i)) name_select_item(i, i);  // pg_catalog.format: named where the qualifier goes
+    return true;
+  }
+
+  // The arguments of the call whose '(' is token `open`: each one's tokens [first, second); empty
+  // when the parenthesis does not close or an argument is empty.
+  std::vector<std::pair<size_t, size_t>> call_arguments(size_t open) const {
+    const size_t close = matching(open);
+    std::vector<std::pair<size_t, size_t>> out;
+    if (close == 0 || close == open + 1) return out;
     int depth = 0;
-    size_t arg = 0, begin = i + 2;
-    for (size_t k = i + 2; k <= close; ++k) {
-      bool end = k == close || (depth == 0 && is_punct(t_[k], ','));
-      if (end) {
-        if (arg > 0 && begin < k) {
-          edits_.push_back({t_[begin].begin, t_[begin].begin, "CAST((", true});
-          edits_.push_back({t_[k - 1].end, t_[k - 1].end, ") AS VARCHAR)"});
-        }
-        ++arg;
+    size_t begin = open + 1;
+    for (size_t k = open + 1; k <= close; ++k) {
+      if (k == close || (depth == 0 && is_punct(t_[k], ','))) {
+        if (begin == k) return {};
+        out.emplace_back(begin, k);
         begin = k + 1;
         continue;
       }
       if (is_punct(t_[k], '(') || is_punct(t_[k], '[')) ++depth;
       if (is_punct(t_[k], ')') || is_punct(t_[k], ']')) --depth;
     }
-    if (!preceded_by_dot(i)) name_select_item(i, i);  // pg_catalog.format: named where the qualifier goes
+    return out;
+  }
+
+  // regexp_matches(string, pattern [, flags]) is PostgreSQL's set-returning function (one text[]
+  // of the captures, or of the whole match without groups, per match: the first only unless the
+  // flags have g), not DuckDB's boolean. The pattern and flags must be constants: the number of
+  // groups comes from the pattern. The string is written once, as the element of a one-item list
+  // given to a lambda, so rewrites inside it still apply.
+  bool regexp_matches_call(size_t i) {
+    if (t_[i].word != "regexp_matches" || !followed_by(i, '(') || stored_ || clause_of(i) == "from") return false;
+    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
+    auto args = call_arguments(i + 1);
+    if (args.size() < 2 || args.size() > 3) return false;
+    auto constant = [&](const std::pair<size_t, size_t> &a) -> std::optional<std::string> {
+      if (a.second != a.first + 1 || t_[a.first].kind != Tok::kString) return std::nullopt;
+      return string_literal_value(text_of(a.first));
+    };
+    auto pattern = constant(args[1]);
+    std::optional<std::string> flags = args.size() == 3 ? constant(args[2]) : std::optional<std::string>("");
+    if (!pattern || !flags)
+      throw Error(sqlstate::kFeatureNotSupported, "regexp_matches() is supported with a constant pattern and flags only");
+    bool global = false;
+    std::string options;
+    for (char f : *flags) {
+      if (f == 'g') global = true;
+      else if (f == 'i') options = "i";
+      else if (f != 'c')
+        throw Error(sqlstate::kFeatureNotSupported, std::string("regexp_matches() flag \"") + f + "\" is not supported");
+    }
+    const size_t groups = capture_groups(*pattern);
+    const std::string p = sql_literal(*pattern), o = sql_literal(options);
+    std::string captures;
+    for (size_t g = groups == 0 ? 0 : 1; g <= groups; ++g) {
+      if (!captures.empty()) captures += ", ";
+      captures += global ? "regexp_extract_all(__s, " + p + ", " + std::to_string(g) + ", " + o + ")[__k + 1]"
+                         : "regexp_extract(__s, " + p + ", " + std::to_string(g) + ", " + o + ")";
+    }
+    std::string per_string =
+        global ? "list_transform(range(len(regexp_extract_all(__s, " + p + ", 0, " + o + "))), lambda __k: [" + captures + "])"
+               : "CASE WHEN regexp_matches(__s, " + p + ", " + o + ") THEN [[" + captures + "]] ELSE [] END";
+    const size_t close = args.back().second;
+    edits_.push_back({t_[i].begin, t_[args[0].first].begin, "unnest(list_transform([", true});
+    edits_.push_back({t_[args[0].second - 1].end, t_[close].end, "], lambda __s: " + per_string + ")[1])"});
+    if (!preceded_by_dot(i)) name_select_item(i, i);
     return true;
+  }
+
+  // Capturing groups of a regular expression: '(' not escaped, outside [...], and not (?...) other
+  // than a named group.
+  static size_t capture_groups(const std::string &re) {
+    size_t n = 0;
+    bool in_class = false;
+    for (size_t k = 0; k < re.size(); ++k) {
+      if (re[k] == '\\') {
+        ++k;
+      } else if (in_class) {
+        in_class = re[k] != ']';
+      } else if (re[k] == '[') {
+        in_class = true;
+        if (k + 1 < re.size() && re[k + 1] == ']') ++k;  // []...] holds a ']'
+      } else if (re[k] == '(') {
+        bool named = re.compare(k, 4, "(?P<") == 0 || (re.compare(k, 3, "(?<") == 0 && re.compare(k, 4, "(?<=") != 0 &&
+                                                      re.compare(k, 4, "(?<!") != 0);
+        if (k + 1 >= re.size() || re[k + 1] != '?' || named) ++n;
+      }
+    }
+    return n;
   }
 
   static std::string to_char_pieces(const std::string &tmpl) {

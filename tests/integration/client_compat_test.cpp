@@ -419,9 +419,16 @@ TEST_F(ClientCompat, FunctionsDuckDbLacks) {
       {"string_agg(v::text, ',') FROM json_array_elements('[1,\"a\",{\"b\":2}]') AS e(v)", "1,\"a\",{\"b\":2}"},
       {"string_agg(value, ',') FROM jsonb_array_elements_text('[\"a\",\"b\",1]')", "a,b,1"},
       {"count(*) FROM json_array_elements('[]')", "0"},
+      {"pg_size_pretty(123456789::bigint) || ',' || pg_size_pretty(10239::bigint) || ',' || "
+       "pg_size_pretty(-123456789::bigint) || ',' || pg_size_pretty(5000000000000000000::bigint)",
+       "118 MB,10239 bytes,-118 MB,4441 PB"},
+      {"pg_size_pretty(sum(x)) FROM (VALUES (100000), (200000)) AS v(x)", "293 kB"},
   };
   for (const auto &k : cases)
     EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  EXPECT_EQ(query_rows(c.get(), "SELECT array_remove(ARRAY[1, 2, 1, NULL], 1), array_replace(ARRAY[1, NULL], NULL, 9), "
+                                "array_cat(ARRAY[1], ARRAY[2, 3])"),
+            (std::vector<Row>{{"{2,NULL}", "{1,9}", "{1,2,3}"}}));
   EXPECT_EQ(query_rows(c.get(), "SELECT json_array_elements_text('[\"x\",null,\"y\"]') AS v"),
             (std::vector<Row>{{"x"}, {std::nullopt}, {"y"}}));
   EXPECT_EQ(query_rows(c.get(), "SELECT t.id, e.value::text FROM (VALUES (1, '[10,20]'::json), (2, '[30]'::json)) "
@@ -432,6 +439,29 @@ TEST_F(ClientCompat, FunctionsDuckDbLacks) {
   if (!reference_mode()) EXPECT_EQ(query_value(c.get(), "SELECT initcap('élan ÉCOLE')"), "Élan École");
   EXPECT_EQ(exec_error(c.get(), "SELECT width_bucket(1, 0, 10, 0)").sqlstate, "2201G");
   EXPECT_EQ(exec_error(c.get(), "SELECT width_bucket(1, 5, 5, 3)").sqlstate, "2201G");
+}
+
+// regexp_matches is PostgreSQL's set-returning function of text[] (DuckDB's answers a boolean).
+TEST_F(ClientCompat, RegexpMatchesReturnsTheCaptures) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  auto rows = [&](const char *q) { return query_rows(c.get(), q); };
+  EXPECT_EQ(rows("SELECT regexp_matches('a1b22', '(\\d)(\\w)')"), (std::vector<Row>{{"{1,b}"}}));
+  EXPECT_EQ(rows("SELECT regexp_matches('a1b22', '\\d+', 'g')"), (std::vector<Row>{{"{1}"}, {"{22}"}}));
+  EXPECT_EQ(rows("SELECT regexp_matches('a1b22c333', '([a-z])(\\d+)', 'g')"),
+            (std::vector<Row>{{"{a,1}"}, {"{b,22}"}, {"{c,333}"}}));
+  EXPECT_EQ(rows("SELECT regexp_matches('abc', 'x')"), (std::vector<Row>{}));
+  EXPECT_EQ(rows("SELECT regexp_matches('ABC', '(?:a)(b)', 'i')"), (std::vector<Row>{{"{B}"}}));
+  EXPECT_EQ(query_value(c.get(), "SELECT (regexp_matches('foo123', '(\\d+)'))[1]"), "123");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM (SELECT regexp_matches(s, '(\\d+)', 'g') FROM "
+                                 "(VALUES ('a1b2'), ('c3'), (NULL)) AS v(s)) AS q"),
+            "3");
+  Result named = exec(c.get(), "SELECT regexp_matches('a', 'a')");
+  EXPECT_EQ(std::string(PQfname(named.get(), 0)), "regexp_matches");
+  if (!reference_mode()) {
+    EXPECT_EQ(exec_error(c.get(), "SELECT regexp_matches('a', 'a', 'x')").sqlstate, "0A000");
+    EXPECT_EQ(exec_error(c.get(), "SELECT regexp_matches('a', repeat('a', 1))").sqlstate, "0A000");
+  }
 }
 
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
