@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -269,6 +270,95 @@ std::optional<std::string> array_text_literal(std::string_view lit) {
   return out + "]";
 }
 
+// The date and time patterns of to_char / to_date templates. Numeric patterns (no case) match in
+// either case, and FM drops their leading zeros (`unpadded`, empty where strftime has no such
+// form). Text patterns are matched as written: the case they are written in is the case of the
+// text ('U'pper, 'L'ower, '=' as DuckDB writes it), and Month and Day are blank-padded to 9
+// characters unless FM.
+struct DateWord {
+  std::string_view pg, spec, unpadded;
+  char text_case;  // 0 for numeric patterns
+  bool padded;
+};
+constexpr DateWord kDateWords[] = {
+    {"HH24", "%H", "%-H", 0, false},  {"HH12", "%I", "%-I", 0, false}, {"HH", "%I", "%-I", 0, false},
+    {"MI", "%M", "%-M", 0, false},    {"SS", "%S", "%-S", 0, false},   {"MS", "%g", "", 0, false},
+    {"US", "%f", "", 0, false},       {"YYYY", "%Y", "", 0, false},    {"YY", "%y", "%-y", 0, false},
+    {"MM", "%m", "%-m", 0, false},    {"DDD", "%j", "%-j", 0, false},  {"DD", "%d", "%-d", 0, false},
+    {"IYYY", "%G", "", 0, false},     {"IW", "%V", "%-V", 0, false},   {"AM", "%p", "", 'U', false},
+    {"PM", "%p", "", 'U', false},     {"am", "%p", "", 'L', false},    {"pm", "%p", "", 'L', false},
+    {"MONTH", "%B", "", 'U', true},   {"Month", "%B", "", '=', true},  {"month", "%B", "", 'L', true},
+    {"MON", "%b", "", 'U', false},    {"Mon", "%b", "", '=', false},   {"mon", "%b", "", 'L', false},
+    {"DAY", "%A", "", 'U', true},     {"Day", "%A", "", '=', true},    {"day", "%A", "", 'L', true},
+    {"DY", "%a", "", 'U', false},     {"Dy", "%a", "", '=', false},    {"dy", "%a", "", 'L', false},
+    {"TZ", "%Z", "", 'U', false},     {"tz", "%Z", "", 'L', false}};
+
+// Walks a date template: quoted text and backslash-escaped characters and other characters are
+// `literal`; each pattern is `word` (nullptr for D, the day of the week) with whether FM preceded
+// it. Patterns with no translation raise 0A000 naming `function`.
+void walk_date_template(const std::string &tmpl, const char *function, const std::function<void(char)> &literal,
+                        const std::function<void(const DateWord *, bool)> &word) {
+  static constexpr std::string_view kLong[] = {"SSSSS", "SSSS", "IDDD", "Y,YYY", "A.M.", "P.M.", "a.m.", "p.m.",
+                                               "A.D.", "B.C.", "a.d.", "b.c.", "TZH", "TZM", "FF"};
+  static constexpr std::string_view kShort[] = {"YYY", "IYY", "IY", "ID", "I", "Y", "TH", "th", "Q", "WW", "W",
+                                                "J", "CC", "RM", "rm", "AD", "BC", "ad", "bc", "OF"};
+  auto unsupported = [&](std::string_view pattern) {
+    throw Error(sqlstate::kFeatureNotSupported,
+                std::string(function) + " template pattern \"" + std::string(pattern) + "\" is not supported");
+  };
+  bool fm = false;
+  for (size_t k = 0; k < tmpl.size();) {
+    char c = tmpl[k];
+    if (c == '"') {  // quoted text, with \" inside
+      for (++k; k < tmpl.size() && tmpl[k] != '"'; ++k) {
+        if (tmpl[k] == '\\' && k + 1 < tmpl.size()) ++k;
+        literal(tmpl[k]);
+      }
+      ++k;
+      continue;
+    }
+    if (c == '\\' && k + 1 < tmpl.size()) {
+      literal(tmpl[k + 1]);
+      k += 2;
+      continue;
+    }
+    if (tmpl.compare(k, 2, "FM") == 0 || tmpl.compare(k, 2, "fm") == 0) {
+      fm = true;
+      k += 2;
+      continue;
+    }
+    auto at = [&](std::string_view p, bool any_case) {
+      return k + p.size() <= tmpl.size() &&
+             (any_case ? strncasecmp(tmpl.data() + k, p.data(), p.size()) == 0 : tmpl.compare(k, p.size(), p) == 0);
+    };
+    for (auto p : kLong)
+      if (at(p, true)) unsupported(p);
+    const DateWord *match = nullptr;
+    for (auto &w : kDateWords) {
+      if (at(w.pg, w.text_case == 0)) {
+        match = &w;
+        break;
+      }
+    }
+    if (!match && (c == 'D' || c == 'd')) {
+      word(nullptr, fm);
+      ++k;
+      fm = false;
+      continue;
+    }
+    if (!match) {
+      for (auto p : kShort)
+        if (at(p, true)) unsupported(p);
+      literal(c);
+      ++k;
+      continue;
+    }
+    word(match, fm);
+    k += match->pg.size();
+    fm = false;
+  }
+}
+
 class Rewriter {
  public:
   // `stored`: the statement is DDL whose expressions DuckDB stores (views, defaults, CHECK): they
@@ -290,6 +380,7 @@ class Rewriter {
         if (to_char(i)) continue;
         if (format_call(i)) continue;
         if (regexp_matches_call(i)) continue;
+        if (parse_date_call(i)) continue;
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
         if (like_escape(i)) continue;
@@ -505,103 +596,65 @@ class Rewriter {
       flush();
       pieces.push_back(std::move(p));
     };
-    auto literal = [&](char c) { fmt += c == '%' ? std::string("%%") : std::string(1, c); };
-    // Numeric patterns (no case) match in either case, and FM drops their leading zeros (`unpadded`,
-    // empty where strftime has no such form). Text patterns are matched as written: the case they
-    // are written in is the case of the text ('U'pper, 'L'ower, '=' as DuckDB writes it), and
-    // Month and Day are blank-padded to 9 characters unless FM.
-    struct Word {
-      std::string_view pg, spec, unpadded;
-      char text_case;  // 0 for numeric patterns
-      bool padded;
-    };
-    static constexpr Word kWords[] = {
-        {"HH24", "%H", "%-H", 0, false},  {"HH12", "%I", "%-I", 0, false}, {"HH", "%I", "%-I", 0, false},
-        {"MI", "%M", "%-M", 0, false},    {"SS", "%S", "%-S", 0, false},   {"MS", "%g", "", 0, false},
-        {"US", "%f", "", 0, false},       {"YYYY", "%Y", "", 0, false},    {"YY", "%y", "%-y", 0, false},
-        {"MM", "%m", "%-m", 0, false},    {"DDD", "%j", "%-j", 0, false},  {"DD", "%d", "%-d", 0, false},
-        {"IYYY", "%G", "", 0, false},     {"IW", "%V", "%-V", 0, false},   {"AM", "%p", "", 'U', false},
-        {"PM", "%p", "", 'U', false},     {"am", "%p", "", 'L', false},    {"pm", "%p", "", 'L', false},
-        {"MONTH", "%B", "", 'U', true},   {"Month", "%B", "", '=', true},  {"month", "%B", "", 'L', true},
-        {"MON", "%b", "", 'U', false},    {"Mon", "%b", "", '=', false},   {"mon", "%b", "", 'L', false},
-        {"DAY", "%A", "", 'U', true},     {"Day", "%A", "", '=', true},    {"day", "%A", "", 'L', true},
-        {"DY", "%a", "", 'U', false},     {"Dy", "%a", "", '=', false},    {"dy", "%a", "", 'L', false},
-        {"TZ", "%Z", "", 'U', false},     {"tz", "%Z", "", 'L', false}};
-    bool fm = false;
-    for (size_t k = 0; k < tmpl.size();) {
-      char c = tmpl[k];
-      if (c == '"') {  // quoted text, with \" inside
-        for (++k; k < tmpl.size() && tmpl[k] != '"'; ++k) {
-          if (tmpl[k] == '\\' && k + 1 < tmpl.size()) ++k;
-          literal(tmpl[k]);
-        }
-        ++k;
-        continue;
-      }
-      if (c == '\\' && k + 1 < tmpl.size()) {
-        literal(tmpl[k + 1]);
-        k += 2;
-        continue;
-      }
-      if (tmpl.compare(k, 2, "FM") == 0 || tmpl.compare(k, 2, "fm") == 0) {
-        fm = true;
-        k += 2;
-        continue;
-      }
-      // Patterns without a translation: 0A000 rather than a different text.
-      static constexpr std::string_view kLong[] = {"SSSSS", "SSSS", "IDDD", "Y,YYY", "A.M.", "P.M.", "a.m.", "p.m.",
-                                                   "A.D.", "B.C.", "a.d.", "b.c.", "TZH", "TZM", "FF"};
-      static constexpr std::string_view kShort[] = {"YYY", "IYY", "IY", "ID", "I", "Y", "TH", "th", "Q", "WW", "W",
-                                                    "J", "CC", "RM", "rm", "AD", "BC", "ad", "bc", "OF"};
-      auto unsupported = [&](std::string_view pattern) {
-        throw Error(sqlstate::kFeatureNotSupported,
-                    "to_char() template pattern \"" + std::string(pattern) + "\" is not supported");
-      };
-      auto at = [&](std::string_view p, bool any_case) {
-        return k + p.size() <= tmpl.size() &&
-               (any_case ? strncasecmp(tmpl.data() + k, p.data(), p.size()) == 0 : tmpl.compare(k, p.size(), p) == 0);
-      };
-      for (auto p : kLong)
-        if (at(p, true)) unsupported(p);
-      const Word *match = nullptr;
-      for (auto &w : kWords) {
-        if (at(w.pg, w.text_case == 0)) {
-          match = &w;
-          break;
-        }
-      }
-      if (!match && (c == 'D' || c == 'd')) {  // day of the week, Sunday = 1
-        piece("CAST(CAST(strftime(__v, '%w') AS INTEGER) + 1 AS VARCHAR)");
-        ++k;
-        fm = false;
-        continue;
-      }
-      if (!match) {
-        for (auto p : kShort)
-          if (at(p, true)) unsupported(p);
-        literal(c);
-        ++k;
-        continue;
-      }
-      if (match->text_case == 0) {
-        fmt += fm && !match->unpadded.empty() ? match->unpadded : match->spec;
-      } else if (match->text_case == '=' && !match->padded) {
-        fmt += match->spec;
-      } else {
-        std::string one = "strftime(__v, '" + std::string(match->spec) + "')";
-        if (match->text_case == 'U') one = "upper(" + one + ")";
-        if (match->text_case == 'L') one = "lower(" + one + ")";
-        if (match->padded && !fm) one = "rpad(" + one + ", 9, ' ')";
-        piece(one);
-      }
-      k += match->pg.size();
-      fm = false;
-    }
+    walk_date_template(
+        tmpl, "to_char()", [&](char c) { fmt += c == '%' ? std::string("%%") : std::string(1, c); },
+        [&](const DateWord *w, bool fm) {
+          if (!w) {  // day of the week, Sunday = 1
+            piece("CAST(CAST(strftime(__v, '%w') AS INTEGER) + 1 AS VARCHAR)");
+          } else if (w->text_case == 0) {
+            fmt += fm && !w->unpadded.empty() ? w->unpadded : w->spec;
+          } else if (w->text_case == '=' && !w->padded) {
+            fmt += w->spec;
+          } else {
+            std::string one = "strftime(__v, '" + std::string(w->spec) + "')";
+            if (w->text_case == 'U') one = "upper(" + one + ")";
+            if (w->text_case == 'L') one = "lower(" + one + ")";
+            if (w->padded && !fm) one = "rpad(" + one + ", 9, ' ')";
+            piece(one);
+          }
+        });
     flush();
     if (pieces.empty()) return "CASE WHEN __v IS NULL THEN NULL ELSE '' END";
     std::string out;
     for (auto &p : pieces) out += (out.empty() ? "" : " || ") + p;
     return out;
+  }
+
+  // A to_date / to_timestamp template as a strptime format (text patterns are read in any case).
+  static std::string strptime_format(const std::string &tmpl, const char *function) {
+    std::string fmt;
+    walk_date_template(
+        tmpl, function, [&](char c) { fmt += c == '%' ? std::string("%%") : std::string(1, c); },
+        [&](const DateWord *w, bool) {
+          if (!w || w->pg == "TZ" || w->pg == "tz" || w->pg == "IYYY" || w->pg == "IW")
+            throw Error(sqlstate::kFeatureNotSupported,
+                        std::string(function) + " template pattern \"" + std::string(w ? w->pg : "D") +
+                            "\" is not supported");
+          fmt += w->spec;
+        });
+    return fmt;
+  }
+
+  // to_date(text, template) and to_timestamp(text, template): DuckDB's strptime with the template
+  // translated (to_timestamp's value is read in the session's time zone, as PostgreSQL reads it).
+  // The text stays where it is written.
+  bool parse_date_call(size_t i) {
+    const std::string &w = t_[i].word;
+    if ((w != "to_date" && w != "to_timestamp") || !followed_by(i, '(') || stored_) return false;
+    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
+    auto args = call_arguments(i + 1);
+    if (args.size() != 2) return false;  // to_timestamp(epoch seconds) is DuckDB's own
+    const size_t t = args[1].first;
+    std::optional<std::string> tmpl;
+    if (args[1].second == t + 1 && t_[t].kind == Tok::kString) tmpl = string_literal_value(text_of(t));
+    const std::string function = w + "()";
+    if (!tmpl) throw Error(sqlstate::kFeatureNotSupported, function + " is supported with a constant template only");
+    const std::string fmt = strptime_format(*tmpl, function.c_str());
+    const char *type = w == "to_date" ? "DATE" : "TIMESTAMPTZ";
+    edits_.push_back({t_[i].begin, t_[i + 1].end, "CAST(strptime(", true});
+    edits_.push_back({t_[t].begin, t_[args[1].second].end, sql_literal(fmt) + ") AS " + type + ")"});
+    if (!preceded_by_dot(i)) name_select_item(i, i);
+    return true;
   }
 
   // Whether the parenthesis open at or before k (a '(' or a ',' inside one) lists column

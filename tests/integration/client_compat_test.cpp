@@ -464,6 +464,37 @@ TEST_F(ClientCompat, RegexpMatchesReturnsTheCaptures) {
   }
 }
 
+// to_date(text, template) and to_timestamp(text, template) read dates with PostgreSQL's template
+// patterns; to_timestamp(seconds) stays the epoch conversion.
+TEST_F(ClientCompat, ToDateAndToTimestampReadTemplates) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "SET TimeZone = 'UTC'");
+  struct Case {
+    const char *expr, *expected;
+  } cases[] = {
+      {"to_date('2024-03-05', 'YYYY-MM-DD')", "2024-03-05"},
+      {"to_date('05/03/2024', 'DD/MM/YYYY')", "2024-03-05"},
+      {"to_date('20240305', 'YYYYMMDD')", "2024-03-05"},
+      {"to_date('5 Mar 2024', 'DD Mon YYYY')", "2024-03-05"},
+      {"to_date('March 5, 2024', 'Month DD, YYYY')", "2024-03-05"},
+      {"to_timestamp('2024-03-05 01:02:03 PM', 'YYYY-MM-DD HH12:MI:SS AM')", "2024-03-05 13:02:03+00"},
+      {"to_timestamp('2024-03-05 10:11', 'YYYY-MM-DD HH24:MI')", "2024-03-05 10:11:00+00"},
+      {"to_timestamp(0)", "1970-01-01 00:00:00+00"},
+      {"to_date(NULL, 'YYYY')", "<NULL>"},
+      {"pg_typeof(to_date('2024-01-02', 'YYYY-MM-DD'))::text || pg_typeof(to_timestamp('2024', 'YYYY'))::text",
+       "datetimestamp with time zone"},
+  };
+  for (const auto &k : cases)
+    EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  EXPECT_EQ(query_value(c.get(), "SELECT max(to_date(s, 'YYYY-MM-DD')) FROM (VALUES ('2024-01-02'), ('2023-12-31')) "
+                                 "AS v(s)"),
+            "2024-01-02");
+  Result named = exec(c.get(), "SELECT to_date('2024-01-02', 'YYYY-MM-DD')");
+  EXPECT_EQ(std::string(PQfname(named.get(), 0)), "to_date");
+  EXPECT_EQ(exec_error(c.get(), "SELECT to_date('x', 'YYYY-MM-DD')").sqlstate, "22007");
+}
+
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   Conn c = conn();
   ASSERT_TRUE(c);
