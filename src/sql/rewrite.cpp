@@ -32,7 +32,7 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
                                           "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval",
-                                          "any", "some", "all"};
+                                          "any", "some", "all", "serial", "identity"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -375,6 +375,7 @@ class Rewriter {
         if (public_schema(i)) continue;
         if (t_[i].kind == Tok::kQuotedIdent) continue;
         if (locking_clause(i)) continue;
+        refuse_sequence_columns(i);
         if (type_name(i)) continue;
         if (interval_typed_literal(i)) continue;
         if (to_char(i)) continue;
@@ -439,14 +440,40 @@ class Rewriter {
     const Token &prev = t_[from - 1];
     bool type = prev.kind == Tok::kCast || word_at(from - 1, "type") ||
                 (tok(i + 1) && t_[i + 1].kind == Tok::kString) ||
-                (word_at(from - 1, "as") && (followed_by(i, ')') || followed_by(i, '['))) ||
-                (is_name(prev) && from >= 2 &&
-                 (((is_punct(t_[from - 2], '(') || is_punct(t_[from - 2], ',')) && in_definition(from - 2)) ||
-                  word_at(from - 2, "column") || word_at(from - 2, "add")));
+                (word_at(from - 1, "as") && (followed_by(i, ')') || followed_by(i, '['))) || defines_column_type(from);
     if (!type) return false;
     // After `::` a pg_catalog qualifier is left to the cast rewrite, which drops it.
     edits_.push_back({prev.kind == Tok::kCast ? t.begin : t_[from].begin, t.end, duck});
     return true;
+  }
+
+  // Whether token `from` is the type of a column definition (CREATE TABLE t (c TYPE, ...), ADD
+  // [COLUMN] c TYPE).
+  bool defines_column_type(size_t from) const {
+    if (from < 2 || !is_name(t_[from - 1])) return false;
+    return ((is_punct(t_[from - 2], '(') || is_punct(t_[from - 2], ',')) && in_definition(from - 2)) ||
+           word_at(from - 2, "column") || word_at(from - 2, "add");
+  }
+
+  // serial types and identity columns draw from a sequence, which lake tables cannot have (and
+  // DuckDB tables take neither): 0A000 saying so, rather than "type serial does not exist" or
+  // DuckDB's "Constraint not implemented".
+  void refuse_sequence_columns(size_t i) const {
+    static constexpr std::string_view kSerial[] = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"};
+    static constexpr const char *kHint =
+        "Declare the column as integer or bigint and supply its values (a temporary table may take DEFAULT nextval() "
+        "of a CREATE TEMP SEQUENCE).";
+    const Token &t = t_[i];
+    if (t.kind != Tok::kIdent) return;
+    if (one_of(t.word, kSerial) && !followed_by(i, '(') && !followed_by(i, '.') && defines_column_type(i))
+      throw Error(sqlstate::kFeatureNotSupported,
+                  "column type " + t.word + " is not supported: it draws from a sequence, and lake tables have none", 0,
+                  {}, kHint);
+    if (t.word == "identity" && i >= 3 && word_at(i - 1, "as") &&
+        (word_at(i - 2, "always") || (word_at(i - 2, "default") && word_at(i - 3, "by"))))
+      throw Error(sqlstate::kFeatureNotSupported,
+                  "identity columns are not supported: they draw from a sequence, and lake tables have none", 0, {},
+                  kHint);
   }
 
   // to_char(value, 'template') for dates and times: the template becomes DuckDB strftime pieces,
