@@ -994,6 +994,10 @@ std::shared_ptr<PreparedStatement> Session::prepare(const std::string &text, con
 std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &text,
                                                              const std::vector<uint32_t> &declared) {
   if (auto w = sql::leading_keywords(text, 1); !w.empty() && w[0] == "EXECUTE") return prepare_execute(text);
+  if (auto w = sql::leading_keywords(text, 4); w.size() >= 2 && w[0] == "CREATE" && to_lower(text).find("like") != std::string::npos) {
+    materialize_open_portals(nullptr);
+    if (auto expanded = expand_create_like(text)) return prepare_uncached(*expanded, declared);
+  }
   auto ps = std::make_shared<PreparedStatement>();
   ps->text = text;
   ps->binding_epoch = plan_epoch();

@@ -308,6 +308,7 @@ class Session {
   std::pair<int64_t, uint64_t> relations_key() const;
   const RelationColumns *relation_columns(const std::string &schema, const std::string &name);
   std::vector<ColumnOrigin> column_origins(const sql::SelectShape &shape, size_t columns);
+  std::optional<std::string> expand_create_like(const std::string &text);
   // Finds the origins of a prepared SELECT's result columns (none without a shape).
   void set_column_origins(PreparedStatement &ps, const sql::SelectShape *shape);
   // Savepoints of the current transaction block, innermost last, each with the count of

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "common/pg_compat.hpp"
 #include "common/strings.hpp"
 #include "pgwire/session.hpp"
 
@@ -135,6 +136,39 @@ std::vector<ColumnOrigin> Session::column_origins(const sql::SelectShape &shape,
   }
   if (out.size() != columns) return {};
   return out;
+}
+
+// CREATE TABLE t (LIKE s ...): each LIKE element becomes the source's column definitions (name,
+// type, NOT NULL; the default with INCLUDING DEFAULTS), read from the catalog as DuckDB resolves the
+// source. DuckDB's parser takes no LIKE. Constraints, indexes and the rest have nothing to copy on
+// lake tables.
+std::optional<std::string> Session::expand_create_like(const std::string &text) {
+  auto likes = sql::create_table_likes(text);
+  if (likes.empty()) return std::nullopt;
+  std::string out;
+  size_t at = 0;
+  for (const auto &l : likes) {
+    const RelationColumns *source = relation_columns(l.schema, l.name);
+    if (!source)
+      throw Error(sqlstate::kUndefinedTable,
+                  "relation \"" + (l.schema.empty() ? "" : l.schema + ".") + l.name + "\" does not exist");
+    auto rows = conn_->query_text(
+        "SELECT c.column_name, c.data_type, CAST(a.attnotnull AS VARCHAR), d.adbin FROM duckdb_columns() c "
+        "JOIN " + std::string(kPgCompatCatalog) + ".main.pg_attribute a ON a.attrelid = c.table_oid AND "
+        "a.attnum = c.column_index LEFT JOIN " + std::string(kPgCompatCatalog) + ".main.pg_attrdef d "
+        "ON d.adrelid = c.table_oid AND d.adnum = c.column_index WHERE c.table_oid = " + std::to_string(source->oid) +
+        " ORDER BY c.column_index");
+    std::string columns;
+    for (const auto &r : rows) {
+      if (!columns.empty()) columns += ", ";
+      columns += sql_ident(r[0].value_or("")) + " " + r[1].value_or("VARCHAR");
+      if (r[2].value_or("false") == "true") columns += " NOT NULL";
+      if (l.defaults && r[3]) columns += " DEFAULT " + *r[3];
+    }
+    out += text.substr(at, l.begin - at) + columns;
+    at = l.end;
+  }
+  return out + text.substr(at);
 }
 
 void Session::set_column_origins(PreparedStatement &ps, const sql::SelectShape *shape) {

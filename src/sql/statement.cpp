@@ -403,6 +403,39 @@ std::optional<ExecuteText> execute_text(const std::string &statement) {
   return ExecuteText{head->name, std::move(head->list)};
 }
 
+std::vector<LikeElement> create_table_likes(const std::string &statement) {
+  std::vector<LikeElement> out;
+  auto tree = parse(statement);
+  if (!tree || !tree->contains("CreateStmt")) return out;
+  std::string_view s(statement);
+  for (const auto &e : (*tree)["CreateStmt"].value("tableElts", nlohmann::json::array())) {
+    if (!e.contains("TableLikeClause")) continue;
+    const auto &like = e["TableLikeClause"];
+    const auto &rel = like.value("relation", nlohmann::json::object());
+    LikeElement l;
+    l.schema = rel.value("schemaname", "");
+    l.name = rel.value("relname", "");
+    l.defaults = (like.value("options", 0) & 8) != 0;  // CREATE_TABLE_LIKE_DEFAULTS (ALL has it too)
+    // The element runs from its LIKE (the last one before the relation's name) to the comma or
+    // parenthesis that ends it.
+    const size_t at = rel.value("location", size_t{0});
+    for (size_t i = 0; i < at && i < s.size(); i = skip_lexeme(s, i))
+      if (i + 4 <= s.size() && strncasecmp(s.data() + i, "like", 4) == 0 &&
+          (i + 4 == s.size() || !std::isalnum(static_cast<unsigned char>(s[i + 4]))))
+        l.begin = i;
+    int depth = 0;
+    size_t i = at;
+    for (; i < s.size(); i = skip_lexeme(s, i)) {
+      if (s[i] == '(') ++depth;
+      if ((s[i] == ')' && depth-- == 0) || (s[i] == ',' && depth == 0)) break;
+    }
+    l.end = i;
+    if (l.begin == 0 || l.end <= at) return {};
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 bool valid_utf8(std::string_view text, size_t *bad_offset) {
   const auto *s = reinterpret_cast<const unsigned char *>(text.data());
   size_t n = text.size(), i = 0;

@@ -136,6 +136,16 @@ struct ExecuteText {
 };
 std::optional<ExecuteText> execute_text(const std::string &statement);
 
+// CREATE TABLE ... (LIKE source [INCLUDING ...], ...): for each LIKE element, the source relation,
+// whether INCLUDING DEFAULTS (or ALL) is given, and the bytes [begin, end) of the element in the
+// statement. Empty when the statement is no such CREATE TABLE.
+struct LikeElement {
+  std::string schema, name;
+  bool defaults = false;
+  size_t begin = 0, end = 0;
+};
+std::vector<LikeElement> create_table_likes(const std::string &statement);
+
 // True when text is valid UTF-8 (no overlongs, no surrogates). On failure `bad_offset` is set.
 bool valid_utf8(std::string_view text, size_t *bad_offset = nullptr);
 

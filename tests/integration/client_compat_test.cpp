@@ -519,6 +519,36 @@ TEST_F(ClientCompat, SequenceColumnsAreRefusedClearly) {
   exec_ok(c.get(), "DROP TABLE seq_b");
 }
 
+// CREATE TABLE ... (LIKE source) copies the source's columns: names, types and NOT NULL, and the
+// defaults with INCLUDING DEFAULTS (or ALL); DuckDB's parser takes no LIKE.
+TEST_F(ClientCompat, CreateTableLikeCopiesColumns) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  for (const char *t : {"like_c", "like_b", "like_a"}) exec_ok(c.get(), std::string("DROP TABLE IF EXISTS ") + t);
+  exec_ok(c.get(), "CREATE TABLE like_a (id integer NOT NULL, label text DEFAULT 'x', price numeric(10,2), tags text[])");
+  exec_ok(c.get(), "CREATE TABLE like_b (LIKE like_a)");
+  exec_ok(c.get(), "CREATE TABLE like_c (first text, LIKE public.like_a INCLUDING ALL, last integer)");
+  auto columns = [&](const char *table) {
+    return query_rows(c.get(), std::string("SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
+                                           "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = '") +
+                                   table + "' AND a.attnum > 0 ORDER BY a.attnum");
+  };
+  std::vector<Row> copied = {{"id", "integer", "t"}, {"label", "text", "f"}, {"price", "numeric(10,2)", "f"},
+                             {"tags", "text[]", "f"}};
+  EXPECT_EQ(columns("like_b"), copied);
+  std::vector<Row> around = copied;
+  around.insert(around.begin(), Row{"first", "text", "f"});
+  around.push_back(Row{"last", "integer", "f"});
+  EXPECT_EQ(columns("like_c"), around);
+  exec_ok(c.get(), "INSERT INTO like_b (id) VALUES (1)");
+  exec_ok(c.get(), "INSERT INTO like_c (id) VALUES (1)");
+  EXPECT_EQ(query_value(c.get(), "SELECT coalesce(label, '<none>') FROM like_b"), "<none>");
+  EXPECT_EQ(query_value(c.get(), "SELECT label FROM like_c"), "x");
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO like_b (label) VALUES ('no id')").sqlstate, "23502");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE like_d (LIKE like_nothing)").sqlstate, "42P01");
+  for (const char *t : {"like_c", "like_b", "like_a"}) exec_ok(c.get(), std::string("DROP TABLE ") + t);
+}
+
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   Conn c = conn();
   ASSERT_TRUE(c);
