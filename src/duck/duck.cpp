@@ -406,37 +406,9 @@ void predicate_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vect
   }
 }
 
+// Each row's text arguments (nullopt for NULL) go to the function; its nullopt is NULL, and an
+// exception fails the statement with its message.
 void text_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector out) {
-  const auto &fn = *static_cast<const Connection::TextFunction *>(duckdb_scalar_function_get_extra_info(info));
-  idx_t columns = duckdb_data_chunk_get_column_count(in), n = duckdb_data_chunk_get_size(in);
-  std::vector<duckdb_vector> args(columns);
-  std::vector<const uint64_t *> valid(columns);
-  for (idx_t c = 0; c < columns; ++c) {
-    args[c] = duckdb_data_chunk_get_vector(in, c);
-    valid[c] = duckdb_vector_get_validity(args[c]);
-  }
-  std::vector<std::string_view> values(columns);
-  for (idx_t r = 0; r < n; ++r) {
-    bool null = false;
-    for (idx_t c = 0; c < columns && !null; ++c) {
-      null = !row_valid(valid[c], r);
-      if (!null) values[c] = string_of(static_cast<const duckdb_string_t *>(duckdb_vector_get_data(args[c]))[r]);
-    }
-    if (null) {
-      set_null(out, r);
-      continue;
-    }
-    try {
-      std::string result = fn(values);
-      duckdb_vector_assign_string_element_len(out, r, result.data(), result.size());
-    } catch (const std::exception &e) {
-      duckdb_scalar_function_set_error(info, e.what());
-      return;
-    }
-  }
-}
-
-void variadic_text_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector out) {
   const auto &fn = *static_cast<const Connection::VariadicTextFunction *>(duckdb_scalar_function_get_extra_info(info));
   idx_t columns = duckdb_data_chunk_get_column_count(in), n = duckdb_data_chunk_get_size(in);
   std::vector<duckdb_vector> args(columns);
@@ -464,37 +436,44 @@ void variadic_text_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_
   }
 }
 
-}  // namespace
-
-bool Connection::register_variadic_text_function(const std::string &name, VariadicTextFunction fn) {
-  duckdb_scalar_function sf = duckdb_create_scalar_function();
-  duckdb_scalar_function_set_name(sf, name.c_str());
-  duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
-  duckdb_scalar_function_set_varargs(sf, text);
-  duckdb_scalar_function_set_return_type(sf, text);
-  duckdb_destroy_logical_type(&text);
-  duckdb_scalar_function_set_special_handling(sf);
-  duckdb_scalar_function_set_extra_info(sf, new VariadicTextFunction(std::move(fn)),
-                                        [](void *p) { delete static_cast<VariadicTextFunction *>(p); });
-  duckdb_scalar_function_set_function(sf, variadic_text_call);
-  bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
-  duckdb_destroy_scalar_function(&sf);
-  return ok;
-}
-
-bool Connection::register_text_function(const std::string &name, size_t arity, TextFunction fn) {
+// A scalar function of `arity` VARCHAR arguments, or of any number with `variadic`.
+bool register_text_scalar(duckdb_connection conn, const std::string &name, size_t arity, bool variadic,
+                          Connection::VariadicTextFunction fn) {
   duckdb_scalar_function sf = duckdb_create_scalar_function();
   duckdb_scalar_function_set_name(sf, name.c_str());
   duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
   for (size_t i = 0; i < arity; ++i) duckdb_scalar_function_add_parameter(sf, text);
+  if (variadic) {
+    duckdb_scalar_function_set_varargs(sf, text);
+    duckdb_scalar_function_set_special_handling(sf);  // NULL arguments reach the function
+  }
   duckdb_scalar_function_set_return_type(sf, text);
   duckdb_destroy_logical_type(&text);
-  duckdb_scalar_function_set_extra_info(sf, new TextFunction(std::move(fn)),
-                                        [](void *p) { delete static_cast<TextFunction *>(p); });
+  duckdb_scalar_function_set_extra_info(sf, new Connection::VariadicTextFunction(std::move(fn)),
+                                        [](void *p) { delete static_cast<Connection::VariadicTextFunction *>(p); });
   duckdb_scalar_function_set_function(sf, text_call);
-  bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
+  bool ok = duckdb_register_scalar_function(conn, sf) == DuckDBSuccess;
   duckdb_destroy_scalar_function(&sf);
   return ok;
+}
+
+}  // namespace
+
+bool Connection::register_variadic_text_function(const std::string &name, VariadicTextFunction fn) {
+  return register_text_scalar(c_, name, 0, true, std::move(fn));
+}
+
+bool Connection::register_text_function(const std::string &name, size_t arity, TextFunction fn) {
+  return register_text_scalar(c_, name, arity, false,
+                              [fn = std::move(fn)](const std::vector<std::optional<std::string_view>> &args)
+                                  -> std::optional<std::string> {
+                                std::vector<std::string_view> values;
+                                for (const auto &a : args) {
+                                  if (!a) return std::nullopt;
+                                  values.push_back(*a);
+                                }
+                                return fn(values);
+                              });
 }
 
 bool Connection::register_table_function(TableFunction f) {

@@ -21,6 +21,14 @@ class ClientCompat : public ServerSuite<ClientCompat> {};
 
 std::string expected_schema() { return reference_mode() ? "public" : "main"; }
 
+// Each `SELECT expr` answers `expected` ("<NULL>" for NULL).
+struct ValueCase {
+  const char *expr, *expected;
+};
+void expect_values(PGconn *c, std::initializer_list<ValueCase> cases) {
+  for (const auto &k : cases) EXPECT_EQ(query_value(c, std::string("SELECT ") + k.expr), k.expected) << k.expr;
+}
+
 TEST_F(ClientCompat, RowLockingClausesAreAcceptedAndChangeNothing) {
   Conn c = conn();
   ASSERT_TRUE(c);
@@ -51,9 +59,7 @@ TEST_F(ClientCompat, RowLockingClausesAreAcceptedAndChangeNothing) {
 TEST_F(ClientCompat, LikeWithAnyAndAllFollowsPostgres) {
   Conn c = conn();
   ASSERT_TRUE(c);
-  struct Case {
-    const char *expr, *expected;
-  } cases[] = {
+  expect_values(c.get(), {
       {"'Mallard' ILIKE ANY (ARRAY['%duck%', 'mal%'])", "t"},
       {"'Mallard' LIKE ANY (ARRAY['%duck%', 'mal%'])", "f"},
       {"'Mallard' LIKE SOME (ARRAY['M%'])", "t"},
@@ -84,9 +90,7 @@ TEST_F(ClientCompat, LikeWithAnyAndAllFollowsPostgres) {
       {"'ab' NOT LIKE 'a' || '\\%'", "t"},
       {"'a%' LIKE ANY (ARRAY['a\\%'])", "t"},
       {"'ab' LIKE ANY (ARRAY['a\\%'])", "f"},
-  };
-  for (const auto &k : cases)
-    EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  });
   // Over table rows, in WHERE, with the left operand a qualified column.
   exec_ok(c.get(), "DROP TABLE IF EXISTS birds");
   exec_ok(c.get(), "CREATE TABLE birds (name text)");
@@ -108,9 +112,7 @@ TEST_F(ClientCompat, LikeWithAnyAndAllFollowsPostgres) {
 TEST_F(ClientCompat, EqualityWithAnyAndAllFollowsPostgres) {
   Conn c = conn();
   ASSERT_TRUE(c);
-  struct Case {
-    const char *expr, *expected;
-  } cases[] = {
+  expect_values(c.get(), {
       {"2 = ANY (ARRAY[1, 2])", "t"},          {"3 = SOME (ARRAY[1, 2])", "f"},
       {"3 = ANY (ARRAY[1, NULL])", "<NULL>"},  {"1 = ANY (ARRAY[1, NULL])", "t"},
       {"NULL::int = ANY (ARRAY[1])", "<NULL>"}, {"1 = ANY (NULL::int[])", "<NULL>"},
@@ -124,9 +126,7 @@ TEST_F(ClientCompat, EqualityWithAnyAndAllFollowsPostgres) {
       {"2 = ANY ('{1,2}')", "t"},              {"2.0 = ANY ('{1, 2}')", "t"},
       {"3 = ANY ('{1,NULL}')", "<NULL>"},      {"3 <> ALL ('{1,2}')", "t"},
       {"DATE '2024-01-02' = ANY ('{2024-01-02}')", "t"}, {"'b c' = ANY ('{a,\"b c\"}')", "t"},
-  };
-  for (const auto &k : cases)
-    EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  });
   exec_ok(c.get(), "DROP TABLE IF EXISTS any_keys");
   exec_ok(c.get(), "DROP TABLE IF EXISTS any_cols");
   exec_ok(c.get(), "CREATE TABLE any_keys (name text, keys int[])");
@@ -364,9 +364,7 @@ TEST_F(ClientCompat, TableStatisticsAreTheLakeRowCounts) {
 TEST_F(ClientCompat, FormatIsPostgresFormat) {
   Conn c = conn();
   ASSERT_TRUE(c);
-  struct Case {
-    const char *expr, *expected;
-  } cases[] = {
+  expect_values(c.get(), {
       {"format('%s-%s', 'a', 1)", "a-1"},
       {"format('%I.%I', 'public', 'My Table')", "public.\"My Table\""},
       {"format('%I %I %I %I', 'abc', 'select', 'a$1', '_x9')", "abc \"select\" \"a$1\" _x9"},
@@ -383,9 +381,7 @@ TEST_F(ClientCompat, FormatIsPostgresFormat) {
       {"pg_catalog.format('%s', 'q')", "q"},
       {"quote_ident('Foo') || quote_ident('foo') || quote_ident('user')", "\"Foo\"foo\"user\""},
       {"quote_literal('a\\b') || quote_nullable(NULL)", "E'a\\\\b'NULL"},
-  };
-  for (const auto &k : cases)
-    EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  });
   EXPECT_EQ(query_rows(c.get(), "SELECT format('%s', 1)").size(), 1u);
   Result named = exec(c.get(), "SELECT format('%s', 1)");
   EXPECT_EQ(std::string(PQfname(named.get(), 0)), "format");
@@ -407,9 +403,7 @@ TEST_F(ClientCompat, FormatIsPostgresFormat) {
 TEST_F(ClientCompat, FunctionsDuckDbLacks) {
   Conn c = conn();
   ASSERT_TRUE(c);
-  struct Case {
-    const char *expr, *expected;
-  } cases[] = {
+  expect_values(c.get(), {
       {"every(x < 3) FROM generate_series(1, 3) AS g(x)", "f"},
       {"initcap('hELLO wORLD-foo bar_baz 3rd')", "Hello World-Foo Bar_Baz 3rd"},
       {"initcap('') || 'x'", "x"},
@@ -423,9 +417,7 @@ TEST_F(ClientCompat, FunctionsDuckDbLacks) {
        "pg_size_pretty(-123456789::bigint) || ',' || pg_size_pretty(5000000000000000000::bigint)",
        "118 MB,10239 bytes,-118 MB,4441 PB"},
       {"pg_size_pretty(sum(x)) FROM (VALUES (100000), (200000)) AS v(x)", "293 kB"},
-  };
-  for (const auto &k : cases)
-    EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  });
   EXPECT_EQ(query_rows(c.get(), "SELECT array_remove(ARRAY[1, 2, 1, NULL], 1), array_replace(ARRAY[1, NULL], NULL, 9), "
                                 "array_cat(ARRAY[1], ARRAY[2, 3])"),
             (std::vector<Row>{{"{2,NULL}", "{1,9}", "{1,2,3}"}}));
@@ -470,9 +462,7 @@ TEST_F(ClientCompat, ToDateAndToTimestampReadTemplates) {
   Conn c = conn();
   ASSERT_TRUE(c);
   exec_ok(c.get(), "SET TimeZone = 'UTC'");
-  struct Case {
-    const char *expr, *expected;
-  } cases[] = {
+  expect_values(c.get(), {
       {"to_date('2024-03-05', 'YYYY-MM-DD')", "2024-03-05"},
       {"to_date('05/03/2024', 'DD/MM/YYYY')", "2024-03-05"},
       {"to_date('20240305', 'YYYYMMDD')", "2024-03-05"},
@@ -484,9 +474,7 @@ TEST_F(ClientCompat, ToDateAndToTimestampReadTemplates) {
       {"to_date(NULL, 'YYYY')", "<NULL>"},
       {"pg_typeof(to_date('2024-01-02', 'YYYY-MM-DD'))::text || pg_typeof(to_timestamp('2024', 'YYYY'))::text",
        "datetimestamp with time zone"},
-  };
-  for (const auto &k : cases)
-    EXPECT_EQ(query_value(c.get(), std::string("SELECT ") + k.expr), k.expected) << k.expr;
+  });
   EXPECT_EQ(query_value(c.get(), "SELECT max(to_date(s, 'YYYY-MM-DD')) FROM (VALUES ('2024-01-02'), ('2023-12-31')) "
                                  "AS v(s)"),
             "2024-01-02");
