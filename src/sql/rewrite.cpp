@@ -387,6 +387,7 @@ class Rewriter {
         if (like_escape(i)) continue;
         if (table_form(i)) continue;
         if (catalog_name(i)) continue;
+        if (multi_unnest(i)) continue;
         if (scalar_function_alias(i)) continue;
         if (operator_syntax(i)) continue;
         if (collate(i)) continue;
@@ -1174,6 +1175,25 @@ class Rewriter {
     size_t at = w.size() > op_len ? t_[i].begin + op_len : t_[i + 1].begin;
     edits_.push_back({at, at, compat("divisor") + "("});
     edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
+  }
+
+  // `FROM unnest(a, b) AS t(x, y)`: PostgreSQL's unnest of several arrays, side by side (the
+  // shorter padded with NULLs), is DuckDB's several unnests in one select list, which zip the same
+  // way. WITH ORDINALITY is left to DuckDB.
+  bool multi_unnest(size_t i) {
+    if (t_[i].word != "unnest" || !followed_by(i, '(') || preceded_by_dot(i) || i == 0) return false;
+    if (!(word_at(i - 1, "from") || word_at(i - 1, "join") || word_at(i - 1, "lateral") ||
+          (is_punct(t_[i - 1], ',') && in_from_clause(i - 1))))
+      return false;
+    auto args = call_arguments(i + 1);
+    if (args.size() < 2) return false;
+    const size_t close = args.back().second;
+    if (word_at(close + 1, "with") && word_at(close + 2, "ordinality")) return false;
+    edits_.push_back({t_[i].begin, t_[i + 1].end, "(SELECT unnest("});
+    for (size_t a = 1; a < args.size(); ++a)
+      edits_.push_back({t_[args[a].first - 1].begin, t_[args[a].first - 1].end, ") AS unnest, unnest("});
+    edits_.push_back({t_[close].begin, t_[close].end, ") AS unnest)"});
+    return true;
   }
 
   // `FROM generate_series(1, 3) g`: in PostgreSQL the alias of a function returning one column

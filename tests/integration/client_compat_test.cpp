@@ -537,6 +537,28 @@ TEST_F(ClientCompat, CreateTableLikeCopiesColumns) {
   for (const char *t : {"like_c", "like_b", "like_a"}) exec_ok(c.get(), std::string("DROP TABLE ") + t);
 }
 
+// unnest of several arrays in FROM: the arrays side by side, the shorter padded with NULLs. Drivers'
+// users insert batches so: INSERT ... SELECT * FROM unnest($1::int[], $2::text[]).
+TEST_F(ClientCompat, UnnestOfSeveralArrays) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_rows(c.get(), "SELECT * FROM unnest(ARRAY[1, 2], ARRAY['a', 'b', 'c']) AS t(n, s)"),
+            (std::vector<Row>{{"1", "a"}, {"2", "b"}, {std::nullopt, "c"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT t.id, u.x, u.y FROM (VALUES (1, ARRAY[1, 2], ARRAY[3, 4])) AS t(id, a, b), "
+                                "unnest(t.a, t.b) AS u(x, y) ORDER BY 2"),
+            (std::vector<Row>{{"1", "1", "3"}, {"1", "2", "4"}}));
+  exec_ok(c.get(), "DROP TABLE IF EXISTS unnest_batch");
+  exec_ok(c.get(), "CREATE TABLE unnest_batch (id integer, label text)");
+  const char *values[] = {"{1,2,3}", "{one,two,three}"};
+  Result r(PQexecParams(c.get(), "INSERT INTO unnest_batch SELECT * FROM unnest($1::int[], $2::text[])", 2, nullptr,
+                        values, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(std::string(PQcmdStatus(r.get())), "INSERT 0 3");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(id || ':' || label, ',' ORDER BY id) FROM unnest_batch"),
+            "1:one,2:two,3:three");
+  exec_ok(c.get(), "DROP TABLE unnest_batch");
+}
+
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   Conn c = conn();
   ASSERT_TRUE(c);
