@@ -104,10 +104,12 @@ bool result_columns_resolved(const duck::Prepared &p) {
 
 bool statement_returns_rows(duckdb_statement_type t, const std::string &text) {
   switch (t) {
+    case DUCKDB_STATEMENT_TYPE_CALL: {
+      auto w = sql::leading_keywords(text, 1);
+      return w.empty() || w[0] != "CHECKPOINT";  // DuckDB's CHECKPOINT is a call; PostgreSQL's a command
+    }
     case DUCKDB_STATEMENT_TYPE_SELECT:
     case DUCKDB_STATEMENT_TYPE_EXPLAIN:
-    case DUCKDB_STATEMENT_TYPE_PRAGMA:
-    case DUCKDB_STATEMENT_TYPE_CALL:
     case DUCKDB_STATEMENT_TYPE_RELATION:
     case DUCKDB_STATEMENT_TYPE_EXECUTE:
       return true;
@@ -136,8 +138,6 @@ std::string completion_tag(const Portal &p, uint64_t count) {
     case DUCKDB_STATEMENT_TYPE_EXPLAIN:
       return "EXPLAIN";
     case DUCKDB_STATEMENT_TYPE_SELECT:
-    case DUCKDB_STATEMENT_TYPE_PRAGMA:
-    case DUCKDB_STATEMENT_TYPE_CALL:
     case DUCKDB_STATEMENT_TYPE_RELATION:
       if (cls.tag == "SHOW") return "SHOW";
       return "SELECT " + n;
@@ -1018,6 +1018,9 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
       return ps;
     case sql::Kind::kExtension:
       throw Error(sqlstate::kFeatureNotSupported, "extensions cannot be installed or loaded in Mallard");
+    case sql::Kind::kUtility:
+      refuse_unsupported_utility(ps->cls.tag);
+      break;
     case sql::Kind::kShow:
       if (auto show = show_statement(text)) return show;
       break;
@@ -1225,6 +1228,18 @@ void Session::run_prepare(const std::string &text) {
   auto ps = prepare_uncached(sql::replace_parameters(p->body, casts), {});
   ps->sql_prepared = true;
   statements_[p->name] = std::move(ps);
+}
+
+// PostgreSQL commands DuckDB does not parse, refused with what is missing rather than a syntax
+// error.
+void Session::refuse_unsupported_utility(const std::string &tag) {
+  if (tag == "LISTEN" || tag == "NOTIFY" || tag == "UNLISTEN")
+    throw Error(sqlstate::kFeatureNotSupported, tag + " is not supported: Mallard delivers no notifications");
+  if (tag == "LOCK")
+    throw Error(sqlstate::kFeatureNotSupported,
+                "LOCK TABLE is not supported: lake tables take no locks, and a write that conflicts with another "
+                "transaction's fails at COMMIT with 40001",
+                0, {}, "Advisory locks (pg_advisory_xact_lock) serialize writers that must not conflict.");
 }
 
 uint64_t Session::plan_epoch() const { return writes_ + lake_->binding_epoch(); }

@@ -144,6 +144,7 @@ class Session {
   std::shared_ptr<PreparedStatement> prepare_uncached(const std::string &text, const std::vector<uint32_t> &declared);
   std::shared_ptr<PreparedStatement> prepare_execute(const std::string &text);
   void run_prepare(const std::string &text);
+  static void refuse_unsupported_utility(const std::string &tag);
   void start_portal(Portal &p);
   void start_plain_portal(Portal &p);
   // The portal's result is a row set: its encoders and formats, ready to stream.

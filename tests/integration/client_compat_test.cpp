@@ -559,6 +559,22 @@ TEST_F(ClientCompat, UnnestOfSeveralArrays) {
   exec_ok(c.get(), "DROP TABLE unnest_batch");
 }
 
+// CHECKPOINT is a command (no rows); LISTEN/NOTIFY and LOCK TABLE, which Mallard does not have, are
+// 0A000 saying so rather than syntax errors.
+TEST_F(ClientCompat, UtilityCommandsDuckDbReadsOtherwise) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  Result r = exec(c.get(), "CHECKPOINT");
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(std::string(PQcmdStatus(r.get())), "CHECKPOINT");
+  if (reference_mode()) return;
+  for (const char *q : {"LISTEN jobs", "NOTIFY jobs, 'x'", "UNLISTEN *", "LOCK TABLE pg_class IN ACCESS SHARE MODE"}) {
+    SqlError e = exec_error(c.get(), q);
+    EXPECT_EQ(e.sqlstate, "0A000") << q;
+    EXPECT_NE(e.message.find("not supported"), std::string::npos) << q << ": " << e.message;
+  }
+}
+
 TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   Conn c = conn();
   ASSERT_TRUE(c);
