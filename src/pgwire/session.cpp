@@ -545,6 +545,7 @@ bool Session::startup() {
       {"extra_float_digits", {"1", false}},
       {"bytea_output", {"hex", false}},
       {"search_path", {"\"$user\", public", false}},
+      {"role", {"none", false}},
       {"default_transaction_isolation", {"serializable", false}},
       {"transaction_isolation", {"serializable", false}},
       {"max_identifier_length", {"63", false}},

@@ -104,6 +104,7 @@ const std::map<std::string, std::string> &defaults() {
       {"application_name", ""},     {"client_encoding", "UTF8"},  {"datestyle", "ISO, MDY"},
       {"timezone", "UTC"},          {"statement_timeout", "0"},   {"idle_in_transaction_session_timeout", "0"},
       {"extra_float_digits", "1"},  {"bytea_output", "hex"},      {"search_path", "\"$user\", public"},
+      {"role", "none"},
       {"intervalstyle", "postgres"}, {"standard_conforming_strings", "on"}, {"client_min_messages", "notice"},
       {"work_mem", "4MB"},          {"maintenance_work_mem", "64MB"}, {"lock_timeout", "0"},
       {"jit", "off"},               {"row_security", "on"},        {"synchronous_commit", "on"},
@@ -252,6 +253,9 @@ void Session::set_guc(const std::string &name, const std::string &value, bool fr
     if (v == "debug") v = "debug2";
   } else if (name == "session_authorization") {
     if (v != user_) throw Error(sqlstate::kInsufficientPrivilege, "permission denied to set session authorization");
+  } else if (name == "role") {
+    // A warehouse's users have no roles to take but their own: NONE, or the session's user.
+    if (v != "none" && v != user_) throw Error(sqlstate::kInsufficientPrivilege, "permission denied to set role \"" + v + "\"");
   }
   auto &g = gucs_[name];
   bool changed = g.value != v;

@@ -32,7 +32,7 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
                                           "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval",
-                                          "any", "some", "all", "serial", "identity"};
+                                          "any", "some", "all", "serial", "identity", "user"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -782,7 +782,14 @@ class Rewriter {
       if (call) name_select_item(i, i);
       return true;
     }
-    if (!call && t.kind == Tok::kIdent && (t.word == "current_user" || t.word == "session_user")) {
+    if (!call && t.kind == Tok::kIdent &&
+        (t.word == "current_user" || t.word == "session_user" || t.word == "current_role" || t.word == "user")) {
+      // `user` (reserved, so never a bare name) is also a word of statements: CREATE/ALTER/DROP USER,
+      // USER MAPPING.
+      if (t.word == "user" && ((i > 0 && (word_at(i - 1, "create") || word_at(i - 1, "alter") ||
+                                          word_at(i - 1, "drop") || word_at(i - 1, "for"))) ||
+                               word_at(i + 1, "mapping") || followed_by(i, '.')))
+        return false;
       // The session's user, not DuckDB's ("duckdb"); the variable is set at connect.
       std::string text = "coalesce(getvariable('mallard_user'), 'mallard')";
       if (i > 0 && (word_at(i - 1, "select") || (is_punct(t_[i - 1], ',') && clause_of(i - 1) == "select")) &&

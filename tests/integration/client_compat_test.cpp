@@ -428,7 +428,9 @@ TEST_F(ClientCompat, FunctionsDuckDbLacks) {
             (std::vector<Row>{{"1", "10"}, {"1", "20"}, {"2", "30"}}));
   // Letters beyond ASCII are letters (as in PostgreSQL with a UTF-8 locale; the reference server's
   // C locale says otherwise).
-  if (!reference_mode()) EXPECT_EQ(query_value(c.get(), "SELECT initcap('élan ÉCOLE')"), "Élan École");
+  if (!reference_mode()) {
+    EXPECT_EQ(query_value(c.get(), "SELECT initcap('élan ÉCOLE')"), "Élan École");
+  }
   EXPECT_EQ(exec_error(c.get(), "SELECT width_bucket(1, 0, 10, 0)").sqlstate, "2201G");
   EXPECT_EQ(exec_error(c.get(), "SELECT width_bucket(1, 5, 5, 3)").sqlstate, "2201G");
 }
@@ -572,6 +574,25 @@ TEST_F(ClientCompat, UtilityCommandsDuckDbReadsOtherwise) {
     SqlError e = exec_error(c.get(), q);
     EXPECT_EQ(e.sqlstate, "0A000") << q;
     EXPECT_NE(e.message.find("not supported"), std::string::npos) << q << ": " << e.message;
+  }
+}
+
+// current_role and user are the session's user (DuckDB's answer "duckdb"); SET ROLE takes NONE or
+// the session's own user, as a user without other roles may in PostgreSQL.
+TEST_F(ClientCompat, RoleIsTheSessionUser) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  std::string me = query_value(c.get(), "SELECT session_user");
+  EXPECT_EQ(query_rows(c.get(), "SELECT current_role, user, current_user"), (std::vector<Row>{{me, me, me}}));
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) WHERE user = current_user AND current_role = session_user"), "1");
+  EXPECT_EQ(query_value(c.get(), "SHOW role"), "none");
+  exec_ok(c.get(), "SET ROLE " + me);
+  EXPECT_EQ(query_value(c.get(), "SHOW role"), me);
+  exec_ok(c.get(), "RESET ROLE");
+  EXPECT_EQ(query_value(c.get(), "SHOW role"), "none");
+  exec_ok(c.get(), "SET ROLE NONE");
+  if (!reference_mode()) {
+    EXPECT_EQ(exec_error(c.get(), "SET ROLE someone_else").sqlstate, "42501");
   }
 }
 
