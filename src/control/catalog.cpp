@@ -1,5 +1,6 @@
 #include "control/catalog.hpp"
 
+#include <chrono>
 #include <initializer_list>
 #include <tuple>
 #include <string>
@@ -182,6 +183,7 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE MACRO " + q + "pg_is_in_recovery() AS false");
   add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
   add("CREATE MACRO " + q + "quote_ident(s) AS __mallard_quote_ident(CAST(s AS VARCHAR))");
+  add("CREATE MACRO " + q + "clock_timestamp() AS make_timestamptz(CAST(__mallard_clock() AS BIGINT))");
   // initcap: each run of letters and digits capitalized, the rest of it in lower case.
   add("CREATE MACRO " + q + "initcap(s) AS array_to_string(list_transform(regexp_extract_all(CAST(s AS VARCHAR), "
       "'[\\pL\\pN]+|[^\\pL\\pN]+'), lambda w: upper(w[1]) || lower(w[2:])), '')");
@@ -929,6 +931,13 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
   });
   conn.register_text_function("__mallard_quote_literal", 1, [](const std::vector<std::string_view> &args) {
     return pg_quote_literal(args[0]);
+  });
+  // clock_timestamp(): the wall clock now (DuckDB's now() is the transaction's start), as text
+  // DuckDB reads as a timestamptz.
+  conn.register_text_function("__mallard_clock", 0, [](const std::vector<std::string_view> &) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    return std::to_string(us);
   });
   // to_char(number, template) (sql::rewrite_for_duckdb passes the number's text and type).
   conn.register_text_function("__mallard_to_char_number", 3, [](const std::vector<std::string_view> &args) {

@@ -443,6 +443,7 @@ bool register_text_scalar(duckdb_connection conn, const std::string &name, size_
   duckdb_scalar_function_set_name(sf, name.c_str());
   duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
   for (size_t i = 0; i < arity; ++i) duckdb_scalar_function_add_parameter(sf, text);
+  if (arity == 0 && !variadic) duckdb_scalar_function_set_volatile(sf);  // a clock, not a constant
   if (variadic) {
     duckdb_scalar_function_set_varargs(sf, text);
     duckdb_scalar_function_set_special_handling(sf);  // NULL arguments reach the function

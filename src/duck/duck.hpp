@@ -165,6 +165,7 @@ class Connection {
   // A volatile scalar function of one BIGINT argument answering a BOOLEAN; NULL gives NULL.
   bool register_predicate(const std::string &name, std::function<bool(int64_t)> fn);
   // A scalar function of `arity` VARCHAR arguments answering VARCHAR; a NULL argument gives NULL.
+  // One of no arguments is volatile (evaluated for every row).
   // An Error thrown by `fn` fails the statement with its message.
   using TextFunction = std::function<std::string(const std::vector<std::string_view> &)>;
   bool register_text_function(const std::string &name, size_t arity, TextFunction fn);

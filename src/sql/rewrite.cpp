@@ -182,7 +182,7 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
     "pg_cancel_backend", "pg_terminate_backend", "json_typeof", "jsonb_typeof", "initcap", "width_bucket",
     "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
-    "array_remove", "array_replace", "array_cat", "pg_size_pretty"};
+    "array_remove", "array_replace", "array_cat", "pg_size_pretty", "clock_timestamp"};
 // Set-returning functions whose FROM-clause form is a table macro of another name (a DuckDB macro is
 // either a table or a scalar).
 constexpr std::string_view kTableForms[] = {"json_array_elements", "jsonb_array_elements", "json_array_elements_text",
@@ -382,6 +382,7 @@ class Rewriter {
         if (format_call(i)) continue;
         if (regexp_matches_call(i)) continue;
         if (parse_date_call(i)) continue;
+        if (count_nulls_call(i)) continue;
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
         if (like_escape(i)) continue;
@@ -585,6 +586,22 @@ class Rewriter {
     const size_t close = args.back().second;
     edits_.push_back({t_[i].begin, t_[args[0].first].begin, "unnest(list_transform([", true});
     edits_.push_back({t_[args[0].second - 1].end, t_[close].end, "], lambda __s: " + per_string + ")[1])"});
+    if (!preceded_by_dot(i)) name_select_item(i, i);
+    return true;
+  }
+
+  // num_nulls(a, b, ...) and num_nonnulls(...): a sum of one test per argument, each written once.
+  bool count_nulls_call(size_t i) {
+    const std::string &w = t_[i].word;
+    if ((w != "num_nulls" && w != "num_nonnulls") || !followed_by(i, '(')) return false;
+    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
+    auto args = call_arguments(i + 1);
+    if (args.empty()) return false;
+    const std::string test = w == "num_nulls" ? ") IS NULL AS INTEGER)" : ") IS NOT NULL AS INTEGER)";
+    edits_.push_back({t_[i].begin, t_[i + 1].end, "(CAST(("});
+    for (size_t a = 1; a < args.size(); ++a)
+      edits_.push_back({t_[args[a].first - 1].begin, t_[args[a].first - 1].end, test + " + CAST(("});
+    edits_.push_back({t_[args.back().second].begin, t_[args.back().second].end, test + ")"});
     if (!preceded_by_dot(i)) name_select_item(i, i);
     return true;
   }

@@ -417,6 +417,9 @@ TEST_F(ClientCompat, FunctionsDuckDbLacks) {
        "pg_size_pretty(-123456789::bigint) || ',' || pg_size_pretty(5000000000000000000::bigint)",
        "118 MB,10239 bytes,-118 MB,4441 PB"},
       {"pg_size_pretty(sum(x)) FROM (VALUES (100000), (200000)) AS v(x)", "293 kB"},
+      {"num_nulls(1, NULL, 2) || ',' || num_nonnulls(1, NULL, 2) || ',' || num_nulls(NULL)", "1,2,1"},
+      {"clock_timestamp() >= now() AND pg_typeof(clock_timestamp())::text = 'timestamp with time zone'", "t"},
+      {"count(DISTINCT clock_timestamp()) > 1 FROM generate_series(1, 100000)", "t"},
   });
   EXPECT_EQ(query_rows(c.get(), "SELECT array_remove(ARRAY[1, 2, 1, NULL], 1), array_replace(ARRAY[1, NULL], NULL, 9), "
                                 "array_cat(ARRAY[1], ARRAY[2, 3])"),
