@@ -110,6 +110,7 @@ bool statement_returns_rows(duckdb_statement_type t, const std::string &text) {
     }
     case DUCKDB_STATEMENT_TYPE_SELECT:
     case DUCKDB_STATEMENT_TYPE_EXPLAIN:
+    case DUCKDB_STATEMENT_TYPE_PRAGMA:
     case DUCKDB_STATEMENT_TYPE_RELATION:
     case DUCKDB_STATEMENT_TYPE_EXECUTE:
       return true;
@@ -138,8 +139,10 @@ std::string completion_tag(const Portal &p, uint64_t count) {
     case DUCKDB_STATEMENT_TYPE_EXPLAIN:
       return "EXPLAIN";
     case DUCKDB_STATEMENT_TYPE_SELECT:
+    case DUCKDB_STATEMENT_TYPE_PRAGMA:
+    case DUCKDB_STATEMENT_TYPE_CALL:
     case DUCKDB_STATEMENT_TYPE_RELATION:
-      if (cls.tag == "SHOW") return "SHOW";
+      if (cls.tag == "SHOW" || cls.tag == "CHECKPOINT") return cls.tag;  // CHECKPOINT: a call in DuckDB
       return "SELECT " + n;
     default:
       if (!cls.tag.empty()) return cls.tag;
@@ -994,9 +997,10 @@ std::shared_ptr<PreparedStatement> Session::prepare(const std::string &text, con
 
 std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &text,
                                                              const std::vector<uint32_t> &declared) {
-  if (auto w = sql::leading_keywords(text, 1); !w.empty() && w[0] == "EXECUTE") return prepare_execute(text);
-  if (auto w = sql::leading_keywords(text, 4); w.size() >= 2 && w[0] == "CREATE" && to_lower(text).find("like") != std::string::npos) {
-    materialize_open_portals(nullptr);
+  const auto first = sql::leading_keywords(text, 1);
+  if (!first.empty() && first[0] == "EXECUTE") return prepare_execute(text);
+  if (!first.empty() && first[0] == "CREATE" && to_lower(text).find("like") != std::string::npos) {
+    materialize_open_portals(nullptr);  // expand_create_like reads the catalog
     if (auto expanded = expand_create_like(text)) return prepare_uncached(*expanded, declared);
   }
   auto ps = std::make_shared<PreparedStatement>();

@@ -422,6 +422,8 @@ class Rewriter {
   bool preceded_by_dot(size_t i) const { return i > 0 && is_punct(t_[i - 1], '.'); }
   std::string_view text_of(size_t i) const { return s_.substr(t_[i].begin, t_[i].end - t_[i].begin); }
   bool followed_by(size_t i, char c) const { return i + 1 < t_.size() && is_punct(t_[i + 1], c); }
+  // Whether the name at i is qualified by a schema other than pg_catalog (so not the built-in).
+  bool qualified_elsewhere(size_t i) const { return preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog")); }
 
   // Type names DuckDB reads otherwise or not at all. numeric (or decimal) without precision holds
   // any value in PostgreSQL; DuckDB reads the bare name as DECIMAL(18,3) and would round to three
@@ -485,7 +487,7 @@ class Rewriter {
   bool to_char(size_t i) {
     if (t_[i].word != "to_char" || !followed_by(i, '(')) return false;
     // pg_catalog.to_char: the qualifier is dropped by the catalog-name rewrite.
-    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
+    if (qualified_elsewhere(i)) return false;
     size_t close = matching(i + 1);
     if (close == 0 || close < 4 || t_[close - 1].kind != Tok::kString || !is_punct(t_[close - 2], ',')) {
       throw Error(sqlstate::kFeatureNotSupported, "to_char() is supported with a constant template only");
@@ -513,7 +515,7 @@ class Rewriter {
   // function, given every argument as DuckDB's text of it (booleans are true/false there).
   bool format_call(size_t i) {
     if (t_[i].word != "format" || !followed_by(i, '(') || stored_) return false;
-    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
+    if (qualified_elsewhere(i)) return false;
     auto args = call_arguments(i + 1);
     if (args.empty()) return false;
     edits_.push_back({t_[i].begin, t_[i].end, "__mallard_format"});
@@ -553,7 +555,7 @@ class Rewriter {
   // given to a lambda, so rewrites inside it still apply.
   bool regexp_matches_call(size_t i) {
     if (t_[i].word != "regexp_matches" || !followed_by(i, '(') || stored_ || clause_of(i) == "from") return false;
-    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
+    if (qualified_elsewhere(i)) return false;
     auto args = call_arguments(i + 1);
     if (args.size() < 2 || args.size() > 3) return false;
     auto constant = [&](const std::pair<size_t, size_t> &a) -> std::optional<std::string> {
@@ -594,7 +596,7 @@ class Rewriter {
   bool count_nulls_call(size_t i) {
     const std::string &w = t_[i].word;
     if ((w != "num_nulls" && w != "num_nonnulls") || !followed_by(i, '(')) return false;
-    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
+    if (qualified_elsewhere(i)) return false;
     auto args = call_arguments(i + 1);
     if (args.empty()) return false;
     const std::string test = w == "num_nulls" ? ") IS NULL AS INTEGER)" : ") IS NOT NULL AS INTEGER)";
@@ -686,7 +688,7 @@ class Rewriter {
   bool parse_date_call(size_t i) {
     const std::string &w = t_[i].word;
     if ((w != "to_date" && w != "to_timestamp") || !followed_by(i, '(') || stored_) return false;
-    if (preceded_by_dot(i) && (i < 2 || !word_at(i - 2, "pg_catalog"))) return false;
+    if (qualified_elsewhere(i)) return false;
     auto args = call_arguments(i + 1);
     if (args.size() != 2) return false;  // to_timestamp(epoch seconds) is DuckDB's own
     const size_t t = args[1].first;

@@ -573,6 +573,14 @@ TEST_F(ClientCompat, UtilityCommandsDuckDbReadsOtherwise) {
   ASSERT_EQ(PQresultStatus(r.get()), PGRES_COMMAND_OK) << PQresultErrorMessage(r.get());
   EXPECT_EQ(std::string(PQcmdStatus(r.get())), "CHECKPOINT");
   if (reference_mode()) return;
+  // DuckDB's own PRAGMA and CALL statements still return their rows.
+  Result pragma = exec(c.get(), "PRAGMA version");
+  ASSERT_EQ(PQresultStatus(pragma.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(pragma.get());
+  EXPECT_EQ(PQntuples(pragma.get()), 1);
+  EXPECT_EQ(std::string(PQcmdStatus(pragma.get())), "SELECT 1");
+  Result call = exec(c.get(), "CALL pragma_version()");
+  ASSERT_EQ(PQresultStatus(call.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(call.get());
+  EXPECT_EQ(std::string(PQcmdStatus(call.get())), "SELECT 1");
   for (const char *q : {"LISTEN jobs", "NOTIFY jobs, 'x'", "UNLISTEN *", "LOCK TABLE pg_class IN ACCESS SHARE MODE"}) {
     SqlError e = exec_error(c.get(), q);
     EXPECT_EQ(e.sqlstate, "0A000") << q;
