@@ -797,6 +797,13 @@ class Rewriter {
     }
     if ((!call && one_of(t.word, kRelations)) ||
         (call && (one_of(t.word, kFunctions) || one_of(t.word, kAdvisoryLockFunctions)))) {
+      // to_regclass('x') as a select item shows the name, as ::regclass does (cast).
+      const size_t close = call && t.word.rfind("to_reg", 0) == 0 ? matching(i + 1) : 0;
+      if (close != 0 && shown_select_item(i) && (ends_select_item(close + 1) || word_at(close + 1, "as"))) {
+        edits_.push_back({t.begin, t.end, compat(t.word.substr(3) + "_out(") + compat(t.word)});
+        edits_.push_back({t_[close].end, t_[close].end, word_at(close + 1, "as") ? ")" : ") AS " + t.word});
+        return true;
+      }
       edits_.push_back({t.begin, t.end, compat(t.word)});
       if (call) name_select_item(i, i);
       return true;
@@ -824,17 +831,39 @@ class Rewriter {
   // in PostgreSQL ("version", "current_schema"); DuckDB would name it after the call's text. The
   // call's first token is `first`, its name token `name`.
   void name_select_item(size_t first, size_t name) {
-    if (first == 0 || !(word_at(first - 1, "select") || is_punct(t_[first - 1], ','))) return;
-    if (is_punct(t_[first - 1], ',') && clause_of(first - 1) != "select") return;
+    if (!begins_select_item(first)) return;
     size_t close = matching(name + 1);
-    if (close == 0) return;
-    size_t after = close + 1;
-    bool ends_item = after >= t_.size() || is_punct(t_[after], ',') || is_punct(t_[after], ';') ||
-                     is_punct(t_[after], ')') || word_at(after, "from") || word_at(after, "where") ||
-                     word_at(after, "union") || word_at(after, "order") || word_at(after, "limit") ||
-                     word_at(after, "group");
-    if (!ends_item) return;
+    if (close == 0 || !ends_select_item(close + 1)) return;
     edits_.push_back({t_[close].end, t_[close].end, " AS " + sql_ident(t_[name].word)});
+  }
+
+  // Whether token `first` starts an item of a select list, and whether one ends before `after`
+  // (an alias aside).
+  bool begins_select_item(size_t first) const {
+    if (first == 0 || !(word_at(first - 1, "select") || is_punct(t_[first - 1], ','))) return false;
+    return !is_punct(t_[first - 1], ',') || clause_of(first - 1) == "select";
+  }
+  // Whether the item starting at `first` is a column of what the statement returns: an item of
+  // the select list of a query that is only a SELECT (no set operation, not inside parentheses,
+  // not feeding an INSERT or CREATE TABLE AS).
+  bool shown_select_item(size_t first) const {
+    if (!begins_select_item(first) || t_.empty() || !(word_at(0, "select") || word_at(0, "with"))) return false;
+    int depth = 0;
+    for (size_t j = 0; j < t_.size(); ++j) {
+      if (is_punct(t_[j], '(')) ++depth;
+      if (is_punct(t_[j], ')')) --depth;
+      if (j == first && depth != 0) return false;
+      if (depth == 0 && t_[j].kind == Tok::kIdent &&
+          (t_[j].word == "union" || t_[j].word == "intersect" || t_[j].word == "except" || t_[j].word == "insert" ||
+           t_[j].word == "into" || t_[j].word == "update" || t_[j].word == "delete"))
+        return false;
+    }
+    return true;
+  }
+  bool ends_select_item(size_t after) const {
+    return after >= t_.size() || is_punct(t_[after], ',') || is_punct(t_[after], ';') || is_punct(t_[after], ')') ||
+           word_at(after, "from") || word_at(after, "where") || word_at(after, "union") || word_at(after, "order") ||
+           word_at(after, "limit") || word_at(after, "group");
   }
 
   // CAST('name' AS regclass | regtype | regnamespace), the spelled-out form of 'name'::regclass: a
@@ -864,6 +893,11 @@ class Rewriter {
     // A string or a parameter is a name to look up; anything else (a column of OIDs) is shown by
     // name, as ::regclass does for it.
     const bool name = as == i + 3 && (operand.kind == Tok::kString || operand.kind == Tok::kParam);
+    if (name && shown_select_item(i) && (ends_select_item(close + 1) || word_at(close + 1, "as"))) {
+      edits_.push_back({t_[i].begin, t_[i + 1].end, compat(w + "_out(") + compat(w + "_in(")});
+      edits_.push_back({t_[as - 1].end, t_[close].end, word_at(close + 1, "as") ? "))" : ")) AS " + w});
+      return true;
+    }
     edits_.push_back({t_[i].begin, t_[i + 1].end, compat(w + (name ? "_in(" : "_out("))});
     edits_.push_back({t_[as - 1].end, t_[close].end, ")"});
     return true;
@@ -1097,6 +1131,18 @@ class Rewriter {
           if (t_[m].kind == Tok::kOp && t_[m].word == "||") literal = true;
       }
       std::string fn = type == "regprocedure" ? "regproc" : type;
+      // A name cast to regclass, regtype or regnamespace is an OID in expressions, but what a
+      // select list shows is its name, as PostgreSQL shows the reg* types: looked up, then named.
+      size_t after = k + 1;
+      if (after + 1 < t_.size() && t_[after].kind == Tok::kCast &&
+          (word_at(after + 1, "text") || word_at(after + 1, "varchar") || word_at(after + 1, "name")))
+        after += 2;
+      if (literal && fn != "regproc" && shown_select_item(start) && (ends_select_item(after) || word_at(after, "as"))) {
+        edits_.push_back({t_[start].begin, t_[start].begin, compat(fn + "_out(") + compat(fn + "_in(")});
+        const bool named = word_at(after, "as") || after != k + 1;  // by its alias, or the cast to text
+        edits_.push_back({t_[i].begin, t_[k].end, named ? "))" : ")) AS " + fn});
+        return;
+      }
       if (fn == "regproc") {
         // Procedures are kept by name (pg_type.typinput is text here).
         edits_.push_back({t_[start].begin, t_[start].begin, "regexp_replace(CAST("});

@@ -670,6 +670,37 @@ TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   EXPECT_EQ(exec_error(c.get(), "SELECT 'no_such_schema'::regnamespace").sqlstate, "3F000");
 }
 
+// A name cast to regclass, regtype or regnamespace compares as an OID but is shown by name, as
+// PostgreSQL's reg* types are; the column is named after the type.
+TEST_F(ClientCompat, RegCastsAreShownByName) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  Result r = exec(c.get(), "SELECT 'pg_class'::regclass, 'int4'::regtype, 'pg_catalog'::regnamespace, "
+                           "CAST('pg_type' AS regclass), to_regclass('pg_class') AS t, 'pg_type'::regclass::text");
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  const char *shown[] = {"pg_class", "integer", "pg_catalog", "pg_type", "pg_class", "pg_type"};
+  const char *names[] = {"regclass", "regtype", "regnamespace", "regclass", "t", "text"};
+  for (int i = 0; i < 6; ++i) {
+    EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, i)), shown[i]) << i;
+    EXPECT_EQ(std::string(PQfname(r.get(), i)), names[i]) << i;
+  }
+  EXPECT_EQ(query_value(c.get(), "SELECT to_regclass('no_such_table')"), "<NULL>");
+  // In expressions they stay OIDs.
+  expect_values(c.get(), {
+      {"'pg_class'::regclass = 'pg_catalog.pg_class'::regclass", "t"},
+      {"'pg_class'::regclass::oid = 1259", "t"},
+      {"r = 'pg_class'::regclass FROM (SELECT 'pg_class'::regclass AS r) s", "t"},
+      {"(SELECT 'int4'::regtype) = 23", "t"},
+  });
+  exec_ok(c.get(), "DROP TABLE IF EXISTS reg_shown");
+  exec_ok(c.get(), "CREATE TABLE reg_shown (a integer)");
+  EXPECT_EQ(query_value(c.get(), "SELECT 'reg_shown'::regclass"), "reg_shown");
+  EXPECT_EQ(query_value(c.get(), "SELECT attname FROM pg_attribute WHERE attrelid = 'reg_shown'::regclass AND attnum = 1"),
+            "a");
+  EXPECT_EQ(query_value(c.get(), "SELECT relname FROM pg_class WHERE oid = (SELECT 'reg_shown'::regclass)"), "reg_shown");
+  exec_ok(c.get(), "DROP TABLE reg_shown");
+}
+
 TEST_F(ClientCompat, SettingsDriversSetOnConnect) {
   Conn c = conn();
   ASSERT_TRUE(c);
