@@ -9,6 +9,7 @@
 #include "common/pg_compat.hpp"
 #include "common/pg_format.hpp"
 #include "common/pg_number_format.hpp"
+#include "common/pg_similar.hpp"
 
 namespace mallard::control {
 
@@ -931,6 +932,10 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
   });
   conn.register_text_function("__mallard_quote_literal", 1, [](const std::vector<std::string_view> &args) {
     return pg_quote_literal(args[0]);
+  });
+  // x SIMILAR TO pattern [ESCAPE e] (sql::rewrite_for_duckdb passes the pattern through this).
+  conn.register_text_function("__mallard_similar_regex", 2, [](const std::vector<std::string_view> &args) {
+    return similar_to_regex(args[0], args[1]);
   });
   // clock_timestamp(): the wall clock now (DuckDB's now() is the transaction's start), as text
   // DuckDB reads as a timestamptz.

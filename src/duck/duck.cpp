@@ -171,6 +171,8 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
       if (msg.ends_with("count must be greater than zero") || msg.ends_with("lower bound cannot equal upper bound"))
         return "2201G";  // width_bucket()
       if (contains(msg, "according to format specifier")) return "22007";  // to_date(), to_timestamp()
+      if (contains(msg, "invalid escape string")) return "22025";                 // SIMILAR TO ... ESCAPE
+      if (contains(msg, "invalid regular expression: ")) return "2201B";
       if (contains(msg, "feature not supported: ")) return kFeatureNotSupported;  // pg_compat macros
       if (msg.ends_with("\" does not exist")) {  // reg* input lookups (pg_compat regclass_in, ...)
         if (contains(msg, "relation \"")) return kUndefinedTable;

@@ -32,7 +32,7 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
                                           "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval",
-                                          "any", "some", "all", "serial", "identity", "user"};
+                                          "any", "some", "all", "serial", "identity", "user", "similar"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -386,6 +386,7 @@ class Rewriter {
         if (reg_cast_call(i)) continue;
         if (quantified_like(i)) continue;
         if (like_escape(i)) continue;
+        if (similar_to(i)) continue;
         if (table_form(i)) continue;
         if (catalog_name(i)) continue;
         if (multi_unnest(i)) continue;
@@ -923,6 +924,16 @@ class Rewriter {
     if ((w != "like" && w != "ilike") || t_[i].kind != Tok::kIdent || i == 0 || !tok(i + 1) || word_at(i + 1, "case") ||
         is_punct(t_[i - 1], '(') || word_at(0, "create") || word_at(0, "alter"))
       return false;
+    size_t last = pattern_end(i + 1);
+    if (last == 0 || word_at(last + 1, "escape")) return false;
+    edits_.push_back({t_[last].end, t_[last].end, " ESCAPE '\\'"});
+    return true;
+  }
+
+  // The last token of the pattern operand of LIKE or SIMILAR TO that starts at `first`: it ends
+  // where an operator binding looser than LIKE (comparison, IS, AND, ...) or the end of the
+  // expression comes. 0 when it does not end inside the statement's parentheses.
+  size_t pattern_end(size_t first) const {
     static constexpr std::string_view kEnds[] = {
         "and",  "or",       "not",    "is",     "then",  "when",   "else",    "end",      "escape", "from",
         "where", "group",   "order",  "limit",  "offset", "having", "union",  "intersect", "except", "window",
@@ -930,8 +941,8 @@ class Rewriter {
         "asc",  "desc",     "nulls",  "for",    "into",  "fetch",  "isnull", "notnull",  "do",     "set"};
     static constexpr std::string_view kComparisons[] = {"=", "<", ">", "<=", ">=", "<>", "!="};
     int depth = 0;
-    size_t k = i + 1, last = 0;
-    for (; k < t_.size(); ++k) {
+    size_t last = 0;
+    for (size_t k = first; k < t_.size(); ++k) {
       const Token &t = t_[k];
       if (is_punct(t, '(') || is_punct(t, '[')) {
         ++depth;
@@ -947,8 +958,26 @@ class Rewriter {
       }
       last = k;
     }
-    if (depth != 0 || last == 0 || word_at(k, "escape")) return false;
-    edits_.push_back({t_[last].end, t_[last].end, " ESCAPE '\\'"});
+    return depth != 0 ? 0 : last;
+  }
+
+  // x [NOT] SIMILAR TO pattern [ESCAPE e]: DuckDB would read the pattern as its own regular
+  // expression ('a%' matches nothing, '.' anything); it is translated to one first
+  // (common/pg_similar.hpp), with PostgreSQL's default escape character, backslash.
+  bool similar_to(size_t i) {
+    if (t_[i].word != "similar" || t_[i].kind != Tok::kIdent || !word_at(i + 1, "to") || !tok(i + 2) ||
+        word_at(i + 2, "case") || stored_)
+      return false;
+    const size_t last = pattern_end(i + 2);
+    if (last < i + 2) return false;
+    edits_.push_back({t_[i + 2].begin, t_[i + 2].begin, "__mallard_similar_regex("});
+    const size_t esc = last + 2;
+    if (word_at(last + 1, "escape") && tok(esc) && (t_[esc].kind == Tok::kString || t_[esc].kind == Tok::kParam)) {
+      edits_.push_back({t_[last].end, t_[esc].end, ", " + std::string(s_.substr(t_[esc].begin, t_[esc].end - t_[esc].begin)) + ")"});
+      return true;
+    }
+    if (word_at(last + 1, "escape")) return false;
+    edits_.push_back({t_[last].end, t_[last].end, ", '\\')"});
     return true;
   }
 

@@ -670,6 +670,30 @@ TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   EXPECT_EQ(exec_error(c.get(), "SELECT 'no_such_schema'::regnamespace").sqlstate, "3F000");
 }
 
+// SIMILAR TO takes SQL regular expressions: '%' and '_' as in LIKE, a literal '.', and an escape
+// character (backslash unless ESCAPE says otherwise).
+TEST_F(ClientCompat, SimilarToReadsSqlRegularExpressions) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  expect_values(c.get(), {
+      {"'abc' SIMILAR TO 'a%'", "t"},
+      {"('abc' SIMILAR TO 'a_c')::text || ('abc' SIMILAR TO 'a.c')::text || ('a.c' SIMILAR TO 'a.c')::text",
+       "truefalsetrue"},
+      {"'abd' SIMILAR TO '%(b|d)%' AND 'xyz' NOT SIMILAR TO '%(b|d)%'", "t"},
+      {"('a%c' SIMILAR TO 'a\\%c')::text || ('abc' SIMILAR TO 'a\\%c')::text", "truefalse"},
+      {"'a%c' SIMILAR TO 'a#%c' ESCAPE '#'", "t"},
+      {"'a\\c' SIMILAR TO 'a\\c' ESCAPE ''", "t"},
+      {"('abc' SIMILAR TO '[a-c]+')::text || ('abcd' SIMILAR TO '[a-c]+')::text", "truefalse"},
+      {"'ab' SIMILAR TO 'a' || 'b'", "t"},
+      {"('aaa' SIMILAR TO 'a{2,3}')::text || ('a' SIMILAR TO 'a{2,3}')::text", "truefalse"},
+      {"E'a\\nb' SIMILAR TO 'a_b'", "t"},
+      {"count(*) FROM (VALUES ('apple'), ('banana'), ('cherry')) AS v(x) WHERE x SIMILAR TO '(a|b)%'", "2"},
+      {"CASE WHEN 'abc' SIMILAR TO 'a%' THEN 1 ELSE 0 END", "1"},
+      {"NULL SIMILAR TO 'a'", "<NULL>"},
+  });
+  EXPECT_EQ(exec_error(c.get(), "SELECT 'x' SIMILAR TO 'x' ESCAPE 'ab'").sqlstate, "22025");
+}
+
 // A name cast to regclass, regtype or regnamespace compares as an OID but is shown by name, as
 // PostgreSQL's reg* types are; the column is named after the type.
 TEST_F(ClientCompat, RegCastsAreShownByName) {
