@@ -229,6 +229,83 @@ void add_tool_catalog(std::string &s, const std::string &q) {
     add("CREATE MACRO " + q + elements + "_text_rows(j) AS TABLE "
         "SELECT unnest(json_extract_string(CAST(j AS JSON), '$[*]')) AS value");
   }
+  // json[b]_each[_text] in FROM: (key, value) as PostgreSQL has them (DuckDB's json_each has eight
+  // columns); json[b]_object_keys: one row per key.
+  for (const char *kind : {"json", "jsonb"}) {
+    std::string k(kind);
+    add("CREATE MACRO " + q + k + "_each_rows(j) AS TABLE SELECT e.key, e.value FROM json_each(CAST(j AS JSON)) AS e");
+    add("CREATE MACRO " + q + k + "_each_text_rows(j) AS TABLE SELECT e.key, json_extract_string(e.value, '$') AS value "
+        "FROM json_each(CAST(j AS JSON)) AS e");
+    add("CREATE MACRO " + q + k + "_object_keys(j) AS unnest(json_keys(CAST(j AS JSON)))");
+    add("CREATE MACRO " + q + k + "_object_keys_rows(j) AS TABLE SELECT unnest(json_keys(CAST(j AS JSON))) AS " + k +
+        "_object_keys");
+  }
+  // regexp_split_to_table and string_to_table: one row per piece (string_to_table with a NULL
+  // delimiter splits into characters, with an empty one gives the whole text).
+  add("CREATE MACRO " + q + "regexp_split_to_table(s, p) AS unnest(string_split_regex(s, p))");
+  add("CREATE MACRO " + q + "regexp_split_to_table_rows(s, p) AS TABLE "
+      "SELECT unnest(string_split_regex(s, p)) AS regexp_split_to_table");
+  const std::string pieces = "CASE WHEN d IS NULL THEN string_split(s, '') WHEN d = '' THEN [s] ELSE string_split(s, d) END";
+  add("CREATE MACRO " + q + "string_to_table(s, d) AS unnest(" + pieces + ")");
+  add("CREATE MACRO " + q + "string_to_table_rows(s, d) AS TABLE SELECT unnest(" + pieces + ") AS string_to_table");
+  // Intervals: PostgreSQL keeps months, days and microseconds apart, as DuckDB does; these read
+  // and build the three fields (the hours part of a DuckDB interval is not reduced modulo 24).
+  add("CREATE MACRO " + q + "interval_months(i) AS datepart('year', i) * 12 + datepart('month', i)");
+  add("CREATE MACRO " + q + "interval_micros(i) AS datepart('hour', i) * 3600000000 + "
+      "datepart('minute', i) * 60000000 + datepart('microseconds', i)");
+  add("CREATE MACRO " + q + "interval_of(m, d, us) AS to_months(CAST(m AS INTEGER)) + to_days(CAST(d AS INTEGER)) + "
+      "to_microseconds(CAST(us AS BIGINT))");
+  // make_interval(years, months, weeks, days, hours, mins, secs), by position or by name.
+  add("CREATE MACRO " + q + "make_interval(years := 0, months := 0, weeks := 0, days := 0, hours := 0, mins := 0, "
+      "secs := 0) AS " + q + "interval_of(CAST(years AS BIGINT) * 12 + months, CAST(weeks AS BIGINT) * 7 + days, "
+      "round((CAST(hours AS DOUBLE) * 3600 + CAST(mins AS DOUBLE) * 60 + CAST(secs AS DOUBLE)) * 1000000))");
+  // justify_days (30 days to a month), justify_hours (24 hours to a day) and justify_interval
+  // (both), with the signs of the fields made to agree as PostgreSQL 15 does. The quotient
+  // (d - d % 30) // 30 is exact, so it truncates whichever way DuckDB's // rounds.
+  const std::string day = "86400000000";
+  auto whole = [](const std::string &x, const std::string &unit) {
+    return "(" + x + " - " + x + " % " + unit + ") // " + unit;
+  };
+  add("CREATE MACRO " + q + "justify_sign_days(m, d, t) AS " + q + "interval_of(m - CASE WHEN m > 0 AND d < 0 THEN 1 "
+      "WHEN m < 0 AND d > 0 THEN -1 ELSE 0 END, d + CASE WHEN m > 0 AND d < 0 THEN 30 WHEN m < 0 AND d > 0 THEN -30 "
+      "ELSE 0 END, t)");
+  add("CREATE MACRO " + q + "justify_days(i) AS " + q + "justify_sign_days(" + q + "interval_months(i) + " +
+      whole("datepart('day', i)", "30") + ", datepart('day', i) % 30, " + q + "interval_micros(i))");
+  add("CREATE MACRO " + q + "justify_sign_hours(m, d, t) AS " + q + "interval_of(m, d - CASE WHEN d > 0 AND t < 0 "
+      "THEN 1 WHEN d < 0 AND t > 0 THEN -1 ELSE 0 END, t + CASE WHEN d > 0 AND t < 0 THEN " + day +
+      " WHEN d < 0 AND t > 0 THEN -" + day + " ELSE 0 END)");
+  add("CREATE MACRO " + q + "justify_hours(i) AS " + q + "justify_sign_hours(" + q + "interval_months(i), "
+      "datepart('day', i) + " + whole(q + "interval_micros(i)", day) + ", " + q + "interval_micros(i) % " + day + ")");
+  add("CREATE MACRO " + q + "justify_sign_months(m, d, t) AS " + q + "justify_sign_hours(m - CASE WHEN m > 0 AND "
+      "(d < 0 OR (d = 0 AND t < 0)) THEN 1 WHEN m < 0 AND (d > 0 OR (d = 0 AND t > 0)) THEN -1 ELSE 0 END, "
+      "d + CASE WHEN m > 0 AND (d < 0 OR (d = 0 AND t < 0)) THEN 30 WHEN m < 0 AND (d > 0 OR (d = 0 AND t > 0)) "
+      "THEN -30 ELSE 0 END, t)");
+  add("CREATE MACRO " + q + "justify_whole_days(m, d, t) AS " + q + "justify_sign_months(m + " + whole("d", "30") +
+      ", d % 30, t)");
+  add("CREATE MACRO " + q + "justify_interval(i) AS " + q + "justify_whole_days(" + q + "interval_months(i), "
+      "datepart('day', i) + " + whole(q + "interval_micros(i)", day) + ", " + q + "interval_micros(i) % " + day + ")");
+  // div(a, b): the quotient truncated toward zero, a numeric with no fraction (computed in double
+  // precision: exact below 2^53).
+  add("CREATE MACRO " + q + "div(a, b) AS CAST(trunc(CAST(a AS DOUBLE) / CAST(" + q + "divisor(b) AS DOUBLE)) "
+      "AS DECIMAL(38, 0))");
+  // Arrays: dimensions (from the type's name: INTEGER[][] has two), array_fill of one dimension,
+  // array_to_string with a text for NULL elements (without one they are skipped).
+  add("CREATE MACRO " + q + "array_ndims(a) AS CASE WHEN a IS NULL OR len(a) = 0 THEN NULL "
+      "ELSE (length(typeof(a)) - length(replace(typeof(a), '[]', ''))) // 2 END");
+  add("CREATE MACRO " + q + "array_dims(a) AS CASE WHEN a IS NULL OR len(a) = 0 THEN NULL "
+      "WHEN " + q + "array_ndims(a) = 1 THEN '[1:' || len(a) || ']' "
+      "ELSE error('feature not supported: array_dims() of an array of more than one dimension') END");
+  add("CREATE MACRO " + q + "array_fill(v, dims) AS CASE WHEN len(dims) = 1 THEN "
+      "list_transform(range(dims[1]), lambda x: v) "
+      "ELSE error('feature not supported: array_fill() of more than one dimension') END");
+  add("CREATE MACRO " + q + "array_to_string(a, sep) AS system.main.array_to_string(a, sep), "
+      "(a, sep, n) AS system.main.array_to_string(list_transform(a, lambda e: coalesce(CAST(e AS VARCHAR), n)), sep)");
+  // lpad/rpad fill with spaces when no fill is given; overlay(s PLACING r FROM f [FOR n]) (its
+  // keywords become commas, sql::rewrite_for_duckdb).
+  add("CREATE MACRO " + q + "lpad(s, n) AS system.main.lpad(s, n, ' '), (s, n, f) AS system.main.lpad(s, n, f)");
+  add("CREATE MACRO " + q + "rpad(s, n) AS system.main.rpad(s, n, ' '), (s, n, f) AS system.main.rpad(s, n, f)");
+  add("CREATE MACRO " + q + "overlay(s, r, f) AS substr(s, 1, f - 1) || r || substr(s, f + length(r)), "
+      "(s, r, f, n) AS substr(s, 1, f - 1) || r || substr(s, f + n)");
   add("CREATE MACRO " + q + "quote_literal(s) AS __mallard_quote_literal(CAST(s AS VARCHAR))");
   add("CREATE MACRO " + q + "quote_nullable(s) AS coalesce(__mallard_quote_literal(CAST(s AS VARCHAR)), 'NULL')");
   add("CREATE MACRO " + q + "pg_encoding_to_char(e) AS CASE e WHEN 6 THEN 'UTF8' WHEN 0 THEN 'SQL_ASCII' ELSE '' END");

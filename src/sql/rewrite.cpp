@@ -32,7 +32,7 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
                                           "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval",
-                                          "any", "some", "all", "serial", "identity", "user", "similar"};
+                                          "any", "some", "all", "serial", "identity", "user", "similar", "symmetric"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -182,11 +182,15 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_serial_sequence", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
     "pg_cancel_backend", "pg_terminate_backend", "json_typeof", "jsonb_typeof", "initcap", "width_bucket",
     "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
-    "array_remove", "array_replace", "array_cat", "pg_size_pretty", "clock_timestamp"};
+    "array_remove", "array_replace", "array_cat", "pg_size_pretty", "clock_timestamp", "json_object_keys",
+    "jsonb_object_keys", "regexp_split_to_table", "string_to_table", "make_interval", "justify_days", "justify_hours",
+    "justify_interval", "div", "array_ndims", "array_dims", "array_fill", "array_to_string", "lpad", "rpad", "overlay"};
 // Set-returning functions whose FROM-clause form is a table macro of another name (a DuckDB macro is
 // either a table or a scalar).
-constexpr std::string_view kTableForms[] = {"json_array_elements", "jsonb_array_elements", "json_array_elements_text",
-                                            "jsonb_array_elements_text"};
+constexpr std::string_view kTableForms[] = {
+    "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
+    "json_each",           "jsonb_each",           "json_each_text",           "jsonb_each_text",
+    "json_object_keys",    "jsonb_object_keys",    "regexp_split_to_table",    "string_to_table"};
 // PostgreSQL functions DuckDB has under another name. JSON text differs in whitespace only:
 // PostgreSQL writes json_build_object's pairs as `"a" : 1`, DuckDB as `"a":1`.
 constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {
@@ -194,7 +198,8 @@ constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {
     {"json_build_array", "json_array"},      {"jsonb_build_array", "json_array"},
     {"json_agg", "to_json(list"},            {"jsonb_agg", "to_json(list"},  // closed after the call
     {"to_jsonb", "to_json"},                 {"row_to_json", "to_json"},
-    {"jsonb_array_length", "json_array_length"}, {"every", "bool_and"}};
+    {"jsonb_array_length", "json_array_length"}, {"every", "bool_and"},
+    {"jsonb_pretty", "json_pretty"},         {"sha256", "unhex(sha256"}};  // PostgreSQL's is bytea
 // Built-in functions kept as they are but named as PostgreSQL names their column.
 // Words that look like a call before a parenthesis but do not name a function (or whose column
 // PostgreSQL names otherwise: CAST(x AS t) is named after x or the type).
@@ -387,6 +392,8 @@ class Rewriter {
         if (quantified_like(i)) continue;
         if (like_escape(i)) continue;
         if (similar_to(i)) continue;
+        if (between_symmetric(i)) continue;
+        overlay_keywords(i);
         if (table_form(i)) continue;
         if (catalog_name(i)) continue;
         if (multi_unnest(i)) continue;
@@ -796,6 +803,11 @@ class Rewriter {
         return true;
       }
     }
+    // DuckDB's own lpad/rpad (three arguments) and array_to_string (two) are kept, so that views
+    // using them stay readable without Mallard's catalog.
+    if (call && (((t.word == "lpad" || t.word == "rpad") && call_arguments(i + 1).size() != 2) ||
+                 (t.word == "array_to_string" && call_arguments(i + 1).size() != 3)))
+      return false;
     if ((!call && one_of(t.word, kRelations)) ||
         (call && (one_of(t.word, kFunctions) || one_of(t.word, kAdvisoryLockFunctions)))) {
       // to_regclass('x') as a select item shows the name, as ::regclass does (cast).
@@ -1276,6 +1288,51 @@ class Rewriter {
     size_t at = w.size() > op_len ? t_[i].begin + op_len : t_[i + 1].begin;
     edits_.push_back({at, at, compat("divisor") + "("});
     edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
+  }
+
+  // overlay(s PLACING r FROM f [FOR n]): the keywords become commas, for the macro of that name.
+  void overlay_keywords(size_t i) {
+    if (t_[i].word != "overlay" || !followed_by(i, '(') || preceded_by_dot(i)) return;
+    const size_t close = matching(i + 1);
+    int depth = 0;
+    for (size_t k = i + 2; k < close; ++k) {
+      if (is_punct(t_[k], '(')) ++depth;
+      if (is_punct(t_[k], ')')) --depth;
+      if (depth == 0 && (word_at(k, "placing") || word_at(k, "from") || word_at(k, "for")))
+        edits_.push_back({t_[k].begin, t_[k].end, ","});
+    }
+  }
+
+  // x [NOT] BETWEEN SYMMETRIC a AND b, which DuckDB cannot read: the bounds are put in order with
+  // least() and greatest(), which names each twice, so only bounds that are a constant, a
+  // parameter or a column (possibly signed or cast) are taken; others are 0A000. ASYMMETRIC, the
+  // default, is dropped.
+  bool between_symmetric(size_t i) {
+    if ((t_[i].word != "symmetric" && t_[i].word != "asymmetric") || i == 0 || !word_at(i - 1, "between")) return false;
+    if (t_[i].word == "asymmetric") {
+      edits_.push_back({t_[i].begin, t_[i].end, ""});
+      return true;
+    }
+    auto simple_end = [&](size_t k) -> size_t {  // one past a simple bound starting at k, or 0
+      if (k < t_.size() && t_[k].kind == Tok::kOp && (t_[k].word == "-" || t_[k].word == "+")) ++k;
+      if (k >= t_.size() || !(t_[k].kind == Tok::kNumber || t_[k].kind == Tok::kString || t_[k].kind == Tok::kParam ||
+                              is_name(t_[k])))
+        return 0;
+      ++k;
+      while (k + 1 < t_.size() && is_punct(t_[k], '.') && is_name(t_[k + 1])) k += 2;
+      while (k + 1 < t_.size() && t_[k].kind == Tok::kCast && is_name(t_[k + 1])) k += 2;
+      return k;
+    };
+    const size_t a = i + 1, a_end = simple_end(a);
+    const size_t b = a_end + 1, b_end = a_end == 0 || !word_at(a_end, "and") ? 0 : simple_end(b);
+    if (b_end == 0 || (b_end < t_.size() && pattern_end(b_end - 1) != b_end - 1))
+      throw Error(sqlstate::kFeatureNotSupported,
+                  "BETWEEN SYMMETRIC is supported with bounds that are constants, parameters or columns");
+    auto text = [&](size_t from, size_t to) { return std::string(s_.substr(t_[from].begin, t_[to - 1].end - t_[from].begin)); };
+    const std::string lo = text(a, a_end), hi = text(b, b_end);
+    edits_.push_back({t_[i].begin, t_[b_end - 1].end,
+                      "least(" + lo + ", " + hi + ") AND greatest(" + lo + ", " + hi + ")"});
+    return true;
   }
 
   // `FROM unnest(a, b) AS t(x, y)`: PostgreSQL's unnest of several arrays, side by side (the

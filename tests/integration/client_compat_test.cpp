@@ -670,6 +670,61 @@ TEST_F(ClientCompat, CatalogFunctionsDriversCall) {
   EXPECT_EQ(exec_error(c.get(), "SELECT 'no_such_schema'::regnamespace").sqlstate, "3F000");
 }
 
+// Interval, array, text and set-returning functions of PostgreSQL that DuckDB lacks or has with
+// other arguments or columns, and BETWEEN SYMMETRIC.
+TEST_F(ClientCompat, MoreFunctionsDuckDbLacks) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  expect_values(c.get(), {
+      {"make_interval(days => 10)", "10 days"},
+      {"make_interval(1, 2, 3, 4, 5, 6, 7.5)", "1 year 2 mons 25 days 05:06:07.5"},
+      {"make_interval(hours => 1, mins => 30) = interval '90 minutes'", "t"},
+      {"div(9, 4) || ',' || div(-9, 4) || ',' || div(9.5, 2)", "2,-2,4"},
+      {"array_dims(ARRAY[1, 2, 3]) || ',' || array_ndims(ARRAY[1, 2]) || ',' || array_ndims(ARRAY[[1], [2]])", "[1:3],1,2"},
+      {"array_dims('{}'::int[])", "<NULL>"},
+      {"array_fill(7, ARRAY[3])", "{7,7,7}"},
+      {"array_to_string(ARRAY[1, NULL, 3], ',', '*') || ';' || array_to_string(ARRAY[1, NULL, 3], ',')", "1,*,3;1,3"},
+      {"lpad('ab', 5, '*') || rpad('ab', 5) || lpad('abcdef', 3) || '|'", "***abab   abc|"},
+      {"overlay('abcdef' placing 'zz' from 2 for 3) || ',' || overlay('abcdef' placing 'zz' from 2)", "azzef,azzdef"},
+      {"encode(sha256('abc'::bytea), 'hex')", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+      {"(5 BETWEEN SYMMETRIC 10 AND 1)::text || (5 NOT BETWEEN SYMMETRIC 10 AND 6)::text || "
+       "(5 BETWEEN ASYMMETRIC 10 AND 1)::text",
+       "truetruefalse"},
+      {"string_agg(x::text, ',' ORDER BY x) FROM generate_series(1, 5) AS g(x) WHERE x BETWEEN SYMMETRIC 4 AND 2", "2,3,4"},
+  });
+  // Intervals as the wire writes them (DuckDB's interval::text has its own words).
+  EXPECT_EQ(query_rows(c.get(), "SELECT justify_days(interval '35 days'), justify_days(interval '-35 days'), "
+                                "justify_days(interval '1 mon -35 days')"),
+            (std::vector<Row>{{"1 mon 5 days", "-1 mons -5 days", "-5 days"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT justify_hours(interval '27 hours'), justify_hours(interval '-27 hours'), "
+                                "justify_hours(interval '1 day -27 hours'), justify_hours(interval '-1 day 3 hours')"),
+            (std::vector<Row>{{"1 day 03:00:00", "-1 days -03:00:00", "-03:00:00", "-21:00:00"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT justify_interval(interval '1 mon -1 hour'), "
+                                "justify_interval(interval '-1 mon 1 hour'), justify_interval(interval '65 days 30 hours'), "
+                                "justify_interval(interval '1 mon -30 days')"),
+            (std::vector<Row>{{"29 days 23:00:00", "-29 days -23:00:00", "2 mons 6 days 06:00:00", "00:00:00"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT * FROM regexp_split_to_table('a1b2c', '[0-9]')"),
+            (std::vector<Row>{{"a"}, {"b"}, {"c"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT regexp_split_to_table('a1b', '[0-9]') AS p"), (std::vector<Row>{{"a"}, {"b"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT x FROM string_to_table('a,b', ',') AS t(x)"), (std::vector<Row>{{"a"}, {"b"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT * FROM string_to_table('ab', NULL)"), (std::vector<Row>{{"a"}, {"b"}}));
+  // json[b]_each[_text] have PostgreSQL's two columns.
+  Result each = exec(c.get(), "SELECT * FROM jsonb_each('{\"a\":1,\"b\":\"x\"}') ORDER BY key");
+  ASSERT_EQ(PQresultStatus(each.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(each.get());
+  EXPECT_EQ(PQnfields(each.get()), 2);
+  EXPECT_EQ(std::string(PQfname(each.get(), 0)), "key");
+  EXPECT_EQ(std::string(PQfname(each.get(), 1)), "value");
+  EXPECT_EQ(query_rows(c.get(), "SELECT key, value FROM json_each_text('{\"a\":1,\"b\":\"x\",\"c\":null}') ORDER BY key"),
+            (std::vector<Row>{{"a", "1"}, {"b", "x"}, {"c", std::nullopt}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT e.value::text FROM json_each('{\"a\":[1,2]}') AS e"), (std::vector<Row>{{"[1,2]"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT jsonb_object_keys('{\"a\":1,\"b\":2}') AS k ORDER BY k"),
+            (std::vector<Row>{{"a"}, {"b"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT * FROM json_object_keys('{\"a\":1}')"), (std::vector<Row>{{"a"}}));
+  EXPECT_EQ(exec_error(c.get(), "SELECT div(1, 0)").sqlstate, "22012");
+  if (!reference_mode())
+    EXPECT_EQ(exec_error(c.get(), "SELECT 1 BETWEEN SYMMETRIC 2 + 1 AND 0").sqlstate, "0A000");
+}
+
 // SIMILAR TO takes SQL regular expressions: '%' and '_' as in LIKE, a literal '.', and an escape
 // character (backslash unless ESCAPE says otherwise).
 TEST_F(ClientCompat, SimilarToReadsSqlRegularExpressions) {
