@@ -20,6 +20,12 @@ inline constexpr std::string_view kAdvisoryLockFunctions[] = {
     "pg_try_advisory_xact_lock", "pg_try_advisory_xact_lock_shared", "pg_advisory_unlock",
     "pg_advisory_unlock_shared", "pg_advisory_unlock_all"};
 
+// jsonb's operators DuckDB lacks, as operators of other names that Mallard registers
+// (control/catalog) and the rewrite writes (sql/rewrite): ? ?| ?& always, @> <@ || where an
+// operand is visibly json.
+inline constexpr const char *kJsonbHasKey = "~<", *kJsonbHasAnyKey = "~<|", *kJsonbHasAllKeys = "~<&",
+                            *kJsonbContains = "~<@", *kJsonbContainedBy = "~@<", *kJsonbConcat = "~<+";
+
 // Whether an advisory-lock function answers true/false (the try_ and unlock ones) rather than
 // void.
 inline bool advisory_answers_bool(std::string_view f) {

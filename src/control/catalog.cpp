@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "common/pg_compat.hpp"
 #include "common/pg_format.hpp"
+#include "common/pg_jsonb.hpp"
 #include "common/pg_number_format.hpp"
 #include "common/pg_similar.hpp"
 
@@ -240,6 +241,10 @@ void add_tool_catalog(std::string &s, const std::string &q) {
     add("CREATE MACRO " + q + k + "_object_keys_rows(j) AS TABLE SELECT unnest(json_keys(CAST(j AS JSON))) AS " + k +
         "_object_keys");
   }
+  // A path of keys (text[]) as a JSON pointer, for jsonb's #> and #>> (sql::rewrite_for_duckdb).
+  add("CREATE MACRO " + q + "json_pointer(p) AS CASE WHEN p IS NULL OR list_contains(list_transform(CAST(p AS VARCHAR[]), "
+      "lambda e: e IS NULL), true) THEN NULL ELSE array_to_string(list_transform(CAST(p AS VARCHAR[]), "
+      "lambda e: '/' || replace(replace(e, '~', '~0'), '/', '~1')), '') END");
   // regexp_split_to_table and string_to_table: one row per piece (string_to_table with a NULL
   // delimiter splits into characters, with an empty one gives the whole text).
   add("CREATE MACRO " + q + "regexp_split_to_table(s, p) AS unnest(string_split_regex(s, p))");
@@ -1010,6 +1015,22 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
   conn.register_text_function("__mallard_quote_literal", 1, [](const std::vector<std::string_view> &args) {
     return pg_quote_literal(args[0]);
   });
+  // jsonb's operators, under the operator names sql::rewrite_for_duckdb gives them
+  // (kJsonbOperators in common/pg_compat.hpp).
+  using Kind = duck::Connection::TextKind;
+  auto truth = [](bool b) -> std::optional<std::string> { return std::string(b ? "t" : "f"); };
+  conn.register_items_function(kJsonbHasKey, {Kind::kJson, Kind::kText}, Kind::kBool,
+                               [truth](const auto &a) { return truth(jsonb_has_key(*a[0][0], *a[1][0])); });
+  conn.register_items_function(kJsonbHasAnyKey, {Kind::kJson, Kind::kTextArray}, Kind::kBool,
+                               [truth](const auto &a) { return truth(jsonb_has_keys(*a[0][0], a[1], false)); });
+  conn.register_items_function(kJsonbHasAllKeys, {Kind::kJson, Kind::kTextArray}, Kind::kBool,
+                               [truth](const auto &a) { return truth(jsonb_has_keys(*a[0][0], a[1], true)); });
+  conn.register_items_function(kJsonbContains, {Kind::kJson, Kind::kJson}, Kind::kBool,
+                               [truth](const auto &a) { return truth(jsonb_contains(*a[0][0], *a[1][0])); });
+  conn.register_items_function(kJsonbContainedBy, {Kind::kJson, Kind::kJson}, Kind::kBool,
+                               [truth](const auto &a) { return truth(jsonb_contains(*a[1][0], *a[0][0])); });
+  conn.register_items_function(kJsonbConcat, {Kind::kJson, Kind::kJson}, Kind::kJson,
+                               [](const auto &a) -> std::optional<std::string> { return jsonb_concat(*a[0][0], *a[1][0]); });
   // x SIMILAR TO pattern [ESCAPE e] (sql::rewrite_for_duckdb passes the pattern through this).
   conn.register_text_function("__mallard_similar_regex", 2, [](const std::vector<std::string_view> &args) {
     return similar_to_regex(args[0], args[1]);

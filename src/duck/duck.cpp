@@ -460,7 +460,97 @@ bool register_text_scalar(duckdb_connection conn, const std::string &name, size_
   return ok;
 }
 
+duckdb_logical_type create_kind_type(Connection::TextKind kind) {
+  if (kind == Connection::TextKind::kBool) return duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
+  duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  if (kind == Connection::TextKind::kJson) duckdb_logical_type_set_alias(text, "JSON");
+  if (kind != Connection::TextKind::kTextArray) return text;
+  duckdb_logical_type list = duckdb_create_list_type(text);
+  duckdb_destroy_logical_type(&text);
+  return list;
+}
+
+struct ItemsCall {
+  std::vector<Connection::TextKind> params;
+  Connection::TextKind result;
+  Connection::ItemsFunction fn;
+};
+
+void items_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector out) {
+  const auto &call = *static_cast<const ItemsCall *>(duckdb_scalar_function_get_extra_info(info));
+  const idx_t n = duckdb_data_chunk_get_size(in);
+  const size_t columns = call.params.size();
+  std::vector<duckdb_vector> args(columns);
+  std::vector<const uint64_t *> valid(columns);
+  std::vector<const duckdb_string_t *> texts(columns);  // the strings, or an array's elements
+  std::vector<const uint64_t *> element_valid(columns);
+  std::vector<const duckdb_list_entry *> entries(columns);
+  for (size_t c = 0; c < columns; ++c) {
+    args[c] = duckdb_data_chunk_get_vector(in, c);
+    valid[c] = duckdb_vector_get_validity(args[c]);
+    duckdb_vector strings = args[c];
+    if (call.params[c] == Connection::TextKind::kTextArray) {
+      entries[c] = static_cast<const duckdb_list_entry *>(duckdb_vector_get_data(args[c]));
+      strings = duckdb_list_vector_get_child(args[c]);
+      element_valid[c] = duckdb_vector_get_validity(strings);
+    }
+    texts[c] = static_cast<const duckdb_string_t *>(duckdb_vector_get_data(strings));
+  }
+  bool *bools = call.result == Connection::TextKind::kBool ? static_cast<bool *>(duckdb_vector_get_data(out)) : nullptr;
+  std::vector<Connection::Items> values(columns);
+  for (idx_t r = 0; r < n; ++r) {
+    bool null = false;
+    for (size_t c = 0; c < columns && !null; ++c) {
+      values[c].clear();
+      if (!row_valid(valid[c], r)) {
+        null = true;
+      } else if (entries[c]) {
+        for (uint64_t e = entries[c][r].offset; e < entries[c][r].offset + entries[c][r].length; ++e)
+          values[c].push_back(row_valid(element_valid[c], e) ? std::optional(string_of(texts[c][e])) : std::nullopt);
+      } else {
+        values[c].push_back(string_of(texts[c][r]));
+      }
+    }
+    if (null) {
+      set_null(out, r);
+      continue;
+    }
+    try {
+      std::optional<std::string> result = call.fn(values);
+      if (!result)
+        set_null(out, r);
+      else if (bools)
+        bools[r] = *result == "t";
+      else
+        duckdb_vector_assign_string_element_len(out, r, result->data(), result->size());
+    } catch (const std::exception &e) {
+      duckdb_scalar_function_set_error(info, e.what());
+      return;
+    }
+  }
+}
+
 }  // namespace
+
+bool Connection::register_items_function(const std::string &name, const std::vector<TextKind> &params, TextKind result,
+                                         ItemsFunction fn) {
+  duckdb_scalar_function sf = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(sf, name.c_str());
+  for (TextKind kind : params) {
+    duckdb_logical_type t = create_kind_type(kind);
+    duckdb_scalar_function_add_parameter(sf, t);
+    duckdb_destroy_logical_type(&t);
+  }
+  duckdb_logical_type r = create_kind_type(result);
+  duckdb_scalar_function_set_return_type(sf, r);
+  duckdb_destroy_logical_type(&r);
+  duckdb_scalar_function_set_extra_info(sf, new ItemsCall{params, result, std::move(fn)},
+                                        [](void *p) { delete static_cast<ItemsCall *>(p); });
+  duckdb_scalar_function_set_function(sf, items_call);
+  bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
+  duckdb_destroy_scalar_function(&sf);
+  return ok;
+}
 
 bool Connection::register_variadic_text_function(const std::string &name, VariadicTextFunction fn) {
   return register_text_scalar(c_, name, 0, true, std::move(fn));

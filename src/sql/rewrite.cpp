@@ -32,14 +32,15 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "generate_series", "unnest", "current_", "quote_", "set_config",
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
                                           "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval",
-                                          "any", "some", "all", "serial", "identity", "user", "similar", "symmetric"};
+                                          "any", "some", "all", "serial", "identity", "user", "similar", "symmetric", "?", "#>",
+                                          "@>", "<@", "json"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
     if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
         c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(' && c != 'f' && c != 'l' && c != '[' &&
-        c != 'n' && c != 'd' && c != 'j' && c != 'a')
+        c != 'n' && c != 'd' && c != 'j' && c != 'a' && c != '?' && c != '#' && c != '@' && c != '<')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -231,7 +232,9 @@ std::optional<std::string> string_literal_value(std::string_view lit) {
 // literal with its quotes: the DuckDB expression ARRAY['a', 'b c', NULL], whose elements the
 // cast that follows converts. nullopt for anything else (nested arrays, dimension decorations,
 // malformed text), which is left to DuckDB.
-std::optional<std::string> array_text_literal(std::string_view lit) {
+// The elements of a one-dimensional array literal in PostgreSQL's text form ('{a,"b c",NULL}'),
+// NULL as nullopt; nullopt when the literal is not one.
+std::optional<std::vector<std::optional<std::string>>> array_text_elements(std::string_view lit) {
   auto value = string_literal_value(lit);
   if (!value) return std::nullopt;
   std::string &body = *value;
@@ -242,10 +245,10 @@ std::optional<std::string> array_text_literal(std::string_view lit) {
   if (i >= body.size() || body[i] != '{' || body.back() != '}') return std::nullopt;
   const size_t end = body.size() - 1;
   ++i;
-  std::string out = "ARRAY[";
+  std::vector<std::optional<std::string>> out;
   while (i < end && space(body[i])) ++i;
-  if (i == end) return out + "]";
-  for (bool first = true;; first = false) {
+  if (i == end) return out;
+  while (true) {
     while (i < end && space(body[i])) ++i;
     std::string elem;
     bool quoted = i < end && body[i] == '"';
@@ -266,13 +269,41 @@ std::optional<std::string> array_text_literal(std::string_view lit) {
       if (elem.empty()) return std::nullopt;
     }
     while (i < end && space(body[i])) ++i;
-    if (!first) out += ", ";
-    out += !quoted && strcasecmp(elem.c_str(), "null") == 0 ? "NULL" : sql_literal(elem);
+    if (!quoted && strcasecmp(elem.c_str(), "null") == 0)
+      out.emplace_back(std::nullopt);
+    else
+      out.emplace_back(std::move(elem));
     if (i == end) break;
     if (body[i] != ',') return std::nullopt;
     ++i;
   }
+  return out;
+}
+
+// The same literal as a DuckDB list (ARRAY['a', 'b c', NULL]).
+std::optional<std::string> array_text_literal(std::string_view lit) {
+  auto elements = array_text_elements(lit);
+  if (!elements) return std::nullopt;
+  std::string out = "ARRAY[";
+  for (size_t k = 0; k < elements->size(); ++k) {
+    if (k) out += ", ";
+    out += (*elements)[k] ? sql_literal(*(*elements)[k]) : "NULL";
+  }
   return out + "]";
+}
+
+// A path of text keys ('{a,b}', as jsonb's #> takes it) as the JSON pointer DuckDB's -> takes
+// ('/a/b'; '~' and '/' escaped); nullopt when the literal is not such a path.
+std::optional<std::string> json_pointer_literal(std::string_view lit) {
+  auto elements = array_text_elements(lit);
+  if (!elements) return std::nullopt;
+  std::string pointer;
+  for (const auto &e : *elements) {
+    if (!e) return std::nullopt;
+    pointer += '/';
+    for (char c : *e) pointer += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  }
+  return sql_literal(pointer);
 }
 
 // The date and time patterns of to_char / to_date templates. Numeric patterns (no case) match in
@@ -376,6 +407,7 @@ class Rewriter {
         if (!stored_) division(i);
         if (!stored_) quantified_equality(i);
         regex_match(i);
+        json_operator(i);
       } else if (t_[i].kind == Tok::kIdent || t_[i].kind == Tok::kQuotedIdent) {
         if (public_schema(i)) continue;
         if (t_[i].kind == Tok::kQuotedIdent) continue;
@@ -1288,6 +1320,82 @@ class Rewriter {
     size_t at = w.size() > op_len ? t_[i].begin + op_len : t_[i + 1].begin;
     edits_.push_back({at, at, compat("divisor") + "("});
     edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
+  }
+
+  // jsonb's operators (common/pg_compat.hpp). ?, ?| and ?& become the operators Mallard registers
+  // for them (a literal '{a,b}' of keys a list); #> and #>> become DuckDB's -> and ->> with the
+  // path as a JSON pointer. @>, <@ and || become Mallard's where an operand is visibly json — cast
+  // to json or jsonb, made by a json function, or (for @> and <@, which text lacks) a literal JSON
+  // object or array — and otherwise stay DuckDB's, for arrays and text.
+  void json_operator(size_t i) {
+    const std::string &w = t_[i].word;
+    if (i == 0 || i + 1 >= t_.size()) return;
+    auto replace_op = [&](std::string op) { edits_.push_back({t_[i].begin, t_[i].end, " " + op + " "}); };
+    const Token &right = t_[i + 1];
+    const bool bare_literal = right.kind == Tok::kString && !(i + 2 < t_.size() && t_[i + 2].kind == Tok::kCast);
+    if (w == "?") {
+      replace_op(kJsonbHasKey);
+    } else if (w == "?|" || w == "?&") {
+      replace_op(w == "?|" ? kJsonbHasAnyKey : kJsonbHasAllKeys);
+      if (bare_literal)
+        if (auto list = array_text_literal(s_.substr(right.begin, right.end - right.begin)))
+          edits_.push_back({right.begin, right.end, *list});
+    } else if (w == "#>" || w == "#>>") {
+      replace_op(w == "#>" ? "->" : "->>");
+      if (bare_literal) {
+        if (auto pointer = json_pointer_literal(s_.substr(right.begin, right.end - right.begin)))
+          edits_.push_back({right.begin, right.end, *pointer});
+      } else if (size_t end = operand_end(i + 1); end != 0) {
+        edits_.push_back({right.begin, right.begin, compat("json_pointer(")});
+        edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
+      }
+    } else if (w == "@>" || w == "<@" || w == "||") {
+      const bool literal_ok = w != "||";
+      if (json_operand_ends(i - 1, literal_ok) || json_operand_starts(i + 1, literal_ok))
+        replace_op(w == "@>" ? kJsonbContains : w == "<@" ? kJsonbContainedBy : kJsonbConcat);
+    }
+  }
+
+  static bool json_type_word(const Token &t) { return t.kind == Tok::kIdent && (t.word == "json" || t.word == "jsonb"); }
+  bool json_function(size_t k) const {
+    static constexpr std::string_view kMakers[] = {"to_json", "to_jsonb", "json_build_object", "jsonb_build_object",
+                                                   "json_build_array", "jsonb_build_array", "row_to_json", "json_object",
+                                                   "jsonb_object", "json_agg", "jsonb_agg", "jsonb_set", "json_array"};
+    return t_[k].kind == Tok::kIdent && followed_by(k, '(') && one_of(t_[k].word, kMakers);
+  }
+  // A string literal holding a JSON object or array (not '{}', which is also an empty array).
+  bool json_literal(size_t k) const {
+    if (t_[k].kind != Tok::kString) return false;
+    auto v = string_literal_value(s_.substr(t_[k].begin, t_[k].end - t_[k].begin));
+    if (!v) return false;
+    size_t b = v->find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) return false;
+    if ((*v)[b] == '[') return true;
+    size_t c = v->find_first_not_of(" \t\r\n", b + 1);
+    return (*v)[b] == '{' && c != std::string::npos && (*v)[c] == '"';
+  }
+  // Whether the operand ending at token `last` is visibly json.
+  bool json_operand_ends(size_t last, bool literal_ok) const {
+    if (json_type_word(t_[last]) && last >= 1 && t_[last - 1].kind == Tok::kCast) return true;
+    if (is_punct(t_[last], ')')) {
+      size_t open = operand_start(last);
+      if (open < last && word_at(open, "cast") && last >= 2 && json_type_word(t_[last - 1]) && word_at(last - 2, "as"))
+        return true;
+      return open < last && json_function(open);
+    }
+    return literal_ok && json_literal(last) && operand_start(last) == last;
+  }
+  // Whether the operand starting at token `first` is visibly json.
+  bool json_operand_starts(size_t first, bool literal_ok) const {
+    if (json_function(first)) return true;
+    if (word_at(first, "cast") && followed_by(first, '(')) {
+      size_t close = matching(first + 1);
+      return close >= 2 && json_type_word(t_[close - 1]) && word_at(close - 2, "as");
+    }
+    if (first + 2 < t_.size() && (t_[first].kind == Tok::kString || t_[first].kind == Tok::kParam) &&
+        t_[first + 1].kind == Tok::kCast && json_type_word(t_[first + 2]))
+      return true;
+    return literal_ok && json_literal(first) && !(first + 1 < t_.size() && t_[first + 1].kind == Tok::kCast);
   }
 
   // overlay(s PLACING r FROM f [FOR n]): the keywords become commas, for the macro of that name.

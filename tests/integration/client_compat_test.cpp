@@ -725,6 +725,61 @@ TEST_F(ClientCompat, MoreFunctionsDuckDbLacks) {
     EXPECT_EQ(exec_error(c.get(), "SELECT 1 BETWEEN SYMMETRIC 2 + 1 AND 0").sqlstate, "0A000");
 }
 
+// jsonb's key, path, containment and concatenation operators (what ORMs' JSON lookups write), on
+// a table's jsonb column, with literals and with parameters.
+TEST_F(ClientCompat, JsonbOperators) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS jdocs_ops");
+  exec_ok(c.get(), "CREATE TABLE jdocs_ops (id integer, d jsonb)");
+  exec_ok(c.get(), "INSERT INTO jdocs_ops VALUES (1, '{\"k\": 1, \"tags\": [\"x\", \"y\"], \"n\": {\"m\": \"deep\"}}'), "
+                   "(2, '{\"j\": 2, \"tags\": [\"z\"]}'), (3, '[\"k\", \"w\"]'), (4, NULL)");
+  auto ids = [&](const std::string &where) {
+    return query_value(c.get(), "SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '-') FROM jdocs_ops WHERE " + where);
+  };
+  EXPECT_EQ(ids("d ? 'k'"), "1,3");
+  EXPECT_EQ(ids("d ?| ARRAY['j', 'w']"), "2,3");
+  EXPECT_EQ(ids("d ?& '{k,tags}'"), "1");
+  EXPECT_EQ(ids("d @> '{\"tags\": [\"x\"]}'"), "1");
+  EXPECT_EQ(ids("d @> '{\"tags\": [\"x\"]}'::jsonb OR d @> '[\"w\"]'"), "1,3");
+  EXPECT_EQ(ids("'{\"j\": 2}'::jsonb <@ d"), "2");
+  EXPECT_EQ(ids("(d -> 'n') ? 'm'"), "1");
+  EXPECT_EQ(ids("d #>> '{n,m}' = 'deep'"), "1");
+  EXPECT_EQ(ids("d #>> '{tags,0}' = 'z'"), "2");
+  EXPECT_EQ(ids("d @> jsonb_build_object('k', 1)"), "1");
+  expect_values(c.get(), {
+      {"'[1,2,[1,3]]'::jsonb @> '[1,3]'", "f"},
+      {"'[1,2,[1,3]]'::jsonb @> '[[1,3]]'", "t"},
+      {"'[\"foo\",\"bar\"]'::jsonb @> '\"foo\"'::jsonb", "t"},
+      {"'{\"a\":{\"b\":[1,2]}}'::jsonb @> '{\"a\":{\"b\":[2]}}'", "t"},
+      {"'{\"a\": 1}'::jsonb @> '{\"a\": 1.0}'", "t"},
+      {"('{\"a\":1}'::jsonb || '{\"b\":2}') = '{\"a\":1,\"b\":2}'::jsonb", "t"},
+      {"jsonb_array_length('[1,2]'::jsonb || '[3]'::jsonb || '4'::jsonb)", "4"},
+      {"('{\"a\":1}'::jsonb || '{\"a\":2}'::jsonb) ->> 'a'", "2"},
+      // Arrays and text keep their own operators.
+      {"(ARRAY[1, 2] @> ARRAY[1])::text || (ARRAY[1] <@ ARRAY[1, 2])::text || ('x' || '{\"a\":1}')", "truetruex{\"a\":1}"},
+      {"'{\"a\":1}'::jsonb ? 'a' AND true", "t"},
+      {"('{\"a\":1}'::jsonb ? NULL) IS NULL", "t"},
+  });
+  // Parameters: a key, a path of keys and a document.
+  const char *key[] = {"tags"};
+  Result r(PQexecParams(c.get(), "SELECT string_agg(id::text, ',' ORDER BY id) FROM jdocs_ops WHERE d ? $1", 1, nullptr,
+                        key, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "1,2");
+  const char *path[] = {"{n,m}"};
+  Result p(PQexecParams(c.get(), "SELECT d #>> $1::text[] FROM jdocs_ops WHERE id = 1", 1, nullptr, path, nullptr,
+                        nullptr, 0));
+  ASSERT_EQ(PQresultStatus(p.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(p.get());
+  EXPECT_EQ(std::string(PQgetvalue(p.get(), 0, 0)), "deep");
+  const char *doc[] = {"{\"tags\": [\"z\"]}"};
+  Result d(PQexecParams(c.get(), "SELECT string_agg(id::text, ',') FROM jdocs_ops WHERE d @> $1::jsonb", 1, nullptr, doc,
+                        nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(d.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(d.get());
+  EXPECT_EQ(std::string(PQgetvalue(d.get(), 0, 0)), "2");
+  exec_ok(c.get(), "DROP TABLE jdocs_ops");
+}
+
 // SIMILAR TO takes SQL regular expressions: '%' and '_' as in LIKE, a literal '.', and an escape
 // character (backslash unless ESCAPE says otherwise).
 TEST_F(ClientCompat, SimilarToReadsSqlRegularExpressions) {
