@@ -33,14 +33,14 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
                                           "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval",
                                           "any", "some", "all", "serial", "identity", "user", "similar", "symmetric", "?", "#>",
-                                          "@>", "<@", "json"};
+                                          "@>", "<@", "json", "->"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
     if (c != 'p' && c != 'r' && c != 'o' && c != 'c' && c != 'i' && c != ':' && c != '/' && c != '%' && c != '~' &&
         c != 'v' && c != 'g' && c != 'u' && c != 'q' && c != 's' && c != '(' && c != 'f' && c != 'l' && c != '[' &&
-        c != 'n' && c != 'd' && c != 'j' && c != 'a' && c != '?' && c != '#' && c != '@' && c != '<')
+        c != 'n' && c != 'd' && c != 'j' && c != 'a' && c != '?' && c != '#' && c != '@' && c != '<' && c != '-')
       continue;  // first letters of kTriggers
     for (auto t : kTriggers) {
       if (t[0] != c || i + t.size() > s.size()) continue;
@@ -1349,11 +1349,50 @@ class Rewriter {
         edits_.push_back({right.begin, right.begin, compat("json_pointer(")});
         edits_.push_back({t_[end - 1].end, t_[end - 1].end, ")"});
       }
+      if (w == "#>") parenthesize_arrow(i);
+    } else if (w == "->") {
+      parenthesize_arrow(i);
     } else if (w == "@>" || w == "<@" || w == "||") {
       const bool literal_ok = w != "||";
       if (json_operand_ends(i - 1, literal_ok) || json_operand_starts(i + 1, literal_ok))
         replace_op(w == "@>" ? kJsonbContains : w == "<@" ? kJsonbContainedBy : kJsonbConcat);
     }
+  }
+
+  // DuckDB reads `->` as its lambda arrow, whose right side is a whole expression: `d -> 'a' IS
+  // NULL` would be d -> ('a' IS NULL). Where a key (a constant or parameter) is followed by more
+  // of the expression, the arrow with its operands (and a chain of ->, ->> before it) is put in
+  // parentheses. Lambdas given to DuckDB's list functions are left alone.
+  void parenthesize_arrow(size_t i) {
+    static constexpr std::string_view kArrows[] = {"->", "->>", "#>", "#>>"};
+    static constexpr std::string_view kEnds[] = {"from", "as", "where", "group", "order", "limit", "having", "union",
+                                                 "intersect", "except", "into", "window", "offset", "fetch",
+                                                 "returning", "then", "else", "end", "when", "on", "using"};
+    const Token &key = t_[i + 1];
+    if (key.kind != Tok::kString && key.kind != Tok::kNumber && key.kind != Tok::kParam) return;
+    const size_t key_end = unary_end(i + 1);
+    if (key_end == 0 || key_end >= t_.size()) return;
+    const Token &next = t_[key_end];
+    if (is_punct(next, ')') || is_punct(next, ',') || is_punct(next, ';') || is_punct(next, ']') ||
+        (next.kind == Tok::kOp && one_of(next.word, kArrows)) || (next.kind == Tok::kIdent && one_of(next.word, kEnds)))
+      return;
+    size_t start = operand_start(i - 1);
+    while (start >= 2 && t_[start - 1].kind == Tok::kOp && one_of(t_[start - 1].word, kArrows))
+      start = operand_start(start - 2);
+    // Inside a call of a list function, `x -> ...` is a lambda.
+    int depth = 0;
+    for (size_t k = start; k-- > 0;) {
+      if (is_punct(t_[k], ')')) ++depth;
+      if (!is_punct(t_[k], '(')) continue;
+      if (depth-- > 0) continue;
+      if (k > 0 && t_[k - 1].kind == Tok::kIdent &&
+          (t_[k - 1].word.rfind("list_", 0) == 0 || t_[k - 1].word.rfind("array_", 0) == 0 ||
+           t_[k - 1].word == "apply" || t_[k - 1].word == "filter" || t_[k - 1].word == "reduce"))
+        return;
+      break;
+    }
+    edits_.push_back({t_[start].begin, t_[start].begin, "("});
+    edits_.push_back({t_[key_end - 1].end, t_[key_end - 1].end, ")"});
   }
 
   static bool json_type_word(const Token &t) { return t.kind == Tok::kIdent && (t.word == "json" || t.word == "jsonb"); }

@@ -132,6 +132,29 @@ def core(eng):
         check("nothing of the failed transaction", c.execute(sa.text("SELECT count(*) FROM sa_items WHERE id = 100")).scalar(), 0)
 
 
+def json_lookups(eng):
+    """JSONB columns and the lookups SQLAlchemy writes for them: ?, ?|, @>, <@, ->> and #>>."""
+    from sqlalchemy.dialects import postgresql as pg
+    md = sa.MetaData()
+    docs = sa.Table("sa_docs", md, sa.Column("id", sa.Integer, nullable=False), sa.Column("doc", pg.JSONB))
+    md.create_all(eng)
+    with eng.begin() as c:
+        c.execute(docs.insert(), [{"id": 1, "doc": {"k": 1, "tags": ["x", "y"], "n": {"m": "deep"}}},
+                                  {"id": 2, "doc": {"j": 2, "tags": ["z"]}}, {"id": 3, "doc": ["k", "w"]}])
+    with eng.connect() as c:
+        def ids(where):
+            return c.execute(sa.select(docs.c.id).where(where).order_by(docs.c.id)).scalars().all()
+        check("has_key", ids(docs.c.doc.has_key("k")), [1, 3])
+        check("has_any", ids(docs.c.doc.has_any(pg.array(["j", "w"]))), [2, 3])
+        check("has_all", ids(docs.c.doc.has_all(pg.array(["k", "tags"]))), [1])
+        check("contains", ids(docs.c.doc.contains({"tags": ["x"]})), [1])
+        check("contained_by", ids(docs.c.doc.contained_by({"j": 2, "tags": ["z"], "other": 0})), [2])
+        check("key as text", ids(docs.c.doc["j"].astext == "2"), [2])
+        check("path as text", ids(docs.c.doc[("n", "m")].astext == "deep"), [1])
+        check("read back", c.execute(sa.select(docs.c.doc).where(docs.c.id == 2)).scalar(), {"j": 2, "tags": ["z"]})
+    md.drop_all(eng)
+
+
 class Base(orm.declarative_base()):
     __abstract__ = True
 
@@ -182,6 +205,7 @@ def main():
     pandas_round_trip(eng)
     reflection(eng)
     core(eng)
+    json_lookups(eng)
     orm_session(eng)
     with eng.begin() as c:
         for stmt in ("DROP VIEW sa_view", "DROP TABLE sa_items", "DROP TABLE sa_frame", "DROP TABLE sa_birds"):

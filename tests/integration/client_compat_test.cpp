@@ -747,6 +747,12 @@ TEST_F(ClientCompat, JsonbOperators) {
   EXPECT_EQ(ids("d #>> '{n,m}' = 'deep'"), "1");
   EXPECT_EQ(ids("d #>> '{tags,0}' = 'z'"), "2");
   EXPECT_EQ(ids("d @> jsonb_build_object('k', 1)"), "1");
+  // -> binds as tightly as the other json operators (DuckDB reads it as its lambda arrow).
+  EXPECT_EQ(ids("d -> 'n' IS NOT NULL"), "1");
+  EXPECT_EQ(ids("d #> '{n}' IS NOT NULL AND d -> 'k' = '1'::jsonb"), "1");
+  EXPECT_EQ(ids("d -> 'n' ->> 'm' = 'deep' AND d -> 'tags' -> 0 IS NOT NULL"), "1");
+  if (!reference_mode())  // DuckDB's own lambdas stay lambdas
+    EXPECT_EQ(query_value(c.get(), "SELECT list_transform([1, 2], x -> x + 1)::text"), "[2, 3]");
   expect_values(c.get(), {
       {"'[1,2,[1,3]]'::jsonb @> '[1,3]'", "f"},
       {"'[1,2,[1,3]]'::jsonb @> '[[1,3]]'", "t"},
