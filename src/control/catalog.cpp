@@ -305,6 +305,9 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "ELSE error('feature not supported: array_fill() of more than one dimension') END");
   add("CREATE MACRO " + q + "array_to_string(a, sep) AS system.main.array_to_string(a, sep), "
       "(a, sep, n) AS system.main.array_to_string(list_transform(a, lambda e: coalesce(CAST(e AS VARCHAR), n)), sep)");
+  // octet_length of text (DuckDB's takes only bytea and bit strings): its UTF-8 bytes.
+  add("CREATE MACRO " + q + "octet_length(x) AS CASE WHEN typeof(x) = 'BLOB' THEN system.main.octet_length(CAST(x AS BLOB)) "
+      "ELSE strlen(CAST(x AS VARCHAR)) END");
   // lpad/rpad fill with spaces when no fill is given; overlay(s PLACING r FROM f [FOR n]) (its
   // keywords become commas, sql::rewrite_for_duckdb).
   add("CREATE MACRO " + q + "lpad(s, n) AS system.main.lpad(s, n, ' '), (s, n, f) AS system.main.lpad(s, n, f)");

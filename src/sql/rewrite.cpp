@@ -185,7 +185,8 @@ constexpr std::string_view kFunctions[] = {
     "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
     "array_remove", "array_replace", "array_cat", "pg_size_pretty", "clock_timestamp", "json_object_keys",
     "jsonb_object_keys", "regexp_split_to_table", "string_to_table", "make_interval", "justify_days", "justify_hours",
-    "justify_interval", "div", "array_ndims", "array_dims", "array_fill", "array_to_string", "lpad", "rpad", "overlay"};
+    "justify_interval", "div", "array_ndims", "array_dims", "array_fill", "array_to_string", "lpad", "rpad", "overlay",
+    "octet_length"};
 // Set-returning functions whose FROM-clause form is a table macro of another name (a DuckDB macro is
 // either a table or a scalar).
 constexpr std::string_view kTableForms[] = {
@@ -776,6 +777,7 @@ class Rewriter {
     else if (preceded_by_dot(i)) return false;
     if (!one_of(t_[name].word, kTableForms) || !followed_by(name, '(') || !in_from_clause(i)) return false;
     edits_.push_back({t_[i].begin, t_[name].end, compat(t_[name].word + "_rows")});
+    if (t_[name].word.find("_each") == std::string::npos) alias_names_the_column(name);  // one column
     return true;
   }
 
@@ -1507,6 +1509,10 @@ class Rewriter {
   bool scalar_function_alias(size_t i) {
     const std::string &w = t_[i].word;
     if ((w != "generate_series" && w != "unnest") || !followed_by(i, '(')) return false;
+    return alias_names_the_column(i);
+  }
+  // The same for the call of any function of one column whose name is token i.
+  bool alias_names_the_column(size_t i) {
     size_t start = i;
     if (i >= 2 && is_punct(t_[i - 1], '.') && t_[i - 2].word == "pg_catalog") start = i - 2;
     if (start == 0 || !(word_at(start - 1, "from") || word_at(start - 1, "join") || is_punct(t_[start - 1], ',')))

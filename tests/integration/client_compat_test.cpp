@@ -720,6 +720,15 @@ TEST_F(ClientCompat, MoreFunctionsDuckDbLacks) {
   EXPECT_EQ(query_rows(c.get(), "SELECT jsonb_object_keys('{\"a\":1,\"b\":2}') AS k ORDER BY k"),
             (std::vector<Row>{{"a"}, {"b"}}));
   EXPECT_EQ(query_rows(c.get(), "SELECT * FROM json_object_keys('{\"a\":1}')"), (std::vector<Row>{{"a"}}));
+  // The alias of a function of one column names the value, not the row.
+  EXPECT_EQ(query_rows(c.get(), "SELECT k FROM jsonb_object_keys('{\"a\":1}') AS k"), (std::vector<Row>{{"a"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT v FROM json_array_elements_text('[\"x\",\"y\"]') v WHERE v = 'y'"),
+            (std::vector<Row>{{"y"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT s || '!' FROM string_to_table('a,b', ',') AS s ORDER BY s"),
+            (std::vector<Row>{{"a!"}, {"b!"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT octet_length('é'), octet_length('\\xc3a9'::bytea), octet_length(x), "
+                                "octet_length(NULL::text) FROM (VALUES ('ab'::text)) AS v(x)"),
+            (std::vector<Row>{{"2", "2", "2", std::nullopt}}));
   EXPECT_EQ(exec_error(c.get(), "SELECT div(1, 0)").sqlstate, "22012");
   if (!reference_mode())
     EXPECT_EQ(exec_error(c.get(), "SELECT 1 BETWEEN SYMMETRIC 2 + 1 AND 0").sqlstate, "0A000");
