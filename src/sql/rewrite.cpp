@@ -777,7 +777,10 @@ class Rewriter {
     else if (preceded_by_dot(i)) return false;
     if (!one_of(t_[name].word, kTableForms) || !followed_by(name, '(') || !in_from_clause(i)) return false;
     edits_.push_back({t_[i].begin, t_[name].end, compat(t_[name].word + "_rows")});
-    if (t_[name].word.find("_each") == std::string::npos) alias_names_the_column(name);  // one column
+    // A function of one unnamed column: its alias names the value. (json_array_elements' column is
+    // named `value`, and json_each's are key and value.)
+    if (t_[name].word.find("_each") == std::string::npos && t_[name].word.find("_elements") == std::string::npos)
+      alias_names_the_column(name);
     return true;
   }
 
