@@ -186,6 +186,8 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE MACRO " + q + "pg_is_wal_replay_paused() AS false");
   add("CREATE MACRO " + q + "quote_ident(s) AS __mallard_quote_ident(CAST(s AS VARCHAR))");
   add("CREATE MACRO " + q + "clock_timestamp() AS make_timestamptz(CAST(__mallard_clock() AS BIGINT))");
+  // timeofday(): the wall clock as text, in PostgreSQL's layout.
+  add("CREATE MACRO " + q + "timeofday() AS strftime(" + q + "clock_timestamp(), '%a %b %d %H:%M:%S.%f %Y %Z')");
   // initcap: each run of letters and digits capitalized, the rest of it in lower case.
   add("CREATE MACRO " + q + "initcap(s) AS array_to_string(list_transform(regexp_extract_all(CAST(s AS VARCHAR), "
       "'[\\pL\\pN]+|[^\\pL\\pN]+'), lambda w: upper(w[1]) || lower(w[2:])), '')");

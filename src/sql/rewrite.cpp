@@ -33,7 +33,7 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
                                           "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval",
                                           "any", "some", "all", "serial", "identity", "user", "similar", "symmetric", "?", "#>",
-                                          "@>", "<@", "json", "->"};
+                                          "@>", "<@", "json", "->", "u&"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -186,7 +186,7 @@ constexpr std::string_view kFunctions[] = {
     "array_remove", "array_replace", "array_cat", "pg_size_pretty", "clock_timestamp", "json_object_keys",
     "jsonb_object_keys", "regexp_split_to_table", "string_to_table", "make_interval", "justify_days", "justify_hours",
     "justify_interval", "div", "array_ndims", "array_dims", "array_fill", "array_to_string", "lpad", "rpad", "overlay",
-    "octet_length"};
+    "octet_length", "timeofday"};
 // Set-returning functions whose FROM-clause form is a table macro of another name (a DuckDB macro is
 // either a table or a scalar).
 constexpr std::string_view kTableForms[] = {
@@ -413,6 +413,7 @@ class Rewriter {
         if (public_schema(i)) continue;
         if (t_[i].kind == Tok::kQuotedIdent) continue;
         if (locking_clause(i)) continue;
+        if (unicode_string(i)) continue;
         refuse_sequence_columns(i);
         if (type_name(i)) continue;
         if (interval_typed_literal(i)) continue;
@@ -923,6 +924,15 @@ class Rewriter {
     if (t_[i].word != "cast" || !followed_by(i, '(') || !tok(i + 3)) return false;
     const size_t close = matching(i + 1);
     if (close < i + 5) return false;
+    // CAST(x AS varchar(n)), as x::varchar(n) (cast).
+    for (size_t as = i + 3; as + 4 < close; ++as) {
+      if (!word_at(as, "as")) continue;
+      auto [length, end] = varchar_length(as + 1);
+      if (end != close) continue;
+      edits_.push_back({t_[i].begin, t_[i].begin, "left("});
+      edits_.push_back({t_[as + 1].begin, t_[close].end, "VARCHAR), " + length + ")"});
+      return false;  // the operand is rewritten as usual
+    }
     size_t type = close - 1, as = close - 2;
     if (as >= 2 && is_punct(t_[as], '.') && word_at(as - 1, "pg_catalog")) as -= 2;
     const std::string &w = t_[type].word;
@@ -1187,6 +1197,12 @@ class Rewriter {
       edits_.push_back({t_[type_begin].begin, t_[k].end, "VARCHAR"});
       return;
     }
+    if (auto [length, end] = varchar_length(k); end != 0) {
+      // An explicit cast to varchar(n) cuts the text to n characters (DuckDB keeps no length).
+      edits_.push_back({t_[operand_start(i - 1)].begin, t_[operand_start(i - 1)].begin, "left("});
+      edits_.push_back({t_[i].begin, t_[end - 1].end, "::VARCHAR, " + length + ")"});
+      return;
+    }
     if (type == "regclass" || type == "regtype" || type == "regnamespace" || type == "regproc" ||
         type == "regprocedure") {
       if (array) throw Error(sqlstate::kFeatureNotSupported, "arrays of " + type + " are not supported");
@@ -1235,6 +1251,16 @@ class Rewriter {
         type == "regdictionary" || type == "regcollation")
       throw Error(sqlstate::kFeatureNotSupported, "type " + type + " is not supported");
     if (k != type_begin) edits_.push_back({t_[type_begin].begin, t_[k].begin, ""});  // ::pg_catalog.int4
+  }
+
+  // `varchar(n)` or `character varying(n)` (not an array) starting at token k: the length's text
+  // and one past the closing parenthesis; end 0 when it is not that.
+  std::pair<std::string, size_t> varchar_length(size_t k) const {
+    size_t open = word_at(k, "varchar") ? k + 1 : word_at(k, "character") && word_at(k + 1, "varying") ? k + 2 : 0;
+    if (open == 0 || !tok(open + 2) || !is_punct(t_[open], '(') || t_[open + 1].kind != Tok::kNumber ||
+        !is_punct(t_[open + 2], ')') || followed_by(open + 2, '['))
+      return {"", 0};
+    return {std::string(s_.substr(t_[open + 1].begin, t_[open + 1].end - t_[open + 1].begin)), open + 3};
   }
 
   static int integer_bits(const std::string &type) {
@@ -1440,6 +1466,83 @@ class Rewriter {
         t_[first + 1].kind == Tok::kCast && json_type_word(t_[first + 2]))
       return true;
     return literal_ok && json_literal(first) && !(first + 1 < t_.size() && t_[first + 1].kind == Tok::kCast);
+  }
+
+  // U&'d\0061t' [UESCAPE '!']: PostgreSQL's string with Unicode escapes (\XXXX, \+XXXXXX, a
+  // surrogate pair as two), which DuckDB's parser cannot read, becomes the plain literal.
+  bool unicode_string(size_t i) {
+    if (t_[i].word != "u" || !tok(i + 2) || t_[i + 1].kind != Tok::kOp || t_[i + 1].word != "&" ||
+        t_[i + 2].kind != Tok::kString || t_[i].end != t_[i + 1].begin || t_[i + 1].end != t_[i + 2].begin)
+      return false;
+    auto text = [&](size_t k) { return string_literal_value(s_.substr(t_[k].begin, t_[k].end - t_[k].begin)); };
+    auto value = text(i + 2);
+    if (!value) return false;
+    const std::string forms = "Unicode escapes must be \\XXXX or \\+XXXXXX.";
+    auto bad = [&](const char *what, bool hint) {
+      return Error(sqlstate::kSyntaxError, what, 0, {}, hint ? forms : std::string());
+    };
+    char esc = '\\';
+    size_t last = i + 2;
+    if (word_at(i + 3, "uescape") && tok(i + 4) && t_[i + 4].kind == Tok::kString) {
+      auto e = text(i + 4);
+      if (!e || e->size() != 1 || std::isxdigit(static_cast<unsigned char>((*e)[0])) || std::strchr("+'\" \t\r\n", (*e)[0]))
+        throw Error(sqlstate::kSyntaxError, "invalid Unicode escape character");
+      esc = (*e)[0];
+      last = i + 4;
+    }
+    std::string out;
+    uint32_t high = 0;  // a pending high surrogate
+    for (size_t k = 0; k < value->size(); ++k) {
+      char c = (*value)[k];
+      if (c != esc) {
+        if (high) throw bad("invalid Unicode surrogate pair", false);
+        out += c;
+        continue;
+      }
+      if (k + 1 < value->size() && (*value)[k + 1] == esc) {
+        out += esc;
+        ++k;
+        continue;
+      }
+      const bool six = k + 1 < value->size() && (*value)[k + 1] == '+';
+      const size_t digits = six ? 6 : 4, from = k + (six ? 2 : 1);
+      if (from + digits > value->size()) throw bad("invalid Unicode escape", true);
+      uint32_t code = 0;
+      for (size_t d = from; d < from + digits; ++d) {
+        if (!std::isxdigit(static_cast<unsigned char>((*value)[d]))) throw bad("invalid Unicode escape", true);
+        code = code * 16 + static_cast<uint32_t>(std::stoi(std::string(1, (*value)[d]), nullptr, 16));
+      }
+      k = from + digits - 1;
+      if (high) {
+        if (code < 0xDC00 || code > 0xDFFF) throw bad("invalid Unicode surrogate pair", false);
+        code = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00);
+        high = 0;
+      } else if (code >= 0xD800 && code <= 0xDBFF) {
+        high = code;
+        continue;
+      } else if (code >= 0xDC00 && code <= 0xDFFF) {
+        throw bad("invalid Unicode surrogate pair", false);
+      }
+      if (code == 0 || code > 0x10FFFF) throw bad("invalid Unicode escape value", false);
+      if (code < 0x80) {
+        out += static_cast<char>(code);
+      } else if (code < 0x800) {
+        out += static_cast<char>(0xC0 | (code >> 6));
+        out += static_cast<char>(0x80 | (code & 0x3F));
+      } else if (code < 0x10000) {
+        out += static_cast<char>(0xE0 | (code >> 12));
+        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (code & 0x3F));
+      } else {
+        out += static_cast<char>(0xF0 | (code >> 18));
+        out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (code & 0x3F));
+      }
+    }
+    if (high) throw bad("invalid Unicode surrogate pair", false);
+    edits_.push_back({t_[i].begin, t_[last].end, sql_literal(out)});
+    return true;
   }
 
   // overlay(s PLACING r FROM f [FOR n]): the keywords become commas, for the macro of that name.

@@ -691,6 +691,14 @@ TEST_F(ClientCompat, MoreFunctionsDuckDbLacks) {
        "(5 BETWEEN ASYMMETRIC 10 AND 1)::text",
        "truetruefalse"},
       {"string_agg(x::text, ',' ORDER BY x) FROM generate_series(1, 5) AS g(x) WHERE x BETWEEN SYMMETRIC 4 AND 2", "2,3,4"},
+      // Strings with Unicode escapes, and the wall clock as text.
+      {"U&'d\\0061t\\+000061' || U&'d!0061t!+000061' UESCAPE '!' || u&'\\00e9\\\\'", "datadataé\\"},
+      {"U&'\\D83D\\DE00' = '\xF0\x9F\x98\x80'", "t"},
+      {"length(timeofday()) > 20", "t"},
+      // An explicit cast to varchar(n) cuts the text.
+      {"'abc'::varchar(2) || cast('abcdef' AS varchar(3)) || 'xyz'::character varying(1) || 12345::varchar(3)",
+       "ababcx123"},
+      {"string_agg(x::varchar(2), ',') FROM (VALUES ('hello'), ('éa'), ('b')) AS v(x)", "he,éa,b"},
   });
   // Intervals as the wire writes them (DuckDB's interval::text has its own words).
   EXPECT_EQ(query_rows(c.get(), "SELECT justify_days(interval '35 days'), justify_days(interval '-35 days'), "
@@ -730,6 +738,8 @@ TEST_F(ClientCompat, MoreFunctionsDuckDbLacks) {
                                 "octet_length(NULL::text) FROM (VALUES ('ab'::text)) AS v(x)"),
             (std::vector<Row>{{"2", "2", "2", std::nullopt}}));
   EXPECT_EQ(exec_error(c.get(), "SELECT div(1, 0)").sqlstate, "22012");
+  for (const char *bad : {"SELECT U&'\\0000'", "SELECT U&'\\D83D'", "SELECT U&'\\12'", "SELECT U&'x' UESCAPE 'ab'"})
+    EXPECT_EQ(exec_error(c.get(), bad).sqlstate, "42601") << bad;
   if (!reference_mode())
     EXPECT_EQ(exec_error(c.get(), "SELECT 1 BETWEEN SYMMETRIC 2 + 1 AND 0").sqlstate, "0A000");
 }
