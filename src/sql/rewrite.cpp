@@ -428,6 +428,7 @@ class Rewriter {
         if (similar_to(i)) continue;
         if (between_symmetric(i)) continue;
         overlay_keywords(i);
+        series_constants(i);
         if (table_form(i)) continue;
         if (catalog_name(i)) continue;
         if (multi_unnest(i)) continue;
@@ -961,6 +962,36 @@ class Rewriter {
     edits_.push_back({t_[i].begin, t_[i + 1].end, compat(w + (name ? "_in(" : "_out("))});
     edits_.push_back({t_[as - 1].end, t_[close].end, ")"});
     return true;
+  }
+
+  // generate_series(start, stop, step) with string constants, which PostgreSQL types from the
+  // other arguments and DuckDB leaves text (finding no function): a string step is an interval, a
+  // string bound takes the type of the other bound when that one is visibly a date or timestamp.
+  void series_constants(size_t i) {
+    if (t_[i].word != "generate_series" || !followed_by(i, '(') || preceded_by_dot(i)) return;
+    const auto args = call_arguments(i + 1);
+    if (args.size() != 3) return;
+    auto bare = [&](size_t a) { return args[a].second == args[a].first + 1 && t_[args[a].first].kind == Tok::kString; };
+    auto type_of = [&](size_t a) -> std::string {  // "" unless visibly date, timestamp or timestamptz
+      static constexpr std::string_view kTypes[] = {"date", "timestamp", "timestamptz"};
+      const auto [first, end] = args[a];
+      if (end == first + 2 && t_[first].kind == Tok::kIdent && one_of(t_[first].word, kTypes) &&
+          t_[first + 1].kind == Tok::kString)
+        return t_[first].word;
+      if (end >= first + 3 && t_[end - 2].kind == Tok::kCast && t_[end - 1].kind == Tok::kIdent &&
+          one_of(t_[end - 1].word, kTypes))
+        return t_[end - 1].word;
+      return "";
+    };
+    if (!bare(2) || (type_of(0).empty() && type_of(1).empty())) return;
+    edits_.push_back({t_[args[2].first].begin, t_[args[2].first].begin, "INTERVAL "});
+    interval_literal(t_[args[2].first]);
+    for (size_t a : {0, 1}) {
+      const std::string other = type_of(1 - a);
+      if (!bare(a) || other.empty()) continue;
+      edits_.push_back({t_[args[a].first].begin, t_[args[a].first].begin, "CAST("});
+      edits_.push_back({t_[args[a].first].end, t_[args[a].first].end, " AS " + other + ")"});
+    }
   }
 
   // generate_series() in a select list returns one row per value in PostgreSQL; DuckDB's scalar

@@ -691,6 +691,11 @@ TEST_F(ClientCompat, MoreFunctionsDuckDbLacks) {
        "(5 BETWEEN ASYMMETRIC 10 AND 1)::text",
        "truetruefalse"},
       {"string_agg(x::text, ',' ORDER BY x) FROM generate_series(1, 5) AS g(x) WHERE x BETWEEN SYMMETRIC 4 AND 2", "2,3,4"},
+      // generate_series of timestamps with string constants, typed from the other arguments.
+      {"count(*) FROM generate_series('2020-01-01'::date, '2020-12-31', '1 mon')", "12"},
+      {"string_agg(g::date::text, ',') FROM generate_series(timestamp '2020-01-01', '2020-01-03', '1 day') AS g",
+       "2020-01-01,2020-01-02,2020-01-03"},
+      {"count(*) FROM generate_series('2020-01-01', '2020-12-31'::timestamp, '1 week')", "53"},
       // Strings with Unicode escapes, and the wall clock as text.
       {"U&'d\\0061t\\+000061' || U&'d!0061t!+000061' UESCAPE '!' || u&'\\00e9\\\\'", "datadataé\\"},
       {"U&'\\D83D\\DE00' = '\xF0\x9F\x98\x80'", "t"},
