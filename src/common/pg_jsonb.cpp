@@ -64,7 +64,54 @@ bool contains(const Json &a, const Json &b, bool top) {
   return !a.is_structured() && a == b;
 }
 
+void set_path(Json &node, const std::vector<std::optional<std::string_view>> &path, size_t k, const Json &value,
+              bool create_missing) {
+  const std::string step(*path[k]);
+  const bool last = k + 1 == path.size();
+  if (node.is_object()) {
+    auto it = node.find(step);
+    if (last) {
+      if (it != node.end() || create_missing) node[step] = value;
+    } else if (it != node.end()) {
+      set_path(*it, path, k + 1, value, create_missing);
+    }
+    return;
+  }
+  if (!node.is_array()) return;  // a scalar below the top: nothing to change
+  long long index = 0;
+  size_t used = 0;
+  try {
+    index = std::stoll(step, &used);
+  } catch (const std::exception &) {
+    used = 0;
+  }
+  if (used == 0 || used != step.size())
+    throw Error(sqlstate::kInvalidTextRepresentation,
+                "path element at position " + std::to_string(k + 1) + " is not an integer: \"" + step + "\"");
+  const long long size = static_cast<long long>(node.size());
+  if (index < 0) index += size;
+  if (index >= 0 && index < size) {
+    if (last)
+      node[static_cast<size_t>(index)] = value;
+    else
+      set_path(node[static_cast<size_t>(index)], path, k + 1, value, create_missing);
+  } else if (last && create_missing) {
+    node.insert(index < 0 ? node.begin() : node.end(), value);
+  }
+}
+
 }  // namespace
+
+std::string jsonb_set(std::string_view doc, const std::vector<std::optional<std::string_view>> &path,
+                      std::string_view value, bool create_missing) {
+  Json j = parse(doc);
+  for (size_t k = 0; k < path.size(); ++k)
+    if (!path[k])
+      throw Error(sqlstate::kNullValueNotAllowed, "path element at position " + std::to_string(k + 1) + " is null");
+  if (!j.is_structured()) throw Error(sqlstate::kInvalidParameterValue, "cannot set path in scalar");
+  if (!path.empty()) set_path(j, path, 0, parse(value), create_missing);
+  return j.dump();
+}
 
 bool jsonb_has_key(std::string_view doc, std::string_view key) { return has_key(parse(doc), key); }
 

@@ -458,7 +458,8 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE MACRO " + q + "pg_get_expr(e, rel) AS CAST(e AS VARCHAR), (e, rel, pretty) AS CAST(e AS VARCHAR)");
   const std::string viewdef = "(SELECT regexp_replace(regexp_replace(mv.sql, "
       "'^\\s*CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMP(ORARY)?\\s+)?VIEW\\s+.*?\\s+AS\\s+', '', 'is'), ';\\s*$', '') "
-      "FROM duckdb_views() mv WHERE mv.view_oid = o)";
+      "FROM duckdb_views() mv WHERE mv.view_oid = " + q + "regclass_in(CAST(o AS VARCHAR)))";
+  // The view by OID or (PostgreSQL's text form) by name.
   add("CREATE MACRO " + q + "pg_get_viewdef(o) AS " + viewdef + ", (o, pretty) AS " + viewdef);
   add("CREATE MACRO " + q + "obj_description(o) AS (SELECT md.description FROM " + q + "pg_description md "
       "WHERE md.objoid = o AND md.objsubid = 0 LIMIT 1), (o, cat) AS (SELECT md.description FROM " + q + "pg_description md "
@@ -1036,6 +1037,13 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
                                [truth](const auto &a) { return truth(jsonb_contains(*a[1][0], *a[0][0])); });
   conn.register_items_function(kJsonbConcat, {Kind::kJson, Kind::kJson}, Kind::kJson,
                                [](const auto &a) -> std::optional<std::string> { return jsonb_concat(*a[0][0], *a[1][0]); });
+  // jsonb_set(target, path, value [, create_missing]) (sql::rewrite_for_duckdb reads a literal path).
+  auto set = [](const auto &a) -> std::optional<std::string> {
+    return jsonb_set(*a[0][0], a[1], *a[2][0], a.size() < 4 || *a[3][0] == "t");
+  };
+  conn.register_items_function("__mallard_jsonb_set", {Kind::kJson, Kind::kTextArray, Kind::kJson}, Kind::kJson, set);
+  conn.register_items_function("__mallard_jsonb_set", {Kind::kJson, Kind::kTextArray, Kind::kJson, Kind::kBool},
+                               Kind::kJson, set);
   // x SIMILAR TO pattern [ESCAPE e] (sql::rewrite_for_duckdb passes the pattern through this).
   conn.register_text_function("__mallard_similar_regex", 2, [](const std::vector<std::string_view> &args) {
     return similar_to_regex(args[0], args[1]);

@@ -172,6 +172,11 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
         return "2201G";  // width_bucket()
       if (contains(msg, "according to format specifier")) return "22007";  // to_date(), to_timestamp()
       if (contains(msg, "invalid escape string")) return "22025";                 // SIMILAR TO ... ESCAPE
+      if (contains(msg, "path element at position ")) {                             // jsonb_set()
+        if (msg.ends_with(" is null")) return kNullValueNotAllowed;
+        return kInvalidTextRepresentation;
+      }
+      if (contains(msg, "invalid input syntax for type json")) return kInvalidTextRepresentation;
       if (contains(msg, "invalid regular expression: ")) return "2201B";
       if (contains(msg, "feature not supported: ")) return kFeatureNotSupported;  // pg_compat macros
       if (msg.ends_with("\" does not exist")) {  // reg* input lookups (pg_compat regclass_in, ...)
@@ -485,9 +490,14 @@ void items_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector o
   std::vector<const duckdb_string_t *> texts(columns);  // the strings, or an array's elements
   std::vector<const uint64_t *> element_valid(columns);
   std::vector<const duckdb_list_entry *> entries(columns);
+  std::vector<const bool *> truths(columns);
   for (size_t c = 0; c < columns; ++c) {
     args[c] = duckdb_data_chunk_get_vector(in, c);
     valid[c] = duckdb_vector_get_validity(args[c]);
+    if (call.params[c] == Connection::TextKind::kBool) {
+      truths[c] = static_cast<const bool *>(duckdb_vector_get_data(args[c]));
+      continue;
+    }
     duckdb_vector strings = args[c];
     if (call.params[c] == Connection::TextKind::kTextArray) {
       entries[c] = static_cast<const duckdb_list_entry *>(duckdb_vector_get_data(args[c]));
@@ -504,6 +514,8 @@ void items_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector o
       values[c].clear();
       if (!row_valid(valid[c], r)) {
         null = true;
+      } else if (truths[c]) {
+        values[c].push_back(truths[c][r] ? "t" : "f");
       } else if (entries[c]) {
         for (uint64_t e = entries[c][r].offset; e < entries[c][r].offset + entries[c][r].length; ++e)
           values[c].push_back(row_valid(element_valid[c], e) ? std::optional(string_of(texts[c][e])) : std::nullopt);

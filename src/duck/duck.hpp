@@ -175,8 +175,8 @@ class Connection {
   bool register_variadic_text_function(const std::string &name, VariadicTextFunction fn);
   // A function (an operator, when its name is one) whose arguments and result are text, JSON, text
   // arrays or a boolean. `fn` gets each argument's items — one for text and JSON, the elements of
-  // an array (NULL elements as nullopt) — and answers the result's text ("t" or "f" for a
-  // boolean), or nullopt for NULL. A NULL argument gives NULL; an Error thrown fails the statement.
+  // an array (NULL elements as nullopt), "t" or "f" for a boolean — and answers the result's text
+  // ("t" or "f" for a boolean), or nullopt for NULL. A NULL argument gives NULL; an Error thrown fails the statement.
   enum class TextKind { kText, kJson, kTextArray, kBool };
   using Items = std::vector<std::optional<std::string_view>>;
   using ItemsFunction = std::function<std::optional<std::string>(const std::vector<Items> &)>;

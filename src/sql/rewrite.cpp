@@ -429,6 +429,7 @@ class Rewriter {
         if (between_symmetric(i)) continue;
         overlay_keywords(i);
         series_constants(i);
+        if (jsonb_set_call(i)) continue;
         if (table_form(i)) continue;
         if (catalog_name(i)) continue;
         if (multi_unnest(i)) continue;
@@ -1573,6 +1574,21 @@ class Rewriter {
     }
     if (high) throw bad("invalid Unicode surrogate pair", false);
     edits_.push_back({t_[i].begin, t_[last].end, sql_literal(out)});
+    return true;
+  }
+
+  // jsonb_set(target, path, value [, create_missing]): Mallard's function (common/pg_jsonb.cpp),
+  // with a literal path ('{a,0}') read as the array it is.
+  bool jsonb_set_call(size_t i) {
+    if (t_[i].word != "jsonb_set" || !followed_by(i, '(') || preceded_by_dot(i)) return false;
+    const auto args = call_arguments(i + 1);
+    if (args.size() < 3 || args.size() > 4) return false;
+    edits_.push_back({t_[i].begin, t_[i].end, "__mallard_jsonb_set"});
+    const Token &path = t_[args[1].first];
+    if (args[1].second == args[1].first + 1 && path.kind == Tok::kString)
+      if (auto list = array_text_literal(s_.substr(path.begin, path.end - path.begin)))
+        edits_.push_back({path.begin, path.end, *list});
+    name_select_item(i, i);
     return true;
   }
 

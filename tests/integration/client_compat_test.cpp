@@ -789,8 +789,20 @@ TEST_F(ClientCompat, JsonbOperators) {
       // Arrays and text keep their own operators.
       {"(ARRAY[1, 2] @> ARRAY[1])::text || (ARRAY[1] <@ ARRAY[1, 2])::text || ('x' || '{\"a\":1}')", "truetruex{\"a\":1}"},
       {"'{\"a\":1}'::jsonb ? 'a' AND true", "t"},
+      // jsonb_set with a literal path, positions from either end, and create_missing.
+      {"jsonb_set('{\"a\":{\"b\":[1,2]}}', '{a,b,0}', '\"x\"') #>> '{a,b,0}'", "x"},
+      {"jsonb_set('{\"a\":[1,2]}', '{a,-1}', '9') #>> '{a,1}'", "9"},
+      {"jsonb_array_length(jsonb_set('{\"a\":[1,2]}', '{a,5}', '3') -> 'a')", "3"},
+      {"jsonb_set('{\"a\":[1,2]}', '{a,-5}', '0') #>> '{a,0}'", "0"},
+      {"(jsonb_set('{\"a\":1}', '{b}', '2', false) ? 'b')::text || (jsonb_set('{\"a\":1}', '{b}', '2') ? 'b')::text",
+       "falsetrue"},
+      {"jsonb_set('{\"a\":1}', '{x,y}', '2') ? 'x'", "f"},
+      {"jsonb_set('{\"a\":1}', '{a}', NULL) IS NULL", "t"},
       {"('{\"a\":1}'::jsonb ? NULL) IS NULL", "t"},
   });
+  EXPECT_EQ(exec_error(c.get(), "SELECT jsonb_set('[1,2]', '{x}', '2')").sqlstate, "22P02");
+  EXPECT_EQ(exec_error(c.get(), "SELECT jsonb_set('{\"a\":1}', ARRAY['a', NULL], '2')").sqlstate, "22004");
+  EXPECT_EQ(exec_error(c.get(), "SELECT jsonb_set('1', '{a}', '2')").sqlstate, "22023");
   // Parameters: a key, a path of keys and a document.
   const char *key[] = {"tags"};
   Result r(PQexecParams(c.get(), "SELECT string_agg(id::text, ',' ORDER BY id) FROM jdocs_ops WHERE d ? $1", 1, nullptr,
@@ -807,6 +819,8 @@ TEST_F(ClientCompat, JsonbOperators) {
                         nullptr, nullptr, 0));
   ASSERT_EQ(PQresultStatus(d.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(d.get());
   EXPECT_EQ(std::string(PQgetvalue(d.get(), 0, 0)), "2");
+  exec_ok(c.get(), "UPDATE jdocs_ops SET d = jsonb_set(d, '{n,m}', '\"shallow\"') WHERE id = 1");
+  EXPECT_EQ(ids("d #>> '{n,m}' = 'shallow'"), "1");
   exec_ok(c.get(), "DROP TABLE jdocs_ops");
 }
 

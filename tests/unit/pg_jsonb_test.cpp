@@ -45,6 +45,30 @@ TEST(PgJsonb, Concatenation) {
   EXPECT_EQ(jsonb_concat("1", "2"), "[1,2]");
 }
 
+TEST(PgJsonb, SetAtAPath) {
+  using Path = std::vector<std::optional<std::string_view>>;
+  EXPECT_EQ(jsonb_set(R"({"a": {"b": [1, 2]}})", Path{"a", "b", "1"}, "true", true), R"({"a":{"b":[1,true]}})");
+  EXPECT_EQ(jsonb_set(R"([1, 2])", Path{"-2"}, "0", true), "[0,2]");
+  EXPECT_EQ(jsonb_set(R"([1, 2])", Path{"9"}, "3", true), "[1,2,3]");
+  EXPECT_EQ(jsonb_set(R"([1, 2])", Path{"-9"}, "0", true), "[0,1,2]");
+  EXPECT_EQ(jsonb_set(R"([1, 2])", Path{"9"}, "3", false), "[1,2]");
+  EXPECT_EQ(jsonb_set(R"({"a": 1})", Path{"b", "c"}, "3", true), R"({"a":1})");  // only the last step is made
+  EXPECT_EQ(jsonb_set(R"({"a": 1})", Path{}, "3", true), R"({"a":1})");
+  EXPECT_EQ(jsonb_set(R"({"a": 1})", Path{"a", "b"}, "3", true), R"({"a":1})");  // a scalar on the way
+  auto state = [](std::string_view doc, Path path) {
+    try {
+      jsonb_set(doc, path, "1", true);
+    } catch (const Error &e) {
+      return e.sqlstate();
+    }
+    return std::string();
+  };
+  EXPECT_EQ(state("[1]", Path{"x"}), "22P02");
+  EXPECT_EQ(state("[1]", Path{"1x"}), "22P02");
+  EXPECT_EQ(state("{}", Path{std::nullopt}), "22004");
+  EXPECT_EQ(state("1", Path{"a"}), "22023");
+}
+
 TEST(PgJsonb, TextThatIsNotJsonIs22P02) {
   try {
     jsonb_has_key("{", "a");
