@@ -876,6 +876,12 @@ TEST_F(ClientCompat, RegCastsAreShownByName) {
   EXPECT_EQ(query_value(c.get(), "SELECT attname FROM pg_attribute WHERE attrelid = 'reg_shown'::regclass AND attnum = 1"),
             "a");
   EXPECT_EQ(query_value(c.get(), "SELECT relname FROM pg_class WHERE oid = (SELECT 'reg_shown'::regclass)"), "reg_shown");
+  // pg_get_viewdef takes the view's name as well as its OID.
+  exec_ok(c.get(), "CREATE VIEW reg_shown_v AS SELECT a FROM reg_shown");
+  EXPECT_EQ(query_value(c.get(), "SELECT pg_get_viewdef('reg_shown_v') = pg_get_viewdef('reg_shown_v'::regclass) AND "
+                                 "pg_get_viewdef('reg_shown_v') LIKE '%reg_shown%'"),
+            "t");
+  exec_ok(c.get(), "DROP VIEW reg_shown_v");
   exec_ok(c.get(), "DROP TABLE reg_shown");
 }
 
