@@ -307,6 +307,10 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "ELSE error('feature not supported: array_fill() of more than one dimension') END");
   add("CREATE MACRO " + q + "array_to_string(a, sep) AS system.main.array_to_string(a, sep), "
       "(a, sep, n) AS system.main.array_to_string(list_transform(a, lambda e: coalesce(CAST(e AS VARCHAR), n)), sep)");
+  // A value's text as PostgreSQL's output function writes it, for format() and concat(): a boolean
+  // is t or f (its cast to text, DuckDB's and PostgreSQL's alike, is true or false).
+  add("CREATE MACRO " + q + "output_text(x) AS CASE WHEN typeof(x) = 'BOOLEAN' THEN "
+      "CASE CAST(x AS VARCHAR) WHEN 'true' THEN 't' WHEN 'false' THEN 'f' END ELSE CAST(x AS VARCHAR) END");
   // octet_length of text (DuckDB's takes only bytea and bit strings): its UTF-8 bytes.
   add("CREATE MACRO " + q + "octet_length(x) AS CASE WHEN typeof(x) = 'BLOB' THEN system.main.octet_length(CAST(x AS BLOB)) "
       "ELSE strlen(CAST(x AS VARCHAR)) END");
@@ -1021,8 +1025,8 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
   conn.register_text_function("__mallard_quote_literal", 1, [](const std::vector<std::string_view> &args) {
     return pg_quote_literal(args[0]);
   });
-  // jsonb's operators, under the operator names sql::rewrite_for_duckdb gives them
-  // (kJsonbOperators in common/pg_compat.hpp).
+  // jsonb's operators, under the operator names sql::rewrite_for_duckdb gives them (kJsonbHasKey
+  // and the others in common/pg_compat.hpp).
   using Kind = duck::Connection::TextKind;
   auto truth = [](bool b) -> std::optional<std::string> { return std::string(b ? "t" : "f"); };
   conn.register_items_function(kJsonbHasKey, {Kind::kJson, Kind::kText}, Kind::kBool,

@@ -229,12 +229,9 @@ std::optional<std::string> string_literal_value(std::string_view lit) {
   return v;
 }
 
-// PostgreSQL's text form of a one-dimensional array ('{a,"b c",NULL}'), given as a SQL string
-// literal with its quotes: the DuckDB expression ARRAY['a', 'b c', NULL], whose elements the
-// cast that follows converts. nullopt for anything else (nested arrays, dimension decorations,
-// malformed text), which is left to DuckDB.
-// The elements of a one-dimensional array literal in PostgreSQL's text form ('{a,"b c",NULL}'),
-// NULL as nullopt; nullopt when the literal is not one.
+// The elements of PostgreSQL's text form of a one-dimensional array ('{a,"b c",NULL}'), given as
+// a SQL string literal with its quotes; NULL elements as nullopt. nullopt for anything else
+// (nested arrays, dimension decorations, malformed text), which is left to DuckDB.
 std::optional<std::vector<std::optional<std::string>>> array_text_elements(std::string_view lit) {
   auto value = string_literal_value(lit);
   if (!value) return std::nullopt;
@@ -281,7 +278,8 @@ std::optional<std::vector<std::optional<std::string>>> array_text_elements(std::
   return out;
 }
 
-// The same literal as a DuckDB list (ARRAY['a', 'b c', NULL]).
+// The same literal as the DuckDB expression ARRAY['a', 'b c', NULL], whose elements the cast that
+// follows converts.
 std::optional<std::string> array_text_literal(std::string_view lit) {
   auto elements = array_text_elements(lit);
   if (!elements) return std::nullopt;
@@ -419,6 +417,7 @@ class Rewriter {
         if (interval_typed_literal(i)) continue;
         if (to_char(i)) continue;
         if (format_call(i)) continue;
+        concat_call(i);
         if (regexp_matches_call(i)) continue;
         if (parse_date_call(i)) continue;
         if (count_nulls_call(i)) continue;
@@ -563,12 +562,28 @@ class Rewriter {
     auto args = call_arguments(i + 1);
     if (args.empty()) return false;
     edits_.push_back({t_[i].begin, t_[i].end, "__mallard_format"});
-    for (size_t a = 1; a < args.size(); ++a) {
-      edits_.push_back({t_[args[a].first].begin, t_[args[a].first].begin, "CAST((", true});
-      edits_.push_back({t_[args[a].second - 1].end, t_[args[a].second - 1].end, ") AS VARCHAR)"});
-    }
+    output_text_arguments(args, 1);
     if (!preceded_by_dot(i)) name_select_item(i, i);  // pg_catalog.format: named where the qualifier goes
     return true;
+  }
+
+  // concat(...) and concat_ws(sep, ...) write their arguments as PostgreSQL's output functions
+  // do (a boolean is t or f; DuckDB's concat writes true), as format() does.
+  bool concat_call(size_t i) {
+    if ((t_[i].word != "concat" && t_[i].word != "concat_ws") || !followed_by(i, '(') || stored_ ||
+        qualified_elsewhere(i))
+      return false;
+    auto args = call_arguments(i + 1);
+    output_text_arguments(args, t_[i].word == "concat" ? 0 : 1);
+    return false;  // the arguments are rewritten as usual
+  }
+
+  // Each argument from `from` on as its text (pg_compat output_text).
+  void output_text_arguments(const std::vector<std::pair<size_t, size_t>> &args, size_t from) {
+    for (size_t a = from; a < args.size(); ++a) {
+      edits_.push_back({t_[args[a].first].begin, t_[args[a].first].begin, compat("output_text(("), true});
+      edits_.push_back({t_[args[a].second - 1].end, t_[args[a].second - 1].end, "))"});
+    }
   }
 
   // The arguments of the call whose '(' is token `open`: each one's tokens [first, second); empty

@@ -696,6 +696,11 @@ TEST_F(ClientCompat, MoreFunctionsDuckDbLacks) {
       {"string_agg(g::date::text, ',') FROM generate_series(timestamp '2020-01-01', '2020-01-03', '1 day') AS g",
        "2020-01-01,2020-01-02,2020-01-03"},
       {"count(*) FROM generate_series('2020-01-01', '2020-12-31'::timestamp, '1 week')", "53"},
+      // format() and concat() write booleans as t and f (their output function); || and ::text as
+      // true and false (their cast).
+      {"format('%s|%L', false, true) || concat('a', true) || concat_ws(',', 'b', NULL, false) || ('c' || true) || true::text",
+       "f|'t'atb,fctruetrue"},
+      {"string_agg(concat(x, '!'), ',') FROM (VALUES (true), (NULL)) AS v(x)", "t!,!"},
       // Strings with Unicode escapes, and the wall clock as text.
       {"U&'d\\0061t\\+000061' || U&'d!0061t!+000061' UESCAPE '!' || u&'\\00e9\\\\'", "datadataé\\"},
       {"U&'\\D83D\\DE00' = '\xF0\x9F\x98\x80'", "t"},
