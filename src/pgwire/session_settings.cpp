@@ -214,9 +214,11 @@ void Session::set_guc(const std::string &name, const std::string &value, bool fr
       throw Error(sqlstate::kFeatureNotSupported, "DateStyle \"" + value + "\" is not supported; only ISO is");
     v = "ISO, MDY";
   } else if (name == "intervalstyle") {
-    if (to_lower(v) != "postgres")
-      throw Error(sqlstate::kFeatureNotSupported, "IntervalStyle \"" + value + "\" is not supported; only postgres is");
-    v = "postgres";
+    v = to_lower(v);
+    if (v != "postgres" && v != "iso_8601")
+      throw Error(sqlstate::kFeatureNotSupported,
+                  "IntervalStyle \"" + value + "\" is not supported; only postgres and iso_8601 are");
+    text_options_.iso_8601_intervals = v == "iso_8601";
   } else if (name == "bytea_output") {
     if (to_lower(v) != "hex")
       throw Error(sqlstate::kFeatureNotSupported, "bytea_output \"" + value + "\" is not supported; only hex is");

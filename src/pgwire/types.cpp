@@ -724,6 +724,43 @@ void append_interval(std::string &out, const duckdb_interval &iv) {
   }
 }
 
+// IntervalStyle 'iso_8601': "P1Y2M3DT4H5M6.5S" ("PT0S" for zero), each field with its own sign,
+// as PostgreSQL splits the time into hours, minutes and seconds.
+void append_interval_iso(std::string &out, const duckdb_interval &iv) {
+  constexpr int64_t kHour = 3600000000, kMinute = 60000000, kSecond = 1000000;
+  const int64_t hours = iv.micros / kHour, minutes = iv.micros % kHour / kMinute, micros = iv.micros % kMinute;
+  if (iv.months == 0 && iv.days == 0 && iv.micros == 0) {
+    out += "PT0S";
+    return;
+  }
+  auto part = [&](int64_t value, char unit) {
+    if (value == 0) return;
+    append_int(out, value);
+    out += unit;
+  };
+  out += 'P';
+  part(iv.months / 12, 'Y');
+  part(iv.months % 12, 'M');
+  part(iv.days, 'D');
+  if (iv.micros == 0) return;
+  out += 'T';
+  part(hours, 'H');
+  part(minutes, 'M');
+  if (micros == 0) return;
+  const uint64_t mag = micros < 0 ? 0 - uint64_t(micros) : uint64_t(micros);
+  if (micros < 0) out += '-';
+  append_int(out, int64_t(mag / kSecond));
+  if (uint64_t fraction = mag % kSecond; fraction != 0) {
+    char digits[7];
+    std::snprintf(digits, sizeof digits, "%06llu", static_cast<unsigned long long>(fraction));
+    std::string_view f(digits, 6);
+    while (f.back() == '0') f.remove_suffix(1);
+    out += '.';
+    out += f;
+  }
+  out += 'S';
+}
+
 void append_uuid(std::string &out, const duckdb_hugeint &h) {
   uint64_t hi = uint64_t(h.upper) ^ (uint64_t{1} << 63), lo = h.lower;
   char buf[36];
@@ -1307,14 +1344,22 @@ class TimestampEncoder final : public Encoder {
 
 class IntervalEncoder final : public Encoder {
  public:
-  using Encoder::Encoder;
-  void append_text(uint64_t row, std::string &out) override { append_interval(out, at<duckdb_interval>(row)); }
+  IntervalEncoder(PgType t, bool iso_8601) : Encoder(t), iso_8601_(iso_8601) {}
+  void append_text(uint64_t row, std::string &out) override {
+    if (iso_8601_)
+      append_interval_iso(out, at<duckdb_interval>(row));
+    else
+      append_interval(out, at<duckdb_interval>(row));
+  }
   void append_binary(uint64_t row, std::string &out) override {
     const auto &iv = at<duckdb_interval>(row);
     put_u64(out, uint64_t(iv.micros));
     put_u32(out, uint32_t(iv.days));
     put_u32(out, uint32_t(iv.months));
   }
+
+ private:
+  bool iso_8601_;
 };
 
 class UuidEncoder final : public Encoder {
@@ -1661,7 +1706,7 @@ EncoderPtr build_encoder(duckdb_logical_type type, const TextOptions &options) {
     case DUCKDB_TYPE_TIMESTAMP_NS: return std::make_unique<TimestampEncoder<TsUnit::kNano, false>>(pg, 0);
     case DUCKDB_TYPE_TIMESTAMP_TZ:
       return std::make_unique<TimestampEncoder<TsUnit::kMicro, true>>(pg, options.utc_offset_seconds, options.zone);
-    case DUCKDB_TYPE_INTERVAL: return std::make_unique<IntervalEncoder>(pg);
+    case DUCKDB_TYPE_INTERVAL: return std::make_unique<IntervalEncoder>(pg, options.iso_8601_intervals);
     case DUCKDB_TYPE_UUID: return std::make_unique<UuidEncoder>(pg);
     case DUCKDB_TYPE_ENUM:
       switch (duckdb_enum_internal_type(type)) {

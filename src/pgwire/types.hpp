@@ -44,6 +44,8 @@ struct TextOptions {
   int32_t utc_offset_seconds = 0;
   // When set and not fixed, the offset of each timestamptz value is looked up here instead.
   std::shared_ptr<const ZoneOffsets> zone;
+  // IntervalStyle iso_8601 ("P1Y2M3DT4H5M6.5S") rather than postgres ("1 year 2 mons ...").
+  bool iso_8601_intervals = false;
 };
 
 // PostgreSQL type for a DuckDB logical type (result columns and parameters).

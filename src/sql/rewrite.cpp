@@ -1285,9 +1285,10 @@ class Rewriter {
         return;
       }
       if (fn == "regproc") {
-        // Procedures are kept by name (pg_type.typinput is text here).
+        // Procedures are kept by name (pg_type.typinput is text here); a regprocedure's argument
+        // types ('array_in(cstring,oid,integer)', as Rails writes it) are dropped.
         edits_.push_back({t_[start].begin, t_[start].begin, "regexp_replace(CAST("});
-        edits_.push_back({t_[i].begin, t_[k].end, " AS VARCHAR), '^pg_catalog\\.', '')"});
+        edits_.push_back({t_[i].begin, t_[k].end, " AS VARCHAR), '^pg_catalog\\.|\\(.*\\)$', '', 'g')"});
         return;
       }
       edits_.push_back({t_[start].begin, t_[start].begin, compat(fn + (literal ? "_in(" : "_out("))});

@@ -829,6 +829,37 @@ TEST_F(ClientCompat, JsonbOperators) {
   exec_ok(c.get(), "DROP TABLE jdocs_ops");
 }
 
+// What Ruby on Rails' PostgreSQL adapter sends when it connects: IntervalStyle iso_8601 (durations
+// are read and written as ISO 8601), its settings, and the type map query, which finds array
+// types by their input function written as a regprocedure.
+TEST_F(ClientCompat, RailsConnectStatements) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  for (const char *q : {"SET client_min_messages TO 'warning'", "SET standard_conforming_strings = on",
+                        "SET intervalstyle = iso_8601", "SET SESSION timezone TO 'UTC'"})
+    exec_ok(c.get(), q);
+  EXPECT_EQ(query_value(c.get(), "SHOW intervalstyle"), "iso_8601");
+  EXPECT_EQ(query_rows(c.get(), "SELECT interval '1 year 2 months 3 days 04:05:06.5', interval '-1 days', "
+                                "interval '-4 hours -5 minutes -6.5 seconds', interval '0', "
+                                "interval '14 months -3 days 1 hour', ARRAY[interval '1 day', interval '2 hours']"),
+            (std::vector<Row>{{"P1Y2M3DT4H5M6.5S", "P-1D", "PT-4H-5M-6.5S", "PT0S", "P1Y2M-3DT1H", "{P1D,PT2H}"}}));
+  const char *iso[] = {"P1DT2H"};
+  Result r(PQexecParams(c.get(), "SELECT $1::interval + interval '1 hour'", 1, nullptr, iso, nullptr, nullptr, 0));
+  ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+  EXPECT_EQ(std::string(PQgetvalue(r.get(), 0, 0)), "P1DT3H");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) > 5 FROM pg_type AS t LEFT JOIN pg_range AS r ON oid = rngtypid "
+                                 "WHERE t.typname IN ('int2', 'int4', 'int8', 'text') OR t.typtype IN ('r', 'e', 'd') "
+                                 "OR t.typinput = 'array_in(cstring,oid,integer)'::regprocedure OR t.typelem != 0"),
+            "t");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) > 5 FROM pg_type t "
+                                 "WHERE t.typinput = 'array_in(cstring,oid,integer)'::regprocedure"),
+            "t");
+  exec_ok(c.get(), "RESET intervalstyle");
+  EXPECT_EQ(query_value(c.get(), "SELECT interval '1 day 2 hours'"), "1 day 02:00:00");
+  if (!reference_mode())  // the other styles are not written here
+    EXPECT_EQ(exec_error(c.get(), "SET intervalstyle = sql_standard").sqlstate, "0A000");
+}
+
 // SIMILAR TO takes SQL regular expressions: '%' and '_' as in LIKE, a literal '.', and an escape
 // character (backslash unless ESCAPE says otherwise).
 TEST_F(ClientCompat, SimilarToReadsSqlRegularExpressions) {
