@@ -1273,14 +1273,17 @@ class Rewriter {
       }
       std::string fn = type == "regprocedure" ? "regproc" : type;
       // A name cast to regclass, regtype or regnamespace is an OID in expressions, but what a
-      // select list shows is its name, as PostgreSQL shows the reg* types: looked up, then named.
+      // select list shows, and its cast to text anywhere, is its name, as PostgreSQL writes the
+      // reg* types: looked up, then named.
       size_t after = k + 1;
       if (after + 1 < t_.size() && t_[after].kind == Tok::kCast &&
           (word_at(after + 1, "text") || word_at(after + 1, "varchar") || word_at(after + 1, "name")))
         after += 2;
-      if (literal && fn != "regproc" && shown_select_item(start) && (ends_select_item(after) || word_at(after, "as"))) {
+      const bool to_text = after != k + 1;
+      const bool shown = shown_select_item(start) && (ends_select_item(after) || word_at(after, "as"));
+      if (literal && fn != "regproc" && (to_text || shown)) {
         edits_.push_back({t_[start].begin, t_[start].begin, compat(fn + "_out(") + compat(fn + "_in(")});
-        const bool named = word_at(after, "as") || after != k + 1;  // by its alias, or the cast to text
+        const bool named = !shown || to_text || word_at(after, "as");  // by the cast to text or its alias
         edits_.push_back({t_[i].begin, t_[k].end, named ? "))" : ")) AS " + fn});
         return;
       }

@@ -905,6 +905,9 @@ TEST_F(ClientCompat, RegCastsAreShownByName) {
       {"'pg_class'::regclass::oid = 1259", "t"},
       {"r = 'pg_class'::regclass FROM (SELECT 'pg_class'::regclass AS r) s", "t"},
       {"(SELECT 'int4'::regtype) = 23", "t"},
+      // Cast to text, anywhere, it is the name.
+      {"'pg_class'::regclass::text || '/' || 'int8'::regtype::text", "pg_class/bigint"},
+      {"count(*) FROM (VALUES ('pg_class')) AS v(n) WHERE 'pg_class'::regclass::text = n", "1"},
   });
   exec_ok(c.get(), "DROP TABLE IF EXISTS reg_shown");
   exec_ok(c.get(), "CREATE TABLE reg_shown (a integer)");
