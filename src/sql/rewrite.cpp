@@ -33,7 +33,7 @@ constexpr std::string_view kTriggers[] = {"pg_",  "reg",     "operator", "collat
                                           "session_user", "public", "(", "for", "like", "[]", "numeric",
                                           "decimal", "::int", "::smallint", "::bigint", "jsonb", "json_typeof", "interval",
                                           "any", "some", "all", "serial", "identity", "user", "similar", "symmetric", "?", "#>",
-                                          "@>", "<@", "json", "->", "u&"};
+                                          "@>", "<@", "json", "->", "u&", "array"};
 
 bool may_need_rewrite(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -1438,7 +1438,61 @@ class Rewriter {
       const bool literal_ok = w != "||";
       if (json_operand_ends(i - 1, literal_ok) || json_operand_starts(i + 1, literal_ok))
         replace_op(w == "@>" ? kJsonbContains : w == "<@" ? kJsonbContainedBy : kJsonbConcat);
+      else if (w == "||")
+        array_element_concat(i);
     }
+  }
+
+  // array || element and element || array, where the array is visibly one (ARRAY[...], a cast to
+  // an array type, a function that makes arrays) and the element a number: DuckDB's || takes two
+  // lists, so the number becomes a list of one. (A bare string there is an array literal to
+  // PostgreSQL, and is left alone.)
+  void array_element_concat(size_t i) {
+    auto ends_operand = [&](size_t k) {  // nothing binding tighter than || follows token k
+      if (k + 1 >= t_.size()) return true;
+      const Token &next = t_[k + 1];
+      static constexpr std::string_view kLooser[] = {"||", "=", "<>", "!=", "<", ">", "<=", ">="};
+      return is_punct(next, ')') || is_punct(next, ',') || is_punct(next, ';') || next.kind == Tok::kIdent ||
+             (next.kind == Tok::kOp && one_of(next.word, kLooser));
+    };
+    auto starts_operand = [&](size_t k) {  // nothing binding tighter than || precedes token k
+      return k == 0 || is_punct(t_[k - 1], '(') || is_punct(t_[k - 1], ',') || t_[k - 1].kind == Tok::kIdent ||
+             (t_[k - 1].kind == Tok::kOp && t_[k - 1].word == "||");
+    };
+    auto wrap = [&](size_t k) {
+      edits_.push_back({t_[k].begin, t_[k].begin, "["});
+      edits_.push_back({t_[k].end, t_[k].end, "]"});
+    };
+    const bool right_number = i + 1 < t_.size() && t_[i + 1].kind == Tok::kNumber && ends_operand(i + 1);
+    const bool left_number = t_[i - 1].kind == Tok::kNumber && starts_operand(i - 1);
+    if (right_number && (array_operand_ends(i - 1) || array_chain_before(i))) wrap(i + 1);
+    else if (left_number && array_operand_starts(i + 1)) wrap(i - 1);
+  }
+  // Whether the || at i follows `array || number` (array || 3 || 4).
+  bool array_chain_before(size_t i) const {
+    return i >= 3 && t_[i - 1].kind == Tok::kNumber && t_[i - 2].kind == Tok::kOp && t_[i - 2].word == "||" &&
+           (array_operand_ends(i - 3) || array_chain_before(i - 2));
+  }
+  static constexpr std::string_view kArrayMakers[] = {"array_agg",    "string_to_array", "array_append",
+                                                      "array_prepend", "array_cat",      "array_remove",
+                                                      "array_replace", "regexp_split_to_array", "array_fill"};
+  bool array_operand_ends(size_t last) const {
+    if (!is_punct(t_[last], ']') && !is_punct(t_[last], ')')) return false;
+    if (is_punct(t_[last], ']') && last >= 3 && is_punct(t_[last - 1], '[') && t_[last - 3].kind == Tok::kCast)
+      return true;  // x::int[]
+    const size_t start = operand_start(last);
+    if (start >= last) return false;
+    if (word_at(start, "array") && followed_by(start, '[')) return is_punct(t_[last], ']');
+    return t_[start].kind == Tok::kIdent && one_of(t_[start].word, kArrayMakers) && followed_by(start, '(') &&
+           matching(start + 1) == last;
+  }
+  bool array_operand_starts(size_t first) const {
+    if (first >= t_.size()) return false;
+    if (word_at(first, "array") && followed_by(first, '[')) return true;
+    if (t_[first].kind == Tok::kIdent && one_of(t_[first].word, kArrayMakers) && followed_by(first, '(')) return true;
+    return first + 4 < t_.size() && (t_[first].kind == Tok::kString || t_[first].kind == Tok::kParam) &&
+           t_[first + 1].kind == Tok::kCast && is_name(t_[first + 2]) && is_punct(t_[first + 3], '[') &&
+           is_punct(t_[first + 4], ']');
   }
 
   // DuckDB reads `->` as its lambda arrow, whose right side is a whole expression: `d -> 'a' IS

@@ -421,6 +421,10 @@ TEST_F(ClientCompat, FunctionsDuckDbLacks) {
       {"clock_timestamp() >= now() AND pg_typeof(clock_timestamp())::text = 'timestamp with time zone'", "t"},
       {"count(DISTINCT clock_timestamp()) > 1 FROM generate_series(1, 100000)", "t"},
   });
+  // array || element, element || array.
+  EXPECT_EQ(query_rows(c.get(), "SELECT ARRAY[1, 2] || 3, 0 || ARRAY[1, 2], ARRAY[1, 2] || 3 || 4, '{1,2}'::int[] || 3, "
+                                "array_append(ARRAY[1], 2) || 3, ARRAY[1] || 2 = ARRAY[1, 2]"),
+            (std::vector<Row>{{"{1,2,3}", "{0,1,2}", "{1,2,3,4}", "{1,2,3}", "{1,2,3}", "t"}}));
   EXPECT_EQ(query_rows(c.get(), "SELECT array_remove(ARRAY[1, 2, 1, NULL], 1), array_replace(ARRAY[1, NULL], NULL, 9), "
                                 "array_cat(ARRAY[1], ARRAY[2, 3])"),
             (std::vector<Row>{{"{2,NULL}", "{1,9}", "{1,2,3}"}}));
