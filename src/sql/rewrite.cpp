@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <cstring>
 #include <optional>
@@ -303,6 +304,18 @@ std::optional<std::string> json_pointer_literal(std::string_view lit) {
     for (char c : *e) pointer += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
   }
   return sql_literal(pointer);
+}
+
+// The UTF-8 bytes of a code point (at most U+10FFFF).
+void append_utf8(std::string &out, uint32_t code) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+    return;
+  }
+  const int continuation = code < 0x800 ? 1 : code < 0x10000 ? 2 : 3;
+  static constexpr unsigned char kLead[] = {0, 0xC0, 0xE0, 0xF0};
+  out += static_cast<char>(kLead[continuation] | (code >> (6 * continuation)));
+  for (int k = continuation - 1; k >= 0; --k) out += static_cast<char>(0x80 | ((code >> (6 * k)) & 0x3F));
 }
 
 // The date and time patterns of to_char / to_date templates. Numeric patterns (no case) match in
@@ -1613,10 +1626,10 @@ class Rewriter {
       const size_t digits = six ? 6 : 4, from = k + (six ? 2 : 1);
       if (from + digits > value->size()) throw bad("invalid Unicode escape", true);
       uint32_t code = 0;
-      for (size_t d = from; d < from + digits; ++d) {
-        if (!std::isxdigit(static_cast<unsigned char>((*value)[d]))) throw bad("invalid Unicode escape", true);
-        code = code * 16 + static_cast<uint32_t>(std::stoi(std::string(1, (*value)[d]), nullptr, 16));
-      }
+      const char *hex = value->data() + from;
+      if (std::any_of(hex, hex + digits, [](char h) { return !std::isxdigit(static_cast<unsigned char>(h)); }))
+        throw bad("invalid Unicode escape", true);
+      std::from_chars(hex, hex + digits, code, 16);
       k = from + digits - 1;
       if (high) {
         if (code < 0xDC00 || code > 0xDFFF) throw bad("invalid Unicode surrogate pair", false);
@@ -1629,21 +1642,7 @@ class Rewriter {
         throw bad("invalid Unicode surrogate pair", false);
       }
       if (code == 0 || code > 0x10FFFF) throw bad("invalid Unicode escape value", false);
-      if (code < 0x80) {
-        out += static_cast<char>(code);
-      } else if (code < 0x800) {
-        out += static_cast<char>(0xC0 | (code >> 6));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-      } else if (code < 0x10000) {
-        out += static_cast<char>(0xE0 | (code >> 12));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-      } else {
-        out += static_cast<char>(0xF0 | (code >> 18));
-        out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-      }
+      append_utf8(out, code);
     }
     if (high) throw bad("invalid Unicode surrogate pair", false);
     edits_.push_back({t_[i].begin, t_[last].end, sql_literal(out)});
