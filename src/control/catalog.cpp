@@ -11,6 +11,7 @@
 #include "common/pg_jsonb.hpp"
 #include "common/pg_number_format.hpp"
 #include "common/pg_similar.hpp"
+#include "lake/sequences.hpp"
 
 namespace mallard::control {
 
@@ -410,8 +411,7 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "WHEN 'CHECK' THEN 'CHECK (' || k.expression || ')' "
       "ELSE 'FOREIGN KEY (' || array_to_string(k.constraint_column_names, ', ') || ') REFERENCES ' || k.referenced_table "
       "|| '(' || array_to_string(k.referenced_column_names, ', ') || ')' END AS condef "
-      "FROM duckdb_constraints() k WHERE k.database_name IN (current_database(), 'temp') "
-      "AND k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK', 'FOREIGN KEY')");
+      "FROM " + q + "all_constraints k WHERE k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK', 'FOREIGN KEY')");
   add("CREATE VIEW " + q + "pg_constraint AS SELECT * EXCLUDE (condef) REPLACE (CAST(oid AS UINTEGER) AS oid, "
       "CAST(connamespace AS UINTEGER) AS connamespace, CAST(conrelid AS UINTEGER) AS conrelid, "
       "CAST(contypid AS UINTEGER) AS contypid, CAST(conindid AS UINTEGER) AS conindid, "
@@ -437,8 +437,8 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "true, k.constraint_type = 'PRIMARY KEY', "
       "list_transform(k.constraint_column_indexes, lambda x: x + 1), "
       "'CREATE UNIQUE INDEX ' || k.constraint_name || ' ON ' || k.schema_name || '.' || k.table_name || "
-      "' USING btree (' || array_to_string(k.constraint_column_names, ', ') || ')' FROM duckdb_constraints() k "
-      "WHERE k.database_name IN (current_database(), 'temp') AND k.constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
+      "' USING btree (' || array_to_string(k.constraint_column_names, ', ') || ')' FROM " + q + "all_constraints k "
+      "WHERE k.constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
   add("CREATE VIEW " + q + "pg_index AS SELECT CAST(indexrelid AS UINTEGER) AS indexrelid, "
       "CAST(indrelid AS UINTEGER) AS indrelid, CAST(len(indkey) AS SMALLINT) AS indnatts, "
       "CAST(len(indkey) AS SMALLINT) AS indnkeyatts, indisunique, false AS indnullsnotdistinct, "
@@ -690,6 +690,18 @@ std::string statements() {
   // OIDs stay below 2^25.
   add("CREATE MACRO " + q + "constraint_oid(table_oid, idx) AS 1000000000 + table_oid * 64 + idx");
   add("CREATE MACRO " + q + "constraint_index_oid(table_oid, idx) AS 3000000000 + (table_oid * 64 + idx) % 1000000000");
+  // The constraints of DuckDB's tables (temporary ones) and the keys of lake tables, in
+  // duckdb_constraints()'s shape.
+  add("CREATE VIEW " + q + "all_constraints AS SELECT database_name, schema_name, schema_oid, table_name, table_oid, "
+      "constraint_index, constraint_type, constraint_name, constraint_column_indexes, constraint_column_names, "
+      "expression, referenced_table, referenced_column_names FROM duckdb_constraints() "
+      "WHERE database_name IN (current_database(), 'temp') "
+      "UNION ALL SELECT v.database_name, v.schema_name, v.schema_oid, v.view_name, v.view_oid, lk.key_index, "
+      "CASE WHEN lk.is_primary = 1 THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, first(lk.key_name), "
+      "list(CAST(lk.column_index AS BIGINT) ORDER BY lk.key_position), list(lk.column_name ORDER BY lk.key_position), "
+      "NULL, NULL, NULL FROM __mallard_lake_keys() lk JOIN duckdb_views() v ON v.database_name = current_database() "
+      "AND v.schema_name = lk.schema_name AND v.view_name = lk.table_name AND NOT v.internal "
+      "GROUP BY v.database_name, v.schema_name, v.schema_oid, v.view_name, v.view_oid, lk.key_index, lk.is_primary");
   add("CREATE VIEW " + q + "raw_pg_class AS "
       "SELECT CAST(table_oid AS BIGINT) AS oid, table_name AS relname, CAST(schema_oid AS BIGINT) AS relnamespace, "
       "CAST(0 AS BIGINT) AS reltype, CAST(0 AS BIGINT) AS reloftype, CAST(10 AS BIGINT) AS relowner, "
@@ -704,7 +716,7 @@ std::string statements() {
       "FROM duckdb_tables() WHERE database_name IN (current_database(), 'temp') AND schema_name <> '__mallard' "
       "UNION ALL SELECT view_oid, view_name, schema_oid, 0, 0, 10, CASE WHEN " + q + "is_lake_table(sql) THEN 2 ELSE 0 END, "
       "0, 0, CAST(coalesce(ceil(lt.data_bytes / 8192), 0) AS INTEGER), CAST(coalesce(lt.record_count, 0) AS FLOAT), "
-      "0, 0, false, false, "
+      "0, 0, coalesce(lt.key_count > 0, false), false, "
       "CASE WHEN temporary THEN 't' ELSE 'p' END, CASE WHEN " + q + "is_lake_table(sql) THEN 'r' ELSE 'v' END, "
       "column_count, 0, NOT " + q + "is_lake_table(sql), false, false, false, false, true, "
       "CASE WHEN " + q + "is_lake_table(sql) THEN 'd' ELSE 'n' END, "
@@ -721,8 +733,8 @@ std::string statements() {
       // PRIMARY KEY and UNIQUE constraints are indexes in PostgreSQL (psql's "Indexes:").
       "UNION ALL SELECT " + q + "constraint_index_oid(table_oid, constraint_index), constraint_name, schema_oid, 0, 0, 10, "
       "403, 0, 0, 0, 0, 0, 0, false, false, 'p', 'i', len(constraint_column_indexes), 0, false, false, false, false, "
-      "false, true, 'n', false, 0, 0, 0, NULL, NULL, NULL FROM duckdb_constraints() "
-      "WHERE database_name IN (current_database(), 'temp') AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
+      "false, true, 'n', false, 0, 0, 0, NULL, NULL, NULL FROM " + q + "all_constraints "
+      "WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
   add("CREATE VIEW " + q + "pg_class AS " +
       oids({"oid", "relnamespace", "reltype", "reloftype", "relowner", "relam", "relfilenode", "reltablespace",
             "reltoastrelid", "relrewrite"},
@@ -753,12 +765,16 @@ std::string statements() {
   add("CREATE VIEW " + q + "pg_attribute AS " + oids({"attrelid", "atttypid", "attcollation"}, {"attalign", "attstorage", "attcompression", "attidentity", "attgenerated"}) + " FROM " + q +
       "raw_pg_attribute");
 
+  // A serial or identity column's default as PostgreSQL shows a serial's (lake/sequences.hpp).
+  add("CREATE MACRO " + q + "shown_default(expr, tbl, col) AS CASE WHEN starts_with(expr, '" +
+      std::string(lake::kNextvalFunction) + "(') THEN 'nextval(''' || tbl || '_' || col || '_seq''::regclass)' ELSE expr END");
   add("CREATE VIEW " + q + "raw_pg_attrdef AS "
       "SELECT CAST(table_oid * 1000 + column_index AS BIGINT) AS oid, CAST(table_oid AS BIGINT) AS adrelid, "
       "CAST(column_index AS SMALLINT) AS adnum, column_default AS adbin FROM duckdb_columns() "
       "WHERE column_default IS NOT NULL AND database_name IN (current_database(), 'temp') AND schema_name <> '__mallard' "
       "UNION ALL SELECT CAST(v.view_oid * 1000 + c.column_index AS BIGINT), CAST(v.view_oid AS BIGINT), "
-      "CAST(c.column_index AS SMALLINT), c.column_default FROM duckdb_views() v JOIN duckdb_columns() c "
+      "CAST(c.column_index AS SMALLINT), " + q + "shown_default(c.column_default, v.view_name, c.column_name) "
+      "FROM duckdb_views() v JOIN duckdb_columns() c "
       "ON c.database_name = v.database_name AND c.schema_name = '__mallard' AND "
       "c.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) "
       "WHERE v.database_name = current_database() AND " + q + "is_lake_table(v.sql) AND c.column_default IS NOT NULL");
@@ -904,7 +920,12 @@ std::string statements() {
       "error('relation \"' || CAST(s AS VARCHAR) || '\" does not exist')) END");
   add("CREATE MACRO " + q + "to_regclass(s) AS " + q + "regclass_lookup(s)");
   // Sequences owned by columns (serial) do not exist here.
-  add("CREATE MACRO " + q + "pg_get_serial_sequence(t, c) AS CAST(NULL AS VARCHAR)");
+  // The sequence PostgreSQL would name for a serial column (shown_default's), schema-qualified.
+  add("CREATE MACRO " + q + "pg_get_serial_sequence(t, c) AS (SELECT CASE mn.nspname WHEN 'main' THEN 'public' "
+      "ELSE mn.nspname END || '.' || mc.relname || '_' || ma.attname || '_seq' FROM " + q + "raw_pg_attrdef md JOIN " +
+      q + "raw_pg_attribute ma ON ma.attrelid = md.adrelid AND ma.attnum = md.adnum JOIN " + q +
+      "raw_pg_class mc ON mc.oid = md.adrelid JOIN " + q + "raw_pg_namespace mn ON mn.oid = mc.relnamespace "
+      "WHERE md.adrelid = " + q + "regclass_lookup(t) AND ma.attname = c AND starts_with(md.adbin, 'nextval(') LIMIT 1)");
   add("CREATE MACRO " + q + "regclass_out(o) AS coalesce("
       "(SELECT mr.relname FROM " + q + "system_relations mr WHERE mr.oid = o), "
       "(SELECT mc.relname FROM " + q + "pg_class mc WHERE mc.oid = o LIMIT 1), CAST(o AS VARCHAR))");
@@ -936,7 +957,8 @@ std::string statements() {
       "coalesce((SELECT mt.typname FROM " + q + "pg_type mt WHERE mt.oid = " + q + "type_oid(col.data_type)), "
       "lower(col.data_type)) AS udt_name, "
       "CASE WHEN s.column_name IS NULL THEN col.is_nullable WHEN s.is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable, "
-      "coalesce(s.column_default, col.column_default) AS column_default, "
+      "coalesce(" + q + "shown_default(s.column_default, col.table_name, col.column_name), col.column_default) "
+      "AS column_default, "
       "CASE WHEN col.data_type LIKE 'DECIMAL(%' AND " + q + "type_mod(col.data_type) = -1 THEN NULL "
       "ELSE col.numeric_precision END AS numeric_precision, "
       "CASE WHEN col.data_type LIKE 'DECIMAL(%' AND " + q + "type_mod(col.data_type) = -1 THEN NULL "
@@ -958,10 +980,38 @@ std::string statements() {
 void register_server_functions(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks, ShownSnapshot shown) {
   using duck::Cell;
   // Each lake table's live rows and data bytes, as the lake's statistics keep them.
+  // The lake tables' PRIMARY KEY and UNIQUE constraints, a row per key column: the key's number
+  // in its table, whether it is the primary key, the name PostgreSQL would give it, and the
+  // column's name and 0-based position in the table.
+  conn.register_table_function(
+      {"__mallard_lake_keys",
+       {{"schema_name", DUCKDB_TYPE_VARCHAR}, {"table_name", DUCKDB_TYPE_VARCHAR}, {"key_index", DUCKDB_TYPE_BIGINT},
+        {"is_primary", DUCKDB_TYPE_BIGINT}, {"key_name", DUCKDB_TYPE_VARCHAR}, {"column_name", DUCKDB_TYPE_VARCHAR},
+        {"column_index", DUCKDB_TYPE_BIGINT}, {"key_position", DUCKDB_TYPE_BIGINT}},
+       [shown] {
+         std::vector<std::vector<Cell>> out;
+         auto snap = shown();
+         if (!snap) return out;
+         for (const auto &[id, table] : snap->tables) {
+           auto schema = snap->schemas.find(table->schema_id);
+           if (schema == snap->schemas.end()) continue;
+           for (size_t k = 0; k < table->keys.size(); ++k) {
+             const auto &key = table->keys[k];
+             std::string name = lake::key_name(*table, key);
+             for (size_t p = 0; p < key.columns.size(); ++p)
+               for (size_t c = 0; c < table->columns.size(); ++c)
+                 if (table->columns[c].id == key.columns[p])
+                   out.push_back({Cell{schema->second.name}, Cell{table->name}, Cell{int64_t(k)},
+                                  Cell{int64_t(key.primary)}, Cell{name}, Cell{table->columns[c].name}, Cell{int64_t(c)},
+                                  Cell{int64_t(p)}});
+           }
+         }
+         return out;
+       }});
   conn.register_table_function(
       {"__mallard_lake_tables",
        {{"schema_name", DUCKDB_TYPE_VARCHAR}, {"table_name", DUCKDB_TYPE_VARCHAR}, {"record_count", DUCKDB_TYPE_BIGINT},
-        {"data_bytes", DUCKDB_TYPE_BIGINT}},
+        {"data_bytes", DUCKDB_TYPE_BIGINT}, {"key_count", DUCKDB_TYPE_BIGINT}},
        [shown = std::move(shown)] {
          std::vector<std::vector<Cell>> out;
          auto snap = shown();
@@ -971,7 +1021,8 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
            if (schema == snap->schemas.end()) continue;
            int64_t bytes = 0;
            for (const auto &f : table->files) bytes += f.file_size;
-           out.push_back({Cell{schema->second.name}, Cell{table->name}, Cell{table->record_count}, Cell{bytes}});
+           out.push_back({Cell{schema->second.name}, Cell{table->name}, Cell{table->record_count}, Cell{bytes},
+                          Cell{int64_t(table->keys.size())}});
          }
          return out;
        }});

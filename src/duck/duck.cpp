@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -607,6 +608,52 @@ bool Connection::register_predicate(const std::string &name, std::function<bool(
   duckdb_scalar_function_set_extra_info(sf, new std::function<bool(int64_t)>(std::move(fn)),
                                         [](void *p) { delete static_cast<std::function<bool(int64_t)> *>(p); });
   duckdb_scalar_function_set_function(sf, predicate_call);
+  bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
+  duckdb_destroy_scalar_function(&sf);
+  return ok;
+}
+
+namespace {
+void counter_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector out) {
+  const auto &allocate = *static_cast<const Connection::Allocator *>(duckdb_scalar_function_get_extra_info(info));
+  duckdb_vector arg = duckdb_data_chunk_get_vector(in, 0);
+  const auto *keys = static_cast<const duckdb_string_t *>(duckdb_vector_get_data(arg));
+  const uint64_t *valid = duckdb_vector_get_validity(arg);
+  auto *result = static_cast<int64_t *>(duckdb_vector_get_data(out));
+  idx_t n = duckdb_data_chunk_get_size(in);
+  // Rows per key first (almost always one key), then one allocation per key.
+  std::map<std::string, int64_t, std::less<>> next;
+  for (idx_t r = 0; r < n; ++r)
+    if (row_valid(valid, r)) ++next[std::string(string_of(keys[r]))];
+  try {
+    for (auto &[key, count] : next) count = allocate(key, count);
+  } catch (const std::exception &e) {
+    duckdb_scalar_function_set_error(info, e.what());
+    return;
+  }
+  for (idx_t r = 0; r < n; ++r) {
+    if (!row_valid(valid, r)) {
+      set_null(out, r);
+      continue;
+    }
+    result[r] = next.find(string_of(keys[r]))->second++;
+  }
+}
+}  // namespace
+
+bool Connection::register_counter(const std::string &name, Allocator allocate) {
+  duckdb_scalar_function sf = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(sf, name.c_str());
+  duckdb_logical_type arg = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
+  duckdb_logical_type ret = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
+  duckdb_scalar_function_add_parameter(sf, arg);
+  duckdb_scalar_function_set_return_type(sf, ret);
+  duckdb_destroy_logical_type(&arg);
+  duckdb_destroy_logical_type(&ret);
+  duckdb_scalar_function_set_volatile(sf);
+  duckdb_scalar_function_set_extra_info(sf, new Allocator(std::move(allocate)),
+                                        [](void *p) { delete static_cast<Allocator *>(p); });
+  duckdb_scalar_function_set_function(sf, counter_call);
   bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
   duckdb_destroy_scalar_function(&sf);
   return ok;

@@ -164,6 +164,11 @@ class Connection {
   bool register_table_function(TableFunction f);
   // A volatile scalar function of one BIGINT argument answering a BOOLEAN; NULL gives NULL.
   bool register_predicate(const std::string &name, std::function<bool(int64_t)> fn);
+  // A volatile scalar function of one VARCHAR key answering a BIGINT per row: the values of a
+  // counter. For each key in a chunk of rows it asks `allocate(key, n)` once for n consecutive
+  // values and gets the first; the rows with that key take them in order. A NULL key gives NULL.
+  using Allocator = std::function<int64_t(const std::string &, int64_t)>;
+  bool register_counter(const std::string &name, Allocator allocate);
   // A scalar function of `arity` VARCHAR arguments answering VARCHAR; a NULL argument gives NULL.
   // One of no arguments is volatile (evaluated for every row).
   // An Error thrown by `fn` fails the statement with its message.

@@ -1,6 +1,7 @@
 #include "lake/catalog.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <set>
 #include <unordered_map>
@@ -279,6 +280,12 @@ const Column *Table::column(const std::string &n) const {
   return nullptr;
 }
 
+const Column *Table::column_by_id(int64_t id) const {
+  for (auto &c : columns)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
 const Schema *Snapshot::schema(const std::string &n) const {
   for (auto &[id, s] : schemas)
     if (s.name == n) return &s;
@@ -403,9 +410,13 @@ void read_definitions(metastore::Transaction &txn, Snapshot &s, int64_t snapshot
     v.sql = r[3].value_or("");
     s.views[v.id] = v;
   }
-  for (auto &r : txn.query(std::string("SELECT object_id, \"value\" FROM ducklake_tag WHERE \"key\" = 'comment' AND") +
-                               kVisible + in("object_id"),
+  for (auto &r : txn.query(std::string("SELECT object_id, \"value\", \"key\" FROM ducklake_tag WHERE \"key\" IN "
+                                       "('comment', '") + kKeysTag + "') AND" + kVisible + in("object_id"),
                            at)) {
+    if (r[2] == kKeysTag) {
+      if (Table *t = s.edit(num(r[0]))) t->keys = decode_keys(r[1].value_or(""));
+      continue;
+    }
     if (Table *t = s.edit(num(r[0]))) t->comment = r[1];
     if (auto v = s.views.find(num(r[0])); v != s.views.end()) v->second.comment = r[1];
   }
@@ -457,7 +468,45 @@ bool has_inlined_deletes(const Table &t) {
 
 bool same_definition(const Table &a, const Table &b) {
   return a.name == b.name && a.schema_id == b.schema_id && a.path == b.path && a.columns == b.columns &&
-         a.comment == b.comment && a.columns_changed_at == b.columns_changed_at;
+         a.comment == b.comment && a.keys == b.keys && a.columns_changed_at == b.columns_changed_at;
+}
+
+std::string encode_keys(const std::vector<Key> &keys) {
+  std::string s;
+  for (auto &k : keys) {
+    s += std::string(s.empty() ? "" : ";") + (k.primary ? "p:" : "u:");
+    for (size_t i = 0; i < k.columns.size(); ++i) s += (i ? "," : "") + std::to_string(k.columns[i]);
+  }
+  return s;
+}
+
+std::string key_name(const Table &t, const Key &k) {
+  if (k.primary) return t.name + "_pkey";
+  std::string name = t.name;
+  for (int64_t id : k.columns)
+    if (const Column *c = t.column_by_id(id)) name += "_" + c->name;
+  return name + "_key";
+}
+
+std::vector<Key> decode_keys(const std::string &text) {
+  std::vector<Key> keys;
+  for (size_t at = 0; at < text.size();) {
+    size_t end = std::min(text.find(';', at), text.size());
+    std::string_view one(text.data() + at, end - at);
+    at = end + 1;
+    if (one.size() < 3 || one[1] != ':') continue;  // not one of Mallard's: ignored
+    Key k;
+    k.primary = one[0] == 'p';
+    for (size_t i = 2; i < one.size();) {
+      int64_t id = 0;
+      auto [next, ec] = std::from_chars(one.data() + i, one.data() + one.size(), id);
+      if (ec != std::errc()) break;
+      k.columns.push_back(id);
+      i = static_cast<size_t>(next - one.data()) + 1;
+    }
+    if (!k.columns.empty()) keys.push_back(std::move(k));
+  }
+  return keys;
 }
 
 std::string snapshot_difference(const Snapshot &a, const Snapshot &b) {

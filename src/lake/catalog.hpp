@@ -55,6 +55,19 @@ struct DataFile {
   bool operator==(const DataFile &) const = default;
 };
 
+// A PRIMARY KEY or UNIQUE constraint of a table, by column ids. DuckLake has no constraints:
+// Mallard keeps a table's in one ducklake_tag row (key kKeysTag, see encode_keys) and enforces
+// them itself (lake/statement.hpp).
+struct Key {
+  bool primary = false;
+  std::vector<int64_t> columns;
+  bool operator==(const Key &) const = default;
+};
+inline constexpr const char *kKeysTag = "mallard_keys";
+// "p:1,2;u:3": a key per ';', p(rimary) or u(nique), then its column ids.
+std::string encode_keys(const std::vector<Key> &keys);
+std::vector<Key> decode_keys(const std::string &text);
+
 struct Table {
   int64_t id = 0;
   int64_t schema_id = 0;
@@ -65,6 +78,7 @@ struct Table {
   int64_t next_row_id = 0;
   int64_t record_count = 0;
   std::optional<std::string> comment;
+  std::vector<Key> keys;
   // The last snapshot that changed the table's columns (added, dropped, renamed, retyped). A data
   // file written at or after it has exactly the current columns, by name and type.
   int64_t columns_changed_at = 0;
@@ -90,7 +104,11 @@ struct Table {
   std::string file_deletes_sql(size_t index) const;
   bool has_inlined() const { return !inlined_tables.empty(); }
   const Column *column(const std::string &name) const;
+  const Column *column_by_id(int64_t id) const;  // top-level columns only
 };
+
+// The name PostgreSQL gives a key of `t` declared without a name: t_pkey, t_a_b_key.
+std::string key_name(const Table &t, const Key &k);
 
 struct Schema {
   int64_t id = 0;

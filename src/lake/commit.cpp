@@ -282,7 +282,7 @@ std::string table_label(const Snapshot &base, int64_t id) {
 void Committer::check_conflicts(metastore::Transaction &txn) {
   std::set<std::string> created_schemas, created_objects;
   std::set<int64_t> dropped_schemas, dropped_tables, altered_tables, deleted_tables, compacted_tables, dropped_views,
-      altered_views;
+      altered_views, inserted_tables;
   std::vector<metastore::Param> at = {std::to_string(base_.id)};
   for (auto &row : txn.query("SELECT changes_made FROM ducklake_snapshot_changes WHERE snapshot_id > CAST($1 AS BIGINT)",
                              at)) {
@@ -297,6 +297,7 @@ void Committer::check_conflicts(metastore::Transaction &txn) {
       else if (kind == "compacted_table" || kind == "merge_adjacent" || kind == "rewrite_delete") compacted_tables.insert(id());
       else if (kind == "dropped_view") dropped_views.insert(id());
       else if (kind == "altered_view") altered_views.insert(id());
+      else if (kind == "inserted_into_table" || kind == "inlined_insert") inserted_tables.insert(id());
     }
   }
   auto table_name = [&](int64_t id) { return table_label(base_, id); };
@@ -319,8 +320,13 @@ void Committer::check_conflicts(metastore::Transaction &txn) {
     if (dropped_tables.count(id) || altered_tables.count(id)) throw Conflict(table_name(id) + " was changed");
   for (auto &[id, a] : changes_.altered)
     if (dropped_tables.count(id) || altered_tables.count(id)) throw Conflict(table_name(id) + " was changed");
-  for (int64_t id : changes_.inserted)
+  for (int64_t id : changes_.inserted) {
     if (dropped_tables.count(id) || altered_tables.count(id)) throw Conflict(table_name(id) + " was changed");
+    // Rows inserted on both sides of a table with keys may share a key that neither side saw.
+    auto t = base_.tables.find(id);
+    if (inserted_tables.count(id) && t != base_.tables.end() && !t->second->keys.empty())
+      throw Conflict("rows were inserted into " + table_name(id) + ", which has a unique key,");
+  }
   for (int64_t id : changes_.deleted) {
     if (dropped_tables.count(id) || altered_tables.count(id) || compacted_tables.count(id))
       throw Conflict(table_name(id) + " was changed");
@@ -390,6 +396,10 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
                   c.default_value ? metastore::Param("duckdb") : std::nullopt});
         for (auto &child : c.children) insert_column(table_id, child, c.id);
       };
+  auto insert_keys = [&](int64_t table_id, const std::vector<Key> &keys) {
+    txn.exec("INSERT INTO ducklake_tag VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, $3, $4)",
+             {P(table_id), snap, std::string(kKeysTag), encode_keys(keys)});
+  };
   std::map<int64_t, int64_t> table_ids;  // key → id
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
     auto &nt = changes_.created_tables[i];
@@ -399,6 +409,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
              "CAST($3 AS BIGINT), $4, $5, true)",
              {P(id), snap, P(schema_ids.at(nt.schema)), nt.table.name, nt.table.name + "/"});
     for (auto &c : nt.table.columns) insert_column(id, c, std::nullopt);
+    if (!nt.table.keys.empty()) insert_keys(id, nt.table.keys);
     txn.exec("INSERT INTO ducklake_table_stats VALUES (CAST($1 AS BIGINT), 0, 0, 0)", {P(id)});
     txn.exec("INSERT INTO ducklake_schema_versions VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT))",
              {snap, P(schema_version), P(id)});
@@ -445,6 +456,12 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
       txn.exec("INSERT INTO ducklake_table SELECT table_id, table_uuid, CAST($1 AS BIGINT), NULL, schema_id, $3, path, "
                "path_is_relative FROM ducklake_table WHERE table_id = CAST($2 AS BIGINT) AND end_snapshot = CAST($1 AS BIGINT)",
                {snap, P(id), a.table.name});
+    }
+    if (a.table.keys != old.keys) {  // a dropped column takes its keys along
+      txn.exec(std::string("UPDATE ducklake_tag SET end_snapshot = CAST($1 AS BIGINT) WHERE object_id = CAST($2 AS BIGINT) "
+                           "AND \"key\" = '") + kKeysTag + "' AND end_snapshot IS NULL",
+               {snap, P(id)});
+      if (!a.table.keys.empty()) insert_keys(id, a.table.keys);
     }
     txn.exec("INSERT INTO ducklake_schema_versions VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT))",
              {snap, P(schema_version), P(id)});

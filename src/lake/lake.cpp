@@ -98,6 +98,9 @@ Lake::Lake(std::unique_ptr<metastore::Store> store, duck::Database &db, Options 
     }
   }
   conn_ = std::make_unique<duck::Connection>(db_);
+  // Before any staging table is made: serial and identity columns' defaults call it.
+  conn_->register_counter(kNextvalFunction,
+                          [this](const std::string &key, int64_t n) { return sequences_.allocate(key, n); });
   conn_->query("USE " + sql_ident(options_.catalog));
   conn_->query(std::string("CREATE SCHEMA IF NOT EXISTS ") + kHiddenSchema);
   conn_->query(std::string("CREATE TABLE IF NOT EXISTS ") + kHiddenSchema + ".state (snapshot_id BIGINT)");

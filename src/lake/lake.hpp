@@ -14,6 +14,7 @@
 
 #include "duck/duck.hpp"
 #include "lake/catalog.hpp"
+#include "lake/sequences.hpp"
 #include "metastore/store.hpp"
 
 namespace mallard::lake {
@@ -105,6 +106,7 @@ class Lake {
   void apply(std::shared_ptr<const Snapshot> snap, const metastore::Rows &history);
 
   std::unique_ptr<metastore::Store> store_;
+  Sequences sequences_{*store_};
   duck::Database &db_;
   Options options_;
   std::mutex mu_;  // serialises refreshes and (inside one process) metadata commits

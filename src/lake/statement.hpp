@@ -38,6 +38,11 @@ struct Statement {
   bool if_exists = false, if_not_exists = false, cascade = false, or_replace = false, as_select = false;
   // INSERT whose source reads the target table: its rows are gathered before any is inserted.
   bool reads_target = false;
+  // INSERT ... ON CONFLICT [(columns) | ON CONSTRAINT name] DO NOTHING | DO UPDATE (the clause is
+  // taken out of text): rows whose key is taken are left out (DO NOTHING); DO UPDATE is refused.
+  enum class OnConflict { kNone, kNothing, kUpdate } on_conflict = OnConflict::kNone;
+  std::vector<std::string> conflict_columns;
+  std::string conflict_constraint;
   std::string columns;  // INSERT column list, with parentheses
   // INSERT ... VALUES without a column list: where the source begins, and the width of its first
   // row (PostgreSQL fills the columns a shorter row leaves out with their defaults); else 0.
@@ -93,6 +98,7 @@ class Session {
   void touch(const std::vector<int64_t> &tables) {
     for (int64_t id : tables)
       if (id >= 0) touched_.insert(id);
+    unchecked_.insert(tables.begin(), tables.end());
   }
   // Only INSERT is prepared ahead (its plan stays valid); everything else runs at execution.
   Outcome prepare_insert(duck::Connection &conn, const Statement &st);
@@ -117,6 +123,12 @@ class Session {
   // A prepared INSERT into these tables (ids; -1: a table created in this transaction) is about
   // to run.
   void before_insert(duck::Connection &conn, const std::vector<int64_t> &tables);
+  // Checks the PRIMARY KEY and UNIQUE constraints of the tables written since the last check
+  // against all their rows as this transaction sees them: 23505 naming the first duplicate key.
+  // Called when a statement that wrote lake rows is done, and before commit.
+  void check_keys(duck::Connection &conn);
+  // Whether check_keys() has anything to check.
+  bool has_keys_to_check() const;
   // Commits the lake part of the transaction (data files + metadata). The caller then ends the
   // DuckDB transaction by ROLLBACK and calls finish().
   void commit(duck::Connection &conn);
@@ -172,6 +184,7 @@ class Session {
   std::shared_ptr<const Snapshot> base_;
   TxnChanges changes_;
   std::set<int64_t> touched_;
+  std::set<int64_t> unchecked_;  // tables with keys to check (ids; -1: those created in this transaction)
   std::set<int64_t> shadowed_;  // tables whose rows macro this transaction replaced (views.hpp)
   uint64_t binding_epoch_ = 0;
   std::string author_, message_;

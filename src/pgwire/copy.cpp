@@ -359,6 +359,7 @@ void Session::run_copy(Portal &p) {
             duck::Result r = conn_->query(text.substr(0, name->begin) + sql_ident(s) + "." + sql_ident(t) +
                                           text.substr(name->end));
             p.done_tag = "COPY " + std::to_string(r.rows_changed());
+            lake_->check_keys(*conn_);
             if (own) tx_commit();
           } catch (...) {
             if (own) tx_rollback();
@@ -863,6 +864,7 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
       }
     }
     app.close();
+    lake_->check_keys(*conn_);
   } catch (...) {
     if (own_tx) tx_rollback();
     throw;

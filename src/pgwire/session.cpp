@@ -1280,10 +1280,11 @@ void Session::start_portal(Portal &p) {
     lake_->touch(s.lake_tables);
     lake_->before_insert(*conn_, s.lake_tables);
     start_plain_portal(p);
-    if (own) {
-      buffer_rows(p);
-      tx_commit();
-    }
+    // A table with keys: the rows are all in before they are checked (the commit checks too).
+    bool keyed = lake_->has_keys_to_check();
+    if (own || keyed) buffer_rows(p);
+    if (keyed) lake_->check_keys(*conn_);
+    if (own) tx_commit();
   } catch (...) {
     if (own) tx_rollback();
     throw;

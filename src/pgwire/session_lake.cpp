@@ -257,6 +257,7 @@ void Session::run_lake(Portal &p) {
       p.done_tag = tag;
       p.done = true;
     }
+    lake_->check_keys(*conn_);
     if (own) tx_commit();
   } catch (...) {
     if (own) tx_rollback();

@@ -165,6 +165,7 @@ class Parser {
     return false;
   }
   size_t pos() const { return i_; }
+  size_t count() const { return toks_.size(); }
   const Token &token(size_t i) const { return toks_[i]; }
   size_t offset() const { return at_end() ? text_.size() : toks_[i_].b; }
   const std::string &peek_ident() const { return toks_[i_].ident; }
@@ -467,21 +468,54 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
     for (Parser sp(source); !sp.at_end(); sp.skip())
       if (sp.is_identifier() && sp.peek_ident() == st.target.name) st.reads_target = true;
     if (p.is("ON")) {
-      // A lake table has no unique constraint, so nothing conflicts: DO NOTHING without a target
-      // inserts every row, as PostgreSQL does for such a table, and the clause is dropped; a
-      // conflict target names a constraint that cannot exist.
+      // The lake decides (it knows the table's keys); the source is gathered first to leave out
+      // the rows that conflict.
       size_t on = p.offset();
       p.accept("ON");
       if (!p.accept("CONFLICT")) return std::nullopt;
-      if (!p.is("DO"))
-        throw Error(sqlstate::kInvalidColumnReference,
-                    "there is no unique or exclusion constraint matching the ON CONFLICT specification");
-      p.accept("DO");
-      if (!p.accept("NOTHING"))
-        throw Error(sqlstate::kSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name");
-      st.text.erase(on, p.offset() - on);
+      if (p.accept_punct("(")) {
+        while (p.is_identifier()) {
+          st.conflict_columns.push_back(p.identifier());
+          if (!p.accept_punct(",")) break;
+        }
+        if (!p.accept_punct(")")) throw unsupported("an ON CONFLICT target other than a list of columns");
+        if (p.is("WHERE")) throw unsupported("ON CONFLICT ... WHERE");
+      } else if (p.accept_all({"ON", "CONSTRAINT"})) {
+        st.conflict_constraint = p.identifier();
+      }
+      if (!p.accept("DO")) throw Error(sqlstate::kSyntaxError, "syntax error at or near ON CONFLICT");
+      if (p.accept("NOTHING")) {
+        st.on_conflict = lake::Statement::OnConflict::kNothing;
+      } else if (p.accept("UPDATE")) {
+        if (st.conflict_columns.empty() && st.conflict_constraint.empty())
+          throw Error(sqlstate::kSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name");
+        st.on_conflict = lake::Statement::OnConflict::kUpdate;
+        p.until([&](const Token &t) { return p.word_in(t, {"RETURNING"}); });
+      } else {
+        throw Error(sqlstate::kSyntaxError, "syntax error at or near DO");
+      }
+      st.reads_target = true;
+      st.text.replace(on, p.offset() - on, std::string(p.offset() - on, ' '));  // offsets stay as they are
     }
-    if (p.accept("RETURNING")) st.returning = p.comma_list({});
+    if (p.accept("RETURNING")) {
+      // DuckDB's RETURNING knows the target only by its own name, which the lake's staging table
+      // replaces: a column qualified by the target's name (or alias) is named alone instead.
+      const std::string &qualifier = st.alias.empty() ? st.target.name : st.alias;
+      std::string edited(text);
+      bool cut = false;
+      for (size_t i = p.pos(); i + 1 < p.count(); ++i) {
+        const Token &t = p.token(i), &dot = p.token(i + 1);
+        if ((t.kind != Token::kWord && t.kind != Token::kQuoted) || t.ident != qualifier || dot.kind != Token::kOther ||
+            dot.upper != ".")
+          continue;
+        size_t from = t.b;  // schema.table.column: the schema goes too
+        if (i >= p.pos() + 2 && p.token(i - 1).upper == ".") from = p.token(i - 2).b;
+        edited.replace(from, dot.e - from, std::string(dot.e - from, ' '));  // offsets stay as they are
+        cut = true;
+      }
+      if (cut) return route_lake(edited);
+      st.returning = p.comma_list({});
+    }
     out = st;
   } else if (p.accept("DELETE")) {
     if (!p.accept("FROM")) return std::nullopt;

@@ -160,11 +160,11 @@ class Base(orm.declarative_base()):
 
 
 class Bird(Base):
-    # The key is the mapper's: lake tables have no PRIMARY KEY constraint, so the table is created
-    # with NOT NULL only (below).
+    # Created by create_all: a serial primary key (SQLAlchemy's default for an integer key), which
+    # the inserts below leave to the server and read back with RETURNING, and a UNIQUE name.
     __tablename__ = "sa_birds"
-    id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
-    name = sa.Column(sa.String(40), nullable=False)
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(40), nullable=False, unique=True)
     weight = sa.Column(sa.Float)
     seen = sa.Column(sa.DateTime)
 
@@ -172,29 +172,47 @@ class Bird(Base):
 def orm_session(eng):
     with eng.begin() as c:
         c.execute(sa.text("DROP TABLE IF EXISTS sa_birds"))
-        c.execute(sa.text("CREATE TABLE sa_birds (id integer NOT NULL, name varchar(40) NOT NULL, weight float8, "
-                          "seen timestamp)"))
+    Base.metadata.create_all(eng)
+    insp = sa.inspect(eng)
+    check("birds key", insp.get_pk_constraint("sa_birds")["constrained_columns"], ["id"])
+    check("birds unique", [(u["name"], u["column_names"]) for u in insp.get_unique_constraints("sa_birds")],
+          [("sa_birds_name_key", ["name"])])
+    check("birds id default", insp.get_columns("sa_birds")[0]["default"], "nextval('sa_birds_id_seq'::regclass)")
     with orm.Session(eng) as s:
-        s.add_all([Bird(id=1, name="mallard", weight=1.1, seen=datetime.datetime(2024, 5, 1, 6, 30)),
-                   Bird(id=2, name="teal", weight=0.3), Bird(id=3, name="goose", weight=4.5)])
+        birds = [Bird(name="mallard", weight=1.1, seen=datetime.datetime(2024, 5, 1, 6, 30)),
+                 Bird(name="teal", weight=0.3), Bird(name="goose", weight=4.5)]
+        s.add_all(birds)
         s.commit()
+        check("server-made ids", [b.id for b in birds], [1, 2, 3])
         teal = s.get(Bird, 2)
         check("get by key", teal.name, "teal")
         teal.weight = 0.35
         # A nested transaction (SAVEPOINT) that fails is rolled back alone.
         try:
             with s.begin_nested():
-                s.add(Bird(id=4, name="swan"))
+                s.add(Bird(name="swan"))
                 s.flush()
                 raise ValueError("changed my mind")
         except ValueError:
             pass
+        # A duplicate name fails with IntegrityError (23505) inside its savepoint; the rest stays.
+        try:
+            with s.begin_nested():
+                s.add(Bird(name="teal"))
+                s.flush()
+            check("duplicate name refused", False, True)
+        except sa.exc.IntegrityError as e:
+            check("duplicate name sqlstate", e.orig.pgcode, "23505")
         s.delete(s.get(Bird, 3))
         s.commit()
         got = s.execute(sa.select(Bird.id, Bird.name, Bird.weight).order_by(Bird.id)).all()
         check("after the session", [tuple(r) for r in got], [(1, "mallard", 1.1), (2, "teal", 0.35)])
         check("filter_by", s.query(Bird).filter_by(name="mallard").one().seen, datetime.datetime(2024, 5, 1, 6, 30))
         check("count", s.query(Bird).filter(Bird.weight < 1).count(), 1)
+        later = Bird(name="heron")
+        s.add(later)
+        s.commit()
+        check("ids go on", later.id, 6)
 
 
 def main():

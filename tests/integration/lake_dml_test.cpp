@@ -98,6 +98,25 @@ TEST_F(LakeDml, InsertWithFewerValuesThanColumns) {
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM ins_short"), "9");
 }
 
+// RETURNING may name the columns by the table's name or alias, as SQLAlchemy's multi-row inserts
+// write them (INSERT ... SELECT ... FROM (VALUES ...) ORDER BY ... RETURNING t.id).
+TEST_F(LakeDml, ReturningColumnsQualifiedByTheTable) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS retq");
+  exec_ok(c.get(), "CREATE TABLE retq (id integer, name text)");
+  EXPECT_EQ(query_rows(c.get(), "INSERT INTO retq (id, name) SELECT p0, p1 FROM (VALUES (1, 'a', 0), (2, 'b', 1)) AS "
+                                "imp(p0, p1, n) ORDER BY n RETURNING retq.id, retq.id AS id__1"),
+            (Rows{{"1", "1"}, {"2", "2"}}));
+  EXPECT_EQ(query_rows(c.get(), "INSERT INTO retq VALUES (3, 'c') RETURNING retq.*, \"retq\".name, public.retq.id"),
+            (Rows{{"3", "c", "c", "3"}}));
+  EXPECT_EQ(query_rows(c.get(), "INSERT INTO retq AS r VALUES (4, 'retq.') RETURNING r.id, r.name || 'x'"),
+            (Rows{{"4", "retq.x"}}));
+  // The source reads the table (its rows are gathered first).
+  EXPECT_EQ(query_rows(c.get(), "INSERT INTO retq SELECT max(id) + 1, 'e' FROM retq RETURNING retq.id"), (Rows{{"5"}}));
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM retq"), "5");
+}
+
 TEST_F(LakeDml, InsertSelectFromTheSameTableDoesNotFeedItself) {
   Conn c = conn();
   ASSERT_TRUE(c);

@@ -257,6 +257,50 @@ TEST_P(LakeOnFlavor, AStoreHoldingACatalogIsAttachedAsItIs) {
   EXPECT_TRUE(violations.empty()) << ::testing::PrintToString(violations);
 }
 
+// Serial columns draw from counters kept in the store: sessions inserting at once (their counter
+// updates collide, and a CockroachDB-flavored store retries them) never get the same value, and
+// another process on the store goes on from where they stopped. Keys hold there too.
+TEST_P(LakeOnFlavor, CountersAndKeysAreKeptInTheStore) {
+  StoreEndpoint e = new_store(GetParam(), std::string("counters_") + flavor_param(GetParam()));
+  std::string u = store_uri(e);
+  Server a(mallard_options(u, e));
+  {
+    ASSERT_TRUE(a.start()) << a.failure();
+    Conn c = connect(a);
+    ASSERT_TRUE(c);
+    exec_ok(c.get(), "CREATE TABLE counted (id bigserial, who integer)");
+    exec_ok(c.get(), "CREATE TABLE keyed (id serial PRIMARY KEY, name text UNIQUE)");
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w)
+      writers.emplace_back([&, w] {
+        Conn wc = connect(a);
+        for (int i = 0; i < 25; ++i)
+          exec_ok(wc.get(), "INSERT INTO counted (who) VALUES (" + std::to_string(w) + "), (" + std::to_string(w) + ")");
+      });
+    for (auto &t : writers) t.join();
+    EXPECT_EQ(query_value(c.get(), "SELECT count(*) || '/' || count(DISTINCT id) || '/' || min(id) || '/' || max(id) "
+                                   "FROM counted"),
+              "200/200/1/200");
+    exec_ok(c.get(), "INSERT INTO keyed (name) VALUES ('a'), ('b')");
+    EXPECT_EQ(exec_error(c.get(), "INSERT INTO keyed (name) VALUES ('a')").sqlstate, "23505");
+    c.reset();
+    EXPECT_EQ(a.stop(), 0);
+  }
+  Server b(mallard_options(u, e));
+  ASSERT_TRUE(b.start()) << b.failure();
+  Conn c = connect(b);
+  ASSERT_TRUE(c) << b.log();
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO counted (who) VALUES (9) RETURNING id"), "201");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO keyed (name) VALUES ('c') RETURNING id"), "4");
+  SqlError dup = exec_error(c.get(), "INSERT INTO keyed VALUES (1, 'z')");
+  EXPECT_EQ(dup.sqlstate, "23505");
+  EXPECT_EQ(dup.message, "duplicate key value violates unique constraint \"keyed_pkey\"");
+  Conn s = admin(e);
+  EXPECT_EQ(query_value(s.get(), "SELECT count(*) FROM mallard_sequence"), "2");
+  auto violations = catalog_violations(s.get());
+  EXPECT_TRUE(violations.empty()) << ::testing::PrintToString(violations);
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavors, LakeOnFlavor, ::testing::Values(StoreFlavor::kPostgres, StoreFlavor::kCockroach),
                          flavor_test_name);
 

@@ -436,6 +436,7 @@ SqlError error_of(const PGresult *res) {
   };
   e.sqlstate = field(PG_DIAG_SQLSTATE);
   e.message = field(PG_DIAG_MESSAGE_PRIMARY);
+  e.detail = field(PG_DIAG_MESSAGE_DETAIL);
   e.severity = field(PG_DIAG_SEVERITY_NONLOCALIZED);
   if (e.severity.empty()) e.severity = field(PG_DIAG_SEVERITY);
   std::string pos = field(PG_DIAG_STATEMENT_POSITION);

@@ -135,6 +135,7 @@ struct SqlError {
   std::string message;
   std::string severity;  // non-localized: ERROR, FATAL, WARNING, NOTICE...
   int position = 0;      // PG_DIAG_STATEMENT_POSITION, 0 when absent
+  std::string detail;    // PG_DIAG_MESSAGE_DETAIL
 };
 std::ostream &operator<<(std::ostream &os, const SqlError &e);
 
