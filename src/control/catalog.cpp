@@ -434,11 +434,11 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "|| ')' AS indexdef FROM duckdb_indexes() i "
       "WHERE i.database_name IN (current_database(), 'temp') "
       "UNION ALL SELECT " + q + "constraint_index_oid(k.table_oid, k.constraint_index), k.table_oid, "
-      "true, k.constraint_type = 'PRIMARY KEY', "
+      "k.constraint_type <> 'INDEX', k.constraint_type = 'PRIMARY KEY', "
       "list_transform(k.constraint_column_indexes, lambda x: x + 1), "
-      "'CREATE UNIQUE INDEX ' || k.constraint_name || ' ON ' || k.schema_name || '.' || k.table_name || "
-      "' USING btree (' || array_to_string(k.constraint_column_names, ', ') || ')' FROM " + q + "all_constraints k "
-      "WHERE k.constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
+      "'CREATE ' || CASE WHEN k.constraint_type = 'INDEX' THEN '' ELSE 'UNIQUE ' END || 'INDEX ' || k.constraint_name || "
+      "' ON ' || CASE k.schema_name WHEN 'main' THEN 'public' ELSE k.schema_name END || '.' || k.table_name || "
+      "' USING btree (' || array_to_string(k.constraint_column_names, ', ') || ')' FROM " + q + "key_indexes k");
   add("CREATE VIEW " + q + "pg_index AS SELECT CAST(indexrelid AS UINTEGER) AS indexrelid, "
       "CAST(indrelid AS UINTEGER) AS indrelid, CAST(len(indkey) AS SMALLINT) AS indnatts, "
       "CAST(len(indkey) AS SMALLINT) AS indnkeyatts, indisunique, false AS indnullsnotdistinct, "
@@ -450,6 +450,10 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "(o, col, pretty) AS CASE WHEN col = 0 THEN (SELECT mi.indexdef FROM " + q + "raw_pg_index mi WHERE mi.indexrelid = o) "
       "ELSE (SELECT mc.column_name FROM " + q + "raw_pg_index mi JOIN duckdb_columns() mc ON mc.table_oid = mi.indrelid "
       "AND mc.column_index = mi.indkey[col] WHERE mi.indexrelid = o) END");
+  add("CREATE VIEW " + q + "pg_indexes AS SELECT n.nspname AS schemaname, t.relname AS tablename, x.relname AS indexname, "
+      "CAST(NULL AS VARCHAR) AS tablespace, i.indexdef FROM " + q + "raw_pg_index i JOIN " + q + "pg_class t "
+      "ON t.oid = i.indrelid JOIN " + q + "pg_class x ON x.oid = i.indexrelid JOIN " + q + "pg_namespace n "
+      "ON n.oid = t.relnamespace");
 
   // Visibility follows the search path: the warehouse's main schema and the session's temporary one.
   add("CREATE MACRO " + q + "pg_table_is_visible(o) AS coalesce((SELECT mn.nspname IN ('main', 'pg_temp_1') FROM " + q +
@@ -690,18 +694,29 @@ std::string statements() {
   // OIDs stay below 2^25.
   add("CREATE MACRO " + q + "constraint_oid(table_oid, idx) AS 1000000000 + table_oid * 64 + idx");
   add("CREATE MACRO " + q + "constraint_index_oid(table_oid, idx) AS 3000000000 + (table_oid * 64 + idx) % 1000000000");
-  // The constraints of DuckDB's tables (temporary ones) and the keys of lake tables, in
-  // duckdb_constraints()'s shape.
+  // The lake tables' keys and indexes in duckdb_constraints()'s shape; constraint_type 'UNIQUE
+  // INDEX' or 'INDEX' for those made by CREATE INDEX.
+  add("CREATE VIEW " + q + "lake_keys AS SELECT v.database_name, v.schema_name, v.schema_oid, "
+      "v.view_name AS table_name, v.view_oid AS table_oid, lk.key_index AS constraint_index, "
+      "CASE WHEN lk.is_index = 1 THEN CASE WHEN lk.is_unique = 1 THEN 'UNIQUE INDEX' ELSE 'INDEX' END "
+      "WHEN lk.is_primary = 1 THEN 'PRIMARY KEY' ELSE 'UNIQUE' END AS constraint_type, "
+      "first(lk.key_name) AS constraint_name, "
+      "list(CAST(lk.column_index AS BIGINT) ORDER BY lk.key_position) AS constraint_column_indexes, "
+      "list(lk.column_name ORDER BY lk.key_position) AS constraint_column_names, CAST(NULL AS VARCHAR) AS expression, "
+      "CAST(NULL AS VARCHAR) AS referenced_table, CAST(NULL AS VARCHAR[]) AS referenced_column_names "
+      "FROM __mallard_lake_keys() lk JOIN duckdb_views() v ON v.database_name = current_database() "
+      "AND v.schema_name = lk.schema_name AND v.view_name = lk.table_name AND NOT v.internal "
+      "GROUP BY v.database_name, v.schema_name, v.schema_oid, v.view_name, v.view_oid, lk.key_index, lk.is_primary, "
+      "lk.is_unique, lk.is_index");
+  // The constraints of DuckDB's tables (temporary ones) and of lake tables.
   add("CREATE VIEW " + q + "all_constraints AS SELECT database_name, schema_name, schema_oid, table_name, table_oid, "
       "constraint_index, constraint_type, constraint_name, constraint_column_indexes, constraint_column_names, "
       "expression, referenced_table, referenced_column_names FROM duckdb_constraints() "
       "WHERE database_name IN (current_database(), 'temp') "
-      "UNION ALL SELECT v.database_name, v.schema_name, v.schema_oid, v.view_name, v.view_oid, lk.key_index, "
-      "CASE WHEN lk.is_primary = 1 THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, first(lk.key_name), "
-      "list(CAST(lk.column_index AS BIGINT) ORDER BY lk.key_position), list(lk.column_name ORDER BY lk.key_position), "
-      "NULL, NULL, NULL FROM __mallard_lake_keys() lk JOIN duckdb_views() v ON v.database_name = current_database() "
-      "AND v.schema_name = lk.schema_name AND v.view_name = lk.table_name AND NOT v.internal "
-      "GROUP BY v.database_name, v.schema_name, v.schema_oid, v.view_name, v.view_oid, lk.key_index, lk.is_primary");
+      "UNION ALL SELECT * FROM " + q + "lake_keys WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
+  // The indexes PostgreSQL would have for them (PRIMARY KEY, UNIQUE), and the lake's CREATE INDEX ones.
+  add("CREATE VIEW " + q + "key_indexes AS SELECT * FROM " + q + "all_constraints WHERE constraint_type IN "
+      "('PRIMARY KEY', 'UNIQUE') UNION ALL SELECT * FROM " + q + "lake_keys WHERE constraint_type IN ('UNIQUE INDEX', 'INDEX')");
   add("CREATE VIEW " + q + "raw_pg_class AS "
       "SELECT CAST(table_oid AS BIGINT) AS oid, table_name AS relname, CAST(schema_oid AS BIGINT) AS relnamespace, "
       "CAST(0 AS BIGINT) AS reltype, CAST(0 AS BIGINT) AS reloftype, CAST(10 AS BIGINT) AS relowner, "
@@ -733,8 +748,7 @@ std::string statements() {
       // PRIMARY KEY and UNIQUE constraints are indexes in PostgreSQL (psql's "Indexes:").
       "UNION ALL SELECT " + q + "constraint_index_oid(table_oid, constraint_index), constraint_name, schema_oid, 0, 0, 10, "
       "403, 0, 0, 0, 0, 0, 0, false, false, 'p', 'i', len(constraint_column_indexes), 0, false, false, false, false, "
-      "false, true, 'n', false, 0, 0, 0, NULL, NULL, NULL FROM " + q + "all_constraints "
-      "WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
+      "false, true, 'n', false, 0, 0, 0, NULL, NULL, NULL FROM " + q + "key_indexes");
   add("CREATE VIEW " + q + "pg_class AS " +
       oids({"oid", "relnamespace", "reltype", "reloftype", "relowner", "relam", "relfilenode", "reltablespace",
             "reltoastrelid", "relrewrite"},
@@ -826,6 +840,20 @@ std::string statements() {
       "CAST(s.max_value AS VARCHAR) AS maximum_value, CAST(s.increment_by AS VARCHAR) AS increment, "
       "CASE WHEN s.cycle THEN 'YES' ELSE 'NO' END AS cycle_option FROM duckdb_sequences() s "
       "WHERE s.database_name IN (current_database(), 'temp')");
+  // PRIMARY KEY and UNIQUE constraints (the lake's keys and temporary tables'), and their columns.
+  add("CREATE VIEW " + q + "information_schema_table_constraints AS SELECT current_database() AS constraint_catalog, " +
+      q + "listed_schema(k.database_name, k.schema_name) AS constraint_schema, k.constraint_name, "
+      "current_database() AS table_catalog, " + q + "listed_schema(k.database_name, k.schema_name) AS table_schema, "
+      "k.table_name, k.constraint_type, 'NO' AS is_deferrable, 'NO' AS initially_deferred, 'YES' AS enforced, "
+      "CASE WHEN k.constraint_type = 'UNIQUE' THEN 'YES' END AS nulls_distinct FROM " + q + "all_constraints k "
+      "WHERE k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK', 'FOREIGN KEY')");
+  add("CREATE VIEW " + q + "information_schema_key_column_usage AS SELECT current_database() AS constraint_catalog, " +
+      q + "listed_schema(k.database_name, k.schema_name) AS constraint_schema, k.constraint_name, "
+      "current_database() AS table_catalog, " + q + "listed_schema(k.database_name, k.schema_name) AS table_schema, "
+      "k.table_name, unnest(k.constraint_column_names) AS column_name, "
+      "CAST(generate_subscripts(k.constraint_column_names, 1) AS INTEGER) AS ordinal_position, "
+      "CAST(NULL AS INTEGER) AS position_in_unique_constraint FROM " + q + "all_constraints k "
+      "WHERE k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')");
   // The languages pg_proc.prolang names: built-ins are internal, macros sql.
   add("CREATE VIEW " + q + "pg_language AS SELECT CAST(oid AS UINTEGER) AS oid, lanname, CAST(10 AS UINTEGER) AS lanowner, "
       "false AS lanispl, lanname = 'sql' AS lanpltrusted, CAST(0 AS UINTEGER) AS lanplcallfoid, "
@@ -974,38 +1002,45 @@ std::string statements() {
   return s;
 }
 
+// Each table of the snapshot the views show, with its schema's name.
+template <class Fn>
+void each_lake_table(const ShownSnapshot &shown, Fn fn) {
+  auto snap = shown();
+  if (!snap) return;
+  for (const auto &[id, table] : snap->tables)
+    if (auto schema = snap->schemas.find(table->schema_id); schema != snap->schemas.end())
+      fn(schema->second.name, table.get());
+}
+
 // The server's state that catalog views read (pg_stat_activity, pg_locks) and the signals
 // sessions send each other. Registered in the warehouse's own DuckDB instance, so a session sees
 // only its warehouse's sessions.
 void register_server_functions(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks, ShownSnapshot shown) {
   using duck::Cell;
   // Each lake table's live rows and data bytes, as the lake's statistics keep them.
-  // The lake tables' PRIMARY KEY and UNIQUE constraints, a row per key column: the key's number
-  // in its table, whether it is the primary key, the name PostgreSQL would give it, and the
-  // column's name and 0-based position in the table.
+  // The lake tables' PRIMARY KEY and UNIQUE constraints and indexes, a row per key column: the
+  // key's number in its table, whether it is the primary key, its name, the column's name and
+  // 0-based position in the table, whether it is unique and whether CREATE INDEX made it.
   conn.register_table_function(
       {"__mallard_lake_keys",
        {{"schema_name", DUCKDB_TYPE_VARCHAR}, {"table_name", DUCKDB_TYPE_VARCHAR}, {"key_index", DUCKDB_TYPE_BIGINT},
         {"is_primary", DUCKDB_TYPE_BIGINT}, {"key_name", DUCKDB_TYPE_VARCHAR}, {"column_name", DUCKDB_TYPE_VARCHAR},
-        {"column_index", DUCKDB_TYPE_BIGINT}, {"key_position", DUCKDB_TYPE_BIGINT}},
+        {"column_index", DUCKDB_TYPE_BIGINT}, {"key_position", DUCKDB_TYPE_BIGINT}, {"is_unique", DUCKDB_TYPE_BIGINT},
+        {"is_index", DUCKDB_TYPE_BIGINT}},
        [shown] {
          std::vector<std::vector<Cell>> out;
-         auto snap = shown();
-         if (!snap) return out;
-         for (const auto &[id, table] : snap->tables) {
-           auto schema = snap->schemas.find(table->schema_id);
-           if (schema == snap->schemas.end()) continue;
+         each_lake_table(shown, [&](const std::string &schema, const lake::Table *table) {
            for (size_t k = 0; k < table->keys.size(); ++k) {
              const auto &key = table->keys[k];
              std::string name = lake::key_name(*table, key);
              for (size_t p = 0; p < key.columns.size(); ++p)
                for (size_t c = 0; c < table->columns.size(); ++c)
                  if (table->columns[c].id == key.columns[p])
-                   out.push_back({Cell{schema->second.name}, Cell{table->name}, Cell{int64_t(k)},
-                                  Cell{int64_t(key.primary)}, Cell{name}, Cell{table->columns[c].name}, Cell{int64_t(c)},
-                                  Cell{int64_t(p)}});
+                   out.push_back({Cell{schema}, Cell{table->name}, Cell{int64_t(k)}, Cell{int64_t(key.primary)},
+                                  Cell{name}, Cell{table->columns[c].name}, Cell{int64_t(c)}, Cell{int64_t(p)},
+                                  Cell{int64_t(key.unique)}, Cell{int64_t(key.index)}});
            }
-         }
+         });
          return out;
        }});
   conn.register_table_function(
@@ -1014,16 +1049,12 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
         {"data_bytes", DUCKDB_TYPE_BIGINT}, {"key_count", DUCKDB_TYPE_BIGINT}},
        [shown = std::move(shown)] {
          std::vector<std::vector<Cell>> out;
-         auto snap = shown();
-         if (!snap) return out;
-         for (const auto &[id, table] : snap->tables) {
-           auto schema = snap->schemas.find(table->schema_id);
-           if (schema == snap->schemas.end()) continue;
+         each_lake_table(shown, [&](const std::string &schema, const lake::Table *table) {
            int64_t bytes = 0;
            for (const auto &f : table->files) bytes += f.file_size;
-           out.push_back({Cell{schema->second.name}, Cell{table->name}, Cell{table->record_count}, Cell{bytes},
+           out.push_back({Cell{schema}, Cell{table->name}, Cell{table->record_count}, Cell{bytes},
                           Cell{int64_t(table->keys.size())}});
-         }
+         });
          return out;
        }});
   auto text_or_null = [](const std::string &v) { return v.empty() ? Cell{} : Cell{v}; };

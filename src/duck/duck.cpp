@@ -595,22 +595,31 @@ bool Connection::register_table_function(TableFunction f) {
   return ok;
 }
 
-bool Connection::register_predicate(const std::string &name, std::function<bool(int64_t)> fn) {
+namespace {
+// A volatile scalar function of one `arg` argument answering `ret`, computed by `fn` with `extra`.
+bool register_volatile_scalar(duckdb_connection c, const std::string &name, duckdb_type arg, duckdb_type ret,
+                              void *extra, duckdb_delete_callback_t destroy, duckdb_scalar_function_t fn) {
   duckdb_scalar_function sf = duckdb_create_scalar_function();
   duckdb_scalar_function_set_name(sf, name.c_str());
-  duckdb_logical_type arg = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
-  duckdb_logical_type ret = duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN);
-  duckdb_scalar_function_add_parameter(sf, arg);
-  duckdb_scalar_function_set_return_type(sf, ret);
-  duckdb_destroy_logical_type(&arg);
-  duckdb_destroy_logical_type(&ret);
+  duckdb_logical_type a = duckdb_create_logical_type(arg);
+  duckdb_logical_type r = duckdb_create_logical_type(ret);
+  duckdb_scalar_function_add_parameter(sf, a);
+  duckdb_scalar_function_set_return_type(sf, r);
+  duckdb_destroy_logical_type(&a);
+  duckdb_destroy_logical_type(&r);
   duckdb_scalar_function_set_volatile(sf);
-  duckdb_scalar_function_set_extra_info(sf, new std::function<bool(int64_t)>(std::move(fn)),
-                                        [](void *p) { delete static_cast<std::function<bool(int64_t)> *>(p); });
-  duckdb_scalar_function_set_function(sf, predicate_call);
-  bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
+  duckdb_scalar_function_set_extra_info(sf, extra, destroy);
+  duckdb_scalar_function_set_function(sf, fn);
+  bool ok = duckdb_register_scalar_function(c, sf) == DuckDBSuccess;
   duckdb_destroy_scalar_function(&sf);
   return ok;
+}
+}  // namespace
+
+bool Connection::register_predicate(const std::string &name, std::function<bool(int64_t)> fn) {
+  return register_volatile_scalar(c_, name, DUCKDB_TYPE_BIGINT, DUCKDB_TYPE_BOOLEAN,
+                                  new std::function<bool(int64_t)>(std::move(fn)),
+                                  [](void *p) { delete static_cast<std::function<bool(int64_t)> *>(p); }, predicate_call);
 }
 
 namespace {
@@ -642,21 +651,8 @@ void counter_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector
 }  // namespace
 
 bool Connection::register_counter(const std::string &name, Allocator allocate) {
-  duckdb_scalar_function sf = duckdb_create_scalar_function();
-  duckdb_scalar_function_set_name(sf, name.c_str());
-  duckdb_logical_type arg = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
-  duckdb_logical_type ret = duckdb_create_logical_type(DUCKDB_TYPE_BIGINT);
-  duckdb_scalar_function_add_parameter(sf, arg);
-  duckdb_scalar_function_set_return_type(sf, ret);
-  duckdb_destroy_logical_type(&arg);
-  duckdb_destroy_logical_type(&ret);
-  duckdb_scalar_function_set_volatile(sf);
-  duckdb_scalar_function_set_extra_info(sf, new Allocator(std::move(allocate)),
-                                        [](void *p) { delete static_cast<Allocator *>(p); });
-  duckdb_scalar_function_set_function(sf, counter_call);
-  bool ok = duckdb_register_scalar_function(c_, sf) == DuckDBSuccess;
-  duckdb_destroy_scalar_function(&sf);
-  return ok;
+  return register_volatile_scalar(c_, name, DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_BIGINT, new Allocator(std::move(allocate)),
+                                  [](void *p) { delete static_cast<Allocator *>(p); }, counter_call);
 }
 
 bool Connection::has_table(const std::string &catalog, const std::string &schema, const std::string &table) {

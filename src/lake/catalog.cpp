@@ -1,10 +1,11 @@
 #include "lake/catalog.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <set>
 #include <unordered_map>
+
+#include <nlohmann/json.hpp>
 
 #include "common/strings.hpp"
 #include "lake/format.hpp"
@@ -286,6 +287,10 @@ const Column *Table::column_by_id(int64_t id) const {
   return nullptr;
 }
 
+bool Table::has_unique_keys() const {
+  return std::any_of(keys.begin(), keys.end(), [](const Key &k) { return k.unique; });
+}
+
 const Schema *Snapshot::schema(const std::string &n) const {
   for (auto &[id, s] : schemas)
     if (s.name == n) return &s;
@@ -472,15 +477,19 @@ bool same_definition(const Table &a, const Table &b) {
 }
 
 std::string encode_keys(const std::vector<Key> &keys) {
-  std::string s;
+  nlohmann::json out = nlohmann::json::array();
   for (auto &k : keys) {
-    s += std::string(s.empty() ? "" : ";") + (k.primary ? "p:" : "u:");
-    for (size_t i = 0; i < k.columns.size(); ++i) s += (i ? "," : "") + std::to_string(k.columns[i]);
+    nlohmann::json one = {{"primary", k.primary}, {"columns", k.columns}};
+    if (!k.name.empty()) one["name"] = k.name;
+    if (k.index) one["index"] = true;
+    if (!k.unique) one["unique"] = false;
+    out.push_back(std::move(one));
   }
-  return s;
+  return out.dump();
 }
 
 std::string key_name(const Table &t, const Key &k) {
+  if (!k.name.empty()) return k.name;
   if (k.primary) return t.name + "_pkey";
   std::string name = t.name;
   for (int64_t id : k.columns)
@@ -490,20 +499,17 @@ std::string key_name(const Table &t, const Key &k) {
 
 std::vector<Key> decode_keys(const std::string &text) {
   std::vector<Key> keys;
-  for (size_t at = 0; at < text.size();) {
-    size_t end = std::min(text.find(';', at), text.size());
-    std::string_view one(text.data() + at, end - at);
-    at = end + 1;
-    if (one.size() < 3 || one[1] != ':') continue;  // not one of Mallard's: ignored
+  nlohmann::json in = nlohmann::json::parse(text, nullptr, false);
+  if (!in.is_array()) return keys;
+  for (auto &one : in) {
+    if (!one.is_object() || !one.contains("columns") || !one["columns"].is_array()) continue;
     Key k;
-    k.primary = one[0] == 'p';
-    for (size_t i = 2; i < one.size();) {
-      int64_t id = 0;
-      auto [next, ec] = std::from_chars(one.data() + i, one.data() + one.size(), id);
-      if (ec != std::errc()) break;
-      k.columns.push_back(id);
-      i = static_cast<size_t>(next - one.data()) + 1;
-    }
+    k.primary = one.value("primary", false);
+    for (auto &c : one["columns"])
+      if (c.is_number_integer()) k.columns.push_back(c.get<int64_t>());
+    if (one.contains("name") && one["name"].is_string()) k.name = one["name"].get<std::string>();
+    k.index = one.value("index", false);
+    k.unique = one.value("unique", true);
     if (!k.columns.empty()) keys.push_back(std::move(k));
   }
   return keys;

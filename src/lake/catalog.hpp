@@ -61,10 +61,15 @@ struct DataFile {
 struct Key {
   bool primary = false;
   std::vector<int64_t> columns;
+  std::string name;  // as declared; empty: PostgreSQL's default name (key_name)
+  // An index made by CREATE [UNIQUE] INDEX rather than a constraint; a plain index (not unique)
+  // is kept for the catalogs and checks nothing.
+  bool unique = true, index = false;
   bool operator==(const Key &) const = default;
 };
 inline constexpr const char *kKeysTag = "mallard_keys";
-// "p:1,2;u:3": a key per ';', p(rimary) or u(nique), then its column ids.
+// A JSON array: [{"primary": true, "columns": [1, 2], "name": "...", "index": true, "unique":
+// false}, ...] (members at their default left out). decode_keys ignores what it cannot read.
 std::string encode_keys(const std::vector<Key> &keys);
 std::vector<Key> decode_keys(const std::string &text);
 
@@ -105,9 +110,10 @@ struct Table {
   bool has_inlined() const { return !inlined_tables.empty(); }
   const Column *column(const std::string &name) const;
   const Column *column_by_id(int64_t id) const;  // top-level columns only
+  bool has_unique_keys() const;
 };
 
-// The name PostgreSQL gives a key of `t` declared without a name: t_pkey, t_a_b_key.
+// A key's name: as declared, or as PostgreSQL names one declared without: t_pkey, t_a_b_key.
 std::string key_name(const Table &t, const Key &k);
 
 struct Schema {

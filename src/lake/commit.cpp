@@ -324,7 +324,7 @@ void Committer::check_conflicts(metastore::Transaction &txn) {
     if (dropped_tables.count(id) || altered_tables.count(id)) throw Conflict(table_name(id) + " was changed");
     // Rows inserted on both sides of a table with keys may share a key that neither side saw.
     auto t = base_.tables.find(id);
-    if (inserted_tables.count(id) && t != base_.tables.end() && !t->second->keys.empty())
+    if (inserted_tables.count(id) && t != base_.tables.end() && t->second->has_unique_keys())
       throw Conflict("rows were inserted into " + table_name(id) + ", which has a unique key,");
   }
   for (int64_t id : changes_.deleted) {

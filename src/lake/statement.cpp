@@ -184,7 +184,8 @@ std::vector<const Key *> conflict_arbiters(const Table &t, const Statement &st) 
   if (st.on_conflict == OC::kNone) return out;
   bool targeted = !st.conflict_columns.empty() || !st.conflict_constraint.empty();
   for (auto &k : t.keys) {
-    if (!st.conflict_constraint.empty() && key_name(t, k) != st.conflict_constraint) continue;
+    if (!k.unique) continue;
+    if (!st.conflict_constraint.empty() && (k.index || key_name(t, k) != st.conflict_constraint)) continue;
     if (!st.conflict_columns.empty()) {
       std::set<std::string> named(st.conflict_columns.begin(), st.conflict_columns.end()), key;
       for (int64_t id : k.columns) key.insert(t.column_by_id(id)->name);
@@ -511,6 +512,16 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
       return o;
     }
     case K::kUpdate: return update_rows(conn, st);
+    case K::kCreateIndex: return create_index(conn, st);
+    case K::kDropIndex: {
+      Outcome o;
+      for (auto *n : targets(st)) {
+        auto one = drop_index(conn, st, *n);
+        o.notices.insert(o.notices.end(), one.notices.begin(), one.notices.end());
+      }
+      o.tag = "DROP INDEX";
+      return o;
+    }
     case K::kAlterTable: return alter_table(conn, st);
     case K::kComment: return comment(conn, st);
     case K::kSetOption: {
@@ -610,6 +621,7 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
   nt.table.id = -static_cast<int64_t>(changes_.created_tables.size()) - 1;
   nt.table.name = st.target.name;
   nt.table.columns = read_columns(conn, kHiddenSchema, ins_name, st.may_declare_constraints, &nt.table.keys);
+  for (auto &k : nt.table.keys) k.name = key_name(nt.table, k);  // kept through renames, as PostgreSQL keeps it
   // Each serial or identity column gets a counter of its own, named like the table's files.
   bool counters = false;
   for (auto &c : nt.table.columns) {
@@ -789,12 +801,136 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
   conn.query("INSERT INTO " + r.ins + " (" + join(names, ", ") + ") SELECT " + join(names, ", ") + " FROM " + kScratch);
   for (auto &k : r.table->keys)
     for (auto &[col, expr] : st.set)
-      if (std::count(k.columns.begin(), k.columns.end(), r.table->column(col)->id)) unchecked_.insert(r.id);
+      if (k.unique && std::count(k.columns.begin(), k.columns.end(), r.table->column(col)->id)) unchecked_.insert(r.id);
   Outcome o;
   o.tag = "UPDATE";
   o.has_count = true;
   o.count = std::stoll(conn.query_scalar(std::string("SELECT CAST(count(*) AS VARCHAR) FROM ") + kScratch));
   if (!cols.empty()) o.rows_sql = "SELECT " + join(cols, ", ") + " FROM " + kScratch + " AS " + a;
+  return o;
+}
+
+namespace {
+
+// ALTER TABLE ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE (columns), or DROP CONSTRAINT name, on
+// definition `t` whose rows `view` reads. Adding checks the rows as PostgreSQL does when it builds
+// the index; a primary key makes its columns NOT NULL.
+void alter_keys(duck::Connection &conn, Table &t, const AlterAction &a, const std::string &view, Outcome &o) {
+  if (a.kind == AlterAction::Kind::kDropConstraint || a.kind == AlterAction::Kind::kDropIndex) {
+    bool index = a.kind == AlterAction::Kind::kDropIndex;
+    auto it = std::find_if(t.keys.begin(), t.keys.end(), [&](const Key &k) { return key_name(t, k) == a.column; });
+    if (it != t.keys.end() && it->index != index) {
+      if (index)
+        throw Error("2BP01", "cannot drop index " + a.column + " because constraint " + a.column + " on table " + t.name +
+                                 " requires it",
+                    0, {}, "You can drop constraint " + a.column + " on table " + t.name + " instead.");
+      it = t.keys.end();  // an index is no constraint
+    }
+    if (it != t.keys.end()) {
+      t.keys.erase(it);
+    } else if (a.if_exists) {
+      o.notices.push_back({"00000", "constraint \"" + a.column + "\" of relation \"" + t.name + "\" does not exist, skipping"});
+    } else {
+      throw Error("42704", "constraint \"" + a.column + "\" of relation \"" + t.name + "\" does not exist");
+    }
+    return;
+  }
+  Key k;
+  k.primary = a.text == "PRIMARY KEY";
+  k.unique = a.text != "INDEX";
+  k.index = a.text.size() >= 5 && a.text.compare(a.text.size() - 5, 5, "INDEX") == 0;
+  k.name = a.column;
+  std::vector<std::string> quoted, shown;
+  for (auto &name : a.columns) {
+    const Column *c = t.column(name);
+    if (!c) throw Error(sqlstate::kUndefinedColumn, "column \"" + name + "\" named in key does not exist");
+    k.columns.push_back(c->id);
+    quoted.push_back(sql_ident(name));
+    shown.push_back("CAST(" + sql_ident(name) + " AS VARCHAR)");
+  }
+  if (k.primary && std::any_of(t.keys.begin(), t.keys.end(), [](const Key &x) { return x.primary; }))
+    throw Error("42P16", "multiple primary keys for table \"" + t.name + "\" are not allowed");
+  std::string name = key_name(t, k);
+  for (auto &x : t.keys)
+    if (key_name(t, x) == name) throw Error(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
+  k.name = name;  // kept through renames, as PostgreSQL keeps it
+  if (k.primary)
+    for (auto &c : a.columns)
+      if (conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM " + view + " WHERE " + sql_ident(c) + " IS NULL") != "0")
+        throw Error(sqlstate::kNotNullViolation, "column \"" + c + "\" of relation \"" + t.name + "\" contains null values");
+  auto dup = k.unique ? conn.query_text("SELECT " + join(shown, ", ") + " FROM " + view + " GROUP BY " +
+                                        join(quoted, ", ") + " HAVING count(*) > 1 AND bool_and(" +
+                                        join(quoted, " IS NOT NULL AND ") + " IS NOT NULL) LIMIT 1")
+                      : duck::TextRows{};
+  if (!dup.empty()) {
+    std::vector<std::string> values;
+    for (auto &v : dup[0]) values.push_back(v.value_or("null"));
+    throw Error(sqlstate::kUniqueViolation, "could not create unique index \"" + name + "\"", 0,
+                "Key (" + join(a.columns, ", ") + ")=(" + join(values, ", ") + ") is duplicated.");
+  }
+  if (k.primary)
+    for (auto &c : t.columns)
+      if (std::count(k.columns.begin(), k.columns.end(), c.id)) c.nulls_allowed = false;
+  t.keys.push_back(std::move(k));
+}
+
+}  // namespace
+
+std::optional<std::string> Session::key_owner(duck::Connection &conn, const std::string &schema, const std::string &name) {
+  auto has = [&](const Table &t) {
+    return std::any_of(t.keys.begin(), t.keys.end(), [&](const Key &k) { return key_name(t, k) == name; });
+  };
+  for (auto &nt : changes_.created_tables)
+    if (nt.schema == schema && has(nt.table)) return nt.table.name;
+  auto b = base(conn);
+  const Schema *sc = b->schema(schema);
+  if (!sc) return std::nullopt;
+  for (auto &[id, t] : b->tables) {
+    if (t->schema_id != sc->id || changes_.dropped_tables.count(id)) continue;
+    auto a = changes_.altered.find(id);
+    if (has(a == changes_.altered.end() ? *t : a->second.table)) return t->name;
+  }
+  return std::nullopt;
+}
+
+Outcome Session::create_index(duck::Connection &conn, const Statement &st) {
+  auto r = require(conn, st.target);
+  std::string name = st.body;
+  if (name.empty()) {  // PostgreSQL's choice: table_columns_idx
+    name = r.table->name;
+    for (auto &c : st.index_columns) name += "_" + c;
+    name += "_idx";
+  }
+  Outcome o;
+  if (key_owner(conn, r.schema, name) || name_taken(conn, r.schema, name)) {
+    if (!st.if_not_exists) throw Error(sqlstate::kDuplicateTable, "relation \"" + name + "\" already exists");
+    o.notices.push_back({"42P07", "relation \"" + name + "\" already exists, skipping"});
+    o.tag = "CREATE INDEX";
+    return o;
+  }
+  Statement alter = st;
+  alter.kind = Statement::Kind::kAlterTable;
+  alter.target.schema = r.schema;
+  alter.actions = {AlterAction{AlterAction::Kind::kAddKey, name, st.unique ? "UNIQUE INDEX" : "INDEX", st.index_columns}};
+  o = alter_table(conn, alter);
+  o.tag = "CREATE INDEX";
+  return o;
+}
+
+Outcome Session::drop_index(duck::Connection &conn, const Statement &st, const QualifiedName &n) {
+  std::vector<std::string> schemas = n.schema.empty() ? search_path_ : std::vector<std::string>{schema_of(n)};
+  for (auto &schema : schemas) {
+    auto owner = key_owner(conn, schema, n.name);
+    if (!owner) continue;
+    Statement alter = st;
+    alter.kind = Statement::Kind::kAlterTable;
+    alter.target = QualifiedName{schema, *owner};
+    alter.actions = {AlterAction{AlterAction::Kind::kDropIndex, n.name, {}, {}}};
+    return alter_table(conn, alter);
+  }
+  Outcome o;
+  if (!st.if_exists) throw Error("42704", "index \"" + n.name + "\" does not exist");
+  o.notices.push_back({"00000", "index \"" + n.name + "\" does not exist, skipping"});
   return o;
 }
 
@@ -805,11 +941,26 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
   std::string schema = schema_of(st.target);
   const Schema *sc = b->schema(schema);
   const Table *t = sc ? b->table(sc->id, st.target.name) : nullptr;
+  bool keys_only = std::all_of(st.actions.begin(), st.actions.end(), [](const AlterAction &a) {
+    return a.kind == AlterAction::Kind::kAddKey || a.kind == AlterAction::Kind::kDropConstraint ||
+           a.kind == AlterAction::Kind::kDropIndex;
+  });
   if (!t || changes_.dropped_tables.count(t->id)) {
-    for (auto &nt : changes_.created_tables)
-      if (nt.schema == schema && nt.table.name == st.target.name)
+    for (auto &nt : changes_.created_tables) {
+      if (nt.schema != schema || nt.table.name != st.target.name) continue;
+      // Keys of a table made in this transaction (as migrations add them): on its definition now.
+      if (!keys_only)
         throw Error(sqlstate::kFeatureNotSupported,
                     "table \"" + st.target.name + "\" was created in this transaction; commit before altering it");
+      for (auto &a : st.actions) {
+        std::vector<Column> before = nt.table.columns;
+        alter_keys(conn, nt.table, a, sql_ident(lake_.options().catalog) + "." + user_view(schema, nt.table.name), o);
+        for (size_t i = 0; i < before.size(); ++i)  // a primary key made its columns NOT NULL
+          if (before[i].nulls_allowed && !nt.table.columns[i].nulls_allowed)
+            conn.query("ALTER TABLE " + nt.ins + " ALTER COLUMN " + sql_ident(before[i].name) + " SET NOT NULL");
+      }
+      return o;
+    }
     if (st.if_exists) return o;
     throw undefined_table(st.target);
   }
@@ -913,6 +1064,11 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
         c->nulls_allowed = true;
         break;
       }
+      case AK::kAddKey:
+      case AK::kDropConstraint:
+      case AK::kDropIndex:
+        alter_keys(conn, def, a, sql_ident(lake_.options().catalog) + "." + user_view(schema, t->name), o);
+        break;
       case AK::kSetType: {
         Column *c = find(a.column, false);
         std::string duck = conn.query_scalar("SELECT CAST(typeof(CAST(NULL AS " + a.text + ")) AS VARCHAR)");
@@ -1106,11 +1262,11 @@ bool Session::has_keys_to_check() const {
   for (int64_t id : unchecked_) {
     if (id < 0) {
       for (auto &nt : changes_.created_tables)
-        if (!nt.table.keys.empty()) return true;
+        if (nt.table.has_unique_keys()) return true;
       continue;
     }
     if (!shown) return true;
-    if (auto t = shown->tables.find(id); t != shown->tables.end() && !t->second->keys.empty()) return true;
+    if (auto t = shown->tables.find(id); t != shown->tables.end() && t->second->has_unique_keys()) return true;
   }
   return false;
 }
@@ -1124,16 +1280,17 @@ void Session::check_keys(duck::Connection &conn) {
     if (id < 0) {
       for (auto &nt : changes_.created_tables)
         if (nt.table.name != "\x01dropped")
-          for (auto &k : nt.table.keys) check_key(conn, nt.table, k, catalog + user_view(nt.schema, nt.table.name), nt.ins);
+          for (auto &k : nt.table.keys)
+            if (k.unique) check_key(conn, nt.table, k, catalog + user_view(nt.schema, nt.table.name), nt.ins);
       continue;
     }
     auto b = base(conn);
     auto t = b->tables.find(id);
-    if (t == b->tables.end() || t->second->keys.empty() || changes_.dropped_tables.count(id)) continue;
+    if (t == b->tables.end() || !t->second->has_unique_keys() || changes_.dropped_tables.count(id)) continue;
     auto sc = b->schemas.find(t->second->schema_id);
     if (sc == b->schemas.end()) continue;
     for (auto &k : t->second->keys)
-      check_key(conn, *t->second, k, catalog + user_view(sc->second.name, t->second->name), inserts_table(id));
+      if (k.unique) check_key(conn, *t->second, k, catalog + user_view(sc->second.name, t->second->name), inserts_table(id));
   }
 }
 

@@ -21,16 +21,19 @@ struct QualifiedName {
 
 struct AlterAction {
   enum class Kind { kAddColumn, kDropColumn, kRenameColumn, kRenameTable, kSetDefault, kDropDefault, kSetNotNull,
-                    kDropNotNull, kSetType };
+                    kDropNotNull, kSetType, kAddKey, kDropConstraint, kDropIndex };
   Kind kind;
-  std::string column;  // the column acted on
-  std::string text;    // column definition, new name, default expression or type
+  std::string column;  // the column acted on; the key's name (kAddKey: empty for the default)
+  // Column definition, new name, default expression or type; kAddKey: "PRIMARY KEY", "UNIQUE",
+  // "UNIQUE INDEX" or "INDEX".
+  std::string text;
+  std::vector<std::string> columns;  // kAddKey: the key's columns
   bool if_exists = false, if_not_exists = false;
 };
 
 struct Statement {
   enum class Kind { kCreateSchema, kDropSchema, kCreateTable, kDropTable, kCreateView, kDropView, kInsert, kDelete,
-                    kUpdate, kTruncate, kAlterTable, kComment, kMaintenance, kSetOption };
+                    kUpdate, kTruncate, kAlterTable, kComment, kMaintenance, kSetOption, kCreateIndex, kDropIndex };
   Kind kind;
   std::string text;
   QualifiedName target;
@@ -63,6 +66,9 @@ struct Statement {
   bool comment_on_view = false;
   std::string comment_column;  // COMMENT ON COLUMN target.column
   std::vector<AlterAction> actions;
+  // CREATE [UNIQUE] INDEX [name] ON target (index_columns): the name is in body (empty: none given).
+  bool unique = false;
+  std::vector<std::string> index_columns;
   // CREATE TABLE / ALTER TABLE: a keyword that declares a constraint other than NOT NULL
   // (PRIMARY, UNIQUE, CHECK, REFERENCES, FOREIGN, CONSTRAINT) appears in the definitions. Without
   // one, the table DuckDB makes from them needs no look for constraints, which scans the catalog.
@@ -171,6 +177,10 @@ class Session {
   Outcome delete_rows(duck::Connection &conn, const Statement &st, bool truncate);
   Outcome update_rows(duck::Connection &conn, const Statement &st);
   Outcome alter_table(duck::Connection &conn, const Statement &st);
+  Outcome create_index(duck::Connection &conn, const Statement &st);
+  Outcome drop_index(duck::Connection &conn, const Statement &st, const QualifiedName &n);
+  // The table in `schema` (this transaction's view of it) that has a key or index named `name`.
+  std::optional<std::string> key_owner(duck::Connection &conn, const std::string &schema, const std::string &name);
   Outcome comment(duck::Connection &conn, const Statement &st);
   // Copies the staging tables for the innermost savepoint, unless it has them already.
   void preserve(duck::Connection &conn, const std::vector<std::string> &staging);

@@ -110,6 +110,15 @@ std::optional<lake::Statement> Session::route_to_lake(const std::string &text) {
   using K = lake::Statement::Kind;
   bool names_table = st->kind != K::kCreateSchema && st->kind != K::kDropSchema && st->kind != K::kCreateTable &&
                      st->kind != K::kCreateView && st->kind != K::kMaintenance && st->kind != K::kSetOption;
+  if (st->kind == K::kDropIndex) {
+    // An index of a temporary table is DuckDB's.
+    if (st->target.schema.empty() || st->target.schema == "temp") {
+      auto found = conn_->query_text("SELECT 1 FROM duckdb_indexes() WHERE database_name = 'temp' AND index_name = $1",
+                                     {st->target.name});
+      if (!found.empty()) return std::nullopt;
+    }
+    return st;
+  }
   if (names_table && is_temp_table(st->target.schema, st->target.name)) return std::nullopt;
   return st;
 }

@@ -193,10 +193,51 @@ void names_list(Parser &p, lake::Statement &st) {
   }
 }
 
+// CREATE [UNIQUE] INDEX [CONCURRENTLY] [[IF NOT EXISTS] name] ON [ONLY] table [USING method]
+// (column [COLLATE c] [opclass] [ASC | DESC] [NULLS FIRST | LAST], ...) [INCLUDE (...)] [WITH (...)]
+// [TABLESPACE t]: an index of plain columns. Expressions, partial indexes and NULLS NOT DISTINCT
+// would change what a unique index means, and are refused.
+std::optional<lake::Statement> route_create_index(Parser &p, lake::Statement &st, bool unique) {
+  st.kind = lake::Statement::Kind::kCreateIndex;
+  st.unique = unique;
+  p.accept("CONCURRENTLY");
+  st.if_not_exists = p.accept_all({"IF", "NOT", "EXISTS"});
+  if (!p.is("ON")) st.body = p.identifier();
+  if (!p.accept("ON")) return std::nullopt;
+  p.accept("ONLY");
+  auto n = p.name();
+  if (!n) return std::nullopt;
+  st.target = *n;
+  if (p.accept("USING")) p.identifier();  // the access method: the lake keeps no index structure
+  if (!p.accept_punct("(")) throw Error(sqlstate::kSyntaxError, "syntax error: CREATE INDEX needs a list of columns");
+  auto stop = [](const Token &t) { return t.kind == Token::kOther && (t.upper == "," || t.upper == ")"); };
+  do {
+    std::string element = p.until(stop);
+    Parser ep(element);
+    if (!ep.is_identifier() || element.find('(') != std::string::npos)
+      throw unsupported("an index on an expression");
+    st.index_columns.push_back(ep.identifier());
+  } while (p.accept_punct(","));
+  if (!p.accept_punct(")")) throw Error(sqlstate::kSyntaxError, "syntax error in CREATE INDEX");
+  if (p.accept("INCLUDE") || p.accept("WITH")) {
+    if (p.accept_punct("(")) p.until([](const Token &t) { return t.kind == Token::kOther && t.upper == ")"; });
+    p.accept_punct(")");
+  }
+  if (p.is("NULLS")) throw unsupported("NULLS NOT DISTINCT");
+  if (p.accept("TABLESPACE")) p.identifier();
+  if (p.is("WHERE")) throw unsupported("a partial index (CREATE INDEX ... WHERE)");
+  p.accept_punct(";");
+  if (!p.at_end()) throw Error(sqlstate::kSyntaxError, "syntax error at the end of CREATE INDEX");
+  return st;
+}
+
 std::optional<lake::Statement> route_create(Parser &p, lake::Statement &st) {
   bool or_replace = p.accept_all({"OR", "REPLACE"});
   if (p.accept("TEMP") || p.accept("TEMPORARY") || p.accept("LOCAL") || p.accept("GLOBAL")) return std::nullopt;
   p.accept("UNLOGGED");
+  bool unique = p.accept("UNIQUE");
+  if (p.accept("INDEX")) return route_create_index(p, st, unique);
+  if (unique) return std::nullopt;
   if (p.accept("SCHEMA")) {
     st.kind = lake::Statement::Kind::kCreateSchema;
     st.if_not_exists = p.accept_all({"IF", "NOT", "EXISTS"});
@@ -251,7 +292,9 @@ std::optional<lake::Statement> route_drop(Parser &p, lake::Statement &st) {
   if (p.accept("SCHEMA")) st.kind = lake::Statement::Kind::kDropSchema;
   else if (p.accept("TABLE")) st.kind = lake::Statement::Kind::kDropTable;
   else if (p.accept("VIEW")) st.kind = lake::Statement::Kind::kDropView;
+  else if (p.accept("INDEX")) st.kind = lake::Statement::Kind::kDropIndex;
   else return std::nullopt;
+  if (st.kind == lake::Statement::Kind::kDropIndex) p.accept("CONCURRENTLY");
   st.if_exists = p.accept_all({"IF", "EXISTS"});
   names_list(p, st);
   st.cascade = p.accept("CASCADE");
@@ -264,14 +307,38 @@ std::vector<lake::AlterAction> alter_actions(Parser &p) {
   do {
     lake::AlterAction a;
     if (p.accept("ADD")) {
-      if (p.is("CONSTRAINT") || p.is("PRIMARY") || p.is("UNIQUE") || p.is("CHECK") || p.is("FOREIGN"))
-        throw unsupported("ALTER TABLE ADD CONSTRAINT");
+      if (p.is("CONSTRAINT") || p.is("PRIMARY") || p.is("UNIQUE") || p.is("CHECK") || p.is("FOREIGN")) {
+        // [CONSTRAINT name] PRIMARY KEY (columns) | UNIQUE (columns); other constraints are refused.
+        if (p.accept("CONSTRAINT")) a.column = p.identifier();
+        if (p.accept_all({"PRIMARY", "KEY"})) a.text = "PRIMARY KEY";
+        else if (p.accept("UNIQUE")) a.text = "UNIQUE";
+        else throw unsupported("ALTER TABLE ADD CONSTRAINT other than PRIMARY KEY or UNIQUE");
+        if (!p.accept_punct("(")) throw unsupported("ALTER TABLE ADD " + a.text + " without a column list");
+        while (p.is_identifier()) {
+          a.columns.push_back(p.identifier());
+          if (!p.accept_punct(",")) break;
+        }
+        if (!p.accept_punct(")") || a.columns.empty())
+          throw Error(sqlstate::kSyntaxError, "syntax error: " + a.text + " needs a list of columns");
+        if (p.is("USING") || p.is("INCLUDE") || p.is("WITH") || p.is("DEFERRABLE") || p.is("INITIALLY"))
+          throw unsupported("options of ALTER TABLE ADD " + a.text);
+        a.kind = AK::kAddKey;
+        out.push_back(a);
+        continue;
+      }
       p.accept("COLUMN");
       a.kind = AK::kAddColumn;
       a.if_not_exists = p.accept_all({"IF", "NOT", "EXISTS"});
       a.text = p.until([](const Token &t) { return t.kind == Token::kOther && t.upper == ","; });
     } else if (p.accept("DROP")) {
-      if (p.is("CONSTRAINT")) throw unsupported("ALTER TABLE DROP CONSTRAINT");
+      if (p.accept("CONSTRAINT")) {
+        a.kind = AK::kDropConstraint;
+        a.if_exists = p.accept_all({"IF", "EXISTS"});
+        a.column = p.identifier();
+        p.accept("CASCADE") || p.accept("RESTRICT");
+        out.push_back(a);
+        continue;
+      }
       p.accept("COLUMN");
       a.kind = AK::kDropColumn;
       a.if_exists = p.accept_all({"IF", "EXISTS"});

@@ -172,7 +172,7 @@ constexpr std::string_view kRelations[] = {
     "pg_language",      "pg_stat_activity",   "pg_locks",         "pg_stat_all_tables", "pg_stat_user_tables",
     "pg_stat_database", "pg_stat_all_indexes", "pg_stat_user_indexes", "pg_statio_user_tables", "pg_timezone_names",
     "pg_prepared_xacts", "pg_replication_slots", "pg_stat_replication", "pg_available_extensions", "pg_shdescription",
-    "pg_foreign_data_wrapper", "pg_foreign_server", "pg_default_acl"};
+    "pg_foreign_data_wrapper", "pg_foreign_server", "pg_default_acl", "pg_indexes"};
 constexpr std::string_view kFunctions[] = {
     "format_type",       "pg_get_userbyid",    "pg_encoding_to_char", "pg_get_function_arguments",
     "pg_get_function_identity_arguments",      "pg_get_function_result", "pg_function_is_visible",
@@ -210,7 +210,9 @@ constexpr std::pair<std::string_view, std::string_view> kRenamedFunctions[] = {
 constexpr std::string_view kNotCalls[] = {"cast", "distinct", "not", "all", "any", "some", "in", "and", "or", "is",
                                           "as", "on", "using", "select", "from", "where", "lateral", "join", "values",
                                           "exists", "trim", "treat", "row"};
-constexpr std::string_view kInformationSchema[] = {"tables", "columns", "views", "schemata", "sequences", "routines"};
+constexpr std::string_view kInformationSchema[] = {"tables",    "columns",  "views",
+                                                   "schemata",  "sequences", "routines",
+                                                   "table_constraints", "key_column_usage"};
 
 template <size_t N>
 bool one_of(const std::string &w, const std::string_view (&set)[N]) {

@@ -10,13 +10,13 @@ namespace mallard::lake {
 namespace {
 
 TEST(LakeKeys, EncodeAndDecodeRoundTrip) {
-  std::vector<Key> keys{{true, {1, 2}}, {false, {3}}, {false, {4, 1}}};
-  EXPECT_EQ(encode_keys(keys), "p:1,2;u:3;u:4,1");
+  std::vector<Key> keys{{true, {1, 2}, ""}, {false, {3}, "named; \"odd\", name"}, {false, {4, 1}, ""}};
+  EXPECT_EQ(encode_keys({keys[0]}), R"([{"columns":[1,2],"primary":true}])");
   EXPECT_EQ(decode_keys(encode_keys(keys)), keys);
   EXPECT_TRUE(decode_keys("").empty());
   // What another writer might leave there is ignored, not misread.
   EXPECT_TRUE(decode_keys("x").empty());
-  EXPECT_EQ(decode_keys("garbage;u:7"), (std::vector<Key>{{false, {7}}}));
+  EXPECT_EQ(decode_keys(R"([{"columns":"x"},{"columns":[7]}])"), (std::vector<Key>{{false, {7}, ""}}));
 }
 
 TEST(LakeKeys, NamedAsPostgresNamesThem) {
@@ -30,6 +30,7 @@ TEST(LakeKeys, NamedAsPostgresNamesThem) {
   t.columns = {a, b};
   EXPECT_EQ(key_name(t, Key{true, {1}}), "orders_pkey");
   EXPECT_EQ(key_name(t, Key{false, {2, 1}}), "orders_code_id_key");
+  EXPECT_EQ(key_name(t, Key{false, {2}, "uniq_code"}), "uniq_code");
 }
 
 TEST(LakeKeys, SerialAndIdentityColumnsDrawFromTheLakesCounter) {
