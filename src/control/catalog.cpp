@@ -1,5 +1,6 @@
 #include "control/catalog.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <initializer_list>
 #include <tuple>
@@ -949,11 +950,9 @@ std::string statements() {
   add("CREATE MACRO " + q + "to_regclass(s) AS " + q + "regclass_lookup(s)");
   // Sequences owned by columns (serial) do not exist here.
   // The sequence PostgreSQL would name for a serial column (shown_default's), schema-qualified.
-  add("CREATE MACRO " + q + "pg_get_serial_sequence(t, c) AS (SELECT CASE mn.nspname WHEN 'main' THEN 'public' "
-      "ELSE mn.nspname END || '.' || mc.relname || '_' || ma.attname || '_seq' FROM " + q + "raw_pg_attrdef md JOIN " +
-      q + "raw_pg_attribute ma ON ma.attrelid = md.adrelid AND ma.attnum = md.adnum JOIN " + q +
-      "raw_pg_class mc ON mc.oid = md.adrelid JOIN " + q + "raw_pg_namespace mn ON mn.oid = mc.relnamespace "
-      "WHERE md.adrelid = " + q + "regclass_lookup(t) AND ma.attname = c AND starts_with(md.adbin, 'nextval(') LIMIT 1)");
+  // (A function of the server's: SQLAlchemy calls it for every column it reflects.)
+  add("CREATE MACRO " + q + "pg_get_serial_sequence(t, c) AS __mallard_serial_sequence(CAST(t AS VARCHAR), "
+      "CAST(c AS VARCHAR))");
   add("CREATE MACRO " + q + "regclass_out(o) AS coalesce("
       "(SELECT mr.relname FROM " + q + "system_relations mr WHERE mr.oid = o), "
       "(SELECT mc.relname FROM " + q + "pg_class mc WHERE mc.oid = o LIMIT 1), CAST(o AS VARCHAR))");
@@ -1018,6 +1017,30 @@ void each_lake_table(const ShownSnapshot &shown, Fn fn) {
 void register_server_functions(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks, ShownSnapshot shown) {
   using duck::Cell;
   // Each lake table's live rows and data bytes, as the lake's statistics keep them.
+  // pg_get_serial_sequence(table, column) of a lake table's serial column: the name PostgreSQL's
+  // sequence would have, as the catalogs show its default; NULL for any other column.
+  conn.register_variadic_text_function(
+      "__mallard_serial_sequence", [shown](const std::vector<std::optional<std::string_view>> &args) -> std::optional<std::string> {
+        if (args.size() != 2 || !args[0] || !args[1]) return std::nullopt;
+        auto snap = shown();
+        if (!snap) return std::nullopt;
+        // [schema.]table, each part "quoted" or folded to lower case.
+        std::vector<std::string> parts(1);
+        bool quoted = false;
+        for (char ch : *args[0]) {
+          if (ch == '"') quoted = !quoted;
+          else if (ch == '.' && !quoted) parts.emplace_back();
+          else parts.back() += quoted ? ch : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        }
+        std::string schema = parts.size() > 1 ? parts[parts.size() - 2] : "main";
+        if (schema == "public") schema = "main";
+        const lake::Schema *sc = snap->schema(schema);
+        const lake::Table *t = sc ? snap->table(sc->id, parts.back()) : nullptr;
+        const lake::Column *c = t ? t->column(std::string(*args[1])) : nullptr;
+        if (!c || !c->default_value || c->default_value->rfind(std::string(lake::kNextvalFunction) + "(", 0) != 0)
+          return std::nullopt;
+        return (schema == "main" ? std::string("public") : schema) + "." + t->name + "_" + c->name + "_seq";
+      });
   // The lake tables' PRIMARY KEY and UNIQUE constraints and indexes, a row per key column: the
   // key's number in its table, whether it is the primary key, its name, the column's name and
   // 0-based position in the table, whether it is unique and whether CREATE INDEX made it.
