@@ -389,19 +389,24 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE VIEW " + q + "raw_pg_constraint AS SELECT "
       "CAST(" + q + "constraint_oid(k.table_oid, k.constraint_index) AS BIGINT) AS oid, k.constraint_name AS conname, "
       "CAST(k.schema_oid AS BIGINT) AS connamespace, CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'p' "
-      "WHEN 'UNIQUE' THEN 'u' WHEN 'CHECK' THEN 'c' ELSE 'f' END AS contype, false AS condeferrable, "
-      "false AS condeferred, true AS convalidated, CAST(k.table_oid AS BIGINT) AS conrelid, CAST(0 AS BIGINT) AS contypid, "
+      "WHEN 'UNIQUE' THEN 'u' WHEN 'CHECK' THEN 'c' ELSE 'f' END AS contype, k.is_deferrable AS condeferrable, "
+      "k.is_deferred AS condeferred, true AS convalidated, CAST(k.table_oid AS BIGINT) AS conrelid, CAST(0 AS BIGINT) AS contypid, "
       "CAST(CASE WHEN k.constraint_type IN ('PRIMARY KEY', 'UNIQUE') THEN " + q +
       "constraint_index_oid(k.table_oid, k.constraint_index) ELSE 0 END AS BIGINT) AS conindid, "
-      "CAST(0 AS BIGINT) AS conparentid, CAST(coalesce((SELECT r.table_oid FROM duckdb_tables() r "
-      "WHERE r.database_name = k.database_name AND r.schema_name = k.schema_name "
-      "AND r.table_name = k.referenced_table), 0) AS BIGINT) AS confrelid, "
-      "CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END AS confupdtype, "
-      "CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 'a' ELSE ' ' END AS confdeltype, "
+      "CAST(0 AS BIGINT) AS conparentid, CAST(CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN coalesce("
+      "(SELECT r.table_oid FROM duckdb_tables() r WHERE r.database_name = k.database_name "
+      "AND r.schema_name = k.referenced_schema AND r.table_name = k.referenced_table), "
+      "(SELECT r.view_oid FROM duckdb_views() r WHERE r.database_name = k.database_name "
+      "AND r.schema_name = k.referenced_schema AND r.view_name = k.referenced_table AND NOT r.internal)) END AS BIGINT) "
+      "AS confrelid, "
+      "CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN k.update_rule ELSE ' ' END AS confupdtype, "
+      "CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN k.delete_rule ELSE ' ' END AS confdeltype, "
       "CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN 's' ELSE ' ' END AS confmatchtype, true AS conislocal, "
       "0 AS coninhcount, true AS connoinherit, "
       "CAST(list_transform(k.constraint_column_indexes, lambda x: x + 1) AS SMALLINT[]) AS conkey, "
-      "CAST(CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN (SELECT list(c.column_index ORDER BY "
+      "CAST(CASE WHEN k.referenced_column_indexes IS NOT NULL THEN "
+      "list_transform(k.referenced_column_indexes, lambda x: x + 1) "
+      "WHEN k.constraint_type = 'FOREIGN KEY' THEN (SELECT list(c.column_index ORDER BY "
       "list_position(k.referenced_column_names, c.column_name)) FROM duckdb_columns() c "
       "WHERE c.database_name = k.database_name AND c.schema_name = k.schema_name AND c.table_name = k.referenced_table "
       "AND list_contains(k.referenced_column_names, c.column_name)) END AS SMALLINT[]) AS confkey, "
@@ -410,8 +415,13 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'PRIMARY KEY (' || array_to_string(k.constraint_column_names, ', ') || ')' "
       "WHEN 'UNIQUE' THEN 'UNIQUE (' || array_to_string(k.constraint_column_names, ', ') || ')' "
       "WHEN 'CHECK' THEN 'CHECK (' || k.expression || ')' "
-      "ELSE 'FOREIGN KEY (' || array_to_string(k.constraint_column_names, ', ') || ') REFERENCES ' || k.referenced_table "
-      "|| '(' || array_to_string(k.referenced_column_names, ', ') || ')' END AS condef "
+      "ELSE 'FOREIGN KEY (' || array_to_string(k.constraint_column_names, ', ') || ') REFERENCES ' || "
+      "CASE WHEN k.referenced_schema NOT IN ('main', 'pg_temp_1', 'temp') THEN k.referenced_schema || '.' ELSE '' END || "
+      "k.referenced_table || '(' || array_to_string(k.referenced_column_names, ', ') || ')' || "
+      "CASE k.update_rule WHEN 'r' THEN ' ON UPDATE RESTRICT' ELSE '' END || "
+      "CASE k.delete_rule WHEN 'r' THEN ' ON DELETE RESTRICT' ELSE '' END || "
+      "CASE WHEN k.is_deferrable THEN ' DEFERRABLE' ELSE '' END || "
+      "CASE WHEN k.is_deferred THEN ' INITIALLY DEFERRED' ELSE '' END END AS condef "
       "FROM " + q + "all_constraints k WHERE k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK', 'FOREIGN KEY')");
   add("CREATE VIEW " + q + "pg_constraint AS SELECT * EXCLUDE (condef) REPLACE (CAST(oid AS UINTEGER) AS oid, "
       "CAST(connamespace AS UINTEGER) AS connamespace, CAST(conrelid AS UINTEGER) AS conrelid, "
@@ -420,6 +430,11 @@ void add_tool_catalog(std::string &s, const std::string &q) {
       "CAST(contype AS pg_char) AS contype, CAST(confupdtype AS pg_char) AS confupdtype, "
       "CAST(confdeltype AS pg_char) AS confdeltype, CAST(confmatchtype AS pg_char) AS confmatchtype) FROM " + q +
       "raw_pg_constraint");
+  // No table is a partition: no ancestors (psql's "Referenced by:" asks).
+  add("CREATE MACRO " + q + "pg_partition_ancestors(rel) AS unnest(CAST([] AS UINTEGER[]))");
+  // In FROM, psql adds WITH ORDINALITY (which DuckDB leaves out): the depth is a column of its own.
+  add("CREATE MACRO " + q + "pg_partition_ancestors(rel) AS TABLE SELECT CAST(NULL AS UINTEGER) AS relid, "
+      "CAST(NULL AS BIGINT) AS depth WHERE false");
   add("CREATE MACRO " + q + "pg_get_constraintdef(o) AS (SELECT mc.condef FROM " + q + "raw_pg_constraint mc WHERE mc.oid = o), "
       "(o, pretty) AS (SELECT mc.condef FROM " + q + "raw_pg_constraint mc WHERE mc.oid = o)");
 
@@ -700,21 +715,30 @@ std::string statements() {
   add("CREATE VIEW " + q + "lake_keys AS SELECT v.database_name, v.schema_name, v.schema_oid, "
       "v.view_name AS table_name, v.view_oid AS table_oid, lk.key_index AS constraint_index, "
       "CASE WHEN lk.is_index = 1 THEN CASE WHEN lk.is_unique = 1 THEN 'UNIQUE INDEX' ELSE 'INDEX' END "
-      "WHEN lk.is_primary = 1 THEN 'PRIMARY KEY' ELSE 'UNIQUE' END AS constraint_type, "
+      "WHEN lk.ref_table IS NOT NULL THEN 'FOREIGN KEY' WHEN lk.is_primary = 1 THEN 'PRIMARY KEY' ELSE 'UNIQUE' END "
+      "AS constraint_type, "
       "first(lk.key_name) AS constraint_name, "
       "list(CAST(lk.column_index AS BIGINT) ORDER BY lk.key_position) AS constraint_column_indexes, "
       "list(lk.column_name ORDER BY lk.key_position) AS constraint_column_names, CAST(NULL AS VARCHAR) AS expression, "
-      "CAST(NULL AS VARCHAR) AS referenced_table, CAST(NULL AS VARCHAR[]) AS referenced_column_names "
+      "lk.ref_table AS referenced_table, CASE WHEN lk.ref_table IS NOT NULL THEN list(lk.ref_column ORDER BY "
+      "lk.key_position) END AS referenced_column_names, lk.ref_schema AS referenced_schema, "
+      "CASE WHEN lk.ref_table IS NOT NULL THEN list(lk.ref_column_index ORDER BY lk.key_position) END "
+      "AS referenced_column_indexes, coalesce(lk.is_deferrable = 1, false) AS is_deferrable, "
+      "coalesce(lk.is_deferred = 1, false) AS is_deferred, lk.update_rule, lk.delete_rule "
       "FROM __mallard_lake_keys() lk JOIN duckdb_views() v ON v.database_name = current_database() "
       "AND v.schema_name = lk.schema_name AND v.view_name = lk.table_name AND NOT v.internal "
       "GROUP BY v.database_name, v.schema_name, v.schema_oid, v.view_name, v.view_oid, lk.key_index, lk.is_primary, "
-      "lk.is_unique, lk.is_index");
+      "lk.is_unique, lk.is_index, lk.ref_schema, lk.ref_table, lk.is_deferrable, lk.is_deferred, lk.update_rule, "
+      "lk.delete_rule");
   // The constraints of DuckDB's tables (temporary ones) and of lake tables.
   add("CREATE VIEW " + q + "all_constraints AS SELECT database_name, schema_name, schema_oid, table_name, table_oid, "
       "constraint_index, constraint_type, constraint_name, constraint_column_indexes, constraint_column_names, "
-      "expression, referenced_table, referenced_column_names FROM duckdb_constraints() "
+      "expression, referenced_table, referenced_column_names, schema_name AS referenced_schema, "
+      "CAST(NULL AS BIGINT[]) AS referenced_column_indexes, false AS is_deferrable, false AS is_deferred, "
+      "CASE WHEN constraint_type = 'FOREIGN KEY' THEN 'a' END AS update_rule, "
+      "CASE WHEN constraint_type = 'FOREIGN KEY' THEN 'a' END AS delete_rule FROM duckdb_constraints() "
       "WHERE database_name IN (current_database(), 'temp') "
-      "UNION ALL SELECT * FROM " + q + "lake_keys WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')");
+      "UNION ALL SELECT * FROM " + q + "lake_keys WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')");
   // The indexes PostgreSQL would have for them (PRIMARY KEY, UNIQUE), and the lake's CREATE INDEX ones.
   add("CREATE VIEW " + q + "key_indexes AS SELECT * FROM " + q + "all_constraints WHERE constraint_type IN "
       "('PRIMARY KEY', 'UNIQUE') UNION ALL SELECT * FROM " + q + "lake_keys WHERE constraint_type IN ('UNIQUE INDEX', 'INDEX')");
@@ -734,7 +758,7 @@ std::string statements() {
       "0, 0, CAST(coalesce(ceil(lt.data_bytes / 8192), 0) AS INTEGER), CAST(coalesce(lt.record_count, 0) AS FLOAT), "
       "0, 0, coalesce(lt.key_count > 0, false), false, "
       "CASE WHEN temporary THEN 't' ELSE 'p' END, CASE WHEN " + q + "is_lake_table(sql) THEN 'r' ELSE 'v' END, "
-      "column_count, 0, NOT " + q + "is_lake_table(sql), false, false, false, false, true, "
+      "column_count, 0, NOT " + q + "is_lake_table(sql), coalesce(lt.reference_count > 0, false), false, false, false, true, "
       "CASE WHEN " + q + "is_lake_table(sql) THEN 'd' ELSE 'n' END, "
       "false, 0, 0, 0, NULL, NULL, NULL FROM duckdb_views() v LEFT JOIN __mallard_lake_tables() lt "
       "ON v.database_name = current_database() AND lt.schema_name = v.schema_name AND lt.table_name = v.view_name "
@@ -845,7 +869,8 @@ std::string statements() {
   add("CREATE VIEW " + q + "information_schema_table_constraints AS SELECT current_database() AS constraint_catalog, " +
       q + "listed_schema(k.database_name, k.schema_name) AS constraint_schema, k.constraint_name, "
       "current_database() AS table_catalog, " + q + "listed_schema(k.database_name, k.schema_name) AS table_schema, "
-      "k.table_name, k.constraint_type, 'NO' AS is_deferrable, 'NO' AS initially_deferred, 'YES' AS enforced, "
+      "k.table_name, k.constraint_type, CASE WHEN k.is_deferrable THEN 'YES' ELSE 'NO' END AS is_deferrable, "
+      "CASE WHEN k.is_deferred THEN 'YES' ELSE 'NO' END AS initially_deferred, 'YES' AS enforced, "
       "CASE WHEN k.constraint_type = 'UNIQUE' THEN 'YES' END AS nulls_distinct FROM " + q + "all_constraints k "
       "WHERE k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'CHECK', 'FOREIGN KEY')");
   add("CREATE VIEW " + q + "information_schema_key_column_usage AS SELECT current_database() AS constraint_catalog, " +
@@ -853,8 +878,20 @@ std::string statements() {
       "current_database() AS table_catalog, " + q + "listed_schema(k.database_name, k.schema_name) AS table_schema, "
       "k.table_name, unnest(k.constraint_column_names) AS column_name, "
       "CAST(generate_subscripts(k.constraint_column_names, 1) AS INTEGER) AS ordinal_position, "
-      "CAST(NULL AS INTEGER) AS position_in_unique_constraint FROM " + q + "all_constraints k "
+      "CAST(CASE WHEN k.constraint_type = 'FOREIGN KEY' THEN generate_subscripts(k.constraint_column_names, 1) END "
+      "AS INTEGER) AS position_in_unique_constraint FROM " + q + "all_constraints k "
       "WHERE k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY')");
+  // The foreign keys, each with the unique key it references.
+  add("CREATE VIEW " + q + "information_schema_referential_constraints AS SELECT current_database() AS constraint_catalog, " +
+      q + "listed_schema(k.database_name, k.schema_name) AS constraint_schema, k.constraint_name, "
+      "current_database() AS unique_constraint_catalog, " + q + "listed_schema(k.database_name, k.referenced_schema) "
+      "AS unique_constraint_schema, (SELECT u.constraint_name FROM " + q + "all_constraints u WHERE "
+      "u.database_name = k.database_name AND u.schema_name = k.referenced_schema AND u.table_name = k.referenced_table "
+      "AND u.constraint_type IN ('PRIMARY KEY', 'UNIQUE') AND list_sort(u.constraint_column_names) = "
+      "list_sort(k.referenced_column_names) LIMIT 1) AS unique_constraint_name, 'NONE' AS match_option, "
+      "CASE k.update_rule WHEN 'r' THEN 'RESTRICT' ELSE 'NO ACTION' END AS update_rule, "
+      "CASE k.delete_rule WHEN 'r' THEN 'RESTRICT' ELSE 'NO ACTION' END AS delete_rule FROM " + q + "all_constraints k "
+      "WHERE k.constraint_type = 'FOREIGN KEY'");
   // The languages pg_proc.prolang names: built-ins are internal, macros sql.
   add("CREATE VIEW " + q + "pg_language AS SELECT CAST(oid AS UINTEGER) AS oid, lanname, CAST(10 AS UINTEGER) AS lanowner, "
       "false AS lanispl, lanname = 'sql' AS lanpltrusted, CAST(0 AS UINTEGER) AS lanplcallfoid, "
@@ -1008,7 +1045,7 @@ void each_lake_table(const ShownSnapshot &shown, Fn fn) {
   if (!snap) return;
   for (const auto &[id, table] : snap->tables)
     if (auto schema = snap->schemas.find(table->schema_id); schema != snap->schemas.end())
-      fn(schema->second.name, table.get());
+      fn(schema->second.name, table.get(), *snap);
 }
 
 // The server's state that catalog views read (pg_stat_activity, pg_locks) and the signals
@@ -1041,27 +1078,60 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
           return std::nullopt;
         return (schema == "main" ? std::string("public") : schema) + "." + t->name + "_" + c->name + "_seq";
       });
-  // The lake tables' PRIMARY KEY and UNIQUE constraints and indexes, a row per key column: the
-  // key's number in its table, whether it is the primary key, its name, the column's name and
-  // 0-based position in the table, whether it is unique and whether CREATE INDEX made it.
+  // The lake tables' PRIMARY KEY, UNIQUE and FOREIGN KEY constraints and indexes, a row per key
+  // column: the key's number in its table, whether it is the primary key, its name, the column's
+  // name and 0-based position in the table, whether it is unique and whether CREATE INDEX made
+  // it; for a foreign key, the referenced table, column (name and position), whether it is
+  // deferrable and initially deferred, and its update and delete actions (PostgreSQL's letters).
   conn.register_table_function(
       {"__mallard_lake_keys",
        {{"schema_name", DUCKDB_TYPE_VARCHAR}, {"table_name", DUCKDB_TYPE_VARCHAR}, {"key_index", DUCKDB_TYPE_BIGINT},
         {"is_primary", DUCKDB_TYPE_BIGINT}, {"key_name", DUCKDB_TYPE_VARCHAR}, {"column_name", DUCKDB_TYPE_VARCHAR},
         {"column_index", DUCKDB_TYPE_BIGINT}, {"key_position", DUCKDB_TYPE_BIGINT}, {"is_unique", DUCKDB_TYPE_BIGINT},
-        {"is_index", DUCKDB_TYPE_BIGINT}},
+        {"is_index", DUCKDB_TYPE_BIGINT}, {"ref_schema", DUCKDB_TYPE_VARCHAR}, {"ref_table", DUCKDB_TYPE_VARCHAR},
+        {"ref_column", DUCKDB_TYPE_VARCHAR}, {"ref_column_index", DUCKDB_TYPE_BIGINT},
+        {"is_deferrable", DUCKDB_TYPE_BIGINT}, {"is_deferred", DUCKDB_TYPE_BIGINT}, {"update_rule", DUCKDB_TYPE_VARCHAR},
+        {"delete_rule", DUCKDB_TYPE_VARCHAR}},
        [shown] {
          std::vector<std::vector<Cell>> out;
-         each_lake_table(shown, [&](const std::string &schema, const lake::Table *table) {
+         each_lake_table(shown, [&](const std::string &schema, const lake::Table *table, const lake::Snapshot &snap) {
            for (size_t k = 0; k < table->keys.size(); ++k) {
              const auto &key = table->keys[k];
              std::string name = lake::key_name(*table, key);
+             // The referenced table (gone: the key is not shown).
+             const lake::Table *ref = nullptr;
+             std::string ref_schema;
+             if (key.references) {
+               auto t = snap.tables.find(key.references->table);
+               if (t == snap.tables.end()) continue;
+               ref = t->second.get();
+               auto sc = snap.schemas.find(ref->schema_id);
+               if (sc == snap.schemas.end()) continue;
+               ref_schema = sc->second.name;
+             }
              for (size_t p = 0; p < key.columns.size(); ++p)
-               for (size_t c = 0; c < table->columns.size(); ++c)
-                 if (table->columns[c].id == key.columns[p])
-                   out.push_back({Cell{schema}, Cell{table->name}, Cell{int64_t(k)}, Cell{int64_t(key.primary)},
-                                  Cell{name}, Cell{table->columns[c].name}, Cell{int64_t(c)}, Cell{int64_t(p)},
-                                  Cell{int64_t(key.unique)}, Cell{int64_t(key.index)}});
+               for (size_t c = 0; c < table->columns.size(); ++c) {
+                 if (table->columns[c].id != key.columns[p]) continue;
+                 std::vector<Cell> row{Cell{schema}, Cell{table->name}, Cell{int64_t(k)}, Cell{int64_t(key.primary)},
+                                       Cell{name}, Cell{table->columns[c].name}, Cell{int64_t(c)}, Cell{int64_t(p)},
+                                       Cell{int64_t(key.unique)}, Cell{int64_t(key.index)}};
+                 row.resize(18);
+                 if (ref) {
+                   const auto &r = *key.references;
+                   for (size_t rc = 0; rc < ref->columns.size(); ++rc)
+                     if (ref->columns[rc].id == r.columns[p]) {
+                       row[12] = Cell{ref->columns[rc].name};
+                       row[13] = Cell{int64_t(rc)};
+                     }
+                   row[10] = Cell{ref_schema};
+                   row[11] = Cell{ref->name};
+                   row[14] = Cell{int64_t(r.deferrable)};
+                   row[15] = Cell{int64_t(r.deferred)};
+                   row[16] = Cell{std::string(1, r.on_update)};
+                   row[17] = Cell{std::string(1, r.on_delete)};
+                 }
+                 out.push_back(std::move(row));
+               }
            }
          });
          return out;
@@ -1069,14 +1139,23 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
   conn.register_table_function(
       {"__mallard_lake_tables",
        {{"schema_name", DUCKDB_TYPE_VARCHAR}, {"table_name", DUCKDB_TYPE_VARCHAR}, {"record_count", DUCKDB_TYPE_BIGINT},
-        {"data_bytes", DUCKDB_TYPE_BIGINT}, {"key_count", DUCKDB_TYPE_BIGINT}},
+        {"data_bytes", DUCKDB_TYPE_BIGINT}, {"key_count", DUCKDB_TYPE_BIGINT}, {"reference_count", DUCKDB_TYPE_BIGINT}},
        [shown = std::move(shown)] {
+         // key_count: keys and indexes (a foreign key is no index); reference_count: foreign keys
+         // of the table, and of others to it.
          std::vector<std::vector<Cell>> out;
-         each_lake_table(shown, [&](const std::string &schema, const lake::Table *table) {
+         std::map<int64_t, int64_t> references;
+         each_lake_table(shown, [&](const std::string &, const lake::Table *table, const lake::Snapshot &) {
+           for (const auto &k : table->keys)
+             if (k.references) ++references[table->id], ++references[k.references->table];
+         });
+         each_lake_table(shown, [&](const std::string &schema, const lake::Table *table, const lake::Snapshot &) {
            int64_t bytes = 0;
            for (const auto &f : table->files) bytes += f.file_size;
-           out.push_back({Cell{schema}, Cell{table->name}, Cell{table->record_count}, Cell{bytes},
-                          Cell{int64_t(table->keys.size())}});
+           auto indexes = std::count_if(table->keys.begin(), table->keys.end(), [](const lake::Key &k) { return !k.references; });
+           auto r = references.find(table->id);
+           out.push_back({Cell{schema}, Cell{table->name}, Cell{table->record_count}, Cell{bytes}, Cell{int64_t(indexes)},
+                          Cell{r == references.end() ? int64_t(0) : r->second}});
          });
          return out;
        }});

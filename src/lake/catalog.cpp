@@ -291,6 +291,10 @@ bool Table::has_unique_keys() const {
   return std::any_of(keys.begin(), keys.end(), [](const Key &k) { return k.unique; });
 }
 
+bool Table::has_foreign_keys() const {
+  return std::any_of(keys.begin(), keys.end(), [](const Key &k) { return k.references.has_value(); });
+}
+
 const Schema *Snapshot::schema(const std::string &n) const {
   for (auto &[id, s] : schemas)
     if (s.name == n) return &s;
@@ -483,6 +487,14 @@ std::string encode_keys(const std::vector<Key> &keys) {
     if (!k.name.empty()) one["name"] = k.name;
     if (k.index) one["index"] = true;
     if (!k.unique) one["unique"] = false;
+    if (auto &r = k.references) {
+      nlohmann::json ref = {{"table", r->table}, {"columns", r->columns}};
+      if (r->on_delete != 'a') ref["on_delete"] = std::string(1, r->on_delete);
+      if (r->on_update != 'a') ref["on_update"] = std::string(1, r->on_update);
+      if (r->deferrable) ref["deferrable"] = true;
+      if (r->deferred) ref["deferred"] = true;
+      one["references"] = std::move(ref);
+    }
     out.push_back(std::move(one));
   }
   return out.dump();
@@ -494,7 +506,7 @@ std::string key_name(const Table &t, const Key &k) {
   std::string name = t.name;
   for (int64_t id : k.columns)
     if (const Column *c = t.column_by_id(id)) name += "_" + c->name;
-  return name + "_key";
+  return name + (k.references ? "_fkey" : "_key");
 }
 
 std::vector<Key> decode_keys(const std::string &text) {
@@ -510,6 +522,25 @@ std::vector<Key> decode_keys(const std::string &text) {
     if (one.contains("name") && one["name"].is_string()) k.name = one["name"].get<std::string>();
     k.index = one.value("index", false);
     k.unique = one.value("unique", true);
+    if (auto ref = one.find("references"); ref != one.end()) {
+      if (!ref->is_object() || !ref->contains("table") || !(*ref)["table"].is_number_integer() ||
+          !ref->contains("columns") || !(*ref)["columns"].is_array())
+        continue;
+      Reference r;
+      r.table = (*ref)["table"].get<int64_t>();
+      for (auto &c : (*ref)["columns"])
+        if (c.is_number_integer()) r.columns.push_back(c.get<int64_t>());
+      auto action = [&](const char *name) {
+        std::string a = ref->value(name, std::string("a"));
+        return a == "r" ? 'r' : 'a';
+      };
+      r.on_delete = action("on_delete");
+      r.on_update = action("on_update");
+      r.deferrable = ref->value("deferrable", false);
+      r.deferred = ref->value("deferred", false);
+      if (r.columns.size() != k.columns.size()) continue;
+      k.references = std::move(r);
+    }
     if (!k.columns.empty()) keys.push_back(std::move(k));
   }
   return keys;

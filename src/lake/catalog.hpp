@@ -55,21 +55,37 @@ struct DataFile {
   bool operator==(const DataFile &) const = default;
 };
 
-// A PRIMARY KEY or UNIQUE constraint of a table, by column ids. DuckLake has no constraints:
-// Mallard keeps a table's in one ducklake_tag row (key kKeysTag, see encode_keys) and enforces
-// them itself (lake/statement.hpp).
+// The other side of a FOREIGN KEY: the referenced table and its columns (those of one of its
+// unique keys), in the order of the referencing columns. PostgreSQL's letters for the actions:
+// 'a' NO ACTION, 'r' RESTRICT (the only ones the lake takes).
+struct Reference {
+  int64_t table = 0;  // in a transaction's own definitions, -(i + 1) for the i-th table it created
+  std::vector<int64_t> columns;
+  char on_delete = 'a', on_update = 'a';
+  // DEFERRABLE [INITIALLY DEFERRED]: a deferred key is checked at commit, an immediate one when
+  // each statement ends.
+  bool deferrable = false, deferred = false;
+  bool operator==(const Reference &) const = default;
+};
+
+// A PRIMARY KEY, UNIQUE or FOREIGN KEY constraint of a table, by column ids. DuckLake has no
+// constraints: Mallard keeps a table's in one ducklake_tag row (key kKeysTag, see encode_keys) and
+// enforces them itself (lake/statement.hpp).
 struct Key {
   bool primary = false;
   std::vector<int64_t> columns;
   std::string name;  // as declared; empty: PostgreSQL's default name (key_name)
   // An index made by CREATE [UNIQUE] INDEX rather than a constraint; a plain index (not unique)
-  // is kept for the catalogs and checks nothing.
+  // is kept for the catalogs and checks nothing. A foreign key is neither unique nor an index.
   bool unique = true, index = false;
+  std::optional<Reference> references;  // set for a FOREIGN KEY
   bool operator==(const Key &) const = default;
 };
 inline constexpr const char *kKeysTag = "mallard_keys";
 // A JSON array: [{"primary": true, "columns": [1, 2], "name": "...", "index": true, "unique":
-// false}, ...] (members at their default left out). decode_keys ignores what it cannot read.
+// false, "references": {"table": 5, "columns": [1], "on_delete": "r", "on_update": "a",
+// "deferrable": true, "deferred": true}}, ...] (members at their default left out). decode_keys
+// ignores what it cannot read.
 std::string encode_keys(const std::vector<Key> &keys);
 std::vector<Key> decode_keys(const std::string &text);
 
@@ -111,9 +127,11 @@ struct Table {
   const Column *column(const std::string &name) const;
   const Column *column_by_id(int64_t id) const;  // top-level columns only
   bool has_unique_keys() const;
+  bool has_foreign_keys() const;
 };
 
-// A key's name: as declared, or as PostgreSQL names one declared without: t_pkey, t_a_b_key.
+// A key's name: as declared, or as PostgreSQL names one declared without: t_pkey, t_a_b_key,
+// t_a_fkey.
 std::string key_name(const Table &t, const Key &k);
 
 struct Schema {

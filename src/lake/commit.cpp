@@ -346,6 +346,25 @@ void Committer::check_conflicts(metastore::Transaction &txn) {
   }
   for (int64_t id : changes_.dropped_views)
     if (dropped_views.count(id) || altered_views.count(id)) throw Conflict("view " + std::to_string(id) + " was changed");
+  // Foreign keys: each side checked the other as its snapshot had it. Rows that now reference
+  // (inserted, or in a table created or given a foreign key) against rows the other side took
+  // away from the referenced table, and the other way round, could leave a dangling reference.
+  auto check_references = [&](const Table &t) {
+    for (auto &k : t.keys)
+      if (k.references && k.references->table >= 0 &&
+          (deleted_tables.count(k.references->table) || dropped_tables.count(k.references->table)))
+        throw Conflict("rows of " + table_name(k.references->table) + ", which " + quoted_name(t.name) +
+                       " references, were deleted");
+  };
+  for (auto &nt : changes_.created_tables) check_references(nt.table);
+  for (auto &[id, a] : changes_.altered) check_references(a.table);
+  for (int64_t id : changes_.inserted)
+    if (!changes_.altered.count(id) && base_.tables.count(id)) check_references(*base_.tables.at(id));
+  for (int64_t id : changes_.deleted)
+    for (auto &[other, t] : base_.tables)
+      for (auto &k : t->keys)
+        if (k.references && k.references->table == id && (inserted_tables.count(other) || altered_tables.count(other)))
+          throw Conflict("rows were inserted into " + table_name(other) + ", which references " + table_name(id) + ",");
 }
 
 void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id, const std::string &marker) {
@@ -396,15 +415,17 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
                   c.default_value ? metastore::Param("duckdb") : std::nullopt});
         for (auto &child : c.children) insert_column(table_id, child, c.id);
       };
-  auto insert_keys = [&](int64_t table_id, const std::vector<Key> &keys) {
+  std::map<int64_t, int64_t> table_ids;  // key → id
+  for (size_t i = 0; i < changes_.created_tables.size(); ++i) table_ids[-static_cast<int64_t>(i) - 1] = next_catalog++;
+  auto insert_keys = [&](int64_t table_id, std::vector<Key> keys) {
+    for (auto &k : keys)  // a foreign key to a table created with it: by the table's id now
+      if (k.references && k.references->table < 0) k.references->table = table_ids.at(k.references->table);
     txn.exec("INSERT INTO ducklake_tag VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), NULL, $3, $4)",
              {P(table_id), snap, std::string(kKeysTag), encode_keys(keys)});
   };
-  std::map<int64_t, int64_t> table_ids;  // key → id
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
     auto &nt = changes_.created_tables[i];
-    int64_t id = next_catalog++;
-    table_ids[-static_cast<int64_t>(i) - 1] = id;
+    int64_t id = table_ids.at(-static_cast<int64_t>(i) - 1);
     txn.exec("INSERT INTO ducklake_table VALUES (CAST($1 AS BIGINT), gen_random_uuid(), CAST($2 AS BIGINT), NULL, "
              "CAST($3 AS BIGINT), $4, $5, true)",
              {P(id), snap, P(schema_ids.at(nt.schema)), nt.table.name, nt.table.name + "/"});

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "common/strings.hpp"
 #include "lake/format.hpp"
@@ -164,7 +165,8 @@ std::vector<Column> read_columns(duck::Connection &conn, const std::string &sche
                        : "Declare PRIMARY KEY and UNIQUE constraints in CREATE TABLE.");
     if (r[0] != index) {
       index = r[0];
-      keys->push_back(Key{type == "PRIMARY KEY", {}});
+      keys->emplace_back();
+      keys->back().primary = type == "PRIMARY KEY";
     }
     for (auto &c : cols) {
       if (c.name != r[2]) continue;
@@ -622,6 +624,8 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
   nt.table.name = st.target.name;
   nt.table.columns = read_columns(conn, kHiddenSchema, ins_name, st.may_declare_constraints, &nt.table.keys);
   for (auto &k : nt.table.keys) k.name = key_name(nt.table, k);  // kept through renames, as PostgreSQL keeps it
+  for (auto &fk : st.foreign_keys)
+    nt.table.keys.push_back(foreign_key(conn, nt.table, -static_cast<int64_t>(changes_.created_tables.size()) - 1, schema, fk));
   // Each serial or identity column gets a counter of its own, named like the table's files.
   bool counters = false;
   for (auto &c : nt.table.columns) {
@@ -648,12 +652,19 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
   return o;
 }
 
+std::set<std::pair<std::string, std::string>> Session::going(const Statement &st) const {
+  std::set<std::pair<std::string, std::string>> out;
+  for (auto *n : targets(st)) out.emplace(schema_of(*n), n->name);
+  return out;
+}
+
 Outcome Session::drop_table(duck::Connection &conn, const Statement &st, const QualifiedName &n) {
   Outcome o;
   std::string schema = schema_of(n);
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
     auto &nt = changes_.created_tables[i];
     if (nt.schema != schema || nt.table.name != n.name) continue;
+    drop_dependent_keys(conn, -static_cast<int64_t>(i) - 1, {}, st.cascade, "table " + n.name, o, {}, going(st));
     conn.query("DROP VIEW " + user_view(schema, n.name));
     // Its staging objects stay until the DuckDB transaction ends; later ids must not shift.
     nt.table.name = "\x01dropped";
@@ -667,6 +678,7 @@ Outcome Session::drop_table(duck::Connection &conn, const Statement &st, const Q
     o.notices.push_back({"00000", "table \"" + n.name + "\" does not exist, skipping"});
     return o;
   }
+  drop_dependent_keys(conn, t->id, {}, st.cascade, "table " + n.name, o, {}, going(st));
   changes_.dropped_tables.insert(t->id);
   touched_.erase(t->id);
   return o;
@@ -752,6 +764,7 @@ Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool t
     return o;
   }
   remove_selected(conn, r, sel);
+  unchecked_deletes_.insert(r.id >= 0 ? r.id : -static_cast<int64_t>(r.new_index) - 1);
   Outcome o;
   o.tag = truncate ? "TRUNCATE TABLE" : "DELETE";
   o.has_count = !truncate;
@@ -799,9 +812,13 @@ Outcome Session::update_rows(duck::Connection &conn, const Statement &st) {
   }
   remove_selected(conn, r, sel);
   conn.query("INSERT INTO " + r.ins + " (" + join(names, ", ") + ") SELECT " + join(names, ", ") + " FROM " + kScratch);
+  // A changed key column: its key is checked, and a unique key's old values may still be referenced.
   for (auto &k : r.table->keys)
-    for (auto &[col, expr] : st.set)
-      if (k.unique && std::count(k.columns.begin(), k.columns.end(), r.table->column(col)->id)) unchecked_.insert(r.id);
+    for (auto &[col, expr] : st.set) {
+      if (!std::count(k.columns.begin(), k.columns.end(), r.table->column(col)->id)) continue;
+      if (k.unique || k.references) unchecked_.insert(r.id);
+      if (k.unique) unchecked_deletes_.insert(r.id >= 0 ? r.id : -static_cast<int64_t>(r.new_index) - 1);
+    }
   Outcome o;
   o.tag = "UPDATE";
   o.has_count = true;
@@ -911,7 +928,7 @@ Outcome Session::create_index(duck::Connection &conn, const Statement &st) {
   Statement alter = st;
   alter.kind = Statement::Kind::kAlterTable;
   alter.target.schema = r.schema;
-  alter.actions = {AlterAction{AlterAction::Kind::kAddKey, name, st.unique ? "UNIQUE INDEX" : "INDEX", st.index_columns}};
+  alter.actions = {AlterAction{AlterAction::Kind::kAddKey, name, st.unique ? "UNIQUE INDEX" : "INDEX", st.index_columns, {}}};
   o = alter_table(conn, alter);
   o.tag = "CREATE INDEX";
   return o;
@@ -925,7 +942,7 @@ Outcome Session::drop_index(duck::Connection &conn, const Statement &st, const Q
     Statement alter = st;
     alter.kind = Statement::Kind::kAlterTable;
     alter.target = QualifiedName{schema, *owner};
-    alter.actions = {AlterAction{AlterAction::Kind::kDropIndex, n.name, {}, {}}};
+    alter.actions = {AlterAction{AlterAction::Kind::kDropIndex, n.name, {}, {}, {}}};
     return alter_table(conn, alter);
   }
   Outcome o;
@@ -952,8 +969,14 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
       if (!keys_only)
         throw Error(sqlstate::kFeatureNotSupported,
                     "table \"" + st.target.name + "\" was created in this transaction; commit before altering it");
+      int64_t key = -(&nt - changes_.created_tables.data()) - 1;
       for (auto &a : st.actions) {
         std::vector<Column> before = nt.table.columns;
+        if (a.foreign) {
+          nt.table.keys.push_back(foreign_key(conn, nt.table, key, schema, *a.foreign));
+          continue;
+        }
+        drop_key_dependents(conn, nt.table, key, a, o);
         alter_keys(conn, nt.table, a, sql_ident(lake_.options().catalog) + "." + user_view(schema, nt.table.name), o);
         for (size_t i = 0; i < before.size(); ++i)  // a primary key made its columns NOT NULL
           if (before[i].nulls_allowed && !nt.table.columns[i].nulls_allowed)
@@ -1021,8 +1044,13 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
           continue;
         }
         if (def.columns.size() == 1) throw Error(sqlstate::kFeatureNotSupported, "a lake table needs at least one column");
-        // As in PostgreSQL, a key goes with any of its columns.
-        std::erase_if(def.keys, [id = c->id](const Key &k) { return std::count(k.columns.begin(), k.columns.end(), id) > 0; });
+        // As in PostgreSQL, a key goes with any of its columns; foreign keys of other tables
+        // that reference it only with CASCADE.
+        drop_dependent_keys(conn, t->id, {c->id}, a.cascade, "column " + c->name + " of table " + t->name, o);
+        std::erase_if(def.keys, [id = c->id, self = t->id](const Key &k) {
+          auto has = [id](const std::vector<int64_t> &v) { return std::count(v.begin(), v.end(), id) > 0; };
+          return has(k.columns) || (k.references && k.references->table == self && has(k.references->columns));
+        });
         def.columns.erase(def.columns.begin() + (c - def.columns.data()));
         break;
       }
@@ -1067,6 +1095,11 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
       case AK::kAddKey:
       case AK::kDropConstraint:
       case AK::kDropIndex:
+        if (a.foreign) {
+          def.keys.push_back(foreign_key(conn, def, t->id, schema, *a.foreign));
+          break;
+        }
+        drop_key_dependents(conn, def, t->id, a, o);
         alter_keys(conn, def, a, sql_ident(lake_.options().catalog) + "." + user_view(schema, t->name), o);
         break;
       case AK::kSetType: {
@@ -1207,6 +1240,7 @@ Session::Description Session::describe(duck::Connection &conn, const Statement &
 
 void Session::commit(duck::Connection &conn) {
   check_keys(conn);
+  check_foreign_keys(conn, std::exchange(deferred_inserts_, {}), std::exchange(deferred_deletes_, {}), true);
   for (int64_t id : touched_) {
     if (changes_.dropped_tables.count(id)) continue;
     if (conn.query_scalar("SELECT CAST(count(*) > 0 AS VARCHAR) FROM (SELECT 1 FROM " + inserts_table(id) + " LIMIT 1)") == "true")
@@ -1253,7 +1287,273 @@ void check_key(duck::Connection &conn, const Table &t, const Key &k, const std::
               "Key (" + join(names, ", ") + ")=(" + join(shown, ", ") + ") already exists.");
 }
 
+// Whether PostgreSQL would compare the two lake types with '=' for a foreign key: the same type,
+// or two numbers.
+bool comparable(const std::string &a, const std::string &b) {
+  auto number = [](const std::string &t) {
+    return t.rfind("int", 0) == 0 || t.rfind("uint", 0) == 0 || t.rfind("float", 0) == 0 || t.rfind("decimal", 0) == 0;
+  };
+  return a == b || (number(a) && number(b));
+}
+
+// 23503 when a row of `view` (rows of `child`; only those whose key `staged` has too, unless it is
+// empty) refers by foreign key `k` to no row of `parent_view`. The message names the side that
+// changed: the referencing rows, or the referenced ones.
+void check_reference(duck::Connection &conn, const Table &child, const Key &k, const std::string &view,
+                     const std::string &staged, const Table &parent, const std::string &parent_view, bool referencing) {
+  std::vector<std::string> shown, present, match, own, theirs, cols, on;
+  for (size_t i = 0; i < k.columns.size(); ++i) {
+    const Column *c = child.column_by_id(k.columns[i]);
+    const Column *r = parent.column_by_id(k.references->columns[i]);
+    if (!c || !r) return;
+    std::string v = "__c." + sql_ident(c->name);
+    shown.push_back("CAST(" + v + " AS VARCHAR)");
+    present.push_back(v + " IS NOT NULL");
+    match.push_back("__p." + sql_ident(r->name) + " = " + v);
+    own.push_back(c->name);
+    theirs.push_back(r->name);
+    cols.push_back(sql_ident(c->name));
+    on.push_back(v + " = __s." + sql_ident(c->name));
+  }
+  std::string from = view + " AS __c";
+  if (!staged.empty())
+    from += " SEMI JOIN (SELECT DISTINCT " + join(cols, ", ") + " FROM " + staged + ") AS __s ON " + join(on, " AND ");
+  auto bad = conn.query_text("SELECT " + join(shown, ", ") + " FROM " + from + " WHERE " + join(present, " AND ") +
+                             " AND NOT EXISTS (SELECT 1 FROM " + parent_view + " AS __p WHERE " + join(match, " AND ") +
+                             ") LIMIT 1");
+  if (bad.empty()) return;
+  std::vector<std::string> values;
+  for (auto &v : bad[0]) values.push_back(v.value_or("null"));
+  std::string name = key_name(child, k), key = ")=(" + join(values, ", ") + ")";
+  if (referencing)
+    throw Error(sqlstate::kForeignKeyViolation,
+                "insert or update on table \"" + child.name + "\" violates foreign key constraint \"" + name + "\"", 0,
+                "Key (" + join(own, ", ") + key + " is not present in table \"" + parent.name + "\".");
+  throw Error(sqlstate::kForeignKeyViolation,
+              "update or delete on table \"" + parent.name + "\" violates foreign key constraint \"" + name +
+                  "\" on table \"" + child.name + "\"",
+              0, "Key (" + join(theirs, ", ") + key + " is still referenced from table \"" + child.name + "\".");
+}
+
 }  // namespace
+
+std::vector<Session::Current> Session::current_tables(duck::Connection &conn) {
+  std::vector<Current> out;
+  const std::string catalog = sql_ident(lake_.options().catalog) + ".";
+  for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
+    auto &nt = changes_.created_tables[i];
+    if (nt.table.name == "\x01dropped") continue;
+    out.push_back({&nt.table, -static_cast<int64_t>(i) - 1, nt.schema, catalog + user_view(nt.schema, nt.table.name), nt.ins});
+  }
+  auto b = base(conn);
+  for (auto &[id, t] : b->tables) {
+    auto sc = b->schemas.find(t->schema_id);
+    if (changes_.dropped_tables.count(id) || sc == b->schemas.end()) continue;
+    auto a = changes_.altered.find(id);
+    // The view keeps the committed name until the commit.
+    out.push_back({a == changes_.altered.end() ? t.get() : &a->second.table, id, sc->second.name,
+                   catalog + user_view(sc->second.name, t->name), inserts_table(id)});
+  }
+  return out;
+}
+
+Key Session::foreign_key(duck::Connection &conn, const Table &def, int64_t self_key, const std::string &schema,
+                         const ForeignKeySpec &spec) {
+  auto tables = current_tables(conn);
+  const Table *parent = nullptr;
+  int64_t parent_key = 0;
+  std::string parent_view, own_view;
+  for (auto &c : tables)
+    if (c.key == self_key) own_view = c.view;
+  std::vector<std::string> schemas = spec.table.schema.empty() ? search_path_ : std::vector<std::string>{schema_of(spec.table)};
+  for (auto &sc : schemas) {
+    if (sc == schema && spec.table.name == def.name) {
+      parent = &def, parent_key = self_key, parent_view = own_view;
+      break;
+    }
+    for (auto &c : tables)
+      if (c.schema == sc && c.table->name == spec.table.name && c.key != self_key)
+        parent = c.table, parent_key = c.key, parent_view = c.view;
+    if (parent) break;
+  }
+  if (!parent) throw undefined_table(spec.table);
+  auto ids = [](const Table &t, const std::vector<std::string> &names) {
+    std::vector<int64_t> out;
+    for (auto &n : names) {
+      const Column *c = t.column(n);
+      if (!c) throw Error(sqlstate::kUndefinedColumn, "column \"" + n + "\" referenced in foreign key constraint does not exist");
+      out.push_back(c->id);
+    }
+    return out;
+  };
+  Key k;
+  k.unique = false;
+  k.columns = ids(def, spec.columns);
+  Reference r;
+  r.table = parent_key;
+  if (spec.ref_columns.empty()) {
+    auto pk = std::find_if(parent->keys.begin(), parent->keys.end(), [](const Key &x) { return x.primary; });
+    if (pk == parent->keys.end())
+      throw Error("42704", "there is no primary key for referenced table \"" + parent->name + "\"");
+    r.columns = pk->columns;
+  } else {
+    r.columns = ids(*parent, spec.ref_columns);
+  }
+  if (r.columns.size() != k.columns.size())
+    throw Error("42830", "number of referencing and referenced columns for foreign key disagree");
+  std::set<int64_t> wanted(r.columns.begin(), r.columns.end());
+  if (!std::any_of(parent->keys.begin(), parent->keys.end(), [&](const Key &x) {
+        return x.unique && std::set<int64_t>(x.columns.begin(), x.columns.end()) == wanted;
+      }))
+    throw Error("42830", "there is no unique constraint matching given keys for referenced table \"" + parent->name + "\"");
+  r.on_delete = spec.on_delete;
+  r.on_update = spec.on_update;
+  r.deferrable = spec.deferrable;
+  r.deferred = spec.deferred;
+  k.references = r;
+  k.name = spec.name;
+  std::string name = key_name(def, k);
+  auto taken = [&](const std::string &n) {
+    return std::any_of(def.keys.begin(), def.keys.end(), [&](const Key &x) { return key_name(def, x) == n; });
+  };
+  if (!spec.name.empty() && taken(name))
+    throw Error("42710", "constraint \"" + name + "\" for relation \"" + def.name + "\" already exists");
+  for (int n = 1; taken(name); ++n) name = key_name(def, k) + std::to_string(n);  // as PostgreSQL picks one
+  k.name = name;
+  for (size_t i = 0; i < k.columns.size(); ++i) {
+    const Column *c = def.column_by_id(k.columns[i]), *p = parent->column_by_id(r.columns[i]);
+    if (!comparable(c->lake_type, p->lake_type))
+      throw Error("42804", "foreign key constraint \"" + name + "\" cannot be implemented", 0,
+                  "Key columns \"" + c->name + "\" and \"" + p->name + "\" are of incompatible types: " + c->duck_type +
+                      " and " + p->duck_type + ".");
+  }
+  // The rows there already must have their keys, as when PostgreSQL validates a new constraint.
+  if (!own_view.empty() && !parent_view.empty()) check_reference(conn, def, k, own_view, "", *parent, parent_view, true);
+  return k;
+}
+
+void Session::drop_dependent_keys(duck::Connection &conn, int64_t key, const std::vector<int64_t> &columns, bool cascade,
+                                  const std::string &what, Outcome &o, const std::string &depends_on,
+                                  const std::set<std::pair<std::string, std::string>> &going) {
+  std::vector<std::pair<int64_t, std::string>> found;  // referencing table, constraint
+  std::vector<std::string> dependents;
+  for (auto &c : current_tables(conn))
+    for (auto &k : c.table->keys) {
+      if (!k.references || k.references->table != key || c.key == key || going.count({c.schema, c.table->name})) continue;
+      if (!columns.empty() && std::none_of(k.references->columns.begin(), k.references->columns.end(), [&](int64_t id) {
+            return std::count(columns.begin(), columns.end(), id) > 0;
+          }))
+        continue;
+      std::string name = key_name(*c.table, k);
+      found.emplace_back(c.key, name);
+      dependents.push_back("constraint " + name + " on table " + c.table->name);
+    }
+  if (found.empty()) return;
+  if (!cascade) {
+    std::string detail;
+    for (auto &d : dependents) detail += (detail.empty() ? "" : "\n") + d + " depends on " + (depends_on.empty() ? what : depends_on);
+    throw Error("2BP01", "cannot drop " + what + " because other objects depend on it", 0, detail,
+                "Use DROP ... CASCADE to drop the dependent objects too.");
+  }
+  for (auto &d : dependents) o.notices.push_back({"00000", "drop cascades to " + d});
+  auto b = base(conn);
+  for (auto &[table, name] : found) {
+    Table *def = nullptr;
+    if (table < 0) {
+      def = &changes_.created_tables[-table - 1].table;
+    } else {
+      auto a = changes_.altered.find(table);
+      if (a == changes_.altered.end())
+        a = changes_.altered.emplace(table, TxnChanges::Alter{table, *b->tables.at(table), inserts_table(table),
+                                                              deletes_table(table)}).first;
+      def = &a->second.table;
+    }
+    std::erase_if(def->keys, [&, def](const Key &k) { return k.references && key_name(*def, k) == name; });
+  }
+}
+
+void Session::drop_key_dependents(duck::Connection &conn, Table &def, int64_t key, const AlterAction &a, Outcome &o) {
+  if (a.kind != AlterAction::Kind::kDropConstraint && a.kind != AlterAction::Kind::kDropIndex) return;
+  auto k = std::find_if(def.keys.begin(), def.keys.end(), [&](const Key &x) { return key_name(def, x) == a.column; });
+  if (k == def.keys.end() || !k->unique) return;
+  std::string what = "constraint " + a.column + " on table " + def.name, index = "index " + a.column;
+  std::vector<int64_t> columns = k->columns;
+  drop_dependent_keys(conn, key, columns, a.cascade, what, o, index);
+  // The table's own foreign keys to it.
+  std::set<int64_t> cols(columns.begin(), columns.end());
+  std::vector<std::string> own;
+  for (auto &x : def.keys)
+    if (x.references && x.references->table == key && std::set<int64_t>(x.references->columns.begin(), x.references->columns.end()) == cols)
+      own.push_back(key_name(def, x));
+  for (auto &name : own) {
+    if (!a.cascade)
+      throw Error("2BP01", "cannot drop " + what + " because other objects depend on it", 0,
+                  "constraint " + name + " on table " + def.name + " depends on " + index,
+                  "Use DROP ... CASCADE to drop the dependent objects too.");
+    o.notices.push_back({"00000", "drop cascades to constraint " + name + " on table " + def.name});
+    std::erase_if(def.keys, [&](const Key &x) { return x.references && key_name(def, x) == name; });
+  }
+}
+
+bool Session::deferred(const Key &k) const {
+  if (!k.references || !k.references->deferrable) return false;
+  if (auto m = constraint_modes_.find(k.name); m != constraint_modes_.end()) return m->second;
+  if (auto m = constraint_modes_.find(""); m != constraint_modes_.end()) return m->second;
+  return k.references->deferred;
+}
+
+void Session::check_foreign_keys(duck::Connection &conn, const std::set<int64_t> &inserted,
+                                 const std::set<int64_t> &deleted, bool all) {
+  if (inserted.empty() && deleted.empty()) return;
+  // Most warehouses have no foreign key: found out without building anything.
+  bool any = std::any_of(changes_.created_tables.begin(), changes_.created_tables.end(),
+                         [](const NewTable &nt) { return nt.table.has_foreign_keys(); }) ||
+             std::any_of(changes_.altered.begin(), changes_.altered.end(),
+                         [](const auto &a) { return a.second.table.has_foreign_keys(); });
+  auto b = base(conn);
+  for (auto it = b->tables.begin(); !any && it != b->tables.end(); ++it) any = it->second->has_foreign_keys();
+  if (!any) return;
+  auto among = [](const std::set<int64_t> &s, int64_t key) { return s.count(key) > 0 || (key < 0 && s.count(-1) > 0); };
+  auto tables = current_tables(conn);
+  for (auto &child : tables)
+    for (auto &k : child.table->keys) {
+      if (!k.references) continue;
+      bool referencing = among(inserted, child.key), referenced = among(deleted, k.references->table);
+      if (!referencing && !referenced) continue;
+      if (!all && deferred(k)) {
+        if (referencing) deferred_inserts_.insert(child.key);
+        if (referenced) deferred_deletes_.insert(k.references->table);
+        continue;
+      }
+      auto parent = std::find_if(tables.begin(), tables.end(), [&](const Current &c) { return c.key == k.references->table; });
+      if (parent == tables.end()) continue;
+      // Rows that went in are found through the staging of an existing table; rows that left
+      // could be referenced by any row.
+      std::string staged = referenced || child.key < 0 ? "" : child.ins;
+      check_reference(conn, *child.table, k, child.view, staged, *parent->table, parent->view, referencing);
+    }
+}
+
+void Session::set_constraints(duck::Connection &conn, const std::vector<std::string> &names, bool deferred) {
+  if (names.empty()) {
+    constraint_modes_.clear();
+    constraint_modes_[""] = deferred;
+  }
+  if (!names.empty()) {
+    auto tables = current_tables(conn);
+    for (auto &n : names) {
+      const Key *key = nullptr;
+      for (auto &c : tables)
+        for (auto &k : c.table->keys)
+          if (!k.index && key_name(*c.table, k) == n) key = &k;
+      if (!key) throw Error("42704", "constraint \"" + n + "\" does not exist");
+      if (!key->references || !key->references->deferrable)
+        throw Error("42809", "constraint \"" + n + "\" is not deferrable");
+    }
+    for (auto &n : names) constraint_modes_[n] = deferred;
+  }
+  if (!deferred) check_foreign_keys(conn, std::exchange(deferred_inserts_, {}), std::exchange(deferred_deletes_, {}), false);
+}
 
 bool Session::has_keys_to_check() const {
   // The snapshot shown costs no query; should a table's keys differ in the transaction's own
@@ -1262,19 +1562,20 @@ bool Session::has_keys_to_check() const {
   for (int64_t id : unchecked_) {
     if (id < 0) {
       for (auto &nt : changes_.created_tables)
-        if (nt.table.has_unique_keys()) return true;
+        if (nt.table.has_unique_keys() || nt.table.has_foreign_keys()) return true;
       continue;
     }
     if (!shown) return true;
-    if (auto t = shown->tables.find(id); t != shown->tables.end() && t->second->has_unique_keys()) return true;
+    if (auto t = shown->tables.find(id);
+        t != shown->tables.end() && (t->second->has_unique_keys() || t->second->has_foreign_keys()))
+      return true;
   }
-  return false;
+  return !unchecked_deletes_.empty();
 }
 
 void Session::check_keys(duck::Connection &conn) {
-  if (unchecked_.empty() || describing_) return;
-  std::set<int64_t> tables = std::move(unchecked_);
-  unchecked_.clear();
+  if ((unchecked_.empty() && unchecked_deletes_.empty()) || describing_) return;
+  std::set<int64_t> tables = std::exchange(unchecked_, {}), deletes = std::exchange(unchecked_deletes_, {});
   const std::string catalog = sql_ident(lake_.options().catalog) + ".";
   for (int64_t id : tables) {
     if (id < 0) {
@@ -1292,6 +1593,7 @@ void Session::check_keys(duck::Connection &conn) {
     for (auto &k : t->second->keys)
       if (k.unique) check_key(conn, *t->second, k, catalog + user_view(sc->second.name, t->second->name), inserts_table(id));
   }
+  check_foreign_keys(conn, tables, deletes, false);
 }
 
 void Session::savepoint(size_t depth) { savepoints_.resize(depth); }
@@ -1357,6 +1659,10 @@ void Session::finish(bool committed) noexcept {
   changes_ = TxnChanges{};
   touched_.clear();
   unchecked_.clear();
+  unchecked_deletes_.clear();
+  deferred_inserts_.clear();
+  deferred_deletes_.clear();
+  constraint_modes_.clear();
   // Only a commit of this session moves the views (so it reads its own writes next); other
   // writers' snapshots are picked up at transaction start (external stores) or by their own
   // committing session (the embedded store has no other writer).

@@ -19,6 +19,16 @@ struct QualifiedName {
   size_t begin = 0, end = 0;  // span in the statement text
 };
 
+// FOREIGN KEY (columns) REFERENCES table [(ref_columns)], as a statement declares it.
+struct ForeignKeySpec {
+  std::string name;  // CONSTRAINT name; empty: PostgreSQL's default
+  std::vector<std::string> columns;
+  QualifiedName table;
+  std::vector<std::string> ref_columns;  // empty: the referenced table's primary key
+  char on_delete = 'a', on_update = 'a';  // 'a' NO ACTION, 'r' RESTRICT
+  bool deferrable = false, deferred = false;
+};
+
 struct AlterAction {
   enum class Kind { kAddColumn, kDropColumn, kRenameColumn, kRenameTable, kSetDefault, kDropDefault, kSetNotNull,
                     kDropNotNull, kSetType, kAddKey, kDropConstraint, kDropIndex };
@@ -28,7 +38,9 @@ struct AlterAction {
   // "UNIQUE INDEX" or "INDEX".
   std::string text;
   std::vector<std::string> columns;  // kAddKey: the key's columns
+  std::optional<ForeignKeySpec> foreign;  // kAddKey of a FOREIGN KEY (text "FOREIGN KEY")
   bool if_exists = false, if_not_exists = false;
+  bool cascade = false;  // DROP COLUMN / DROP CONSTRAINT ... CASCADE
 };
 
 struct Statement {
@@ -66,6 +78,9 @@ struct Statement {
   bool comment_on_view = false;
   std::string comment_column;  // COMMENT ON COLUMN target.column
   std::vector<AlterAction> actions;
+  // CREATE TABLE: its FOREIGN KEY constraints, taken out of text (DuckDB would look for the
+  // referenced table among its own).
+  std::vector<ForeignKeySpec> foreign_keys;
   // CREATE [UNIQUE] INDEX [name] ON target (index_columns): the name is in body (empty: none given).
   bool unique = false;
   std::vector<std::string> index_columns;
@@ -135,6 +150,9 @@ class Session {
   void check_keys(duck::Connection &conn);
   // Whether check_keys() has anything to check.
   bool has_keys_to_check() const;
+  // SET CONSTRAINTS {ALL | names} {DEFERRED | IMMEDIATE}: which DEFERRABLE foreign keys wait for
+  // the commit for the rest of the transaction. Going IMMEDIATE checks what waited for them.
+  void set_constraints(duck::Connection &conn, const std::vector<std::string> &names, bool deferred);
   // Commits the lake part of the transaction (data files + metadata). The caller then ends the
   // DuckDB transaction by ROLLBACK and calls finish().
   void commit(duck::Connection &conn);
@@ -179,6 +197,35 @@ class Session {
   Outcome alter_table(duck::Connection &conn, const Statement &st);
   Outcome create_index(duck::Connection &conn, const Statement &st);
   Outcome drop_index(duck::Connection &conn, const Statement &st, const QualifiedName &n);
+  // A table as this transaction defines it: its id (-(i + 1) for the i-th it created), schema
+  // and the view its rows are read through.
+  struct Current {
+    const Table *table = nullptr;
+    int64_t key = 0;
+    std::string schema, view, ins;
+  };
+  std::vector<Current> current_tables(duck::Connection &conn);
+  // The foreign key `spec` on `def` (in `schema`; `self_key` its id as in Current): resolved and
+  // checked as PostgreSQL does, the rows already there included.
+  Key foreign_key(duck::Connection &conn, const Table &def, int64_t self_key, const std::string &schema,
+                  const ForeignKeySpec &spec);
+  // Foreign keys of other tables that depend on table `key`'s columns `columns` (all: empty):
+  // 2BP01 naming `what` (and in its detail `depends_on`, if given), or with `cascade`, dropped (a
+  // NOTICE each). Tables in `going` (schema, name) are dropped by the same statement.
+  void drop_dependent_keys(duck::Connection &conn, int64_t key, const std::vector<int64_t> &columns, bool cascade,
+                           const std::string &what, Outcome &o, const std::string &depends_on = {},
+                           const std::set<std::pair<std::string, std::string>> &going = {});
+  // Before a DROP CONSTRAINT / DROP INDEX action on `def` (table `key`): the foreign keys that
+  // reference the unique key it drops, as drop_dependent_keys, the table's own ones included.
+  void drop_key_dependents(duck::Connection &conn, Table &def, int64_t key, const AlterAction &a, Outcome &o);
+  // The tables (schema, name) a DROP TABLE statement names.
+  std::set<std::pair<std::string, std::string>> going(const Statement &st) const;
+  // Checks the foreign keys whose referencing side is among `inserted` or whose referenced side
+  // is among `deleted` (table keys as in Current; -1 also stands for every table created in this
+  // transaction). Deferred ones wait for the commit unless `all`.
+  void check_foreign_keys(duck::Connection &conn, const std::set<int64_t> &inserted, const std::set<int64_t> &deleted,
+                          bool all);
+  bool deferred(const Key &k) const;
   // The table in `schema` (this transaction's view of it) that has a key or index named `name`.
   std::optional<std::string> key_owner(duck::Connection &conn, const std::string &schema, const std::string &name);
   Outcome comment(duck::Connection &conn, const Statement &st);
@@ -195,6 +242,11 @@ class Session {
   TxnChanges changes_;
   std::set<int64_t> touched_;
   std::set<int64_t> unchecked_;  // tables with keys to check (ids; -1: those created in this transaction)
+  std::set<int64_t> unchecked_deletes_;  // tables rows left, for the foreign keys that reference them
+  // Tables whose deferred foreign keys wait for the commit: rows went in, or left.
+  std::set<int64_t> deferred_inserts_, deferred_deletes_;
+  // SET CONSTRAINTS: by name, and for ALL (the name "").
+  std::map<std::string, bool> constraint_modes_;
   std::set<int64_t> shadowed_;  // tables whose rows macro this transaction replaced (views.hpp)
   uint64_t binding_epoch_ = 0;
   std::string author_, message_;

@@ -76,8 +76,9 @@ bool may_change_anything(const PreparedStatement &s, const TempTableTest &is_tem
       return false;
     case Kind::kSet:
       // The session's settings are restored by ROLLBACK TO; a SET that reaches DuckDB's own
-      // settings is counted where it does (Session::assign_setting). DISCARD is not undone.
-      return s.cls.tag != "SET" && s.cls.tag != "RESET";
+      // settings is counted where it does (Session::assign_setting). DISCARD is not undone;
+      // SET CONSTRAINTS stays in force after ROLLBACK TO (only its check could have failed).
+      return s.cls.tag != "SET" && s.cls.tag != "RESET" && s.cls.tag != "SET CONSTRAINTS";
     case Kind::kCursor: {
       auto w = sql::leading_keywords(s.text, 1);
       return w.empty() || (w[0] != "FETCH" && w[0] != "MOVE");

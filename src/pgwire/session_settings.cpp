@@ -371,6 +371,20 @@ void Session::run_discard(const Portal &running) {
 
 void Session::run_set(const std::string &text) {
   auto tree = sql::parse(text);
+  if (tree && tree->contains("ConstraintsSetStmt")) {
+    // SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}: the lake's deferrable foreign keys
+    // (DuckDB's own tables have none).
+    const auto &s = (*tree)["ConstraintsSetStmt"];
+    std::vector<std::string> names;
+    for (auto &c : s.value("constraints", nlohmann::json::array()))
+      if (c.contains("RangeVar")) names.push_back(c["RangeVar"].value("relname", ""));
+    if (!in_transaction()) {
+      send_notice("25P01", "SET CONSTRAINTS can only be used in transaction blocks", "WARNING");
+      return;
+    }
+    if (lake_) lake_->set_constraints(*conn_, names, s.value("deferred", false));
+    return;
+  }
   if (!tree || !tree->contains("VariableSetStmt")) {
     ++changes_;  // not undone by ROLLBACK TO SAVEPOINT
     conn_->query(text);  // DuckDB's own SET syntax (e.g. SET GLOBAL ...)

@@ -95,6 +95,19 @@ class Parser {
     if (!is_identifier()) throw Error(sqlstate::kSyntaxError, "syntax error: a name was expected");
     return toks_[i_++].ident;
   }
+  // (name, ...): a parenthesised list of one or more names.
+  std::vector<std::string> identifier_list(const std::string &what) {
+    std::vector<std::string> names;
+    if (accept_punct("(")) {
+      while (is_identifier()) {
+        names.push_back(identifier());
+        if (!accept_punct(",")) break;
+      }
+    }
+    if (!accept_punct(")") || names.empty())
+      throw Error(sqlstate::kSyntaxError, "syntax error: " + what + " needs a list of columns");
+    return names;
+  }
   // name [. name [. name]]; false when a catalog other than the warehouse's own is named.
   std::optional<lake::QualifiedName> name() {
     if (!is_identifier()) return std::nullopt;
@@ -182,6 +195,104 @@ Error unsupported(const std::string &what) {
   return Error(sqlstate::kFeatureNotSupported, what + " is not supported on lake tables");
 }
 
+// The rest of a foreign key after REFERENCES: table [(columns)] [MATCH SIMPLE | FULL]
+// [ON DELETE | UPDATE action] [[NOT] DEFERRABLE] [INITIALLY DEFERRED | IMMEDIATE]. The lake keeps
+// NO ACTION and RESTRICT; the actions that change other rows are refused.
+void references(Parser &p, lake::ForeignKeySpec &fk) {
+  auto n = p.name();
+  if (!n) throw Error(sqlstate::kSyntaxError, "syntax error: REFERENCES needs a table");
+  fk.table = *n;
+  if (p.is_punct("(")) fk.ref_columns = p.identifier_list("REFERENCES");
+  std::optional<bool> deferrable;
+  while (true) {
+    if (p.accept("MATCH")) {
+      if (p.accept("FULL")) {
+        if (fk.columns.size() > 1) throw unsupported("MATCH FULL on a foreign key of several columns");
+      } else if (!p.accept("SIMPLE")) {
+        throw unsupported("MATCH PARTIAL");
+      }
+    } else if (p.is("ON") && (p.is("DELETE", 1) || p.is("UPDATE", 1))) {
+      p.skip();
+      char &action = p.accept("DELETE") ? fk.on_delete : (p.skip(), fk.on_update);
+      if (p.accept_all({"NO", "ACTION"})) action = 'a';
+      else if (p.accept("RESTRICT")) action = 'r';
+      else throw unsupported("ON DELETE and ON UPDATE actions other than NO ACTION and RESTRICT");
+    } else if (p.accept("DEFERRABLE")) {
+      deferrable = true;
+    } else if (p.accept_all({"NOT", "DEFERRABLE"})) {
+      deferrable = false;
+    } else if (p.accept("INITIALLY")) {
+      if (p.accept("DEFERRED")) fk.deferred = true;
+      else if (p.accept("IMMEDIATE")) fk.deferred = false;
+      else throw Error(sqlstate::kSyntaxError, "syntax error: INITIALLY needs DEFERRED or IMMEDIATE");
+    } else if (p.is("NOT") && p.is("VALID", 1)) {
+      throw unsupported("NOT VALID");
+    } else {
+      break;
+    }
+  }
+  if (fk.deferred && deferrable == false)
+    throw Error(sqlstate::kSyntaxError, "constraint declared INITIALLY DEFERRED must be DEFERRABLE");
+  fk.deferrable = deferrable.value_or(fk.deferred);
+}
+
+// The FOREIGN KEY constraints of a CREATE TABLE's definitions, at the parser's '(': each taken
+// into st.foreign_keys and blanked out of st.text (DuckDB makes the table without them).
+void foreign_keys(Parser &p, lake::Statement &st) {
+  if (!p.accept_punct("(")) return;
+  auto blank = [&](size_t b, size_t e) { st.text.replace(b, e - b, std::string(e - b, ' ')); };
+  auto stop = [&](const Token &t) {
+    return (t.kind == Token::kOther && (t.upper == "," || t.upper == ")")) || p.word_in(t, {"REFERENCES", "CONSTRAINT"});
+  };
+  std::optional<size_t> comma;  // the comma before this element
+  while (!p.at_end()) {
+    size_t begin = p.offset();
+    std::string name;
+    if (p.accept("CONSTRAINT")) name = p.identifier();
+    if (p.accept_all({"FOREIGN", "KEY"})) {
+      lake::ForeignKeySpec fk;
+      fk.name = name;
+      fk.columns = p.identifier_list("FOREIGN KEY");
+      if (!p.accept("REFERENCES")) throw Error(sqlstate::kSyntaxError, "syntax error: FOREIGN KEY needs REFERENCES");
+      references(p, fk);
+      st.foreign_keys.push_back(std::move(fk));
+      // The element goes with a comma: the one before it, or for the first element the one after.
+      if (comma) {
+        blank(*comma, p.offset());
+      } else {
+        if (p.is_punct(",")) p.skip();
+        blank(begin, p.offset());
+        continue;
+      }
+    } else if (name.empty() && !p.is("PRIMARY") && !p.is("UNIQUE") && !p.is("CHECK") && !p.is("EXCLUDE") &&
+               !p.is("LIKE") && p.is_identifier()) {
+      // A column definition: its REFERENCES constraints (each maybe named) name this column.
+      std::string column = p.identifier();
+      while (true) {
+        p.until(stop);
+        size_t b = p.offset();
+        std::string cname;
+        if (p.accept("CONSTRAINT")) {
+          cname = p.identifier();
+          if (!p.is("REFERENCES")) continue;
+        }
+        if (!p.accept("REFERENCES")) break;
+        lake::ForeignKeySpec fk;
+        fk.name = cname;
+        fk.columns = {column};
+        references(p, fk);
+        st.foreign_keys.push_back(std::move(fk));
+        blank(b, p.offset());
+      }
+    }
+    p.until([](const Token &t) { return t.kind == Token::kOther && (t.upper == "," || t.upper == ")"); });
+    if (!p.is_punct(",")) break;
+    comma = p.offset();
+    p.skip();
+  }
+  p.accept_punct(")");
+}
+
 void names_list(Parser &p, lake::Statement &st) {
   auto first = p.name();
   if (!first) throw Error(sqlstate::kSyntaxError, "syntax error: a name was expected");
@@ -254,6 +365,7 @@ std::optional<lake::Statement> route_create(Parser &p, lake::Statement &st) {
     st.target = *n;
     if (or_replace) throw unsupported("CREATE OR REPLACE TABLE");
     st.may_declare_constraints = p.names_constraint();
+    if (st.may_declare_constraints && p.is_punct("(")) foreign_keys(p, st);
     p.until([&](const Token &t) { return p.word_in(t, {"AS"}); });
     st.as_select = p.accept("AS");
     return st;
@@ -308,20 +420,24 @@ std::vector<lake::AlterAction> alter_actions(Parser &p) {
     lake::AlterAction a;
     if (p.accept("ADD")) {
       if (p.is("CONSTRAINT") || p.is("PRIMARY") || p.is("UNIQUE") || p.is("CHECK") || p.is("FOREIGN")) {
-        // [CONSTRAINT name] PRIMARY KEY (columns) | UNIQUE (columns); other constraints are refused.
+        // [CONSTRAINT name] PRIMARY KEY (columns) | UNIQUE (columns) | FOREIGN KEY (columns)
+        // REFERENCES ...; other constraints are refused.
         if (p.accept("CONSTRAINT")) a.column = p.identifier();
         if (p.accept_all({"PRIMARY", "KEY"})) a.text = "PRIMARY KEY";
         else if (p.accept("UNIQUE")) a.text = "UNIQUE";
-        else throw unsupported("ALTER TABLE ADD CONSTRAINT other than PRIMARY KEY or UNIQUE");
-        if (!p.accept_punct("(")) throw unsupported("ALTER TABLE ADD " + a.text + " without a column list");
-        while (p.is_identifier()) {
-          a.columns.push_back(p.identifier());
-          if (!p.accept_punct(",")) break;
-        }
-        if (!p.accept_punct(")") || a.columns.empty())
-          throw Error(sqlstate::kSyntaxError, "syntax error: " + a.text + " needs a list of columns");
-        if (p.is("USING") || p.is("INCLUDE") || p.is("WITH") || p.is("DEFERRABLE") || p.is("INITIALLY"))
+        else if (p.accept_all({"FOREIGN", "KEY"})) a.text = "FOREIGN KEY";
+        else throw unsupported("ALTER TABLE ADD CONSTRAINT other than PRIMARY KEY, UNIQUE or FOREIGN KEY");
+        if (!p.is_punct("(")) throw unsupported("ALTER TABLE ADD " + a.text + " without a column list");
+        a.columns = p.identifier_list(a.text);
+        if (a.text == "FOREIGN KEY") {
+          if (!p.accept("REFERENCES")) throw Error(sqlstate::kSyntaxError, "syntax error: FOREIGN KEY needs REFERENCES");
+          a.foreign.emplace();
+          a.foreign->name = a.column;
+          a.foreign->columns = a.columns;
+          references(p, *a.foreign);
+        } else if (p.is("USING") || p.is("INCLUDE") || p.is("WITH") || p.is("DEFERRABLE") || p.is("INITIALLY")) {
           throw unsupported("options of ALTER TABLE ADD " + a.text);
+        }
         a.kind = AK::kAddKey;
         out.push_back(a);
         continue;
@@ -335,7 +451,8 @@ std::vector<lake::AlterAction> alter_actions(Parser &p) {
         a.kind = AK::kDropConstraint;
         a.if_exists = p.accept_all({"IF", "EXISTS"});
         a.column = p.identifier();
-        p.accept("CASCADE") || p.accept("RESTRICT");
+        a.cascade = p.accept("CASCADE");
+        p.accept("RESTRICT");
         out.push_back(a);
         continue;
       }
@@ -343,7 +460,8 @@ std::vector<lake::AlterAction> alter_actions(Parser &p) {
       a.kind = AK::kDropColumn;
       a.if_exists = p.accept_all({"IF", "EXISTS"});
       a.column = p.identifier();
-      p.accept("CASCADE") || p.accept("RESTRICT");
+      a.cascade = p.accept("CASCADE");
+      p.accept("RESTRICT");
     } else if (p.accept("RENAME")) {
       if (p.accept("TO")) {
         a.kind = AK::kRenameTable;
@@ -540,12 +658,12 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
       size_t on = p.offset();
       p.accept("ON");
       if (!p.accept("CONFLICT")) return std::nullopt;
-      if (p.accept_punct("(")) {
-        while (p.is_identifier()) {
-          st.conflict_columns.push_back(p.identifier());
-          if (!p.accept_punct(",")) break;
+      if (p.is_punct("(")) {
+        try {
+          st.conflict_columns = p.identifier_list("ON CONFLICT");
+        } catch (const Error &) {
+          throw unsupported("an ON CONFLICT target other than a list of columns");
         }
-        if (!p.accept_punct(")")) throw unsupported("an ON CONFLICT target other than a list of columns");
         if (p.is("WHERE")) throw unsupported("ON CONFLICT ... WHERE");
       } else if (p.accept_all({"ON", "CONSTRAINT"})) {
         st.conflict_constraint = p.identifier();

@@ -205,7 +205,7 @@ Classified classify(std::string_view statement) {
     c.tag = "ROLLBACK";
   } else if (first == "SET" || first == "RESET") {
     c.kind = Kind::kSet;
-    c.tag = first;
+    c.tag = first == "SET" && w.size() > 1 && w[1] == "CONSTRAINTS" ? "SET CONSTRAINTS" : first;
   } else if (first == "DISCARD") {
     c.kind = Kind::kSet;  // session state, run by the session
     c.tag = join_words(w, 0, 2);

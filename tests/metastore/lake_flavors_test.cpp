@@ -283,6 +283,13 @@ TEST_P(LakeOnFlavor, CountersAndKeysAreKeptInTheStore) {
               "200/200/1/200");
     exec_ok(c.get(), "INSERT INTO keyed (name) VALUES ('a'), ('b')");
     EXPECT_EQ(exec_error(c.get(), "INSERT INTO keyed (name) VALUES ('a')").sqlstate, "23505");
+    // A foreign key between two tables made in one transaction (by their ids once committed).
+    exec_ok(c.get(), "BEGIN");
+    exec_ok(c.get(), "CREATE TABLE owners (id integer PRIMARY KEY)");
+    exec_ok(c.get(), "CREATE TABLE pets (owner integer REFERENCES owners DEFERRABLE INITIALLY DEFERRED)");
+    exec_ok(c.get(), "INSERT INTO pets VALUES (1)");
+    exec_ok(c.get(), "INSERT INTO owners VALUES (1), (2)");
+    exec_ok(c.get(), "COMMIT");
     c.reset();
     EXPECT_EQ(a.stop(), 0);
   }
@@ -295,6 +302,11 @@ TEST_P(LakeOnFlavor, CountersAndKeysAreKeptInTheStore) {
   SqlError dup = exec_error(c.get(), "INSERT INTO keyed VALUES (1, 'z')");
   EXPECT_EQ(dup.sqlstate, "23505");
   EXPECT_EQ(dup.message, "duplicate key value violates unique constraint \"keyed_pkey\"");
+  EXPECT_EQ(exec_error(c.get(), "DELETE FROM owners WHERE id = 1").sqlstate, "23503");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO pets VALUES (3)");
+  EXPECT_EQ(exec_error(c.get(), "COMMIT").sqlstate, "23503");
+  EXPECT_EQ(exec_ok(c.get(), "DELETE FROM owners WHERE id = 2"), "DELETE 1");
   Conn s = admin(e);
   EXPECT_EQ(query_value(s.get(), "SELECT count(*) FROM mallard_sequence"), "2");
   auto violations = catalog_violations(s.get());

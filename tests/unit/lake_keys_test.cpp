@@ -9,14 +9,22 @@
 namespace mallard::lake {
 namespace {
 
+Key key(bool primary, std::vector<int64_t> columns, std::string name = {}) {
+  Key k;
+  k.primary = primary;
+  k.columns = std::move(columns);
+  k.name = std::move(name);
+  return k;
+}
+
 TEST(LakeKeys, EncodeAndDecodeRoundTrip) {
-  std::vector<Key> keys{{true, {1, 2}, ""}, {false, {3}, "named; \"odd\", name"}, {false, {4, 1}, ""}};
+  std::vector<Key> keys{key(true, {1, 2}), key(false, {3}, "named; \"odd\", name"), key(false, {4, 1})};
   EXPECT_EQ(encode_keys({keys[0]}), R"([{"columns":[1,2],"primary":true}])");
   EXPECT_EQ(decode_keys(encode_keys(keys)), keys);
   EXPECT_TRUE(decode_keys("").empty());
   // What another writer might leave there is ignored, not misread.
   EXPECT_TRUE(decode_keys("x").empty());
-  EXPECT_EQ(decode_keys(R"([{"columns":"x"},{"columns":[7]}])"), (std::vector<Key>{{false, {7}, ""}}));
+  EXPECT_EQ(decode_keys(R"([{"columns":"x"},{"columns":[7]}])"), (std::vector<Key>{key(false, {7})}));
 }
 
 TEST(LakeKeys, NamedAsPostgresNamesThem) {
@@ -28,9 +36,27 @@ TEST(LakeKeys, NamedAsPostgresNamesThem) {
   b.id = 2;
   b.name = "code";
   t.columns = {a, b};
-  EXPECT_EQ(key_name(t, Key{true, {1}}), "orders_pkey");
-  EXPECT_EQ(key_name(t, Key{false, {2, 1}}), "orders_code_id_key");
-  EXPECT_EQ(key_name(t, Key{false, {2}, "uniq_code"}), "uniq_code");
+  EXPECT_EQ(key_name(t, key(true, {1})), "orders_pkey");
+  EXPECT_EQ(key_name(t, key(false, {2, 1})), "orders_code_id_key");
+  EXPECT_EQ(key_name(t, key(false, {2}, "uniq_code")), "uniq_code");
+  Key fk = key(false, {2});
+  fk.unique = false;
+  fk.references = Reference{7, {1}};
+  EXPECT_EQ(key_name(t, fk), "orders_code_fkey");
+}
+
+TEST(LakeKeys, ForeignKeysRoundTrip) {
+  Key fk = key(false, {2, 3}, "orders_customer_fkey");
+  fk.unique = false;
+  fk.references = Reference{12, {1, 4}, 'r', 'a', true, true};
+  Key plain = fk;
+  plain.references = Reference{12, {1, 4}};
+  EXPECT_EQ(decode_keys(encode_keys({fk, plain})), (std::vector<Key>{fk, plain}));
+  EXPECT_EQ(encode_keys({plain}),
+            R"([{"columns":[2,3],"name":"orders_customer_fkey","primary":false,"references":{"columns":[1,4],"table":12},"unique":false}])");
+  // A reference whose columns do not pair with the key's, or with no table, is not misread.
+  EXPECT_TRUE(decode_keys(R"([{"columns":[2],"unique":false,"references":{"table":1,"columns":[1,2]}}])").empty());
+  EXPECT_TRUE(decode_keys(R"([{"columns":[2],"unique":false,"references":{"columns":[1]}}])").empty());
 }
 
 TEST(LakeKeys, SerialAndIdentityColumnsDrawFromTheLakesCounter) {
