@@ -1735,7 +1735,8 @@ class Rewriter {
 
   // `FROM unnest(a, b) AS t(x, y)`: PostgreSQL's unnest of several arrays, side by side (the
   // shorter padded with NULLs), is DuckDB's several unnests in one select list, which zip the same
-  // way. WITH ORDINALITY is left to DuckDB.
+  // way. WITH ORDINALITY numbers them with one more unnest, of 1 up to the longest's length, when
+  // each array is a plain column (it is named twice); otherwise it is left to DuckDB.
   bool multi_unnest(size_t i) {
     if (t_[i].word != "unnest" || !followed_by(i, '(') || preceded_by_dot(i) || i == 0) return false;
     if (!(word_at(i - 1, "from") || word_at(i - 1, "join") || word_at(i - 1, "lateral") ||
@@ -1744,7 +1745,19 @@ class Rewriter {
     auto args = call_arguments(i + 1);
     if (args.size() < 2) return false;
     const size_t close = args.back().second;
-    if (word_at(close + 1, "with") && word_at(close + 2, "ordinality")) return false;
+    if (word_at(close + 1, "with") && word_at(close + 2, "ordinality")) {
+      std::string cols, lens;
+      for (auto [first, last] : args) {
+        for (size_t k = first; k < last; ++k)
+          if (!(is_name(t_[k]) || (is_punct(t_[k], '.') && k > first && k + 1 < last))) return false;
+        std::string col(s_.substr(t_[first].begin, t_[last - 1].end - t_[first].begin));
+        cols += "unnest(" + col + ") AS unnest, ";
+        lens += (lens.empty() ? "len(" : ", len(") + col + ")";
+      }
+      edits_.push_back({t_[i].begin, t_[close + 2].end,
+                        "(SELECT " + cols + "unnest(generate_series(1, greatest(" + lens + "))) AS ordinality)"});
+      return true;
+    }
     edits_.push_back({t_[i].begin, t_[i + 1].end, "(SELECT unnest("});
     for (size_t a = 1; a < args.size(); ++a)
       edits_.push_back({t_[args[a].first - 1].begin, t_[args[a].first - 1].end, ") AS unnest, unnest("});

@@ -595,6 +595,14 @@ TEST_F(ClientCompat, UnnestOfSeveralArrays) {
   EXPECT_EQ(query_rows(c.get(), "SELECT t.id, u.x, u.y FROM (VALUES (1, ARRAY[1, 2], ARRAY[3, 4])) AS t(id, a, b), "
                                 "unnest(t.a, t.b) AS u(x, y) ORDER BY 2"),
             (std::vector<Row>{{"1", "1", "3"}, {"1", "2", "4"}}));
+  // WITH ORDINALITY numbers the rows up to the longest array (Django's index introspection
+  // unnests pg_index.indkey and indoption so, the second NULL here).
+  EXPECT_EQ(query_rows(c.get(), "SELECT t.id, u.x, u.y, u.n FROM (VALUES (1, ARRAY[10, 20, 30], ARRAY[3, 4])) "
+                                "AS t(id, a, b), unnest(t.a, t.b) WITH ORDINALITY u(x, y, n) ORDER BY u.n"),
+            (std::vector<Row>{{"1", "10", "3", "1"}, {"1", "20", "4", "2"}, {"1", "30", std::nullopt, "3"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT count(*) FROM pg_index i, unnest(i.indkey, i.indoption) WITH ORDINALITY "
+                                "koi(key, option, arridx) WHERE false"),
+            (std::vector<Row>{{"0"}}));
   exec_ok(c.get(), "DROP TABLE IF EXISTS unnest_batch");
   exec_ok(c.get(), "CREATE TABLE unnest_batch (id integer, label text)");
   const char *values[] = {"{1,2,3}", "{one,two,three}"};
