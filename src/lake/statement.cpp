@@ -177,9 +177,9 @@ std::vector<Column> read_columns(duck::Connection &conn, const std::string &sche
   return cols;
 }
 
-// The keys an INSERT ... ON CONFLICT DO NOTHING leaves rows out for: the one its target names, or
-// all. Empty when it inserts every row (no clause; a table without keys). PostgreSQL's errors for
-// a target that names no key; DO UPDATE is refused.
+// The keys an INSERT ... ON CONFLICT leaves rows out for (DO NOTHING) or updates rows by (DO
+// UPDATE): the one its target names, or all. Empty when it inserts every row (no clause; a table
+// without keys). PostgreSQL's errors for a target that names no key.
 std::vector<const Key *> conflict_arbiters(const Table &t, const Statement &st) {
   using OC = Statement::OnConflict;
   std::vector<const Key *> out;
@@ -199,9 +199,6 @@ std::vector<const Key *> conflict_arbiters(const Table &t, const Statement &st) 
     throw Error("42704", "constraint \"" + st.conflict_constraint + "\" for table \"" + t.name + "\" does not exist");
   if (targeted && out.empty())
     throw Error("42P10", "there is no unique or exclusion constraint matching the ON CONFLICT specification");
-  if (st.on_conflict == OC::kUpdate)
-    throw Error(sqlstate::kFeatureNotSupported, "ON CONFLICT DO UPDATE is not supported on lake tables", 0, {},
-                "Delete the rows whose keys are taken and insert them again, in one transaction.");
   return out;
 }
 
@@ -476,6 +473,7 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
         conn.query("CREATE OR REPLACE TEMP TABLE __mallard_new (" + column_definitions(*r.table) + ")");
         conn.query("INSERT INTO temp.main.__mallard_new " + columns + " SELECT * FROM temp.main.__mallard_src");
         std::string view = sql_ident(lake_.options().catalog) + "." + user_view(r.schema, r.table->name), taken;
+        if (st.on_conflict == Statement::OnConflict::kUpdate) return upsert(conn, st, r, *arbiters.front(), view, o);
         for (const Key *k : arbiters) {
           std::string same_v, same_m;
           for (int64_t id : k->columns) {
@@ -729,6 +727,39 @@ Outcome Session::drop_view(duck::Connection &conn, const Statement &st, const Qu
 
 // Materializes `sel` (rows with their identity __f, __p) as the scratch table, then takes those
 // rows out: committed ones into the delete staging table, staged ones out of the insert staging.
+Outcome Session::upsert(duck::Connection &conn, const Statement &st, const Resolved &r, const Key &k,
+                        const std::string &view, Outcome &o) {
+  // The proposed rows (temp.main.__mallard_new, defaults taken) whose key the table has update
+  // that row, as an UPDATE ... FROM them as `excluded`; the others are inserted. As PostgreSQL
+  // goes row by row, two proposed rows with one key would update a row twice: 21000.
+  std::string alias = sql_ident(st.alias.empty() ? st.target.name : st.alias), same, on;
+  std::vector<std::string> cols, present;
+  for (int64_t id : k.columns) {
+    std::string c = sql_ident(r.table->column_by_id(id)->name);
+    same += " AND v." + c + " = n." + c;
+    on += std::string(on.empty() ? "" : " AND ") + alias + "." + c + " = excluded." + c;
+    cols.push_back(c);
+    present.push_back(c + " IS NOT NULL");
+  }
+  if (!conn.query_text("SELECT 1 FROM temp.main.__mallard_new WHERE " + join(present, " AND ") + " GROUP BY " +
+                       join(cols, ", ") + " HAVING count(*) > 1 LIMIT 1")
+           .empty())
+    throw Error("21000", "ON CONFLICT DO UPDATE command cannot affect row a second time", 0, {},
+                "Ensure that no rows proposed for insertion within the same command have duplicate constrained values.");
+  conn.query("CREATE OR REPLACE TEMP TABLE __mallard_rest AS SELECT * FROM temp.main.__mallard_new AS n "
+             "WHERE NOT EXISTS (SELECT 1 FROM " + view + " AS v WHERE true" + same + ")");
+  Statement update = st;
+  update.kind = Statement::Kind::kUpdate;
+  update.from = "temp.main.__mallard_new AS excluded";
+  update.where = on + (st.where.empty() ? "" : " AND (" + st.where + ")");
+  Outcome updated = update_rows(conn, update);
+  conn.query("INSERT INTO " + r.ins + " SELECT * FROM temp.main.__mallard_rest");
+  o.count = updated.count + std::stoll(conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM temp.main.__mallard_rest"));
+  if (!st.returning.empty())
+    o.rows_sql = updated.rows_sql + " UNION ALL SELECT " + join(st.returning, ", ") + " FROM temp.main.__mallard_rest AS " + alias;
+  return o;
+}
+
 void Session::remove_selected(duck::Connection &conn, const Resolved &r, const std::string &sel) {
   preserve(conn, {r.ins, r.del});
   conn.query(std::string("CREATE OR REPLACE TEMP TABLE __mallard_dml AS ") + sel);

@@ -48,13 +48,15 @@ struct Statement {
                     kUpdate, kTruncate, kAlterTable, kComment, kMaintenance, kSetOption, kCreateIndex, kDropIndex };
   Kind kind;
   std::string text;
+  std::string original;  // the statement as given (text may have clauses taken out)
   QualifiedName target;
   std::vector<QualifiedName> more;  // DROP TABLE a, b / TRUNCATE a, b
   bool if_exists = false, if_not_exists = false, cascade = false, or_replace = false, as_select = false;
   // INSERT whose source reads the target table: its rows are gathered before any is inserted.
   bool reads_target = false;
-  // INSERT ... ON CONFLICT [(columns) | ON CONSTRAINT name] DO NOTHING | DO UPDATE (the clause is
-  // taken out of text): rows whose key is taken are left out (DO NOTHING); DO UPDATE is refused.
+  // INSERT ... ON CONFLICT [(columns) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE
+  // ...] (the clause is taken out of text; DO UPDATE's assignments go to `set`, its condition to
+  // `where`): rows whose key is taken are left out (DO NOTHING) or update the row that has it.
   enum class OnConflict { kNone, kNothing, kUpdate } on_conflict = OnConflict::kNone;
   std::vector<std::string> conflict_columns;
   std::string conflict_constraint;
@@ -194,6 +196,10 @@ class Session {
   void remove_selected(duck::Connection &conn, const Resolved &r, const std::string &sel);
   Outcome delete_rows(duck::Connection &conn, const Statement &st, bool truncate);
   Outcome update_rows(duck::Connection &conn, const Statement &st);
+  // INSERT ... ON CONFLICT (key `k`) DO UPDATE, its rows in temp.main.__mallard_new; `view` reads
+  // the table. `o` is the INSERT's outcome so far.
+  Outcome upsert(duck::Connection &conn, const Statement &st, const Resolved &r, const Key &k, const std::string &view,
+                 Outcome &o);
   Outcome alter_table(duck::Connection &conn, const Statement &st);
   Outcome create_index(duck::Connection &conn, const Statement &st);
   Outcome drop_index(duck::Connection &conn, const Statement &st, const QualifiedName &n);

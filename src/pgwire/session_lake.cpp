@@ -245,7 +245,7 @@ void Session::run_lake(Portal &p) {
       else
         repl[i] = untyped_literal(v);
     }
-    auto routed = sql::route_lake(sql::replace_parameters(st.text, repl));
+    auto routed = sql::route_lake(sql::replace_parameters(st.original, repl));
     if (!routed) throw Error(sqlstate::kInternalError, "statement changed meaning after binding parameters");
     st = *routed;
   }

@@ -293,6 +293,19 @@ void foreign_keys(Parser &p, lake::Statement &st) {
   p.accept_punct(")");
 }
 
+// column = expression, ... (UPDATE ... SET, ON CONFLICT DO UPDATE SET) up to a word of `stops`.
+std::vector<std::pair<std::string, std::string>> assignments(Parser &p, const std::vector<const char *> &stops) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto &item : p.comma_list(stops)) {
+    Parser ip(item);
+    if (ip.is_punct("(")) throw unsupported("SET (columns) = (...)");
+    std::string col = ip.identifier();
+    if (!ip.is_punct("=")) throw Error(sqlstate::kSyntaxError, "syntax error in SET: column = expression expected");
+    out.emplace_back(col, item.substr(item.find('=') + 1));
+  }
+  return out;
+}
+
 void names_list(Parser &p, lake::Statement &st) {
   auto first = p.name();
   if (!first) throw Error(sqlstate::kSyntaxError, "syntax error: a name was expected");
@@ -622,6 +635,7 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
   Parser p(text);
   lake::Statement st;
   st.text = std::string(text);
+  st.original = st.text;
   std::optional<lake::Statement> out;
   using K = lake::Statement::Kind;
   if (p.accept("CREATE")) {
@@ -675,7 +689,9 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
         if (st.conflict_columns.empty() && st.conflict_constraint.empty())
           throw Error(sqlstate::kSyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name");
         st.on_conflict = lake::Statement::OnConflict::kUpdate;
-        p.until([&](const Token &t) { return p.word_in(t, {"RETURNING"}); });
+        if (!p.accept("SET")) throw Error(sqlstate::kSyntaxError, "syntax error: DO UPDATE needs SET");
+        st.set = assignments(p, {"WHERE", "RETURNING"});
+        if (p.accept("WHERE")) st.where = p.until([&](const Token &t) { return p.word_in(t, {"RETURNING"}); });
       } else {
         throw Error(sqlstate::kSyntaxError, "syntax error at or near DO");
       }
@@ -727,15 +743,7 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
     st.target = *n;
     if (p.accept("AS") || (p.is_identifier() && !p.is("SET"))) st.alias = p.identifier();
     if (!p.accept("SET")) throw Error(sqlstate::kSyntaxError, "syntax error: UPDATE needs SET");
-    for (auto &item : p.comma_list({"FROM", "WHERE", "RETURNING"})) {
-      Parser ip(item);
-      if (ip.is_punct("(")) throw unsupported("UPDATE ... SET (columns) = (...)");
-      std::string col = ip.identifier();
-      if (!ip.is_punct("=")) throw Error(sqlstate::kSyntaxError, "syntax error in UPDATE ... SET");
-      ip.until([](const Token &) { return false; });
-      auto eq = item.find('=');
-      st.set.emplace_back(col, item.substr(eq + 1));
-    }
+    st.set = assignments(p, {"FROM", "WHERE", "RETURNING"});
     auto stop = [&](const Token &t) { return p.word_in(t, {"FROM", "WHERE", "RETURNING"}); };
     if (p.accept("FROM")) st.from = p.until(stop);
     if (p.accept("WHERE")) {

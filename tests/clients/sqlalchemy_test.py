@@ -13,6 +13,7 @@ import sys
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.dialects import postgresql as pg
 
 failures = []
 
@@ -134,7 +135,6 @@ def core(eng):
 
 def json_lookups(eng):
     """JSONB columns and the lookups SQLAlchemy writes for them: ?, ?|, @>, <@, ->> and #>>."""
-    from sqlalchemy.dialects import postgresql as pg
     md = sa.MetaData()
     docs = sa.Table("sa_docs", md, sa.Column("id", sa.Integer, nullable=False), sa.Column("doc", pg.JSONB))
     md.create_all(eng)
@@ -213,6 +213,16 @@ def orm_session(eng):
         s.add(later)
         s.commit()
         check("ids go on", later.id, 6)
+    # PostgreSQL's upsert as the dialect writes it: INSERT ... ON CONFLICT (name) DO UPDATE SET
+    # weight = excluded.weight ... RETURNING, for a row whose name is taken and one that is new.
+    stmt = pg.insert(Bird.__table__).values([{"name": "teal", "weight": 0.4}, {"name": "wigeon", "weight": 0.7}])
+    stmt = stmt.on_conflict_do_update(index_elements=["name"], set_={"weight": stmt.excluded.weight})
+    with eng.begin() as c:
+        got = c.execute(stmt.returning(Bird.__table__.c.name, Bird.__table__.c.weight)).all()
+        check("upsert returns both rows", sorted(tuple(r) for r in got), [("teal", 0.4), ("wigeon", 0.7)])
+        got = c.execute(sa.select(Bird.name, Bird.weight).order_by(Bird.name)).all()
+        check("after the upsert", [tuple(r) for r in got],
+              [("heron", None), ("mallard", 1.1), ("teal", 0.4), ("wigeon", 0.7)])
 
 
 def main():
