@@ -1488,7 +1488,8 @@ void Session::drop_dependent_keys(duck::Connection &conn, int64_t key, const std
   }
   for (auto &d : dependents) o.notices.push_back({"00000", "drop cascades to " + d});
   auto b = base(conn);
-  for (auto &[table, name] : found) {
+  for (auto &[table, constraint] : found) {
+    const std::string &name = constraint;  // a lambda cannot capture a structured binding (C++20)
     Table *def = nullptr;
     if (table < 0) {
       def = &changes_.created_tables[-table - 1].table;
