@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -35,6 +36,21 @@ inline std::string sql_ident(std::string_view s) {
     out += c;
   }
   return out + "\"";
+}
+
+// The parts of a possibly qualified name as text ('"public"."T".x'): a quoted part as written
+// (its doubled quotes single), an unquoted one folded to lower case, as PostgreSQL reads them.
+inline std::vector<std::string> split_qualified_name(std::string_view name) {
+  std::vector<std::string> parts(1);
+  bool quoted = false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char ch = name[i];
+    if (ch == '"' && quoted && i + 1 < name.size() && name[i + 1] == '"') parts.back() += name[++i];
+    else if (ch == '"') quoted = !quoted;
+    else if (ch == '.' && !quoted) parts.emplace_back();
+    else parts.back() += quoted ? ch : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return parts;
 }
 
 // PostgreSQL reads a string typed bytea that starts with \x as hex digits ('\x00ff' is two bytes);

@@ -12,6 +12,7 @@
 #include "common/pg_jsonb.hpp"
 #include "common/pg_number_format.hpp"
 #include "common/pg_similar.hpp"
+#include "common/strings.hpp"
 #include "lake/sequences.hpp"
 
 namespace mallard::control {
@@ -990,6 +991,10 @@ std::string statements() {
   // (A function of the server's: SQLAlchemy calls it for every column it reflects.)
   add("CREATE MACRO " + q + "pg_get_serial_sequence(t, c) AS __mallard_serial_sequence(CAST(t AS VARCHAR), "
       "CAST(c AS VARCHAR))");
+  // setval() of a lake table's serial column, by its sequence's name (lake/sequences.hpp).
+  add("CREATE MACRO " + q + "setval(s, v) AS CAST(__mallard_setval(CAST(s AS VARCHAR), "
+      "CAST(CAST(v AS BIGINT) AS VARCHAR), 'true') AS BIGINT), (s, v, called) AS CAST(__mallard_setval("
+      "CAST(s AS VARCHAR), CAST(CAST(v AS BIGINT) AS VARCHAR), CAST(CAST(called AS BOOLEAN) AS VARCHAR)) AS BIGINT)");
   add("CREATE MACRO " + q + "regclass_out(o) AS coalesce("
       "(SELECT mr.relname FROM " + q + "system_relations mr WHERE mr.oid = o), "
       "(SELECT mc.relname FROM " + q + "pg_class mc WHERE mc.oid = o LIMIT 1), CAST(o AS VARCHAR))");
@@ -1061,22 +1066,14 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
         if (args.size() != 2 || !args[0] || !args[1]) return std::nullopt;
         auto snap = shown();
         if (!snap) return std::nullopt;
-        // [schema.]table, each part "quoted" or folded to lower case.
-        std::vector<std::string> parts(1);
-        bool quoted = false;
-        for (char ch : *args[0]) {
-          if (ch == '"') quoted = !quoted;
-          else if (ch == '.' && !quoted) parts.emplace_back();
-          else parts.back() += quoted ? ch : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        }
+        auto parts = split_qualified_name(*args[0]);  // [schema.]table
         std::string schema = parts.size() > 1 ? parts[parts.size() - 2] : "main";
         if (schema == "public") schema = "main";
         const lake::Schema *sc = snap->schema(schema);
         const lake::Table *t = sc ? snap->table(sc->id, parts.back()) : nullptr;
-        const lake::Column *c = t ? t->column(std::string(*args[1])) : nullptr;
-        if (!c || !c->default_value || c->default_value->rfind(std::string(lake::kNextvalFunction) + "(", 0) != 0)
-          return std::nullopt;
-        return (schema == "main" ? std::string("public") : schema) + "." + t->name + "_" + c->name + "_seq";
+        auto serial = t ? lake::serial_column(schema, *t, std::string(*args[1])) : std::nullopt;
+        if (!serial) return std::nullopt;
+        return lake::sequence_name(*serial);
       });
   // The lake tables' PRIMARY KEY, UNIQUE and FOREIGN KEY constraints and indexes, a row per key
   // column: the key's number in its table, whether it is the primary key, its name, the column's
@@ -1255,8 +1252,18 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
 
 }  // namespace
 
-void install_pg_catalog(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks, ShownSnapshot shown) {
+void install_pg_catalog(duck::Connection &conn, Activity &activity, AdvisoryLocks &locks, ShownSnapshot shown,
+                        SetSequence setval) {
   register_server_functions(conn, activity, locks, std::move(shown));
+  // Volatile: a setval() in a prepared statement runs at every execution, not once when planned.
+  conn.register_variadic_text_function(
+      "__mallard_setval",
+      [setval = std::move(setval)](const std::vector<std::optional<std::string_view>> &args) -> std::optional<std::string> {
+        if (args.size() != 3 || !args[0] || !args[1] || !args[2]) return std::nullopt;
+        setval(*args[0], std::stoll(std::string(*args[1])), *args[2] == "true");
+        return std::string(*args[1]);
+      },
+      true);
   conn.register_type_alias(DUCKDB_TYPE_VARCHAR, "pg_char");
   conn.register_type_alias(DUCKDB_TYPE_VARCHAR, "pg_oidvector");
   conn.query(std::string("ATTACH IF NOT EXISTS ':memory:' AS ") + kCatalogDb);

@@ -96,7 +96,12 @@ Warehouse::Warehouse(const WarehouseRecord &record) : record_(record) {
   duck::Connection conn(*db_);
   conn.query("ATTACH ':memory:' AS " + sql_ident(record_.name));
   prepare_connection(conn);
-  install_pg_catalog(conn, activity_, advisory_locks_, [this] { return lake_ ? lake_->shown() : nullptr; });
+  install_pg_catalog(
+      conn, activity_, advisory_locks_, [this] { return lake_ ? lake_->shown() : nullptr; },
+      [this](std::string_view sequence, int64_t value, bool is_called) {
+        if (!lake_) throw Error(sqlstate::kUndefinedTable, "relation \"" + std::string(sequence) + "\" does not exist");
+        lake_->setval(sequence, value, is_called);
+      });
   std::string data_path = without_trailing_slash(record_.data_path);
   lake::Options options;
   options.data_path = data_path + "/lake/";

@@ -179,6 +179,7 @@ const char *sqlstate_for(duckdb_error_type type, std::string_view msg) {
       }
       if (contains(msg, "invalid input syntax for type json")) return kInvalidTextRepresentation;
       if (contains(msg, "invalid regular expression: ")) return "2201B";
+      if (contains(msg, " is out of bounds for sequence ")) return kNumericValueOutOfRange;  // setval()
       if (contains(msg, "feature not supported: ")) return kFeatureNotSupported;  // pg_compat macros
       if (msg.ends_with("\" does not exist")) {  // reg* input lookups (pg_compat regclass_in, ...)
         if (contains(msg, "relation \"")) return kUndefinedTable;
@@ -446,12 +447,12 @@ void text_call(duckdb_function_info info, duckdb_data_chunk in, duckdb_vector ou
 
 // A scalar function of `arity` VARCHAR arguments, or of any number with `variadic`.
 bool register_text_scalar(duckdb_connection conn, const std::string &name, size_t arity, bool variadic,
-                          Connection::VariadicTextFunction fn) {
+                          Connection::VariadicTextFunction fn, bool is_volatile = false) {
   duckdb_scalar_function sf = duckdb_create_scalar_function();
   duckdb_scalar_function_set_name(sf, name.c_str());
   duckdb_logical_type text = duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR);
   for (size_t i = 0; i < arity; ++i) duckdb_scalar_function_add_parameter(sf, text);
-  if (arity == 0 && !variadic) duckdb_scalar_function_set_volatile(sf);  // a clock, not a constant
+  if ((arity == 0 && !variadic) || is_volatile) duckdb_scalar_function_set_volatile(sf);  // a clock, not a constant
   if (variadic) {
     duckdb_scalar_function_set_varargs(sf, text);
     duckdb_scalar_function_set_special_handling(sf);  // NULL arguments reach the function
@@ -565,8 +566,8 @@ bool Connection::register_items_function(const std::string &name, const std::vec
   return ok;
 }
 
-bool Connection::register_variadic_text_function(const std::string &name, VariadicTextFunction fn) {
-  return register_text_scalar(c_, name, 0, true, std::move(fn));
+bool Connection::register_variadic_text_function(const std::string &name, VariadicTextFunction fn, bool is_volatile) {
+  return register_text_scalar(c_, name, 0, true, std::move(fn), is_volatile);
 }
 
 bool Connection::register_text_function(const std::string &name, size_t arity, TextFunction fn) {

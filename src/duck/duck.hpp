@@ -174,10 +174,11 @@ class Connection {
   // An Error thrown by `fn` fails the statement with its message.
   using TextFunction = std::function<std::string(const std::vector<std::string_view> &)>;
   bool register_text_function(const std::string &name, size_t arity, TextFunction fn);
-  // A function of any number of text arguments that sees NULLs (nullopt) and may return NULL.
+  // A function of any number of text arguments that sees NULLs (nullopt) and may return NULL;
+  // `is_volatile`: one with a side effect, called for every row and never folded into a constant.
   using VariadicTextFunction =
       std::function<std::optional<std::string>(const std::vector<std::optional<std::string_view>> &)>;
-  bool register_variadic_text_function(const std::string &name, VariadicTextFunction fn);
+  bool register_variadic_text_function(const std::string &name, VariadicTextFunction fn, bool is_volatile = false);
   // A function (an operator, when its name is one) whose arguments and result are text, JSON, text
   // arrays or a boolean. `fn` gets each argument's items — one for text and JSON, the elements of
   // an array (NULL elements as nullopt), "t" or "f" for a boolean — and answers the result's text

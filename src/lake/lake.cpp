@@ -115,6 +115,19 @@ Lake::Lake(std::unique_ptr<metastore::Store> store, duck::Database &db, Options 
 
 Lake::~Lake() = default;
 
+void Lake::setval(std::string_view sequence, int64_t value, bool is_called) {
+  auto snap = shown();
+  auto serial = snap ? serial_column_of_sequence(*snap, sequence) : std::nullopt;
+  if (!serial) throw Error(sqlstate::kUndefinedTable, "relation \"" + std::string(sequence) + "\" does not exist");
+  const std::string &type = serial->column->lake_type;
+  int64_t max = type == "int16" ? 32767 : type == "int32" ? 2147483647 : INT64_MAX;
+  if (value < 1 || value > max)
+    throw Error(sqlstate::kNumericValueOutOfRange,
+                "setval: value " + std::to_string(value) + " is out of bounds for sequence \"" + serial->table->name +
+                    "_" + serial->column->name + "_seq\" (1.." + std::to_string(max) + ")");
+  sequences_.set(serial->key, is_called ? value : value - 1);
+}
+
 std::shared_ptr<const Snapshot> Lake::current() {
   std::lock_guard lock(mu_);
   return current_;

@@ -8,8 +8,11 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
+#include "lake/catalog.hpp"
 #include "metastore/store.hpp"
 
 namespace mallard::lake {
@@ -22,15 +25,32 @@ inline constexpr const char *kNewSequenceKey = "new";
 // The default expression of a column drawing from counter `key`.
 std::string sequence_default(const std::string &key);
 
+// A serial column by the name PostgreSQL's sequence for it would have: [schema.]table_column_seq
+// (how the catalogs show its default, and what pg_get_serial_sequence() answers).
+struct SerialColumn {
+  std::string schema;  // as the lake names it (main for public)
+  const Table *table = nullptr;
+  const Column *column = nullptr;
+  std::string key;  // its counter
+};
+std::optional<SerialColumn> serial_column(const std::string &schema, const Table &t, const std::string &column);
+std::optional<SerialColumn> serial_column_of_sequence(const Snapshot &snap, std::string_view sequence_name);
+std::string sequence_name(const SerialColumn &s);  // schema-qualified, public for main
+
 class Sequences {
  public:
   explicit Sequences(metastore::Store &store) : store_(store) {}
   // Takes n (≥ 1) consecutive values of counter `key` (created at 1 on first use) and returns the
   // first. Retries what the store says may be retried; throws its error otherwise.
   int64_t allocate(const std::string &key, int64_t n);
+  // setval(): the counter's last value handed out becomes `last` (the next is last + 1).
+  void set(const std::string &key, int64_t last);
 
  private:
   void create_table();
+  // Runs `fn` in a store transaction, committed; again while the store says it may be retried.
+  template <class Fn>
+  auto retried(Fn fn);
 
   metastore::Store &store_;
   std::once_flag created_;

@@ -182,7 +182,7 @@ constexpr std::string_view kFunctions[] = {
     "pg_get_statisticsobjdef_columns", "pg_get_ruledef", "pg_relation_is_publishable", "array_upper", "array_lower", "current_setting", "set_config", "pg_is_in_recovery",
     "pg_is_wal_replay_paused", "quote_ident", "quote_literal", "quote_nullable", "version", "pg_backend_pid",
     "txid_current", "current_schemas", "pg_get_keywords", "to_regclass", "to_regtype", "to_regnamespace",
-    "pg_get_serial_sequence", "pg_partition_ancestors", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
+    "pg_get_serial_sequence", "pg_partition_ancestors", "setval", "encode", "decode", "btrim", "cardinality", "pg_typeof", "pg_tablespace_location",
     "pg_cancel_backend", "pg_terminate_backend", "json_typeof", "jsonb_typeof", "initcap", "width_bucket",
     "json_array_elements", "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
     "array_remove", "array_replace", "array_cat", "pg_size_pretty", "clock_timestamp", "json_object_keys",

@@ -3,8 +3,9 @@
 contrib.contenttypes, auth and sessions (tables with serial keys, unique constraints, indexes and
 the DEFERRABLE INITIALLY DEFERRED foreign keys Django adds for every ForeignKey and many-to-many
 table, all in transactions), the ORM on them (users, groups, permissions, sessions; a deletion
-that Django cascades itself), a dangling reference caught when the transaction commits, a migration taken back and applied
-again, and a referenced table dropped with CASCADE."""
+that Django cascades itself; a fixture's sequence reset), a dangling reference caught when the
+transaction commits, a migration taken back and applied again, and a referenced table dropped
+with CASCADE."""
 
 import os
 import sys
@@ -35,6 +36,7 @@ from django.contrib.auth.models import Group, Permission, User  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.core.management.color import no_style  # noqa: E402
 from django.db import IntegrityError, connection, transaction  # noqa: E402
 
 failures = []
@@ -129,6 +131,13 @@ def orm():
     editors.delete()
     check("groups", Group.objects.count(), 0)
     check("group permissions", Group.permissions.through.objects.count(), 0)
+    # A row with its id given, as loaddata writes a fixture, then the sequence reset loaddata
+    # runs after it (setval of pg_get_serial_sequence to the largest id).
+    User.objects.create(id=500, username="fixture", password="!")
+    with connection.cursor() as cur:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [User]):
+            cur.execute(sql)
+    check("id after the sequence reset", User.objects.create_user("carl").id, 501)
 
 
 def main():

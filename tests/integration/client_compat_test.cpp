@@ -555,6 +555,38 @@ TEST_F(ClientCompat, SequenceColumnsRefusedWhereUnsupported) {
   exec_ok(c.get(), "DROP TABLE seq_b");
 }
 
+// setval() on a serial column's sequence, by the name the catalogs show (Django's loaddata and
+// sqlsequencereset write it with pg_get_serial_sequence, one call per row of an aggregate).
+TEST_F(ClientCompat, SetvalMovesASerialColumnsSequence) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "DROP TABLE IF EXISTS sv");
+  exec_ok(c.get(), "CREATE TABLE sv (id serial PRIMARY KEY, v text)");
+  exec_ok(c.get(), "INSERT INTO sv (v) VALUES ('a'), ('b')");
+  EXPECT_EQ(query_value(c.get(), "SELECT setval('sv_id_seq', 10)"), "10");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO sv (v) VALUES ('c') RETURNING id"), "11");
+  exec_ok(c.get(), "INSERT INTO sv VALUES (40, 'by hand')");
+  EXPECT_EQ(query_value(c.get(), "SELECT setval(pg_get_serial_sequence('\"sv\"','id'), coalesce(max(\"id\"), 1), "
+                                 "max(\"id\") IS NOT null) FROM \"sv\""),
+            "40");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO sv (v) VALUES ('d') RETURNING id"), "41");
+  // Not yet called: the value itself comes next.
+  EXPECT_EQ(query_value(c.get(), "SELECT pg_catalog.setval('\"public\".\"sv_id_seq\"', 50, false)"), "50");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO sv (v) VALUES ('e') RETURNING id"), "50");
+  EXPECT_EQ(query_value(c.get(), "SELECT pg_typeof(setval('sv_id_seq', 60))::text"), "bigint");
+  // Each execution of a prepared statement sets it again.
+  exec_ok(c.get(), "PREPARE sv_set AS SELECT setval('sv_id_seq', $1)");
+  exec_ok(c.get(), "EXECUTE sv_set(70)");
+  exec_ok(c.get(), "EXECUTE sv_set(80)");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO sv (v) VALUES ('f') RETURNING id"), "81");
+  exec_ok(c.get(), "DEALLOCATE sv_set");
+  SqlError e = exec_error(c.get(), "SELECT setval('sv_id_seq', 0)");
+  EXPECT_EQ(e.sqlstate, "22003");
+  EXPECT_EQ(e.message, "setval: value 0 is out of bounds for sequence \"sv_id_seq\" (1..2147483647)");
+  EXPECT_EQ(exec_error(c.get(), "SELECT setval('no_such_seq', 5)").sqlstate, "42P01");
+  exec_ok(c.get(), "DROP TABLE sv");
+}
+
 // CREATE TABLE ... (LIKE source) copies the source's columns: names, types and NOT NULL, and the
 // defaults with INCLUDING DEFAULTS (or ALL); DuckDB's parser takes no LIKE.
 TEST_F(ClientCompat, CreateTableLikeCopiesColumns) {
