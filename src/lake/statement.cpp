@@ -679,6 +679,11 @@ Outcome Session::drop_table(duck::Connection &conn, const Statement &st, const Q
   drop_dependent_keys(conn, t->id, {}, st.cascade, "table " + n.name, o, {}, going(st));
   changes_.dropped_tables.insert(t->id);
   touched_.erase(t->id);
+  // What the transaction changed of it before goes too: the commit would write it for a table
+  // that is gone (live column and tag rows of a dropped table).
+  changes_.altered.erase(t->id);
+  changes_.comments.erase(t->id);
+  std::erase_if(changes_.column_comments, [id = t->id](const auto &c) { return c.first.first == id; });
   return o;
 }
 

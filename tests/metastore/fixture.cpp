@@ -207,6 +207,13 @@ std::vector<std::string> catalog_violations(PGconn *c, size_t allowed_orphans) {
               "SELECT count(*) FROM ducklake_data_file a JOIN ducklake_data_file b ON a.table_id = b.table_id AND "
               "a.data_file_id < b.data_file_id AND a.row_id_start < b.row_id_start + b.record_count AND "
               "b.row_id_start < a.row_id_start + a.record_count");
+  expect_zero("live columns of tables that are gone",
+              "SELECT count(*) FROM ducklake_column c WHERE c.end_snapshot IS NULL AND NOT EXISTS (SELECT 1 FROM "
+              "ducklake_table t WHERE t.table_id = c.table_id AND t.end_snapshot IS NULL)");
+  expect_zero("live tags of tables that are gone",
+              "SELECT count(*) FROM ducklake_tag g WHERE g.end_snapshot IS NULL AND g.object_id IN (SELECT table_id "
+              "FROM ducklake_table) AND NOT EXISTS (SELECT 1 FROM ducklake_table t WHERE t.table_id = g.object_id "
+              "AND t.end_snapshot IS NULL)");
   expect_zero("data files of snapshots that do not exist",
               "SELECT count(*) FROM ducklake_data_file f WHERE NOT EXISTS (SELECT 1 FROM ducklake_snapshot s WHERE "
               "s.snapshot_id = f.begin_snapshot)");
