@@ -572,8 +572,19 @@ void Session::copy_in(const CopyOptions &o, const std::string &schema, const std
     };
     auto append_row = [&](const std::vector<std::optional<std::string_view>> &vals) {
       if (vals.size() > ncols) throw column_error("extra data after last expected column");
-      if (vals.size() < ncols)
-        throw column_error("missing data for column \"" + std::string(columns.empty() ? "" : columns[vals.size()]) + "\"");
+      if (vals.size() < ncols) {
+        std::string name = columns.empty() ? "" : columns[vals.size()];
+        if (name.empty()) {  // no column list: the table's column at that position
+          bool temp = target_schema.empty() || target_schema == "temp";
+          auto r = conn_->query_text("SELECT column_name FROM duckdb_columns() WHERE table_name = $1 AND " +
+                                         std::string(temp ? "database_name = 'temp'" : "schema_name = $2") +
+                                         " ORDER BY column_index",
+                                     temp ? std::vector<std::optional<std::string>>{target_table}
+                                          : std::vector<std::optional<std::string>>{target_table, target_schema});
+          if (vals.size() < r.size() && r[vals.size()][0]) name = *r[vals.size()][0];
+        }
+        throw column_error("missing data for column \"" + name + "\"");
+      }
       for (idx_t c = 0; c < ncols; ++c) {
         if (!vals[c]) {
           app.append_null();

@@ -261,6 +261,13 @@ TEST_F(Copy, BadTextDataIs22P02AndLoadsNothing) {
   EXPECT_EQ(error_of(r.get()).sqlstate, "22P02") << error_of(r.get());
   EXPECT_EQ(PQtransactionStatus(c.get()), PQTRANS_IDLE);
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM cp_bad"), "0");
+  // A short row names the first column it lacks, with or without a column list (22P04).
+  for (auto [sql, missing] : {std::pair{"COPY cp_bad FROM STDIN", "name"}, std::pair{"COPY cp_bad (name, id) FROM STDIN", "id"}}) {
+    Result short_row = copy_in(c.get(), sql, {"1\n"});
+    ASSERT_EQ(PQresultStatus(short_row.get()), PGRES_FATAL_ERROR);
+    EXPECT_EQ(error_of(short_row.get()).sqlstate, "22P04");
+    EXPECT_EQ(error_of(short_row.get()).message, std::string("missing data for column \"") + missing + "\"");
+  }
   exec_ok(c.get(), "DROP TABLE cp_bad");
 }
 
