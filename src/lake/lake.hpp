@@ -43,7 +43,12 @@ struct TxnChanges {
   struct Alter {
     int64_t table_id;
     Table table;  // the new definition
-    std::string ins, del;
+    // Where the transaction stages and reads the table's rows. While the columns and name are the
+    // committed ones: the shared staging objects, and `view` empty (the table's own view). After
+    // they change: objects of the transaction's own, made for the new definition (`staged` are
+    // the columns `ins` has), and `view` the relation that reads it in place of the table's view.
+    std::string ins, del, pos, view;
+    std::vector<Column> staged;
   };
   std::map<int64_t, Alter> altered;
   struct NewView {

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -346,25 +347,115 @@ std::optional<Session::Resolved> Session::resolve_in(duck::Connection &conn, con
       r.ins = nt.ins;
       r.del = nt.del;
       r.pos = nt.pos;
+      r.view = sql_ident(lake_.options().catalog) + "." + user_view(schema, nt.table.name);
       return r;
     }
   }
   auto b = base(conn);
-  const Schema *sc = b->schema(schema);
-  if (!sc) return std::nullopt;
-  const Table *t = b->table(sc->id, n.name);
-  if (!t || changes_.dropped_tables.count(t->id)) return std::nullopt;
-  if (changes_.altered.count(t->id))
-    throw Error(sqlstate::kFeatureNotSupported,
-                "table \"" + n.name + "\" was altered in this transaction; commit before changing its rows");
+  const Table *t = committed_table(*b, schema, n.name);
+  if (!t) return std::nullopt;
   Resolved r;
-  r.table = t;
   r.id = t->id;
   r.schema = schema;
+  if (auto a = changes_.altered.find(t->id); a != changes_.altered.end()) {
+    r.table = &a->second.table;
+    r.ins = a->second.ins;
+    r.del = a->second.del;
+    r.pos = a->second.pos;
+    r.view = rows_view(a->second, schema);
+    return r;
+  }
+  r.table = t;
   r.ins = inserts_table(t->id);
   r.del = deletes_table(t->id);
   r.pos = positional_view(t->id);
+  r.view = sql_ident(lake_.options().catalog) + "." + user_view(schema, t->name);
   return r;
+}
+
+const Table *Session::committed_table(const Snapshot &b, const std::string &schema, const std::string &name) const {
+  const Schema *sc = b.schema(schema);
+  if (!sc) return nullptr;
+  for (auto &[id, a] : changes_.altered)  // renamed by this transaction
+    if (a.table.schema_id == sc->id && a.table.name == name && !changes_.dropped_tables.count(id)) return b.tables.at(id).get();
+  const Table *t = b.table(sc->id, name);
+  if (!t || changes_.dropped_tables.count(t->id)) return nullptr;
+  if (auto a = changes_.altered.find(t->id); a != changes_.altered.end() && a->second.table.name != name) return nullptr;
+  return t;
+}
+
+TxnChanges::Alter Session::alter_of(const Table &t) const {
+  if (auto a = changes_.altered.find(t.id); a != changes_.altered.end()) return a->second;
+  return {t.id, t, inserts_table(t.id), deletes_table(t.id), positional_view(t.id), "", t.columns};
+}
+
+std::string Session::rows_view(const TxnChanges::Alter &a, const std::string &schema) const {
+  if (!a.view.empty()) return a.view;
+  return sql_ident(lake_.options().catalog) + "." + user_view(schema, base_->tables.at(a.table_id)->name);
+}
+
+void Session::restage(duck::Connection &conn, TxnChanges::Alter &a, const std::string &schema) {
+  const bool created = a.table_id < 0;
+  std::string key = fresh_key(conn);
+  // A created table's staging keeps the prefix by which the catalogs know a lake table's view.
+  std::string ins_name = (created ? "n" : "a") + key;
+  std::string ins = hidden(ins_name), pos = hidden("q" + key);
+  conn.query("CREATE TABLE " + ins + " (" + column_definitions(a.table) + ")");
+  if (created || touched_.count(a.table_id)) {
+    // Rows staged before, as PostgreSQL rewrites rows for the new definition: kept columns cast
+    // to their (widened) type, added ones at their default as of the ALTER.
+    std::string names, values;
+    for (auto &c : a.table.columns) {
+      auto old = std::find_if(a.staged.begin(), a.staged.end(), [&](const Column &x) { return x.id == c.id; });
+      names += (names.empty() ? "" : ", ") + sql_ident(c.name);
+      values += std::string(values.empty() ? "" : ", ") + "CAST(" +
+                (old != a.staged.end() ? sql_ident(old->name)
+                                       : c.initial_default ? sql_literal(*c.initial_default) : std::string("NULL")) +
+                " AS " + c.duck_type + ")";
+    }
+    conn.query("INSERT INTO " + ins + " (" + names + ") SELECT " + values + " FROM " + a.ins);
+    if (!created) conn.query("DELETE FROM " + a.ins);
+  }
+  Table scan = a.table;
+  if (!created) scan.columns_changed_at = std::numeric_limits<int64_t>::max();  // every file predates the change
+  int64_t snapshot = created ? 0 : -1;
+  conn.query("CREATE VIEW " + pos + " AS " + scan_sql(scan, snapshot, ins, a.del, true));
+  if (created) {
+    // Its view is the transaction's own: made again, under the table's name now.
+    created_names_[ins_name] = a.table.name;
+    conn.query("DROP VIEW " + a.view);
+    a.view = sql_ident(lake_.options().catalog) + "." + user_view(schema, a.table.name);
+  } else {
+    a.view = hidden("v" + key);
+    redirects_ = true;
+  }
+  conn.query("CREATE VIEW " + a.view + " AS " + scan_sql(scan, snapshot, ins, a.del, false));
+  a.ins = ins;
+  a.pos = pos;
+  a.staged = a.table.columns;
+  ++binding_epoch_;
+  ++staging_epoch_;
+}
+
+std::optional<std::string> Session::redirect(const std::string &catalog, const std::string &schema,
+                                             const std::string &name) const {
+  if (!redirects_ || !base_ || (!catalog.empty() && catalog != lake_.options().catalog)) return std::nullopt;
+  std::vector<std::string> schemas = search_path_;
+  if (!schema.empty()) schemas = {schema == "public" ? "main" : schema};
+  for (auto &s : schemas) {
+    for (auto &nt : changes_.created_tables)
+      if (nt.schema == s && nt.table.name == name) return std::nullopt;
+    const Schema *sc = base_->schema(s);
+    if (!sc) continue;
+    if (const Table *t = committed_table(*base_, s, name)) {
+      auto a = changes_.altered.find(t->id);
+      return a == changes_.altered.end() || a->second.view.empty() ? std::nullopt : std::optional(a->second.view);
+    }
+    if (const Table *t = base_->table(sc->id, name); t && !changes_.dropped_tables.count(t->id))
+      throw undefined_table(QualifiedName{schema, name});  // renamed by this transaction
+    if (base_->view(sc->id, name)) return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 Session::Resolved Session::require(duck::Connection &conn, const QualifiedName &n) {
@@ -472,7 +563,7 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
         // too, as in PostgreSQL), less those whose key a row of the table or an earlier new row has.
         conn.query("CREATE OR REPLACE TEMP TABLE __mallard_new (" + column_definitions(*r.table) + ")");
         conn.query("INSERT INTO temp.main.__mallard_new " + columns + " SELECT * FROM temp.main.__mallard_src");
-        std::string view = sql_ident(lake_.options().catalog) + "." + user_view(r.schema, r.table->name), taken;
+        std::string view = r.view, taken;
         if (st.on_conflict == Statement::OnConflict::kUpdate) return upsert(conn, st, r, *arbiters.front(), view, o);
         for (const Key *k : arbiters) {
           std::string same_v, same_m;
@@ -772,9 +863,11 @@ void Session::remove_selected(duck::Connection &conn, const Resolved &r, const s
   conn.query("DELETE FROM " + r.ins + " WHERE rowid IN (SELECT __p FROM " + std::string(kScratch) + " WHERE __f = -1)");
   if (r.id < 0) return;
   touched_.insert(r.id);
-  // From now on this connection's view of the table leaves out the deletes it staged.
+  // From now on this connection's view of the table leaves out the deletes it staged. (The view
+  // reads the rows as committed: a table whose columns this transaction changed is read through
+  // relations of its own, which read its staged deletes anyway.)
   if (!shadowed_.insert(r.id).second) return;
-  if (std::string ddl = committed_rows_ddl(*r.table, true); !ddl.empty()) {
+  if (std::string ddl = committed_rows_ddl(*base(conn)->tables.at(r.id), true); !ddl.empty()) {
     conn.query(ddl);
     ++binding_epoch_;
   }
@@ -992,46 +1085,36 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
   o.tag = "ALTER TABLE";
   auto b = base(conn);
   std::string schema = schema_of(st.target);
-  const Schema *sc = b->schema(schema);
-  const Table *t = sc ? b->table(sc->id, st.target.name) : nullptr;
-  bool keys_only = std::all_of(st.actions.begin(), st.actions.end(), [](const AlterAction &a) {
-    return a.kind == AlterAction::Kind::kAddKey || a.kind == AlterAction::Kind::kDropConstraint ||
-           a.kind == AlterAction::Kind::kDropIndex;
-  });
-  if (!t || changes_.dropped_tables.count(t->id)) {
-    for (auto &nt : changes_.created_tables) {
-      if (nt.schema != schema || nt.table.name != st.target.name) continue;
-      // Keys of a table made in this transaction (as migrations add them): on its definition now.
-      if (!keys_only)
-        throw Error(sqlstate::kFeatureNotSupported,
-                    "table \"" + st.target.name + "\" was created in this transaction; commit before altering it");
-      int64_t key = -(&nt - changes_.created_tables.data()) - 1;
-      for (auto &a : st.actions) {
-        std::vector<Column> before = nt.table.columns;
-        if (a.foreign) {
-          nt.table.keys.push_back(foreign_key(conn, nt.table, key, schema, *a.foreign));
-          continue;
-        }
-        drop_key_dependents(conn, nt.table, key, a, o);
-        alter_keys(conn, nt.table, a, sql_ident(lake_.options().catalog) + "." + user_view(schema, nt.table.name), o);
-        for (size_t i = 0; i < before.size(); ++i)  // a primary key made its columns NOT NULL
-          if (before[i].nulls_allowed && !nt.table.columns[i].nulls_allowed)
-            conn.query("ALTER TABLE " + nt.ins + " ALTER COLUMN " + sql_ident(before[i].name) + " SET NOT NULL");
-      }
-      return o;
-    }
+  const Table *t = committed_table(*b, schema, st.target.name);
+  NewTable *created = nullptr;
+  if (!t)
+    for (auto &nt : changes_.created_tables)
+      if (nt.schema == schema && nt.table.name == st.target.name) created = &nt;
+  if (!t && !created) {
     if (st.if_exists) return o;
     throw undefined_table(st.target);
   }
-  if (touched_.count(t->id))
-    throw Error(sqlstate::kFeatureNotSupported,
-                "rows of table \"" + t->name + "\" were changed in this transaction; commit before altering it");
-  auto it = changes_.altered.find(t->id);
-  Table def = it == changes_.altered.end() ? *t : it->second.table;
+  // Changed here and kept only if every action succeeds. A table created in this transaction is
+  // changed as one it altered: its staging objects are its own already.
+  TxnChanges::Alter now;
+  if (t) {
+    now = alter_of(*t);
+  } else {
+    now = {-(created - changes_.created_tables.data()) - 1, created->table, created->ins, created->del, created->pos,
+           sql_ident(lake_.options().catalog) + "." + user_view(schema, created->table.name), created->table.columns};
+  }
+  const int64_t key = now.table_id;
+  Table &def = now.table;
+  // The transaction's later statements see the new columns: staging for them is made before
+  // anything reads the rows again, and at the end.
+  bool reshaped = false;
+  auto settle = [&] {
+    if (std::exchange(reshaped, false)) restage(conn, now, schema);
+  };
   int64_t next_id = 1;
   for (auto &c : def.columns) next_id = std::max(next_id, c.id + 1);
   // Column ids are never reused within a table: count the dropped ones from the store too.
-  {
+  if (t) {
     auto txn = lake_.store().begin();
     auto r = txn->query("SELECT CAST(max(column_id) AS BIGINT) FROM ducklake_column WHERE table_id = CAST($1 AS BIGINT)",
                         {std::to_string(t->id)});
@@ -1042,7 +1125,7 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
       if (c.name == name) return &c;
     if (if_exists) return nullptr;
     throw Error(sqlstate::kUndefinedColumn,
-                "column \"" + name + "\" of relation \"" + t->name + "\" does not exist");
+                "column \"" + name + "\" of relation \"" + def.name + "\" does not exist");
   };
   using AK = AlterAction::Kind;
   for (auto &a : st.actions) {
@@ -1055,10 +1138,10 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
         Column c = cols[0];
         if (find(c.name, true)) {
           if (a.if_not_exists) {
-            o.notices.push_back({"42701", "column \"" + c.name + "\" of relation \"" + t->name + "\" already exists, skipping"});
+            o.notices.push_back({"42701", "column \"" + c.name + "\" of relation \"" + def.name + "\" already exists, skipping"});
             continue;
           }
-          throw Error(sqlstate::kDuplicateColumn, "column \"" + c.name + "\" of relation \"" + t->name + "\" already exists");
+          throw Error(sqlstate::kDuplicateColumn, "column \"" + c.name + "\" of relation \"" + def.name + "\" already exists");
         }
         assign_ids(c, next_id);
         c.order = def.columns.empty() ? 1 : def.columns.back().order + 1;
@@ -1067,57 +1150,76 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
           c.initial_default = conn.query_scalar("SELECT CAST((" + *c.default_value + ") AS VARCHAR)");
           if (c.initial_default->empty()) c.initial_default.reset();
         }
-        if (!c.nulls_allowed && !c.initial_default && !t->files.empty())
-          throw Error(sqlstate::kNotNullViolation, "column \"" + c.name + "\" of relation \"" + t->name +
+        settle();
+        if (!c.nulls_allowed && !c.initial_default &&
+            conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM (SELECT 1 FROM " + rows_view(now, schema) +
+                              " LIMIT 1)") != "0")
+          throw Error(sqlstate::kNotNullViolation, "column \"" + c.name + "\" of relation \"" + def.name +
                                                        "\" contains null values");
         def.columns.push_back(c);
+        reshaped = true;
+        if (a.foreign) {  // ADD COLUMN ... REFERENCES
+          settle();
+          ForeignKeySpec spec = *a.foreign;
+          spec.columns = {c.name};
+          def.keys.push_back(foreign_key(conn, def, key, schema, spec, rows_view(now, schema)));
+        }
         break;
       }
       case AK::kDropColumn: {
         Column *c = find(a.column, a.if_exists);
         if (!c) {
-          o.notices.push_back({"00000", "column \"" + a.column + "\" of relation \"" + t->name + "\" does not exist, skipping"});
+          o.notices.push_back({"00000", "column \"" + a.column + "\" of relation \"" + def.name + "\" does not exist, skipping"});
           continue;
         }
         if (def.columns.size() == 1) throw Error(sqlstate::kFeatureNotSupported, "a lake table needs at least one column");
         // As in PostgreSQL, a key goes with any of its columns; foreign keys of other tables
         // that reference it only with CASCADE.
-        drop_dependent_keys(conn, t->id, {c->id}, a.cascade, "column " + c->name + " of table " + t->name, o);
-        std::erase_if(def.keys, [id = c->id, self = t->id](const Key &k) {
+        drop_dependent_keys(conn, key, {c->id}, a.cascade, "column " + c->name + " of table " + def.name, o);
+        std::erase_if(def.keys, [id = c->id, self = key](const Key &k) {
           auto has = [id](const std::vector<int64_t> &v) { return std::count(v.begin(), v.end(), id) > 0; };
           return has(k.columns) || (k.references && k.references->table == self && has(k.references->columns));
         });
         def.columns.erase(def.columns.begin() + (c - def.columns.data()));
+        reshaped = true;
         break;
       }
       case AK::kRenameColumn: {
         Column *c = find(a.column, false);
         if (find(a.text, true))
-          throw Error(sqlstate::kDuplicateColumn, "column \"" + a.text + "\" of relation \"" + t->name + "\" already exists");
+          throw Error(sqlstate::kDuplicateColumn, "column \"" + a.text + "\" of relation \"" + def.name + "\" already exists");
         c->name = a.text;
+        reshaped = true;
         break;
       }
       case AK::kRenameTable:
         if (name_taken(conn, schema, a.text))
           throw Error(sqlstate::kDuplicateTable, "relation \"" + a.text + "\" already exists");
         def.name = a.text;
+        reshaped = true;
         break;
       case AK::kSetDefault: {
         Column *c = find(a.column, false);
         conn.query("SELECT CAST((" + a.text + ") AS " + c->duck_type + ")");
         refuse_sequence_default(a.text, false);
         c->default_value = a.text;
+        reshaped = true;
         break;
       }
-      case AK::kDropDefault: find(a.column, false)->default_value.reset(); break;
+      case AK::kDropDefault:
+        find(a.column, false)->default_value.reset();
+        reshaped = true;
+        break;
       case AK::kSetNotNull: {
         Column *c = find(a.column, false);
-        auto n = conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM " + user_view(schema, t->name) + " WHERE " +
+        settle();
+        auto n = conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM " + rows_view(now, schema) + " WHERE " +
                                    sql_ident(c->name) + " IS NULL");
         if (n != "0")
           throw Error(sqlstate::kNotNullViolation,
-                      "column \"" + c->name + "\" of relation \"" + t->name + "\" contains null values");
+                      "column \"" + c->name + "\" of relation \"" + def.name + "\" contains null values");
         c->nulls_allowed = false;
+        reshaped = true;
         break;
       }
       case AK::kDropNotNull: {
@@ -1126,17 +1228,24 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
           if (k.primary && std::count(k.columns.begin(), k.columns.end(), c->id))
             throw Error("42P16", "column \"" + c->name + "\" is in a primary key");
         c->nulls_allowed = true;
+        reshaped = true;
         break;
       }
       case AK::kAddKey:
       case AK::kDropConstraint:
       case AK::kDropIndex:
         if (a.foreign) {
-          def.keys.push_back(foreign_key(conn, def, t->id, schema, *a.foreign));
+          settle();
+          def.keys.push_back(foreign_key(conn, def, key, schema, *a.foreign, rows_view(now, schema)));
           break;
         }
-        drop_key_dependents(conn, def, t->id, a, o);
-        alter_keys(conn, def, a, sql_ident(lake_.options().catalog) + "." + user_view(schema, t->name), o);
+        settle();
+        drop_key_dependents(conn, def, key, a, o);
+        {
+          std::string before = column_definitions(def);
+          alter_keys(conn, def, a, rows_view(now, schema), o);
+          reshaped = column_definitions(def) != before;  // a primary key makes its columns NOT NULL
+        }
         break;
       case AK::kSetType: {
         Column *c = find(a.column, false);
@@ -1162,11 +1271,19 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
                                                           " to " + duck + ": lake tables allow widening type changes only");
         c->lake_type = lake;
         c->duck_type = to_duckdb_type(lake);
+        reshaped = true;
         break;
       }
     }
   }
-  changes_.altered[t->id] = {t->id, def, inserts_table(t->id), deletes_table(t->id)};
+  settle();
+  if (created) {
+    created->table = std::move(now.table);
+    created->ins = now.ins;
+    created->pos = now.pos;
+  } else {
+    changes_.altered[key] = std::move(now);
+  }
   return o;
 }
 
@@ -1279,7 +1396,9 @@ void Session::commit(duck::Connection &conn) {
   check_foreign_keys(conn, std::exchange(deferred_inserts_, {}), std::exchange(deferred_deletes_, {}), true);
   for (int64_t id : touched_) {
     if (changes_.dropped_tables.count(id)) continue;
-    if (conn.query_scalar("SELECT CAST(count(*) > 0 AS VARCHAR) FROM (SELECT 1 FROM " + inserts_table(id) + " LIMIT 1)") == "true")
+    auto a = changes_.altered.find(id);
+    std::string ins = a == changes_.altered.end() ? inserts_table(id) : a->second.ins;
+    if (conn.query_scalar("SELECT CAST(count(*) > 0 AS VARCHAR) FROM (SELECT 1 FROM " + ins + " LIMIT 1)") == "true")
       changes_.inserted.insert(id);
     if (conn.query_scalar("SELECT CAST(count(*) > 0 AS VARCHAR) FROM (SELECT 1 FROM " + deletes_table(id) + " LIMIT 1)") == "true")
       changes_.deleted.insert(id);
@@ -1386,21 +1505,22 @@ std::vector<Session::Current> Session::current_tables(duck::Connection &conn) {
     auto sc = b->schemas.find(t->schema_id);
     if (changes_.dropped_tables.count(id) || sc == b->schemas.end()) continue;
     auto a = changes_.altered.find(id);
-    // The view keeps the committed name until the commit.
-    out.push_back({a == changes_.altered.end() ? t.get() : &a->second.table, id, sc->second.name,
-                   catalog + user_view(sc->second.name, t->name), inserts_table(id)});
+    if (a == changes_.altered.end())
+      out.push_back({t.get(), id, sc->second.name, catalog + user_view(sc->second.name, t->name), inserts_table(id)});
+    else
+      out.push_back({&a->second.table, id, sc->second.name, rows_view(a->second, sc->second.name), a->second.ins});
   }
   return out;
 }
 
 Key Session::foreign_key(duck::Connection &conn, const Table &def, int64_t self_key, const std::string &schema,
-                         const ForeignKeySpec &spec) {
+                         const ForeignKeySpec &spec, const std::string &rows) {
   auto tables = current_tables(conn);
   const Table *parent = nullptr;
   int64_t parent_key = 0;
-  std::string parent_view, own_view;
+  std::string parent_view, own_view = rows;
   for (auto &c : tables)
-    if (c.key == self_key) own_view = c.view;
+    if (c.key == self_key && own_view.empty()) own_view = c.view;
   std::vector<std::string> schemas = spec.table.schema.empty() ? search_path_ : std::vector<std::string>{schema_of(spec.table)};
   for (auto &sc : schemas) {
     if (sc == schema && spec.table.name == def.name) {
@@ -1501,8 +1621,7 @@ void Session::drop_dependent_keys(duck::Connection &conn, int64_t key, const std
     } else {
       auto a = changes_.altered.find(table);
       if (a == changes_.altered.end())
-        a = changes_.altered.emplace(table, TxnChanges::Alter{table, *b->tables.at(table), inserts_table(table),
-                                                              deletes_table(table)}).first;
+        a = changes_.altered.emplace(table, alter_of(*b->tables.at(table))).first;
       def = &a->second.table;
     }
     std::erase_if(def->keys, [&, def](const Key &k) { return k.references && key_name(*def, k) == name; });
@@ -1603,6 +1722,10 @@ bool Session::has_keys_to_check() const {
       continue;
     }
     if (!shown) return true;
+    if (auto a = changes_.altered.find(id); a != changes_.altered.end()) {
+      if (a->second.table.has_unique_keys() || a->second.table.has_foreign_keys()) return true;
+      continue;
+    }
     if (auto t = shown->tables.find(id);
         t != shown->tables.end() && (t->second->has_unique_keys() || t->second->has_foreign_keys()))
       return true;
@@ -1624,11 +1747,17 @@ void Session::check_keys(duck::Connection &conn) {
     }
     auto b = base(conn);
     auto t = b->tables.find(id);
-    if (t == b->tables.end() || !t->second->has_unique_keys() || changes_.dropped_tables.count(id)) continue;
+    if (t == b->tables.end() || changes_.dropped_tables.count(id)) continue;
     auto sc = b->schemas.find(t->second->schema_id);
     if (sc == b->schemas.end()) continue;
-    for (auto &k : t->second->keys)
-      if (k.unique) check_key(conn, *t->second, k, catalog + user_view(sc->second.name, t->second->name), inserts_table(id));
+    auto a = changes_.altered.find(id);
+    if (a == changes_.altered.end()) {
+      for (auto &k : t->second->keys)
+        if (k.unique) check_key(conn, *t->second, k, catalog + user_view(sc->second.name, t->second->name), inserts_table(id));
+      continue;
+    }
+    for (auto &k : a->second.table.keys)
+      if (k.unique) check_key(conn, a->second.table, k, rows_view(a->second, sc->second.name), a->second.ins);
   }
   check_foreign_keys(conn, tables, deletes, false);
 }
@@ -1652,7 +1781,8 @@ void Session::before_insert(duck::Connection &conn, const std::vector<int64_t> &
   std::vector<std::string> staging;
   for (int64_t id : tables) {
     if (id >= 0) {
-      staging.push_back(inserts_table(id));
+      auto a = changes_.altered.find(id);
+      staging.push_back(a == changes_.altered.end() ? inserts_table(id) : a->second.ins);
     } else {
       for (const auto &nt : changes_.created_tables) staging.push_back(nt.ins);
     }
@@ -1689,8 +1819,10 @@ void Session::release(duck::Connection &conn, size_t depth) {
 
 void Session::finish(bool committed) noexcept {
   savepoints_.clear();
-  // The temporary macros ended with the DuckDB transaction.
-  if (!shadowed_.empty()) ++binding_epoch_;
+  // The temporary macros and the transaction's own staging ended with the DuckDB transaction.
+  if (!shadowed_.empty() || redirects_) ++binding_epoch_;
+  if (redirects_) ++staging_epoch_;
+  redirects_ = false;
   shadowed_.clear();
   base_.reset();
   changes_ = TxnChanges{};

@@ -38,7 +38,9 @@ struct AlterAction {
   // "UNIQUE INDEX" or "INDEX".
   std::string text;
   std::vector<std::string> columns;  // kAddKey: the key's columns
-  std::optional<ForeignKeySpec> foreign;  // kAddKey of a FOREIGN KEY (text "FOREIGN KEY")
+  // kAddKey of a FOREIGN KEY (text "FOREIGN KEY"); kAddColumn: the column's REFERENCES (its
+  // columns empty: the column added).
+  std::optional<ForeignKeySpec> foreign;
   bool if_exists = false, if_not_exists = false;
   bool cascade = false;  // DROP COLUMN / DROP CONSTRAINT ... CASCADE
 };
@@ -118,6 +120,15 @@ class Session {
   // (a transaction staged its first deletes in a table, or ended): DuckDB does not notice that,
   // so plans prepared before must be prepared again.
   uint64_t binding_epoch() const { return binding_epoch_; }
+  // Changes whenever a lake table's staging table, which a prepared INSERT writes to, moves (the
+  // transaction changed the table's columns, or ended after doing so).
+  uint64_t staging_epoch() const { return staging_epoch_; }
+  // Tables whose columns or name this transaction changed are read through relations of its own
+  // until it commits: whether there are any, and the one for a table as a statement names it
+  // (catalog and schema empty when not given), if it is such a table.
+  bool redirects() const { return redirects_; }
+  std::optional<std::string> redirect(const std::string &catalog, const std::string &schema,
+                                      const std::string &name) const;
   void touch(const std::vector<int64_t> &tables) {
     for (int64_t id : tables)
       if (id >= 0) touched_.insert(id);
@@ -178,12 +189,23 @@ class Session {
     int new_index = -1;            // index in changes_.created_tables
     std::string schema;
     std::string ins, del, pos;     // staging objects
+    std::string view;              // the relation its rows are read through
   };
   std::shared_ptr<const Snapshot> base(duck::Connection &conn);
   std::string schema_of(const QualifiedName &n) const;
   std::optional<Resolved> resolve(duck::Connection &conn, const QualifiedName &n);
   std::optional<Resolved> resolve_in(duck::Connection &conn, const QualifiedName &n);
   Resolved require(duck::Connection &conn, const QualifiedName &n);
+  // The committed table that `name` in `schema` means to this transaction (renames it made
+  // included), unless it dropped it.
+  const Table *committed_table(const Snapshot &b, const std::string &schema, const std::string &name) const;
+  // What this transaction has of committed table `t`: its changes so far, or none yet.
+  TxnChanges::Alter alter_of(const Table &t) const;
+  // Gives table `a` (in `schema`; a negative id: one created in this transaction) staging objects
+  // for its definition, the rows staged so far moved there.
+  void restage(duck::Connection &conn, TxnChanges::Alter &a, const std::string &schema);
+  // The relation the rows of table `a` are read through, in `schema`.
+  std::string rows_view(const TxnChanges::Alter &a, const std::string &schema) const;
   bool schema_exists(duck::Connection &conn, const std::string &schema);
   bool name_taken(duck::Connection &conn, const std::string &schema, const std::string &name);
 
@@ -212,9 +234,10 @@ class Session {
   };
   std::vector<Current> current_tables(duck::Connection &conn);
   // The foreign key `spec` on `def` (in `schema`; `self_key` its id as in Current): resolved and
-  // checked as PostgreSQL does, the rows already there included.
+  // checked as PostgreSQL does, the rows already there included (read through `rows` if given,
+  // else through the table's view as the transaction had it before the statement).
   Key foreign_key(duck::Connection &conn, const Table &def, int64_t self_key, const std::string &schema,
-                  const ForeignKeySpec &spec);
+                  const ForeignKeySpec &spec, const std::string &rows = {});
   // Foreign keys of other tables that depend on table `key`'s columns `columns` (all: empty):
   // 2BP01 naming `what` (and in its detail `depends_on`, if given), or with `cascade`, dropped (a
   // NOTICE each). Tables in `going` (schema, name) are dropped by the same statement.
@@ -254,7 +277,8 @@ class Session {
   // SET CONSTRAINTS: by name, and for ALL (the name "").
   std::map<std::string, bool> constraint_modes_;
   std::set<int64_t> shadowed_;  // tables whose rows macro this transaction replaced (views.hpp)
-  uint64_t binding_epoch_ = 0;
+  uint64_t binding_epoch_ = 0, staging_epoch_ = 0;
+  bool redirects_ = false;
   std::string author_, message_;
   std::vector<std::string> search_path_{"main"};
   bool describing_ = false;

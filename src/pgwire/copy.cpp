@@ -402,7 +402,7 @@ void Session::run_copy(Portal &p) {
 
 void Session::copy_out(const CopyOptions &o, const std::string &query, std::string &tag) {
   materialize_open_portals(nullptr);
-  duck::Prepared ps(*conn_, query);
+  duck::Prepared ps(*conn_, redirected(query));
   if (ps.param_count() > 0) throw Error(sqlstate::kFeatureNotSupported, "COPY query cannot have parameters");
   duck::Result result = ps.execute_streaming();
   idx_t ncols = result.column_count();

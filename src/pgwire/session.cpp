@@ -995,17 +995,21 @@ std::shared_ptr<PreparedStatement> Session::prepare(const std::string &text, con
   return ps;
 }
 
-std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &text,
+std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &given,
                                                              const std::vector<uint32_t> &declared) {
-  const auto first = sql::leading_keywords(text, 1);
-  if (!first.empty() && first[0] == "EXECUTE") return prepare_execute(text);
-  if (!first.empty() && first[0] == "CREATE" && to_lower(text).find("like") != std::string::npos) {
+  const auto first = sql::leading_keywords(given, 1);
+  if (!first.empty() && first[0] == "EXECUTE") return prepare_execute(given);
+  if (!first.empty() && first[0] == "CREATE" && to_lower(given).find("like") != std::string::npos) {
     materialize_open_portals(nullptr);  // expand_create_like reads the catalog
-    if (auto expanded = expand_create_like(text)) return prepare_uncached(*expanded, declared);
+    if (auto expanded = expand_create_like(given)) return prepare_uncached(*expanded, declared);
   }
   auto ps = std::make_shared<PreparedStatement>();
-  ps->text = text;
+  ps->text = given;
   ps->binding_epoch = plan_epoch();
+  ps->staging_epoch = lake_->staging_epoch();
+  // (The binding epoch changes when the transaction that redirected ends: the statement is then
+  // prepared again from what was given.)
+  const std::string text = redirected(given);
   ps->cls = sql::classify(text);
   if (ps->cls.kind == sql::Kind::kUtility) ++ddl_;  // names may change: see relations_key()
   switch (ps->cls.kind) {
@@ -1247,10 +1251,19 @@ void Session::refuse_unsupported_utility(const std::string &tag) {
                 0, {}, "Advisory locks (pg_advisory_xact_lock) serialize writers that must not conflict.");
 }
 
+std::string Session::redirected(const std::string &text) {
+  if (!lake_->redirects()) return text;
+  return sql::redirect_relations(text, [this](const std::string &c, const std::string &s, const std::string &n) {
+    return lake_->redirect(c, s, n);
+  });
+}
+
 uint64_t Session::plan_epoch() const { return writes_ + lake_->binding_epoch(); }
 
 void Session::start_portal(Portal &p) {
-  if (p.stmt->prepared && p.stmt->binding_epoch != plan_epoch() && !writes_only(*p.stmt)) {
+  // A plan that only writes stays valid, unless the lake table's staging it writes moved.
+  if (p.stmt->prepared && p.stmt->binding_epoch != plan_epoch() &&
+      (!writes_only(*p.stmt) || (!p.stmt->lake_tables.empty() && p.stmt->staging_epoch != lake_->staging_epoch()))) {
     // The plan may rest on statistics or names that changed since (see writes_): it is made again,
     // in place, for every portal and name that shares the statement. A suspended portal may still
     // be streaming from the plan replaced here: its rows are fetched first.

@@ -70,6 +70,7 @@ struct PreparedStatement {
   // answer.
   std::optional<sql::LoneCall> advisory;
   uint64_t binding_epoch = 0;  // Session::plan_epoch() when `prepared` was made
+  uint64_t staging_epoch = 0;  // lake::Session::staging_epoch() then (a lake INSERT's target)
   bool sql_prepared = false;   // made by SQL PREPARE: `text` casts each declared parameter
   std::vector<ColumnOrigin> column_origins;  // one per result column, or empty (all zero)
   std::pair<int64_t, uint64_t> origins_key{-2, 0};  // Session::relations_key() they were found with
@@ -293,6 +294,9 @@ class Session {
   // Changes whenever a plan prepared before may be wrong now: after a write of this session, or when
   // a lake table's name reads other rows for this session (lake::Session::binding_epoch()).
   uint64_t plan_epoch() const;
+  // The statement as DuckDB must read it while the transaction reads tables it changed the columns
+  // of through relations of its own (lake::Session::redirect()).
+  std::string redirected(const std::string &text);
   std::map<std::string, std::unique_ptr<Portal>> portals_;
   // Result columns' origins (session_columns.cpp): the relations a SELECT names, resolved as DuckDB
   // resolves them, with their columns, cached until the lake's names or this session's DDL or

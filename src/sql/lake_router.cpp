@@ -458,7 +458,27 @@ std::vector<lake::AlterAction> alter_actions(Parser &p) {
       p.accept("COLUMN");
       a.kind = AK::kAddColumn;
       a.if_not_exists = p.accept_all({"IF", "NOT", "EXISTS"});
-      a.text = p.until([](const Token &t) { return t.kind == Token::kOther && t.upper == ","; });
+      // The definition; a REFERENCES constraint in it (as Django adds a ForeignKey) is taken out.
+      auto stop = [&](const Token &t) {
+        return (t.kind == Token::kOther && t.upper == ",") || p.word_in(t, {"REFERENCES", "CONSTRAINT"});
+      };
+      a.text = p.until(stop);
+      while (p.is("CONSTRAINT") || p.is("REFERENCES")) {
+        std::string name;
+        if (p.accept("CONSTRAINT")) {
+          name = p.identifier();
+          if (!p.is("REFERENCES")) {
+            a.text += " CONSTRAINT " + sql_ident(name) + " " + p.until(stop);
+            continue;
+          }
+        }
+        p.accept("REFERENCES");
+        if (a.foreign) throw unsupported("several foreign keys on one added column");
+        a.foreign.emplace();
+        a.foreign->name = name;
+        references(p, *a.foreign);
+        a.text += " " + p.until(stop);
+      }
     } else if (p.accept("DROP")) {
       if (p.accept("CONSTRAINT")) {
         a.kind = AK::kDropConstraint;

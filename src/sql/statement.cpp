@@ -5,6 +5,8 @@
 #include <strings.h>
 
 #include <cctype>
+#include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -256,6 +258,76 @@ std::optional<nlohmann::json> parse(const std::string &statement) {
       out = std::move(tree["stmts"][0]["stmt"]);
   }
   pg_query_free_parse_result(r);
+  return out;
+}
+
+namespace {
+
+// End of the name, qualified or not, that begins at s[i].
+size_t name_end(std::string_view s, size_t i) {
+  for (;;) {
+    if (i < s.size() && s[i] == '"') {
+      i = skip_lexeme(s, i);
+    } else {
+      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_' || s[i] == '$' ||
+                              static_cast<unsigned char>(s[i]) >= 0x80))
+        ++i;
+    }
+    size_t dot = skip_blank(s, i);
+    if (dot >= s.size() || s[dot] != '.') return i;
+    i = skip_blank(s, dot + 1);
+  }
+}
+
+void collect_cte_names(const nlohmann::json &node, std::set<std::string> &out) {
+  if (node.is_object()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it.key() == "ctename" && it.value().is_string()) out.insert(it.value().get<std::string>());
+      collect_cte_names(it.value(), out);
+    }
+  } else if (node.is_array()) {
+    for (const auto &x : node) collect_cte_names(x, out);
+  }
+}
+
+}  // namespace
+
+std::string redirect_relations(const std::string &statement, const RelationRedirect &redirect) {
+  auto tree = parse(statement);
+  if (!tree || !tree->is_object() || tree->empty()) return statement;
+  static const std::set<std::string> kKinds = {"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt",
+                                               "CreateTableAsStmt", "CopyStmt", "DeclareCursorStmt"};
+  if (!kKinds.count(tree->begin().key())) return statement;
+  std::set<std::string> ctes;
+  collect_cte_names(*tree, ctes);
+  std::map<size_t, std::string> edits;  // location → replacement
+  std::function<void(const nlohmann::json &, bool)> walk = [&](const nlohmann::json &node, bool top) {
+    if (node.is_array()) {
+      for (const auto &x : node) walk(x, false);
+      return;
+    }
+    if (!node.is_object()) return;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string &key = it.key();
+      // The written table, CREATE TABLE AS's new one, and FOR UPDATE OF's names stay.
+      if ((top && (key == "relation" || key == "into")) || key == "lockingClause") continue;
+      if (key != "RangeVar") {
+        walk(it.value(), false);
+        continue;
+      }
+      const auto &rv = it.value();
+      std::string catalog = rv.value("catalogname", ""), schema = rv.value("schemaname", "");
+      std::string name = rv.value("relname", "");
+      if (catalog.empty() && schema.empty() && ctes.count(name)) continue;
+      auto to = redirect(catalog, schema, name);
+      int location = rv.value("location", -1);
+      if (!to || location < 0 || static_cast<size_t>(location) >= statement.size()) continue;
+      edits[static_cast<size_t>(location)] = *to + (rv.contains("alias") ? "" : " AS " + sql_ident(name));
+    }
+  };
+  walk(tree->begin().value(), true);
+  std::string out = statement;
+  for (auto e = edits.rbegin(); e != edits.rend(); ++e) out.replace(e->first, name_end(out, e->first) - e->first, e->second);
   return out;
 }
 

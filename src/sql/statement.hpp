@@ -146,6 +146,13 @@ struct LikeElement {
 };
 std::vector<LikeElement> create_table_likes(const std::string &statement);
 
+// The statement with each table it reads (not the table an INSERT, UPDATE, DELETE or COPY
+// writes, nor one a WITH query's name hides) replaced by the relation `redirect` gives for it, if
+// any, keeping the name as its alias. Statements other than queries and DML come back unchanged.
+using RelationRedirect =
+    std::function<std::optional<std::string>(const std::string &catalog, const std::string &schema, const std::string &name)>;
+std::string redirect_relations(const std::string &statement, const RelationRedirect &redirect);
+
 // True when text is valid UTF-8 (no overlongs, no surrogates). On failure `bad_offset` is set.
 bool valid_utf8(std::string_view text, size_t *bad_offset = nullptr);
 

@@ -4,8 +4,8 @@ contrib.contenttypes, auth and sessions (tables with serial keys, unique constra
 the DEFERRABLE INITIALLY DEFERRED foreign keys Django adds for every ForeignKey and many-to-many
 table, all in transactions), the ORM on them (users, groups, permissions, sessions; a deletion
 that Django cascades itself; a fixture's sequence reset), a dangling reference caught when the
-transaction commits, a migration taken back and applied again, and a referenced table dropped
-with CASCADE."""
+transaction commits, schema and data changes in one migration, a migration taken back and applied
+again, and a referenced table dropped with CASCADE."""
 
 import os
 import sys
@@ -37,7 +37,7 @@ from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.management.color import no_style  # noqa: E402
-from django.db import IntegrityError, connection, transaction  # noqa: E402
+from django.db import IntegrityError, connection, models, transaction  # noqa: E402
 
 failures = []
 
@@ -140,10 +140,56 @@ def orm():
     check("id after the sequence reset", User.objects.create_user("carl").id, 501)
 
 
+def field(f, name):
+    f.set_attributes_from_name(name)
+    return f
+
+
+def schema_and_data_migration():
+    """What a migration with AddField, RunPython and AlterField does: in one transaction, a column
+    added to a table with rows, the rows filled in, the column made NOT NULL; and a new model that
+    a later operation of the same migration gives a foreign key (as makemigrations writes for
+    models that reference each other), rows written between the two."""
+    karma = field(models.IntegerField(null=True), "karma")
+    with connection.schema_editor() as editor:
+        editor.add_field(User, karma)
+        with connection.cursor() as cur:
+            cur.execute("UPDATE auth_user SET karma = length(username)")
+        editor.alter_field(User, karma, field(models.IntegerField(), "karma"))
+
+    class Badge(models.Model):
+        name = models.CharField(max_length=20)
+
+        class Meta:
+            app_label = "auth"
+            db_table = "auth_badge"
+
+    owner = field(models.ForeignKey(User, models.CASCADE, null=True), "owner")
+    owner.model = Badge
+    with connection.schema_editor() as editor:
+        editor.create_model(Badge)
+        Badge.objects.create(name="first")
+        editor.add_field(Badge, owner)
+        with connection.cursor() as cur:
+            cur.execute("UPDATE auth_badge SET owner_id = (SELECT min(id) FROM auth_user)")
+    with connection.cursor() as cur:
+        cur.execute("SELECT sum(karma) = sum(length(username)), bool_and(karma IS NOT NULL) FROM auth_user")
+        check("karma filled in", cur.fetchone(), (True, True))
+        cur.execute("SELECT count(*) FROM auth_badge b JOIN auth_user u ON u.id = b.owner_id")
+        check("badges with an owner", cur.fetchone()[0], 1)
+        cons = connection.introspection.get_constraints(cur, "auth_badge")
+    check("foreign keys of auth_badge", [c["foreign_key"] for c in cons.values() if c["foreign_key"]],
+          [("auth_user", "id")])
+    with connection.schema_editor() as editor:  # taken back, as a reverse migration
+        editor.delete_model(Badge)
+        editor.remove_field(User, field(models.IntegerField(), "karma"))
+
+
 def main():
     migrate_all()
     introspection()
     orm()
+    schema_and_data_migration()
     # A migration taken back (Django drops the table with CASCADE) and applied again.
     call_command("migrate", "sessions", "zero", verbosity=0)
     check("tables without sessions", "django_session" in tables(), False)

@@ -307,6 +307,18 @@ TEST_P(LakeOnFlavor, CountersAndKeysAreKeptInTheStore) {
   exec_ok(c.get(), "INSERT INTO pets VALUES (3)");
   EXPECT_EQ(exec_error(c.get(), "COMMIT").sqlstate, "23503");
   EXPECT_EQ(exec_ok(c.get(), "DELETE FROM owners WHERE id = 2"), "DELETE 1");
+  // Rows and columns changed in one transaction (a migration): the inlined rows staged before
+  // and after the ALTER are committed under the new schema version, with the old ones.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO keyed (name) VALUES ('d')");
+  exec_ok(c.get(), "ALTER TABLE keyed ADD COLUMN score integer DEFAULT 0");
+  exec_ok(c.get(), "UPDATE keyed SET score = id * 10 WHERE name <> 'b'");
+  exec_ok(c.get(), "INSERT INTO keyed (name, score) VALUES ('e', 99)");
+  exec_ok(c.get(), "ALTER TABLE keyed RENAME COLUMN name TO label");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(label || ':' || score, ',' ORDER BY id) FROM keyed"),
+            "a:10,b:0,c:40,d:50,e:99");
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO keyed (label) VALUES ('e')").sqlstate, "23505");
   // Tables changed (altered, or a foreign key dropped by CASCADE) and then dropped in one
   // transaction leave no live metadata rows (catalog_violations below).
   exec_ok(c.get(), "BEGIN");
