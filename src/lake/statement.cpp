@@ -1173,9 +1173,10 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
           continue;
         }
         if (def.columns.size() == 1) throw Error(sqlstate::kFeatureNotSupported, "a lake table needs at least one column");
-        // As in PostgreSQL, a key goes with any of its columns; foreign keys of other tables
-        // that reference it only with CASCADE.
-        drop_dependent_keys(conn, key, {c->id}, a.cascade, "column " + c->name + " of table " + def.name, o);
+        // As in PostgreSQL, a key goes with any of its columns; foreign keys that reference it
+        // (the table's own too) only with CASCADE.
+        drop_dependent_keys(conn, key, {c->id}, a.cascade, "column " + c->name + " of table " + def.name, o, {}, {},
+                            &def);
         std::erase_if(def.keys, [id = c->id, self = key](const Key &k) {
           auto has = [id](const std::vector<int64_t> &v) { return std::count(v.begin(), v.end(), id) > 0; };
           return has(k.columns) || (k.references && k.references->table == self && has(k.references->columns));
@@ -1590,20 +1591,27 @@ Key Session::foreign_key(duck::Connection &conn, const Table &def, int64_t self_
 
 void Session::drop_dependent_keys(duck::Connection &conn, int64_t key, const std::vector<int64_t> &columns, bool cascade,
                                   const std::string &what, Outcome &o, const std::string &depends_on,
-                                  const std::set<std::pair<std::string, std::string>> &going) {
+                                  const std::set<std::pair<std::string, std::string>> &going, Table *self,
+                                  bool whole_key) {
+  auto depends = [&](const Key &k) {
+    if (!k.references || k.references->table != key) return false;
+    const auto &ref = k.references->columns;
+    if (whole_key) return std::set<int64_t>(ref.begin(), ref.end()) == std::set<int64_t>(columns.begin(), columns.end());
+    return columns.empty() ||
+           std::any_of(ref.begin(), ref.end(), [&](int64_t id) { return std::count(columns.begin(), columns.end(), id) > 0; });
+  };
   std::vector<std::pair<int64_t, std::string>> found;  // referencing table, constraint
   std::vector<std::string> dependents;
+  auto consider = [&](int64_t table, const Table &t) {
+    for (auto &k : t.keys)
+      if (depends(k)) {
+        found.emplace_back(table, key_name(t, k));
+        dependents.push_back("constraint " + found.back().second + " on table " + t.name);
+      }
+  };
   for (auto &c : current_tables(conn))
-    for (auto &k : c.table->keys) {
-      if (!k.references || k.references->table != key || c.key == key || going.count({c.schema, c.table->name})) continue;
-      if (!columns.empty() && std::none_of(k.references->columns.begin(), k.references->columns.end(), [&](int64_t id) {
-            return std::count(columns.begin(), columns.end(), id) > 0;
-          }))
-        continue;
-      std::string name = key_name(*c.table, k);
-      found.emplace_back(c.key, name);
-      dependents.push_back("constraint " + name + " on table " + c.table->name);
-    }
+    if (c.key != key && !going.count({c.schema, c.table->name})) consider(c.key, *c.table);
+  if (self) consider(key, *self);
   if (found.empty()) return;
   if (!cascade) {
     std::string detail;
@@ -1615,13 +1623,13 @@ void Session::drop_dependent_keys(duck::Connection &conn, int64_t key, const std
   auto b = base(conn);
   for (auto &[table, constraint] : found) {
     const std::string &name = constraint;  // a lambda cannot capture a structured binding (C++20)
-    Table *def = nullptr;
-    if (table < 0) {
+    Table *def = self;
+    if (table == key && self) {
+    } else if (table < 0) {
       def = &changes_.created_tables[-table - 1].table;
     } else {
       auto a = changes_.altered.find(table);
-      if (a == changes_.altered.end())
-        a = changes_.altered.emplace(table, alter_of(*b->tables.at(table))).first;
+      if (a == changes_.altered.end()) a = changes_.altered.emplace(table, alter_of(*b->tables.at(table))).first;
       def = &a->second.table;
     }
     std::erase_if(def->keys, [&, def](const Key &k) { return k.references && key_name(*def, k) == name; });
@@ -1632,23 +1640,9 @@ void Session::drop_key_dependents(duck::Connection &conn, Table &def, int64_t ke
   if (a.kind != AlterAction::Kind::kDropConstraint && a.kind != AlterAction::Kind::kDropIndex) return;
   auto k = std::find_if(def.keys.begin(), def.keys.end(), [&](const Key &x) { return key_name(def, x) == a.column; });
   if (k == def.keys.end() || !k->unique) return;
-  std::string what = "constraint " + a.column + " on table " + def.name, index = "index " + a.column;
   std::vector<int64_t> columns = k->columns;
-  drop_dependent_keys(conn, key, columns, a.cascade, what, o, index);
-  // The table's own foreign keys to it.
-  std::set<int64_t> cols(columns.begin(), columns.end());
-  std::vector<std::string> own;
-  for (auto &x : def.keys)
-    if (x.references && x.references->table == key && std::set<int64_t>(x.references->columns.begin(), x.references->columns.end()) == cols)
-      own.push_back(key_name(def, x));
-  for (auto &name : own) {
-    if (!a.cascade)
-      throw Error("2BP01", "cannot drop " + what + " because other objects depend on it", 0,
-                  "constraint " + name + " on table " + def.name + " depends on " + index,
-                  "Use DROP ... CASCADE to drop the dependent objects too.");
-    o.notices.push_back({"00000", "drop cascades to constraint " + name + " on table " + def.name});
-    std::erase_if(def.keys, [&](const Key &x) { return x.references && key_name(def, x) == name; });
-  }
+  drop_dependent_keys(conn, key, columns, a.cascade, "constraint " + a.column + " on table " + def.name, o,
+                      "index " + a.column, {}, &def, true);
 }
 
 bool Session::deferred(const Key &k) const {

@@ -238,12 +238,15 @@ class Session {
   // else through the table's view as the transaction had it before the statement).
   Key foreign_key(duck::Connection &conn, const Table &def, int64_t self_key, const std::string &schema,
                   const ForeignKeySpec &spec, const std::string &rows = {});
-  // Foreign keys of other tables that depend on table `key`'s columns `columns` (all: empty):
-  // 2BP01 naming `what` (and in its detail `depends_on`, if given), or with `cascade`, dropped (a
-  // NOTICE each). Tables in `going` (schema, name) are dropped by the same statement.
+  // Foreign keys that depend on table `key`'s columns `columns` (all: empty; with `whole_key`, on
+  // its unique key of exactly those columns): 2BP01 naming `what` (and in its detail `depends_on`,
+  // if given), or with `cascade`, dropped (a NOTICE each). Those of other tables, and with `self`
+  // (the table's definition being altered) its own. Tables in `going` (schema, name) are dropped
+  // by the same statement.
   void drop_dependent_keys(duck::Connection &conn, int64_t key, const std::vector<int64_t> &columns, bool cascade,
                            const std::string &what, Outcome &o, const std::string &depends_on = {},
-                           const std::set<std::pair<std::string, std::string>> &going = {});
+                           const std::set<std::pair<std::string, std::string>> &going = {}, Table *self = nullptr,
+                           bool whole_key = false);
   // Before a DROP CONSTRAINT / DROP INDEX action on `def` (table `key`): the foreign keys that
   // reference the unique key it drops, as drop_dependent_keys, the table's own ones included.
   void drop_key_dependents(duck::Connection &conn, Table &def, int64_t key, const AlterAction &a, Outcome &o);

@@ -758,6 +758,22 @@ TEST_F(LakeDdl, ForeignKeysAddedAndDropped) {
   EXPECT_EQ(exec_error(other.get(), "DROP TABLE afp").sqlstate, "2BP01");
   exec_ok(other.get(), "DROP TABLE afp, afq");
   exec_ok(other.get(), "DROP TABLE afc");
+  // A table's own foreign key depends on the column it references; dropping the referencing
+  // column takes the key along. A foreign key depends on the unique key of exactly its columns.
+  exec_ok(c.get(), "CREATE TABLE afs (id integer PRIMARY KEY, parent integer REFERENCES afs, a integer, b integer, "
+                   "UNIQUE (a), UNIQUE (a, b))");
+  exec_ok(c.get(), "CREATE TABLE aft (x integer, y integer, FOREIGN KEY (x, y) REFERENCES afs (a, b))");
+  e = exec_error(c.get(), "ALTER TABLE afs DROP COLUMN id");
+  EXPECT_EQ(e.sqlstate, "2BP01");
+  EXPECT_EQ(e.detail, "constraint afs_parent_fkey on table afs depends on column id of table afs");
+  exec_ok(c.get(), "ALTER TABLE afs DROP CONSTRAINT afs_a_key");
+  e = exec_error(c.get(), "ALTER TABLE afs DROP CONSTRAINT afs_a_b_key");
+  EXPECT_EQ(e.sqlstate, "2BP01");
+  EXPECT_EQ(e.detail, "constraint aft_x_y_fkey on table aft depends on index afs_a_b_key");
+  exec_ok(c.get(), "ALTER TABLE afs DROP COLUMN parent");
+  exec_ok(c.get(), "ALTER TABLE afs DROP COLUMN id");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM pg_constraint WHERE conrelid = 'afs'::regclass"), "1");
+  exec_ok(c.get(), "DROP TABLE aft, afs");
 }
 
 TEST_F(LakeDdl, ForeignKeysAreInTheCatalogs) {
