@@ -1254,6 +1254,8 @@ void Session::refuse_unsupported_utility(const std::string &tag) {
 std::string Session::redirected(const std::string &text) {
   if (!lake_->redirects()) return text;
   return sql::redirect_relations(text, [this](const std::string &c, const std::string &s, const std::string &n) {
+    // A temporary table hides a lake table of its name, as DuckDB resolves names.
+    if (c.empty() && (s.empty() || s == "temp") && is_temp_table(s, n)) return std::optional<std::string>();
     return lake_->redirect(c, s, n);
   });
 }

@@ -584,6 +584,13 @@ TEST_F(LakeTxn, AlterInTheTransactionThatWritesTheTable) {
   EXPECT_EQ(prepared_value(c.get(), "mig_count"), "6");
   EXPECT_EQ(query_rows(c.get(), "SELECT id, extra FROM mig_made WHERE id >= 10 ORDER BY id"),
             (Rows{{"10", "5"}, {"11", "5"}, {"12", "5"}, {"13", "5"}}));
+  // A temporary table of the same name still hides the altered one.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "ALTER TABLE mig_made ADD COLUMN more integer");
+  exec_ok(c.get(), "CREATE TEMP TABLE mig_made (z integer)");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM mig_made"), "0");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) || ',' || count(more) FROM public.mig_made"), "6,0");
+  exec_ok(c.get(), "ROLLBACK");
 }
 
 TEST_F(LakeTxn, TimeTravelByVersionAndTimestamp) {
