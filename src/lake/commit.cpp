@@ -323,9 +323,7 @@ void Committer::check_conflicts(metastore::Transaction &txn) {
   for (int64_t id : changes_.inserted) {
     if (dropped_tables.count(id) || altered_tables.count(id)) throw Conflict(table_name(id) + " was changed");
     // Rows inserted on both sides of a table with keys may share a key that neither side saw.
-    auto t = base_.tables.find(id);
-    if (inserted_tables.count(id) && t != base_.tables.end() && t->second->has_unique_keys())
-      throw Conflict("rows were inserted into " + table_name(id) + ", which has a unique key,");
+    if (inserted_tables.count(id) && table_for_key(id).has_unique_keys()) check_concurrent_keys(txn, id);
   }
   for (int64_t id : changes_.deleted) {
     if (dropped_tables.count(id) || altered_tables.count(id) || compacted_tables.count(id))
@@ -365,6 +363,40 @@ void Committer::check_conflicts(metastore::Transaction &txn) {
       for (auto &k : t->keys)
         if (k.references && k.references->table == id && (inserted_tables.count(other) || altered_tables.count(other)))
           throw Conflict("rows were inserted into " + table_name(other) + ", which references " + table_name(id) + ",");
+}
+
+void Committer::check_concurrent_keys(metastore::Transaction &txn, int64_t id) {
+  const Table &mine = table_for_key(id);
+  // A key this transaction added (or a column it changed) saw only the rows of its snapshot.
+  if (changes_.altered.count(id))
+    throw Conflict("rows were inserted into " + table_label(base_, id) + ", which this transaction altered,");
+  // The rows the commits since the base inserted: the data files they added and the inlined rows
+  // they wrote, as the latest snapshot has them (rows they also deleted are counted too).
+  if (!latest_ || latest_->id != latest_snapshot_id(txn)) latest_ = load_snapshot(txn, latest_snapshot_id(txn));
+  auto found = latest_->tables.find(id);
+  if (found == latest_->tables.end()) throw Conflict(table_label(base_, id) + " was changed");
+  Table theirs = *found->second;
+  std::erase_if(theirs.files, [&](const DataFile &f) { return f.begin_snapshot <= base_.id; });
+  for (auto &f : theirs.files) f.deletes.reset(), f.inlined_deletes.clear();
+  std::erase_if(theirs.inlined_rows, [&](const auto &r) { return r.size() < 2 || !r[1] || std::stoll(*r[1]) <= base_.id; });
+  if (theirs.files.empty() && theirs.inlined_rows.empty()) return;
+  std::string others = snapshot_scan_sql(theirs, latest_->id);
+  for (auto &k : mine.keys) {
+    if (!k.unique) continue;
+    std::string cols, same, present;
+    for (int64_t column : k.columns) {
+      std::string c = sql_ident(mine.column_by_id(column)->name);
+      cols += (cols.empty() ? "" : ", ") + c;
+      same += " AND s." + c + " = o." + c;
+      present += " AND " + c + " IS NOT NULL";  // NULLs are distinct in a unique key
+    }
+    std::string q = "SELECT CAST(count(*) AS VARCHAR) FROM (SELECT 1 FROM (SELECT DISTINCT " + cols + " FROM " +
+                    inserts_table(id) + " WHERE true" + present + ") AS s SEMI JOIN (" + others +
+                    ") AS o ON true" + same + " LIMIT 1)";
+    if (client_.query_scalar(q) != "0")
+      throw Conflict("a row with a key of " + quoted_name(key_name(mine, k)) + " that this transaction inserted was " +
+                     "inserted into " + table_label(base_, id));
+  }
 }
 
 void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id, const std::string &marker) {

@@ -57,6 +57,10 @@ class Committer {
                      bool new_version, const std::string &snap, int64_t &next_row_id);
   void write_deletes(const Table &t, const std::string &del);
   void check_conflicts(metastore::Transaction &txn);
+  // Rows inserted into table `id` both by this transaction and by commits since its snapshot:
+  // a conflict if they share a key of the table (neither side saw the other's rows).
+  void check_concurrent_keys(metastore::Transaction &txn, int64_t id);
+  std::shared_ptr<const Snapshot> latest_;  // loaded for check_concurrent_keys
   void write_metadata(metastore::Transaction &txn, int64_t snapshot_id, const std::string &marker);
   // The snapshot that a commit carrying `marker` created, if one did.
   std::optional<int64_t> find_marker(metastore::Transaction &txn, const std::string &marker);

@@ -549,8 +549,9 @@ TEST_F(LakeDdl, OnConflictDoUpdateUpdatesTakenKeys) {
             (std::vector<Row>{{"a", "15", "2", "1"}, {"b", "20", "0", "2"}, {"c", "14", "0", "3"}}));
 }
 
-// Two transactions that insert into one table with keys cannot both commit: neither saw the
-// other's rows, so the second to commit fails with 40001 and can be retried.
+// Two transactions that insert one key into a table cannot both commit: neither saw the other's
+// row, so the second to commit fails with 40001 and can be retried. Different keys commit side by
+// side, whether the other's rows went to a data file or were inlined.
 TEST_F(LakeDdl, ConcurrentInsertsIntoKeyedTableSerialize) {
   if (reference_mode()) GTEST_SKIP() << "PostgreSQL makes the second insert wait for the first transaction";
   Conn a = conn(), b = conn();
@@ -562,8 +563,30 @@ TEST_F(LakeDdl, ConcurrentInsertsIntoKeyedTableSerialize) {
   exec_ok(a.get(), "INSERT INTO pkc VALUES (1, 'a')");
   exec_ok(b.get(), "INSERT INTO pkc VALUES (1, 'b')");
   exec_ok(a.get(), "COMMIT");
-  EXPECT_EQ(exec_error(b.get(), "COMMIT").sqlstate, "40001");
+  SqlError e = exec_error(b.get(), "COMMIT");
+  EXPECT_EQ(e.sqlstate, "40001");
+  EXPECT_EQ(e.message, "could not serialize access: a row with a key of \"pkc_pkey\" that this transaction inserted "
+                       "was inserted into table \"main\".\"pkc\" by a concurrent transaction");
   EXPECT_EQ(query_rows(b.get(), "SELECT id, who FROM pkc"), (std::vector<Row>{{"1", "a"}}));
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(a.get(), "INSERT INTO pkc VALUES (2, 'a')");                                      // inlined
+  exec_ok(b.get(), "INSERT INTO pkc SELECT x, 'b' FROM generate_series(100, 150) g(x)");  // a file
+  exec_ok(a.get(), "COMMIT");
+  exec_ok(b.get(), "COMMIT");
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(a.get(), "INSERT INTO pkc SELECT x, 'a' FROM generate_series(200, 250) g(x)");
+  exec_ok(b.get(), "INSERT INTO pkc VALUES (3, 'b'), (301, 'b')");
+  exec_ok(a.get(), "COMMIT");
+  exec_ok(b.get(), "COMMIT");
+  exec_ok(a.get(), "BEGIN");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(a.get(), "INSERT INTO pkc SELECT x, 'a' FROM generate_series(400, 450) g(x)");
+  exec_ok(b.get(), "INSERT INTO pkc VALUES (5, 'b'), (450, 'b')");
+  exec_ok(a.get(), "COMMIT");
+  EXPECT_EQ(exec_error(b.get(), "COMMIT").sqlstate, "40001");
+  EXPECT_EQ(query_value(a.get(), "SELECT count(*) || ',' || count(DISTINCT id) FROM pkc"), "157,157");
   // A table without keys takes both.
   exec_ok(a.get(), "DROP TABLE IF EXISTS nokey");
   exec_ok(a.get(), "CREATE TABLE nokey (id integer)");

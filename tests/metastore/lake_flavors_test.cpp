@@ -319,6 +319,27 @@ TEST_P(LakeOnFlavor, CountersAndKeysAreKeptInTheStore) {
   EXPECT_EQ(query_value(c.get(), "SELECT string_agg(label || ':' || score, ',' ORDER BY id) FROM keyed"),
             "a:10,b:0,c:40,d:50,e:99");
   EXPECT_EQ(exec_error(c.get(), "INSERT INTO keyed (label) VALUES ('e')").sqlstate, "23505");
+  // Concurrent inserts into a keyed table: different keys both commit (their rows in the store
+  // and in a data file), one key only once.
+  exec_ok(c.get(), "CREATE TABLE racing (k integer PRIMARY KEY)");
+  Conn d = connect(b);
+  ASSERT_TRUE(d);
+  for (const char *mine : {"VALUES (1)", "SELECT x FROM generate_series(100, 150) g(x)"}) {
+    exec_ok(c.get(), "BEGIN");
+    exec_ok(d.get(), "BEGIN");
+    exec_ok(c.get(), std::string("INSERT INTO racing ") + mine);
+    exec_ok(d.get(), "INSERT INTO racing VALUES (2), (3)");
+    exec_ok(c.get(), "COMMIT");
+    EXPECT_EQ(exec_ok(d.get(), "COMMIT"), "COMMIT");
+    exec_ok(c.get(), "DELETE FROM racing WHERE k IN (2, 3)");
+  }
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(d.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO racing VALUES (7)");
+  exec_ok(d.get(), "INSERT INTO racing VALUES (7)");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(exec_error(d.get(), "COMMIT").sqlstate, "40001");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) || ',' || count(DISTINCT k) FROM racing"), "53,53");
   // Tables changed (altered, or a foreign key dropped by CASCADE) and then dropped in one
   // transaction leave no live metadata rows (catalog_violations below).
   exec_ok(c.get(), "BEGIN");
