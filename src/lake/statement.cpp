@@ -672,7 +672,11 @@ Outcome Session::drop_schema(duck::Connection &conn, const Statement &st) {
   if (!members.empty() && !st.cascade)
     throw Error("2BP01", "cannot drop schema " + name + " because other objects depend on it", 0, {},
                 "Use DROP ... CASCADE to drop the dependent objects too.");
-  for (auto &m : members) drop_table(conn, st, m);
+  for (auto &m : members) {
+    o.notices.push_back({"00000", "drop cascades to table " + quoted_name(name) + "." + quoted_name(m.name)});
+    auto one = drop_table(conn, st, m);  // foreign keys of other schemas' tables go too
+    o.notices.insert(o.notices.end(), one.notices.begin(), one.notices.end());
+  }
   if (const Schema *sc = b->schema(name)) {
     for (auto &[id, v] : b->views)
       if (v.schema_id == sc->id && !changes_.dropped_views.count(id)) {
