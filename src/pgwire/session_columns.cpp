@@ -14,6 +14,36 @@
 
 namespace mallard::pgwire {
 
+namespace {
+
+// The numbers in a list's text ("[1, 2]").
+std::vector<int64_t> numbers_in(const std::string &text) {
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < text.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+    out.push_back(std::stoll(text.substr(i, end - i)));
+    i = end;
+  }
+  return out;
+}
+
+// Where the table elements of CREATE TABLE name (...) end: their closing parenthesis.
+size_t elements_end(const std::string &create) {
+  int depth = 0;
+  for (size_t i = 0; i < create.size(); i = sql::skip_lexeme(create, i)) {
+    if (create[i] == '(') ++depth;
+    if (create[i] == ')' && --depth == 0) return i;
+  }
+  return std::string::npos;
+}
+
+}  // namespace
+
 // Other sessions change what names mean through the lake's schema (DDL they commit); this session
 // also through its own DDL (temporary objects, uncommitted lake DDL) and its search path.
 // A transaction reads the views as they were when it began; outside one, a lookup reads them as
@@ -145,7 +175,7 @@ std::vector<ColumnOrigin> Session::column_origins(const sql::SelectShape &shape,
 std::optional<std::string> Session::expand_create_like(const std::string &text) {
   auto likes = sql::create_table_likes(text);
   if (likes.empty()) return std::nullopt;
-  std::string out;
+  std::string out, keys;  // keys: table constraints copied, put after every element
   size_t at = 0;
   for (const auto &l : likes) {
     const RelationColumns *source = relation_columns(l.schema, l.name);
@@ -165,10 +195,24 @@ std::optional<std::string> Session::expand_create_like(const std::string &text) 
       if (r[2].value_or("false") == "true") columns += " NOT NULL";
       if (l.defaults && r[3]) columns += " DEFAULT " + *r[3];
     }
+    if (l.indexes) {
+      // The primary key and unique constraints, named after the new table as PostgreSQL names them.
+      for (const auto &k : conn_->query_text("SELECT contype, CAST(conkey AS VARCHAR) FROM " +
+                                             std::string(kPgCompatCatalog) + ".main.pg_constraint WHERE conrelid = " +
+                                             std::to_string(source->oid) + " AND contype IN ('p', 'u') ORDER BY contype, oid")) {
+        std::string names;
+        for (int64_t n : numbers_in(k[1].value_or("")))
+          if (n >= 1 && static_cast<size_t>(n) <= rows.size())
+            names += (names.empty() ? "" : ", ") + sql_ident(rows[n - 1][0].value_or(""));
+        if (!names.empty()) keys += std::string(k[0] == "p" ? ", PRIMARY KEY (" : ", UNIQUE (") + names + ")";
+      }
+    }
     out += text.substr(at, l.begin - at) + columns;
     at = l.end;
   }
-  return out + text.substr(at);
+  out += text.substr(at);
+  if (size_t end = elements_end(out); !keys.empty() && end != std::string::npos) out.insert(end, keys);
+  return out;
 }
 
 void Session::set_column_origins(PreparedStatement &ps, const sql::SelectShape *shape) {

@@ -488,6 +488,7 @@ std::vector<LikeElement> create_table_likes(const std::string &statement) {
     l.schema = rel.value("schemaname", "");
     l.name = rel.value("relname", "");
     l.defaults = (like.value("options", 0) & 8) != 0;  // CREATE_TABLE_LIKE_DEFAULTS (ALL has it too)
+    l.indexes = (like.value("options", 0) & 64) != 0;  // CREATE_TABLE_LIKE_INDEXES
     // The element runs from its LIKE (the last one before the relation's name) to the comma or
     // parenthesis that ends it.
     const size_t at = rel.value("location", size_t{0});

@@ -142,6 +142,7 @@ std::optional<ExecuteText> execute_text(const std::string &statement);
 struct LikeElement {
   std::string schema, name;
   bool defaults = false;
+  bool indexes = false;  // INCLUDING INDEXES (or ALL): the source's primary key and unique constraints
   size_t begin = 0, end = 0;
 };
 std::vector<LikeElement> create_table_likes(const std::string &statement);

@@ -615,6 +615,21 @@ TEST_F(ClientCompat, CreateTableLikeCopiesColumns) {
   EXPECT_EQ(exec_error(c.get(), "INSERT INTO like_b (label) VALUES ('no id')").sqlstate, "23502");
   EXPECT_EQ(exec_error(c.get(), "CREATE TABLE like_d (LIKE like_nothing)").sqlstate, "42P01");
   for (const char *t : {"like_c", "like_b", "like_a"}) exec_ok(c.get(), std::string("DROP TABLE ") + t);
+  // INCLUDING INDEXES (or ALL) copies the primary key and unique constraints, named after the new
+  // table; without it they are not copied.
+  for (const char *t : {"like_k2", "like_k3", "like_k"}) exec_ok(c.get(), std::string("DROP TABLE IF EXISTS ") + t);
+  exec_ok(c.get(), "CREATE TABLE like_k (a integer, b text, c integer, PRIMARY KEY (a), UNIQUE (c, b))");
+  exec_ok(c.get(), "CREATE TABLE like_k2 (LIKE like_k INCLUDING ALL, extra integer)");
+  exec_ok(c.get(), "CREATE TABLE like_k3 (LIKE like_k)");
+  EXPECT_EQ(query_rows(c.get(), "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
+                                "'like_k2'::regclass ORDER BY conname"),
+            (std::vector<Row>{{"like_k2_c_b_key", "UNIQUE (c, b)"}, {"like_k2_pkey", "PRIMARY KEY (a)"}}));
+  exec_ok(c.get(), "INSERT INTO like_k2 VALUES (1, 'x', 1, 0)");
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO like_k2 VALUES (1, 'y', 2, 0)").sqlstate, "23505");
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO like_k2 VALUES (2, 'x', 1, 0)").sqlstate, "23505");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM pg_constraint WHERE conrelid = 'like_k3'::regclass"), "0");
+  exec_ok(c.get(), "INSERT INTO like_k3 VALUES (1, 'x', 1), (1, 'x', 1)");
+  for (const char *t : {"like_k2", "like_k3", "like_k"}) exec_ok(c.get(), std::string("DROP TABLE ") + t);
 }
 
 // unnest of several arrays in FROM: the arrays side by side, the shorter padded with NULLs. Drivers'
