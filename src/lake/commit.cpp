@@ -363,6 +363,18 @@ void Committer::check_conflicts(metastore::Transaction &txn) {
       for (auto &k : t->keys)
         if (k.references && k.references->table == id && (inserted_tables.count(other) || altered_tables.count(other)))
           throw Conflict("rows were inserted into " + table_name(other) + ", which references " + table_name(id) + ",");
+  // A foreign key to a table this transaction deleted from, added by a commit since (or on a
+  // table one created), was checked against rows this transaction deleted.
+  if (changes_.deleted.empty() || (altered_tables.empty() && created_objects.empty())) return;
+  if (!latest_ || latest_->id != latest_snapshot_id(txn)) latest_ = load_snapshot(txn, latest_snapshot_id(txn));
+  for (auto &[other, t] : latest_->tables) {
+    auto was = base_.tables.find(other);
+    for (auto &k : t->keys)
+      if (k.references && changes_.deleted.count(k.references->table) &&
+          (was == base_.tables.end() || std::find(was->second->keys.begin(), was->second->keys.end(), k) ==
+                                            was->second->keys.end()))
+        throw Conflict("a foreign key to " + table_name(k.references->table) + " was added");
+  }
 }
 
 void Committer::check_concurrent_keys(metastore::Transaction &txn, int64_t id) {

@@ -867,6 +867,29 @@ TEST_F(LakeDdl, ConcurrentDeleteOfAReferencedRowSerializes) {
   EXPECT_EQ(exec_error(a.get(), "COMMIT").sqlstate, "40001");
   EXPECT_EQ(query_rows(a.get(), "SELECT pid FROM xfc"), (std::vector<Row>{{"1"}}));
   EXPECT_EQ(query_rows(a.get(), "SELECT id FROM xfp"), (std::vector<Row>{{"1"}}));
+  // A foreign key added (or a table with one made) while rows it would reference were deleted:
+  // each side checked the rows of its own snapshot.
+  exec_ok(a.get(), "INSERT INTO xfp VALUES (3), (4)");
+  exec_ok(a.get(), "CREATE TABLE xfd (pid integer)");
+  exec_ok(a.get(), "INSERT INTO xfd VALUES (3)");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(b.get(), "DELETE FROM xfp WHERE id = 3");
+  exec_ok(a.get(), "ALTER TABLE xfd ADD FOREIGN KEY (pid) REFERENCES xfp");
+  EXPECT_EQ(exec_error(b.get(), "COMMIT").sqlstate, "40001");
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(b.get(), "DELETE FROM xfp WHERE id = 4");
+  exec_ok(a.get(), "CREATE TABLE xfe (pid integer REFERENCES xfp)");
+  exec_ok(a.get(), "INSERT INTO xfe VALUES (4)");
+  EXPECT_EQ(exec_error(b.get(), "COMMIT").sqlstate, "40001");
+  EXPECT_EQ(query_value(a.get(), "SELECT count(*) FROM xfp WHERE id IN (3, 4)"), "2");
+  // A foreign key elsewhere, or one that was there before, changes nothing.
+  exec_ok(b.get(), "BEGIN");
+  exec_ok(b.get(), "DELETE FROM xfp WHERE id = 1 AND false");
+  exec_ok(b.get(), "INSERT INTO xfp VALUES (5)");
+  exec_ok(b.get(), "DELETE FROM xfp WHERE id = 5");
+  exec_ok(a.get(), "ALTER TABLE xfe ADD COLUMN note text");
+  EXPECT_EQ(exec_ok(b.get(), "COMMIT"), "COMMIT");
+  for (const char *t : {"xfe", "xfd", "xfc", "xfp"}) exec_ok(a.get(), std::string("DROP TABLE ") + t);
 }
 
 TEST_F(LakeDdl, OtherConstraintsAreRefused) {
