@@ -128,6 +128,10 @@ void Lake::setval(std::string_view sequence, int64_t value, bool is_called) {
   sequences_.set(serial->key, is_called ? value : value - 1);
 }
 
+void Lake::restart_counters(const std::set<std::string> &keys) {
+  for (auto &key : keys) sequences_.set(key, 0);
+}
+
 std::shared_ptr<const Snapshot> Lake::current() {
   std::lock_guard lock(mu_);
   return current_;

@@ -84,6 +84,8 @@ class Lake {
   // setval() of the sequence of a serial column, by its name as the catalogs show it (42P01 for
   // any other name): the next value it hands out is value + 1, or value when !is_called.
   void setval(std::string_view sequence, int64_t value, bool is_called);
+  // Serial counters by key start again at 1 (TRUNCATE ... RESTART IDENTITY, once committed).
+  void restart_counters(const std::set<std::string> &keys);
   // The snapshot the views currently show.
   std::shared_ptr<const Snapshot> current();
   // The same, without waiting for a refresh or commit in progress (catalog views read it).

@@ -590,18 +590,7 @@ Outcome Session::execute(duck::Connection &conn, const Statement &st) {
       return o;
     }
     case K::kDelete: return delete_rows(conn, st, false);
-    case K::kTruncate: {
-      Outcome o;
-      Statement one = st;
-      for (auto &n : st.more) {
-        one.target = n;
-        delete_rows(conn, one, true);
-      }
-      one.target = st.target;
-      delete_rows(conn, one, true);
-      o.tag = "TRUNCATE TABLE";
-      return o;
-    }
+    case K::kTruncate: return truncate(conn, st);
     case K::kUpdate: return update_rows(conn, st);
     case K::kCreateIndex: return create_index(conn, st);
     case K::kDropIndex: {
@@ -903,6 +892,44 @@ Outcome Session::delete_rows(duck::Connection &conn, const Statement &st, bool t
   o.has_count = !truncate;
   o.count = std::stoll(conn.query_scalar(std::string("SELECT CAST(count(*) AS VARCHAR) FROM ") + kScratch));
   if (!cols.empty()) o.rows_sql = "SELECT " + join(cols, ", ") + " FROM " + kScratch;
+  return o;
+}
+
+Outcome Session::truncate(duck::Connection &conn, const Statement &st) {
+  Outcome o;
+  o.tag = "TRUNCATE TABLE";
+  // The tables named, and (CASCADE) every table whose foreign keys reference one of them, by
+  // keys as in Current; PostgreSQL refuses to leave referencing rows without CASCADE.
+  auto tables = current_tables(conn);
+  std::vector<std::pair<int64_t, QualifiedName>> going;
+  for (auto *n : targets(st)) {
+    auto r = require(conn, *n);
+    int64_t key = r.id >= 0 ? r.id : -static_cast<int64_t>(r.new_index) - 1;
+    going.emplace_back(key, QualifiedName{r.schema, r.table->name});
+  }
+  auto listed = [&](int64_t key) {
+    return std::any_of(going.begin(), going.end(), [&](const auto &g) { return g.first == key; });
+  };
+  for (size_t i = 0; i < going.size(); ++i)
+    for (auto &c : tables)
+      for (auto &k : c.table->keys) {
+        if (!k.references || k.references->table != going[i].first || listed(c.key)) continue;
+        if (!st.cascade)
+          throw Error(sqlstate::kFeatureNotSupported, "cannot truncate a table referenced in a foreign key constraint", 0,
+                      "Table \"" + c.table->name + "\" references \"" + going[i].second.name + "\".",
+                      "Truncate table \"" + c.table->name + "\" at the same time, or use TRUNCATE ... CASCADE.");
+        o.notices.push_back({"00000", "truncate cascades to table \"" + c.table->name + "\""});
+        going.emplace_back(c.key, QualifiedName{c.schema, c.table->name});
+      }
+  Statement one = st;
+  for (auto &[key, name] : going) {
+    one.target = name;
+    delete_rows(conn, one, true);
+    if (!st.restart_identity) continue;
+    auto r = require(conn, name);
+    for (auto &c : r.table->columns)
+      if (auto serial = serial_column(name.schema, *r.table, c.name)) restart_counters_.insert(serial->key);
+  }
   return o;
 }
 
@@ -1415,9 +1442,12 @@ void Session::commit(duck::Connection &conn) {
   changes_.created_tables = std::move(kept);
   changes_.author = author_;
   changes_.commit_message = message_;
-  if (changes_.empty()) return;
-  base(conn);
-  lake_.commit(conn, changes_);
+  if (!changes_.empty()) {
+    base(conn);
+    lake_.commit(conn, changes_);
+  }
+  // As in PostgreSQL, a counter restarts only if the TRUNCATE commits.
+  if (!restart_counters_.empty()) lake_.restart_counters(std::exchange(restart_counters_, {}));
 }
 
 namespace {
@@ -1830,6 +1860,7 @@ void Session::finish(bool committed) noexcept {
   deferred_inserts_.clear();
   deferred_deletes_.clear();
   constraint_modes_.clear();
+  restart_counters_.clear();
   // Only a commit of this session moves the views (so it reads its own writes next); other
   // writers' snapshots are picked up at transaction start (external stores) or by their own
   // committing session (the embedded store has no other writer).

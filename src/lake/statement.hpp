@@ -56,6 +56,7 @@ struct Statement {
   bool if_exists = false, if_not_exists = false, cascade = false, or_replace = false, as_select = false;
   // INSERT whose source reads the target table: its rows are gathered before any is inserted.
   bool reads_target = false;
+  bool restart_identity = false;  // TRUNCATE ... RESTART IDENTITY
   // INSERT ... ON CONFLICT [(columns) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE
   // ...] (the clause is taken out of text; DO UPDATE's assignments go to `set`, its condition to
   // `where`): rows whose key is taken are left out (DO NOTHING) or update the row that has it.
@@ -217,6 +218,7 @@ class Session {
   Outcome drop_view(duck::Connection &conn, const Statement &st, const QualifiedName &n);
   void remove_selected(duck::Connection &conn, const Resolved &r, const std::string &sel);
   Outcome delete_rows(duck::Connection &conn, const Statement &st, bool truncate);
+  Outcome truncate(duck::Connection &conn, const Statement &st);
   Outcome update_rows(duck::Connection &conn, const Statement &st);
   // INSERT ... ON CONFLICT (key `k`) DO UPDATE, its rows in temp.main.__mallard_new; `view` reads
   // the table. `o` is the INSERT's outcome so far.
@@ -281,6 +283,7 @@ class Session {
   std::map<std::string, bool> constraint_modes_;
   std::set<int64_t> shadowed_;  // tables whose rows macro this transaction replaced (views.hpp)
   uint64_t binding_epoch_ = 0, staging_epoch_ = 0;
+  std::set<std::string> restart_counters_;  // TRUNCATE ... RESTART IDENTITY: counters reset at commit
   bool redirects_ = false;
   std::string author_, message_;
   std::vector<std::string> search_path_{"main"};

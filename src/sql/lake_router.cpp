@@ -777,6 +777,12 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
     p.accept("ONLY");
     st.kind = K::kTruncate;
     names_list(p, st);
+    while (!p.at_end()) {
+      if (p.accept_all({"RESTART", "IDENTITY"})) st.restart_identity = true;
+      else if (p.accept_all({"CONTINUE", "IDENTITY"})) st.restart_identity = false;
+      else if (p.accept("CASCADE")) st.cascade = true;
+      else if (!p.accept("RESTRICT")) break;
+    }
     out = st;
   } else if (p.accept("ALTER")) {
     if (!p.accept("TABLE")) return std::nullopt;

@@ -269,6 +269,31 @@ TEST_F(LakeDml, Truncate) {
   exec_ok(c.get(), "ROLLBACK");
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM tr2"), "1");
   EXPECT_EQ(exec_error(c.get(), "TRUNCATE tr_missing").sqlstate, "42P01");
+  // RESTART IDENTITY starts the tables' serial columns again, once the TRUNCATE commits; CASCADE
+  // takes the tables whose foreign keys reference them along, which PostgreSQL otherwise refuses.
+  exec_ok(c.get(), "CREATE TABLE tr_p (id serial PRIMARY KEY, v text)");
+  exec_ok(c.get(), "CREATE TABLE tr_c (id bigserial, pid integer REFERENCES tr_p)");
+  exec_ok(c.get(), "INSERT INTO tr_p (v) VALUES ('a'), ('b')");
+  exec_ok(c.get(), "INSERT INTO tr_c (pid) VALUES (1)");
+  SqlError e = exec_error(c.get(), "TRUNCATE tr_p");
+  EXPECT_EQ(e.sqlstate, "0A000");
+  EXPECT_EQ(e.message, "cannot truncate a table referenced in a foreign key constraint");
+  EXPECT_EQ(e.detail, "Table \"tr_c\" references \"tr_p\".");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "TRUNCATE tr_p, tr_c RESTART IDENTITY");
+  exec_ok(c.get(), "ROLLBACK");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO tr_p (v) VALUES ('c') RETURNING id"), "3");
+  NoticeLog notices;
+  notices.attach(c.get());
+  EXPECT_EQ(exec_ok(c.get(), "TRUNCATE TABLE tr_p RESTART IDENTITY CASCADE"), "TRUNCATE TABLE");
+  ASSERT_EQ(notices.items.size(), 1u);
+  EXPECT_EQ(notices.items[0].message, "truncate cascades to table \"tr_c\"");
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM tr_c"), "0");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO tr_p (v) VALUES ('d') RETURNING id"), "1");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO tr_c (pid) VALUES (1) RETURNING id"), "1");
+  exec_ok(c.get(), "TRUNCATE tr_c CONTINUE IDENTITY RESTRICT");
+  EXPECT_EQ(query_value(c.get(), "INSERT INTO tr_c (pid) VALUES (1) RETURNING id"), "2");
+  exec_ok(c.get(), "DROP TABLE tr_c, tr_p");
 }
 
 TEST_F(LakeDml, ReadsOldFilesAfterColumnChanges) {
