@@ -383,16 +383,17 @@ void Committer::check_concurrent_keys(metastore::Transaction &txn, int64_t id) {
   if (changes_.altered.count(id))
     throw Conflict("rows were inserted into " + table_label(base_, id) + ", which this transaction altered,");
   // The rows the commits since the base inserted: the data files they added and the inlined rows
-  // they wrote, as the latest snapshot has them (rows they also deleted are counted too).
-  if (!latest_ || latest_->id != latest_snapshot_id(txn)) latest_ = load_snapshot(txn, latest_snapshot_id(txn));
-  auto found = latest_->tables.find(id);
-  if (found == latest_->tables.end()) throw Conflict(table_label(base_, id) + " was changed");
+  // they wrote, as the latest snapshot has them (rows they also deleted are counted too). Only
+  // this table's rows are read again; the rest of the catalog is the base's.
+  auto latest = load_snapshot_since(txn, base_, latest_snapshot_id(txn), {id}, {});
+  auto found = latest->tables.find(id);
+  if (found == latest->tables.end()) throw Conflict(table_label(base_, id) + " was changed");
   Table theirs = *found->second;
   std::erase_if(theirs.files, [&](const DataFile &f) { return f.begin_snapshot <= base_.id; });
   for (auto &f : theirs.files) f.deletes.reset(), f.inlined_deletes.clear();
   std::erase_if(theirs.inlined_rows, [&](const auto &r) { return r.size() < 2 || !r[1] || std::stoll(*r[1]) <= base_.id; });
   if (theirs.files.empty() && theirs.inlined_rows.empty()) return;
-  std::string others = snapshot_scan_sql(theirs, latest_->id);
+  std::string others = snapshot_scan_sql(theirs, latest->id);
   for (auto &k : mine.keys) {
     if (!k.unique) continue;
     std::string cols, same, present;

@@ -60,7 +60,7 @@ class Committer {
   // Rows inserted into table `id` both by this transaction and by commits since its snapshot:
   // a conflict if they share a key of the table (neither side saw the other's rows).
   void check_concurrent_keys(metastore::Transaction &txn, int64_t id);
-  std::shared_ptr<const Snapshot> latest_;  // loaded for check_concurrent_keys
+  std::shared_ptr<const Snapshot> latest_;  // loaded for check_conflicts when others made DDL
   void write_metadata(metastore::Transaction &txn, int64_t snapshot_id, const std::string &marker);
   // The snapshot that a commit carrying `marker` created, if one did.
   std::optional<int64_t> find_marker(metastore::Transaction &txn, const std::string &marker);
