@@ -382,9 +382,9 @@ void Committer::check_concurrent_keys(metastore::Transaction &txn, int64_t id) {
   // A key this transaction added (or a column it changed) saw only the rows of its snapshot.
   if (changes_.altered.count(id))
     throw Conflict("rows were inserted into " + table_label(base_, id) + ", which this transaction altered,");
-  // The rows the commits since the base inserted: the data files they added and the inlined rows
-  // they wrote, as the latest snapshot has them (rows they also deleted are counted too). Only
-  // this table's rows are read again; the rest of the catalog is the base's.
+  // The rows the commits since the base inserted: the data files they added (rows deleted from
+  // them since still count) and the inlined rows they wrote that are still there. Only this
+  // table's rows are read again; the rest of the catalog is the base's.
   auto latest = load_snapshot_since(txn, base_, latest_snapshot_id(txn), {id}, {});
   auto found = latest->tables.find(id);
   if (found == latest->tables.end()) throw Conflict(table_label(base_, id) + " was changed");
