@@ -319,6 +319,10 @@ bool Session::name_taken(duck::Connection &conn, const std::string &schema, cons
   for (auto &v : changes_.created_views)
     if (v.schema == schema && v.name == name) return true;
   if (const Schema *sc = b->schema(schema)) {
+    // A committed table's name stays taken until the commit, also when this transaction renamed
+    // it; the name it gave one is taken too.
+    for (auto &[id, a] : changes_.altered)
+      if (a.table.schema_id == sc->id && a.table.name == name && !changes_.dropped_tables.count(id)) return true;
     if (const Table *t = b->table(sc->id, name); t && !changes_.dropped_tables.count(t->id)) return true;
     if (const View *v = b->view(sc->id, name); v && !changes_.dropped_views.count(v->id)) return true;
   }
@@ -753,9 +757,8 @@ Outcome Session::drop_table(duck::Connection &conn, const Statement &st, const Q
     return o;
   }
   auto b = base(conn);
-  const Schema *sc = b->schema(schema);
-  const Table *t = sc ? b->table(sc->id, n.name) : nullptr;
-  if (!t || changes_.dropped_tables.count(t->id)) {
+  const Table *t = committed_table(*b, schema, n.name);  // by the name this transaction gave it
+  if (!t) {
     if (!st.if_exists) throw undefined_table(n);
     o.notices.push_back({"00000", "table \"" + n.name + "\" does not exist, skipping"});
     return o;

@@ -584,6 +584,18 @@ TEST_F(LakeTxn, AlterInTheTransactionThatWritesTheTable) {
   EXPECT_EQ(prepared_value(c.get(), "mig_count"), "6");
   EXPECT_EQ(query_rows(c.get(), "SELECT id, extra FROM mig_made WHERE id >= 10 ORDER BY id"),
             (Rows{{"10", "5"}, {"11", "5"}, {"12", "5"}, {"13", "5"}}));
+  // The name a rename gave is taken; the table is dropped by it.
+  exec_ok(c.get(), "CREATE TABLE mig_gone (a integer)");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "ALTER TABLE mig_gone RENAME TO mig_gone2");
+  EXPECT_EQ(exec_error(c.get(), "CREATE TABLE mig_gone2 (b integer)").sqlstate, "42P07");
+  exec_ok(c.get(), "ROLLBACK");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "ALTER TABLE mig_gone RENAME TO mig_gone2");
+  exec_ok(c.get(), "DROP TABLE mig_gone2");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM mig_gone").sqlstate, "42P01");
+  EXPECT_EQ(exec_error(c.get(), "SELECT * FROM mig_gone2").sqlstate, "42P01");
   // A temporary table of the same name still hides the altered one.
   exec_ok(c.get(), "BEGIN");
   exec_ok(c.get(), "ALTER TABLE mig_made ADD COLUMN more integer");
