@@ -351,7 +351,7 @@ std::optional<Session::Resolved> Session::resolve_in(duck::Connection &conn, con
       r.ins = nt.ins;
       r.del = nt.del;
       r.pos = nt.pos;
-      r.view = sql_ident(lake_.options().catalog) + "." + user_view(schema, nt.table.name);
+      r.view = catalog_view(schema, nt.table.name);
       return r;
     }
   }
@@ -373,7 +373,7 @@ std::optional<Session::Resolved> Session::resolve_in(duck::Connection &conn, con
   r.ins = inserts_table(t->id);
   r.del = deletes_table(t->id);
   r.pos = positional_view(t->id);
-  r.view = sql_ident(lake_.options().catalog) + "." + user_view(schema, t->name);
+  r.view = catalog_view(schema, t->name);
   return r;
 }
 
@@ -393,9 +393,13 @@ TxnChanges::Alter Session::alter_of(const Table &t) const {
   return {t.id, t, inserts_table(t.id), deletes_table(t.id), positional_view(t.id), "", t.columns};
 }
 
+std::string Session::catalog_view(const std::string &schema, const std::string &name) const {
+  return sql_ident(lake_.options().catalog) + "." + user_view(schema, name);
+}
+
 std::string Session::rows_view(const TxnChanges::Alter &a, const std::string &schema) const {
   if (!a.view.empty()) return a.view;
-  return sql_ident(lake_.options().catalog) + "." + user_view(schema, base_->tables.at(a.table_id)->name);
+  return catalog_view(schema, base_->tables.at(a.table_id)->name);
 }
 
 void Session::restage(duck::Connection &conn, TxnChanges::Alter &a, const std::string &schema) {
@@ -428,7 +432,7 @@ void Session::restage(duck::Connection &conn, TxnChanges::Alter &a, const std::s
     // Its view is the transaction's own: made again, under the table's name now.
     created_names_[ins_name] = a.table.name;
     conn.query("DROP VIEW " + a.view);
-    a.view = sql_ident(lake_.options().catalog) + "." + user_view(schema, a.table.name);
+    a.view = catalog_view(schema, a.table.name);
   } else {
     a.view = hidden("v" + key);
     redirects_ = true;
@@ -904,34 +908,38 @@ Outcome Session::truncate(duck::Connection &conn, const Statement &st) {
   // The tables named, and (CASCADE) every table whose foreign keys reference one of them, by
   // keys as in Current; PostgreSQL refuses to leave referencing rows without CASCADE.
   auto tables = current_tables(conn);
-  std::vector<std::pair<int64_t, QualifiedName>> going;
+  struct Going {
+    int64_t key;
+    QualifiedName name;
+    const Table *def;
+  };
+  std::vector<Going> going;
   for (auto *n : targets(st)) {
     auto r = require(conn, *n);
     int64_t key = r.id >= 0 ? r.id : -static_cast<int64_t>(r.new_index) - 1;
-    going.emplace_back(key, QualifiedName{r.schema, r.table->name});
+    going.push_back({key, QualifiedName{r.schema, r.table->name}, r.table});
   }
   auto listed = [&](int64_t key) {
-    return std::any_of(going.begin(), going.end(), [&](const auto &g) { return g.first == key; });
+    return std::any_of(going.begin(), going.end(), [&](const Going &g) { return g.key == key; });
   };
   for (size_t i = 0; i < going.size(); ++i)
     for (auto &c : tables)
       for (auto &k : c.table->keys) {
-        if (!k.references || k.references->table != going[i].first || listed(c.key)) continue;
+        if (!k.references || k.references->table != going[i].key || listed(c.key)) continue;
         if (!st.cascade)
           throw Error(sqlstate::kFeatureNotSupported, "cannot truncate a table referenced in a foreign key constraint", 0,
-                      "Table \"" + c.table->name + "\" references \"" + going[i].second.name + "\".",
+                      "Table \"" + c.table->name + "\" references \"" + going[i].name.name + "\".",
                       "Truncate table \"" + c.table->name + "\" at the same time, or use TRUNCATE ... CASCADE.");
         o.notices.push_back({"00000", "truncate cascades to table \"" + c.table->name + "\""});
-        going.emplace_back(c.key, QualifiedName{c.schema, c.table->name});
+        going.push_back({c.key, QualifiedName{c.schema, c.table->name}, c.table});
       }
   Statement one = st;
-  for (auto &[key, name] : going) {
-    one.target = name;
+  for (auto &g : going) {
+    one.target = g.name;
     delete_rows(conn, one, true);
-    if (!st.restart_identity) continue;
-    auto r = require(conn, name);
-    for (auto &c : r.table->columns)
-      if (auto serial = serial_column(name.schema, *r.table, c.name)) restart_counters_.insert(serial->key);
+    if (st.restart_identity)
+      for (auto &c : g.def->columns)
+        if (auto serial = serial_column(g.name.schema, *g.def, c.name)) restart_counters_.insert(serial->key);
   }
   return o;
 }
@@ -1135,7 +1143,7 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
     now = alter_of(*t);
   } else {
     now = {-(created - changes_.created_tables.data()) - 1, created->table, created->ins, created->del, created->pos,
-           sql_ident(lake_.options().catalog) + "." + user_view(schema, created->table.name), created->table.columns};
+           catalog_view(schema, created->table.name), created->table.columns};
   }
   const int64_t key = now.table_id;
   Table &def = now.table;
@@ -1532,11 +1540,10 @@ void check_reference(duck::Connection &conn, const Table &child, const Key &k, c
 
 std::vector<Session::Current> Session::current_tables(duck::Connection &conn) {
   std::vector<Current> out;
-  const std::string catalog = sql_ident(lake_.options().catalog) + ".";
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
     auto &nt = changes_.created_tables[i];
     if (nt.table.name == "\x01dropped") continue;
-    out.push_back({&nt.table, -static_cast<int64_t>(i) - 1, nt.schema, catalog + user_view(nt.schema, nt.table.name), nt.ins});
+    out.push_back({&nt.table, -static_cast<int64_t>(i) - 1, nt.schema, catalog_view(nt.schema, nt.table.name), nt.ins});
   }
   auto b = base(conn);
   for (auto &[id, t] : b->tables) {
@@ -1544,7 +1551,7 @@ std::vector<Session::Current> Session::current_tables(duck::Connection &conn) {
     if (changes_.dropped_tables.count(id) || sc == b->schemas.end()) continue;
     auto a = changes_.altered.find(id);
     if (a == changes_.altered.end())
-      out.push_back({t.get(), id, sc->second.name, catalog + user_view(sc->second.name, t->name), inserts_table(id)});
+      out.push_back({t.get(), id, sc->second.name, catalog_view(sc->second.name, t->name), inserts_table(id)});
     else
       out.push_back({&a->second.table, id, sc->second.name, rows_view(a->second, sc->second.name), a->second.ins});
   }
@@ -1767,13 +1774,12 @@ bool Session::has_keys_to_check() const {
 void Session::check_keys(duck::Connection &conn) {
   if ((unchecked_.empty() && unchecked_deletes_.empty()) || describing_) return;
   std::set<int64_t> tables = std::exchange(unchecked_, {}), deletes = std::exchange(unchecked_deletes_, {});
-  const std::string catalog = sql_ident(lake_.options().catalog) + ".";
   for (int64_t id : tables) {
     if (id < 0) {
       for (auto &nt : changes_.created_tables)
         if (nt.table.name != "\x01dropped")
           for (auto &k : nt.table.keys)
-            if (k.unique) check_key(conn, nt.table, k, catalog + user_view(nt.schema, nt.table.name), nt.ins);
+            if (k.unique) check_key(conn, nt.table, k, catalog_view(nt.schema, nt.table.name), nt.ins);
       continue;
     }
     auto b = base(conn);
@@ -1784,7 +1790,7 @@ void Session::check_keys(duck::Connection &conn) {
     auto a = changes_.altered.find(id);
     if (a == changes_.altered.end()) {
       for (auto &k : t->second->keys)
-        if (k.unique) check_key(conn, *t->second, k, catalog + user_view(sc->second.name, t->second->name), inserts_table(id));
+        if (k.unique) check_key(conn, *t->second, k, catalog_view(sc->second.name, t->second->name), inserts_table(id));
       continue;
     }
     for (auto &k : a->second.table.keys)

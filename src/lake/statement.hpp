@@ -205,6 +205,8 @@ class Session {
   // Gives table `a` (in `schema`; a negative id: one created in this transaction) staging objects
   // for its definition, the rows staged so far moved there.
   void restage(duck::Connection &conn, TxnChanges::Alter &a, const std::string &schema);
+  // The user-visible view of a table, qualified by the lake's catalog.
+  std::string catalog_view(const std::string &schema, const std::string &name) const;
   // The relation the rows of table `a` are read through, in `schema`.
   std::string rows_view(const TxnChanges::Alter &a, const std::string &schema) const;
   bool schema_exists(duck::Connection &conn, const std::string &schema);
