@@ -47,6 +47,7 @@ inline constexpr const char *kCharacterNotInRepertoire = "22021";
 inline constexpr const char *kNumericValueOutOfRange = "22003";
 inline constexpr const char *kDivisionByZero = "22012";
 inline constexpr const char *kInvalidParameterValue = "22023";
+inline constexpr const char *kStringDataRightTruncation = "22001";
 inline constexpr const char *kDataException = "22000";
 inline constexpr const char *kNullValueNotAllowed = "22004";
 inline constexpr const char *kObjectNotInPrerequisiteState = "55000";

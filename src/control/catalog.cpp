@@ -598,6 +598,13 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE VIEW " + q + "pg_timezone_names AS SELECT name, abbrev, utc_offset, is_dst FROM pg_timezone_names()");
 }
 
+// A join of the lake table's columns declared with a length (__mallard_lake_char_columns), as
+// `ch`, for a column whose table is the lake view `v` joined before.
+std::string lake_char_columns(const std::string &schema, const std::string &table, const std::string &column) {
+  return "LEFT JOIN __mallard_lake_char_columns() ch ON v.view_name IS NOT NULL AND ch.schema_name = " + schema +
+         " AND ch.table_name = " + table + " AND ch.column_name = " + column + " ";
+}
+
 // Macro arguments are expanded inside the macro's subqueries, so an argument such as `c.oid` would
 // bind to a subquery alias `c` there: aliases inside macros are m-prefixed names (mc, mt, ...) that
 // client queries do not use, and distinct between macros that call each other.
@@ -783,10 +790,11 @@ std::string statements() {
 
   add("CREATE VIEW " + q + "raw_pg_attribute AS "
       "SELECT CAST(c.table_oid AS BIGINT) AS attrelid, c.column_name AS attname, "
-      "CAST(" + q + "type_oid(c.data_type) AS BIGINT) AS atttypid, -1 AS attstattarget, "
+      "CAST(coalesce(ch.type_oid, " + q + "type_oid(c.data_type)) AS BIGINT) AS atttypid, -1 AS attstattarget, "
       "CAST(coalesce(t.typlen, -1) AS SMALLINT) AS attlen, CAST(c.column_index AS SMALLINT) AS attnum, "
       "CAST(CASE WHEN regexp_matches(c.data_type, '\\]$') THEN 1 ELSE 0 END AS INTEGER) AS attndims, "
-      "-1 AS attcacheoff, " + q + "type_mod(c.data_type) AS atttypmod, coalesce(t.typbyval, false) AS attbyval, "
+      "-1 AS attcacheoff, coalesce(ch.type_mod, " + q + "type_mod(c.data_type)) AS atttypmod, "
+      "coalesce(t.typbyval, false) AS attbyval, "
       "coalesce(t.typalign, 'i') AS attalign, coalesce(t.typstorage, 'x') AS attstorage, '' AS attcompression, "
       "NOT coalesce(s.is_nullable, c.is_nullable) AS attnotnull, "
       "coalesce(s.column_default, c.column_default) IS NOT NULL AS atthasdef, false AS atthasmissing, "
@@ -800,7 +808,7 @@ std::string statements() {
       "v.view_name = c.table_name AND " + q + "is_lake_table(v.sql) "
       "LEFT JOIN duckdb_columns() s ON v.view_name IS NOT NULL AND s.database_name = c.database_name AND "
       "s.schema_name = '__mallard' AND s.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) AND "
-      "s.column_name = c.column_name "
+      "s.column_name = c.column_name " + lake_char_columns("c.schema_name", "c.table_name", "c.column_name") +
       "WHERE c.database_name IN (current_database(), 'temp') AND c.schema_name <> '__mallard'");
   add("CREATE VIEW " + q + "pg_attribute AS " + oids({"attrelid", "atttypid", "attcollation"}, {"attalign", "attstorage", "attcompression", "attidentity", "attgenerated"}) + " FROM " + q +
       "raw_pg_attribute");
@@ -1021,10 +1029,14 @@ std::string statements() {
       q + "listed_schema(col.table_catalog, col.table_schema) AS table_schema, "
       "CASE WHEN " + q + "type_oid(col.data_type) IN (SELECT mb.typarray FROM " + q + "base_types mb) THEN 'ARRAY' "
       "WHEN " + q + "type_oid(col.data_type) = 1700 THEN 'numeric' "
-      "ELSE coalesce(" + q + "format_base_type(" + q + "type_oid(col.data_type), NULL), lower(col.data_type)) END "
-      "AS data_type, "
-      "coalesce((SELECT mt.typname FROM " + q + "pg_type mt WHERE mt.oid = " + q + "type_oid(col.data_type)), "
-      "lower(col.data_type)) AS udt_name, "
+      "ELSE coalesce(" + q + "format_base_type(coalesce(ch.type_oid, " + q + "type_oid(col.data_type)), NULL), "
+      "lower(col.data_type)) END AS data_type, "
+      "coalesce((SELECT mt.typname FROM " + q + "pg_type mt WHERE mt.oid = coalesce(ch.type_oid, " + q +
+      "type_oid(col.data_type))), lower(col.data_type)) AS udt_name, "
+      "CASE WHEN ch.type_oid IS NULL THEN col.character_maximum_length ELSE ch.max_length END "
+      "AS character_maximum_length, "
+      "CASE WHEN ch.type_oid IS NULL THEN col.character_octet_length ELSE coalesce(ch.max_length * 4, 1073741824) END "
+      "AS character_octet_length, "
       "CASE WHEN s.column_name IS NULL THEN col.is_nullable WHEN s.is_nullable THEN 'YES' ELSE 'NO' END AS is_nullable, "
       "coalesce(" + q + "shown_default(s.column_default, col.table_name, col.column_name), col.column_default) "
       "AS column_default, "
@@ -1037,7 +1049,7 @@ std::string statements() {
       "v.view_name = col.table_name AND " + q + "is_lake_table(v.sql) "
       "LEFT JOIN duckdb_columns() s ON v.view_name IS NOT NULL AND s.database_name = v.database_name AND "
       "s.schema_name = '__mallard' AND s.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) AND "
-      "s.column_name = col.column_name "
+      "s.column_name = col.column_name " + lake_char_columns("col.table_schema", "col.table_name", "col.column_name") +
       "WHERE " + q + "listed(col.table_catalog, col.table_schema)");
   add_tool_catalog(s, q);
   return s;
@@ -1130,6 +1142,22 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
                  out.push_back(std::move(row));
                }
            }
+         });
+         return out;
+       }});
+  // The lake tables' columns declared character varying [(n)] or character(n): PostgreSQL's type
+  // (1043 or 1042), type modifier (n + 4, or -1) and length, which DuckDB's text type lacks.
+  conn.register_table_function(
+      {"__mallard_lake_char_columns",
+       {{"schema_name", DUCKDB_TYPE_VARCHAR}, {"table_name", DUCKDB_TYPE_VARCHAR}, {"column_name", DUCKDB_TYPE_VARCHAR},
+        {"type_oid", DUCKDB_TYPE_BIGINT}, {"type_mod", DUCKDB_TYPE_BIGINT}, {"max_length", DUCKDB_TYPE_BIGINT}},
+       [shown] {
+         std::vector<std::vector<Cell>> out;
+         each_lake_table(shown, [&](const std::string &schema, const lake::Table *table, const lake::Snapshot &) {
+           for (const auto &c : table->columns)
+             if (const auto &t = c.char_type)
+               out.push_back({Cell{schema}, Cell{table->name}, Cell{c.name}, Cell{int64_t(t->fixed ? 1042 : 1043)},
+                              Cell{t->length > 0 ? t->length + 4 : -1}, t->length > 0 ? Cell{t->length} : Cell{}});
          });
          return out;
        }});

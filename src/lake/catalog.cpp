@@ -255,6 +255,24 @@ std::string nested_duck_type(const Column &c) {
   return "STRUCT(" + fields + ")";
 }
 
+std::string char_type_name(const std::optional<CharType> &t) {
+  if (!t) return "";
+  std::string name = t->fixed ? "character" : "character varying";
+  return t->length > 0 ? name + "(" + std::to_string(t->length) + ")" : name;
+}
+
+std::optional<CharType> parse_char_type(const std::string &name) {
+  if (name == "character varying") return CharType{};
+  for (bool fixed : {false, true}) {
+    std::string prefix = fixed ? "character(" : "character varying(";
+    if (!name.starts_with(prefix) || !name.ends_with(")")) continue;
+    std::string n = name.substr(prefix.size(), name.size() - prefix.size() - 1);
+    if (n.empty() || n.size() > 9 || n.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    if (std::stoll(n) > 0) return CharType{std::stoll(n), fixed};
+  }
+  return std::nullopt;
+}
+
 bool Table::has_deletes() const {
   for (auto &f : files)
     if (f.deletes || !f.inlined_deletes.empty()) return true;
@@ -429,12 +447,15 @@ void read_definitions(metastore::Transaction &txn, Snapshot &s, int64_t snapshot
     if (Table *t = s.edit(num(r[0]))) t->comment = r[1];
     if (auto v = s.views.find(num(r[0])); v != s.views.end()) v->second.comment = r[1];
   }
-  for (auto &r : txn.query(std::string("SELECT table_id, column_id, \"value\" FROM ducklake_column_tag WHERE "
-                                       "\"key\" = 'comment' AND") + kVisible + in("table_id"),
+  for (auto &r : txn.query(std::string("SELECT table_id, column_id, \"value\", \"key\" FROM ducklake_column_tag WHERE "
+                                       "\"key\" IN ('comment', '") + kCharTypeTag + "') AND" + kVisible + in("table_id"),
                            at)) {
     if (Table *t = s.edit(num(r[0])))
-      for (auto &col : t->columns)
-        if (col.id == num(r[1])) col.comment = r[2];
+      for (auto &col : t->columns) {
+        if (col.id != num(r[1])) continue;
+        if (r[3] == "comment") col.comment = r[2];
+        else if (col.lake_type == "varchar") col.char_type = parse_char_type(r[2].value_or(""));
+      }
   }
 }
 

@@ -14,6 +14,15 @@
 
 namespace mallard::lake {
 
+// character varying, character varying(n) or character(n): the lake's text has neither the type
+// nor a length, so Mallard keeps them in a column tag (kCharTypeTag) and the staging table checks
+// the length.
+struct CharType {
+  int64_t length = 0;  // 0: none
+  bool fixed = false;  // character(n)
+  bool operator==(const CharType &) const = default;
+};
+
 struct Column {
   int64_t id = 0;
   int64_t order = 0;
@@ -24,6 +33,7 @@ struct Column {
   std::optional<std::string> default_value;
   bool nulls_allowed = true;
   std::optional<std::string> comment;  // COMMENT ON COLUMN (a tag in ducklake_column_tag)
+  std::optional<CharType> char_type;  // a text column declared character varying or character(n)
   // Nested columns (rows with parent_column set in ducklake_column): a list has one child,
   // "element"; a struct one per field, by name; a map two, "key" and "value".
   std::vector<Column> children;
@@ -32,6 +42,13 @@ struct Column {
 
 // The DuckDB type of a list, struct or map column from its children's DuckDB types.
 std::string nested_duck_type(const Column &c);
+
+// A column's declared type as PostgreSQL spells it ("character varying(10)", "character(2)",
+// "character varying"), the value of its kCharTypeTag; empty without one. parse_char_type reads
+// it back (nullopt: not such a type).
+inline constexpr const char *kCharTypeTag = "mallard_char_type";
+std::string char_type_name(const std::optional<CharType> &t);
+std::optional<CharType> parse_char_type(const std::string &name);
 
 struct DeleteFile {
   int64_t id = 0;

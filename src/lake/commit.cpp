@@ -460,6 +460,21 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
                   c.default_value ? metastore::Param("duckdb") : std::nullopt});
         for (auto &child : c.children) insert_column(table_id, child, c.id);
       };
+  // A column's declared length (kCharTypeTag): the one it had ends, the one it has begins.
+  auto write_char_type = [&](int64_t table_id, const Column *was, const Column *now) {
+    std::string before = was ? char_type_name(was->char_type) : "", after = now ? char_type_name(now->char_type) : "";
+    if (before == after) return;
+    int64_t column = was ? was->id : now->id;
+    if (!before.empty())
+      txn.exec(std::string("UPDATE ducklake_column_tag SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS "
+                           "BIGINT) AND column_id = CAST($3 AS BIGINT) AND \"key\" = '") + kCharTypeTag +
+                   "' AND end_snapshot IS NULL",
+               {snap, P(table_id), P(column)});
+    if (!after.empty())
+      txn.exec("INSERT INTO ducklake_column_tag VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT), "
+               "NULL, $4, $5)",
+               {P(table_id), P(column), snap, std::string(kCharTypeTag), after});
+  };
   std::map<int64_t, int64_t> table_ids;  // key → id
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) table_ids[-static_cast<int64_t>(i) - 1] = next_catalog++;
   auto insert_keys = [&](int64_t table_id, std::vector<Key> keys) {
@@ -474,7 +489,10 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     txn.exec("INSERT INTO ducklake_table VALUES (CAST($1 AS BIGINT), gen_random_uuid(), CAST($2 AS BIGINT), NULL, "
              "CAST($3 AS BIGINT), $4, $5, true)",
              {P(id), snap, P(schema_ids.at(nt.schema)), nt.table.name, nt.table.name + "/"});
-    for (auto &c : nt.table.columns) insert_column(id, c, std::nullopt);
+    for (auto &c : nt.table.columns) {
+      insert_column(id, c, std::nullopt);
+      write_char_type(id, nullptr, &c);
+    }
     if (!nt.table.keys.empty()) insert_keys(id, nt.table.keys);
     txn.exec("INSERT INTO ducklake_table_stats VALUES (CAST($1 AS BIGINT), 0, 0, 0)", {P(id)});
     txn.exec("INSERT INTO ducklake_schema_versions VALUES (CAST($1 AS BIGINT), CAST($2 AS BIGINT), CAST($3 AS BIGINT))",
@@ -487,6 +505,13 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
       const Column *now = nullptr;
       for (auto &n : a.table.columns)
         if (n.id == c.id) now = &n;
+      if (now) {
+        write_char_type(id, &c, now);
+      } else {  // a dropped column's tags (its comment, its type) end with it
+        txn.exec("UPDATE ducklake_column_tag SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) "
+                 "AND column_id = CAST($3 AS BIGINT) AND end_snapshot IS NULL",
+                 {snap, P(id), P(c.id)});
+      }
       bool same = now && now->name == c.name && now->lake_type == c.lake_type && now->default_value == c.default_value &&
                   now->nulls_allowed == c.nulls_allowed && now->order == c.order;
       if (same) continue;
@@ -514,7 +539,9 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
       if (!old.column(n.name) || old.column(n.name)->id != n.id) {
         bool existed = false;
         for (auto &c : old.columns) existed |= c.id == n.id;
-        if (!existed) insert_column(id, n, std::nullopt);
+        if (existed) continue;
+        insert_column(id, n, std::nullopt);
+        write_char_type(id, nullptr, &n);
       }
     if (a.table.name != old.name) {
       txn.exec("UPDATE ducklake_table SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND end_snapshot IS NULL",

@@ -178,6 +178,27 @@ std::vector<Column> read_columns(duck::Connection &conn, const std::string &sche
   return cols;
 }
 
+// Gives the columns of `t` the character types their definitions declared (the router read them;
+// DuckDB kept only text). Whether any has a length.
+bool declare_char_types(Table &t, const std::vector<ColumnCharType> &types) {
+  bool lengths = false;
+  for (auto &ct : types)
+    for (auto &c : t.columns)
+      if (c.lake_type == "varchar" && to_lower(c.name) == to_lower(ct.column)) {
+        c.char_type = ct.type;
+        lengths |= ct.type.length > 0;
+      }
+  return lengths;
+}
+
+// 22001 unless every value of column `c` in `rows` fits the length its type declares.
+void check_lengths(duck::Connection &conn, const Column &c, const std::string &rows) {
+  if (!c.char_type || c.char_type->length == 0) return;
+  auto n = conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM (SELECT 1 FROM " + rows + " WHERE length(" +
+                             sql_ident(c.name) + ") > " + std::to_string(c.char_type->length) + " LIMIT 1)");
+  if (n != "0") throw Error(sqlstate::kStringDataRightTruncation, kValueTooLong + char_type_name(c.char_type));
+}
+
 // The keys an INSERT ... ON CONFLICT leaves rows out for (DO NOTHING) or updates rows by (DO
 // UPDATE): the one its target names, or all. Empty when it inserts every row (no clause; a table
 // without keys). PostgreSQL's errors for a target that names no key.
@@ -713,6 +734,7 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
   nt.table.id = -static_cast<int64_t>(changes_.created_tables.size()) - 1;
   nt.table.name = st.target.name;
   nt.table.columns = read_columns(conn, kHiddenSchema, ins_name, st.may_declare_constraints, &nt.table.keys);
+  bool lengths = declare_char_types(nt.table, st.char_types);
   for (auto &k : nt.table.keys) k.name = key_name(nt.table, k);  // kept through renames, as PostgreSQL keeps it
   for (auto &fk : st.foreign_keys)
     nt.table.keys.push_back(foreign_key(conn, nt.table, -static_cast<int64_t>(changes_.created_tables.size()) - 1, schema, fk));
@@ -723,9 +745,9 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
     c.default_value = sequence_default(fresh_key(conn));
     counters = true;
   }
-  // The staging table as the lake will have it: its own counters, and no index for keys (the lake
-  // checks them against all the table's rows, see check_keys).
-  if (counters || !nt.table.keys.empty()) {
+  // The staging table as the lake will have it: its own counters, its columns' lengths checked,
+  // and no index for keys (the lake checks them against all the table's rows, see check_keys).
+  if (counters || lengths || !nt.table.keys.empty()) {
     conn.query("DROP TABLE " + nt.ins);
     conn.query("CREATE TABLE " + nt.ins + " (" + column_definitions(nt.table) + ")");
   }
@@ -1099,7 +1121,7 @@ Outcome Session::create_index(duck::Connection &conn, const Statement &st) {
   Statement alter = st;
   alter.kind = Statement::Kind::kAlterTable;
   alter.target.schema = r.schema;
-  alter.actions = {AlterAction{AlterAction::Kind::kAddKey, name, st.unique ? "UNIQUE INDEX" : "INDEX", st.index_columns, {}}};
+  alter.actions = {AlterAction{AlterAction::Kind::kAddKey, name, st.unique ? "UNIQUE INDEX" : "INDEX", st.index_columns, {}, {}}};
   o = alter_table(conn, alter);
   o.tag = "CREATE INDEX";
   return o;
@@ -1113,7 +1135,7 @@ Outcome Session::drop_index(duck::Connection &conn, const Statement &st, const Q
     Statement alter = st;
     alter.kind = Statement::Kind::kAlterTable;
     alter.target = QualifiedName{schema, *owner};
-    alter.actions = {AlterAction{AlterAction::Kind::kDropIndex, n.name, {}, {}, {}}};
+    alter.actions = {AlterAction{AlterAction::Kind::kDropIndex, n.name, {}, {}, {}, {}}};
     return alter_table(conn, alter);
   }
   Outcome o;
@@ -1187,10 +1209,12 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
         }
         assign_ids(c, next_id);
         c.order = def.columns.empty() ? 1 : def.columns.back().order + 1;
+        if (a.char_type && c.lake_type == "varchar") c.char_type = a.char_type->type;
         if (c.default_value) {
           // Rows written before the column existed read its default as of now.
           c.initial_default = conn.query_scalar("SELECT CAST((" + *c.default_value + ") AS VARCHAR)");
           if (c.initial_default->empty()) c.initial_default.reset();
+          if (c.initial_default) check_lengths(conn, c, "(SELECT " + sql_literal(*c.initial_default) + " AS " + sql_ident(c.name) + ")");
         }
         settle();
         if (!c.nulls_allowed && !c.initial_default &&
@@ -1312,8 +1336,20 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
         if (!ok)
           throw Error(sqlstate::kFeatureNotSupported, "cannot change column \"" + c->name + "\" from " + c->duck_type +
                                                           " to " + duck + ": lake tables allow widening type changes only");
+        // character varying(n) and character(n) are the lake's text with a check of the length:
+        // the rows there must fit a new one, as PostgreSQL's rewrite would find.
+        Column declared = *c;
+        declared.char_type.reset();
+        if (a.char_type && lake == "varchar") declared.char_type = a.char_type->type;
+        if (lake == c->lake_type && declared.char_type == c->char_type) break;
+        int64_t before = c->char_type ? c->char_type->length : 0, after = declared.char_type ? declared.char_type->length : 0;
+        if (after > 0 && (before == 0 || after < before)) {
+          settle();
+          check_lengths(conn, declared, rows_view(now, schema));
+        }
         c->lake_type = lake;
         c->duck_type = to_duckdb_type(lake);
+        c->char_type = declared.char_type;
         reshaped = true;
         break;
       }
@@ -1396,6 +1432,10 @@ Outcome Session::comment_column(const std::shared_ptr<const Snapshot> &b, const 
 Error Session::explain(const Error &e) const {
   static const std::string kNotNull = "NOT NULL constraint failed: ";
   std::string m = e.message();
+  // A declared length's check (column_definitions): DuckDB reports the CHECK, then its error.
+  static const std::string kLength = std::string("(Error: ") + kValueTooLong;
+  if (size_t at = m.rfind(kLength); m.starts_with("CHECK constraint failed") && at != std::string::npos && m.ends_with(")"))
+    return Error(sqlstate::kStringDataRightTruncation, m.substr(at + 8, m.size() - at - 9));
   if (e.sqlstate() != "23502" || m.rfind(kNotNull, 0) != 0) return e;
   std::string where = m.substr(kNotNull.size());
   size_t dot = where.find('.');

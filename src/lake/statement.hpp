@@ -29,6 +29,13 @@ struct ForeignKeySpec {
   bool deferrable = false, deferred = false;
 };
 
+// A column declared character varying [(n)] or character(n) (char alone is character(1)):
+// DuckDB's types have neither, so the router reads them with PostgreSQL's parser.
+struct ColumnCharType {
+  std::string column;
+  CharType type;
+};
+
 struct AlterAction {
   enum class Kind { kAddColumn, kDropColumn, kRenameColumn, kRenameTable, kSetDefault, kDropDefault, kSetNotNull,
                     kDropNotNull, kSetType, kAddKey, kDropConstraint, kDropIndex };
@@ -41,6 +48,7 @@ struct AlterAction {
   // kAddKey of a FOREIGN KEY (text "FOREIGN KEY"); kAddColumn: the column's REFERENCES (its
   // columns empty: the column added).
   std::optional<ForeignKeySpec> foreign;
+  std::optional<ColumnCharType> char_type;  // kAddColumn, kSetType: the type, when it is one of those
   bool if_exists = false, if_not_exists = false;
   bool cascade = false;  // DROP COLUMN / DROP CONSTRAINT ... CASCADE
 };
@@ -86,6 +94,7 @@ struct Statement {
   // CREATE TABLE: its FOREIGN KEY constraints, taken out of text (DuckDB would look for the
   // referenced table among its own).
   std::vector<ForeignKeySpec> foreign_keys;
+  std::vector<ColumnCharType> char_types;  // CREATE TABLE: its columns of those types
   // CREATE [UNIQUE] INDEX [name] ON target (index_columns): the name is in body (empty: none given).
   bool unique = false;
   std::vector<std::string> index_columns;

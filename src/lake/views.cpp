@@ -212,6 +212,11 @@ std::string column_definitions(const Table &t) {
     s += (s.empty() ? "" : ", ") + sql_ident(c.name) + " " + c.duck_type;
     if (c.default_value) s += " DEFAULT " + *c.default_value;
     if (!c.nulls_allowed) s += " NOT NULL";
+    // A declared length, checked with PostgreSQL's message as DuckDB's (Session::explain gives
+    // it PostgreSQL's SQLSTATE). CASE runs error() only for the rows that are too long.
+    if (c.char_type && c.char_type->length > 0)
+      s += " CHECK (CASE WHEN length(" + sql_ident(c.name) + ") > " + std::to_string(c.char_type->length) +
+           " THEN error(" + sql_literal(std::string(kValueTooLong) + char_type_name(c.char_type)) + ") ELSE true END)";
   }
   return s;
 }

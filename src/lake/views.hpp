@@ -55,7 +55,9 @@ std::string snapshot_scan_sql(const Table &t, int64_t snapshot);
 std::string inlined_mirror_definition(const Table &t);
 std::vector<std::string> inlined_mirror_values(const metastore::Rows &rows);
 
-// The column list of a staging table: "a" INTEGER DEFAULT 5 NOT NULL, ...
+// The column list of a staging table: "a" INTEGER DEFAULT 5 NOT NULL, ..., with a CHECK of each
+// declared length that fails with kValueTooLong and the type.
 std::string column_definitions(const Table &t);
+inline constexpr const char *kValueTooLong = "value too long for type ";
 
 }  // namespace mallard::lake

@@ -1553,12 +1553,7 @@ void Session::send_row_description(const Portal &p, const std::vector<Format> *f
     const PgType &t = p.encoders[i]->pg_type();
     put_cstr(out_, p.column_names[i]);
     const auto &origins = p.stmt->column_origins;
-    ColumnOrigin o = origins.size() == p.encoders.size() ? origins[i] : ColumnOrigin{};
-    put_i32(out_, static_cast<int32_t>(o.table));
-    put_i16(out_, o.column);
-    put_i32(out_, static_cast<int32_t>(t.oid));
-    put_i16(out_, t.typlen);
-    put_i32(out_, t.typmod);
+    put_field_origin(out_, origins.size() == p.encoders.size() ? origins[i] : ColumnOrigin{}, t);
     put_i16(out_, static_cast<int16_t>(formats ? (*formats)[i] : p.formats[i]));
   }
   end_message(out_, at);

@@ -37,7 +37,14 @@ size_t count_parameters(std::string_view text);
 struct ColumnOrigin {
   uint32_t table = 0;
   int16_t column = 0;
+  // A lake column declared character varying or character(n): its PostgreSQL type and modifier,
+  // sent for the text DuckDB gives (the same bytes on the wire). 0: the result's own type.
+  uint32_t char_type = 0;
+  int32_t char_typmod = -1;
 };
+
+// A RowDescription field's table OID, column number, type OID, type length and type modifier.
+void put_field_origin(std::string &out, const ColumnOrigin &o, const PgType &t);
 
 struct PreparedStatement {
   std::string text;
@@ -304,6 +311,7 @@ class Session {
   struct RelationColumns {
     uint32_t oid = 0;
     std::vector<std::string> columns;  // column number i + 1
+    std::vector<std::pair<uint32_t, int32_t>> char_types;  // per column: see ColumnOrigin (0: none)
   };
   std::map<std::pair<std::string, std::string>, std::optional<RelationColumns>> relations_;
   std::pair<int64_t, uint64_t> relations_key_{-2, 0};

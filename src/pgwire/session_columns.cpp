@@ -74,10 +74,14 @@ const Session::RelationColumns *Session::relation_columns(const std::string &sch
   std::optional<RelationColumns> found;
   for (const auto &[database, in_schema] : places) {
     std::string db = database.empty() ? "current_database()" : sql_literal(database);
+    // Each column's name, and a lake column's character type after chr(2) ("1043:7").
     std::string row = conn_->query_scalar(
-        "SELECT coalesce(CAST(min(table_oid) AS VARCHAR) || chr(1) || string_agg(column_name, chr(1) "
-        "ORDER BY column_index), '') FROM duckdb_columns() WHERE database_name = " + db +
-        " AND lower(schema_name) = " + sql_literal(to_lower(in_schema)) + " AND lower(table_name) = " +
+        "SELECT coalesce(CAST(min(c.table_oid) AS VARCHAR) || chr(1) || string_agg(c.column_name || "
+        "coalesce(chr(2) || ch.type_oid || ':' || ch.type_mod, ''), chr(1) ORDER BY c.column_index), '') "
+        "FROM duckdb_columns() c LEFT JOIN __mallard_lake_char_columns() ch ON " +
+        std::string(database.empty() ? "true" : "false") + " AND ch.schema_name = c.schema_name AND ch.table_name = "
+        "c.table_name AND ch.column_name = c.column_name WHERE c.database_name = " + db +
+        " AND lower(c.schema_name) = " + sql_literal(to_lower(in_schema)) + " AND lower(c.table_name) = " +
         sql_literal(to_lower(name)));
     if (row.empty()) continue;
     RelationColumns r;
@@ -85,7 +89,15 @@ const Session::RelationColumns *Session::relation_columns(const std::string &sch
     r.oid = static_cast<uint32_t>(std::stoul(row.substr(0, at)));
     while (at != std::string::npos) {
       size_t next = row.find('\x01', at + 1);
-      r.columns.push_back(row.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1));
+      std::string column = row.substr(at + 1, next == std::string::npos ? std::string::npos : next - at - 1);
+      std::pair<uint32_t, int32_t> char_type{0, -1};
+      if (size_t mark = column.find('\x02'); mark != std::string::npos) {
+        auto numbers = column.substr(mark + 1);
+        char_type = {static_cast<uint32_t>(std::stoul(numbers)), std::stoi(numbers.substr(numbers.find(':') + 1))};
+        column.resize(mark);
+      }
+      r.columns.push_back(std::move(column));
+      r.char_types.push_back(char_type);
       at = next;
     }
     found = std::move(r);
@@ -120,11 +132,12 @@ std::vector<ColumnOrigin> Session::column_origins(const sql::SelectShape &shape,
     return hit;
   };
   // DuckDB matches names without regard to case (and keeps no two that differ only so).
-  auto number_of = [](const RelationColumns &c, const std::string &column) -> int16_t {
+  auto origin_of = [](const RelationColumns &c, const std::string &column) -> ColumnOrigin {
     const std::string want = to_lower(column);
     for (size_t i = 0; i < c.columns.size(); ++i)
-      if (to_lower(c.columns[i]) == want) return static_cast<int16_t>(i + 1);
-    return 0;
+      if (to_lower(c.columns[i]) == want)
+        return {c.oid, static_cast<int16_t>(i + 1), c.char_types[i].first, c.char_types[i].second};
+    return {};
   };
   std::vector<ColumnOrigin> out;
   for (const auto &item : shape.items) {
@@ -136,7 +149,8 @@ std::vector<ColumnOrigin> Session::column_origins(const sql::SelectShape &shape,
         if (!item.qualifier.empty() && &r != by_qualifier(item.qualifier)) continue;
         if (!r.cols) return {};
         for (size_t i = 0; i < r.cols->columns.size(); ++i)
-          out.push_back({r.cols->oid, static_cast<int16_t>(i + 1)});
+          out.push_back({r.cols->oid, static_cast<int16_t>(i + 1), r.cols->char_types[i].first,
+                         r.cols->char_types[i].second});
       }
       continue;
     }
@@ -144,7 +158,7 @@ std::vector<ColumnOrigin> Session::column_origins(const sql::SelectShape &shape,
     if (item.kind == K::kColumn) {
       if (!item.qualifier.empty()) {
         const Rel *r = by_qualifier(item.qualifier);
-        if (r && r->cols) o = {r->cols->oid, number_of(*r->cols, item.column)};
+        if (r && r->cols) o = origin_of(*r->cols, item.column);
       } else if (shape.only_relations) {
         // Unqualified: the one relation that has the column.
         int hits = 0;
@@ -153,8 +167,8 @@ std::vector<ColumnOrigin> Session::column_origins(const sql::SelectShape &shape,
             hits = 2;  // unknown relation: the column may be its
             break;
           }
-          if (int16_t n = number_of(*r.cols, item.column)) {
-            o = {r.cols->oid, n};
+          if (ColumnOrigin found = origin_of(*r.cols, item.column); found.column) {
+            o = found;
             ++hits;
           }
         }
@@ -169,7 +183,7 @@ std::vector<ColumnOrigin> Session::column_origins(const sql::SelectShape &shape,
 }
 
 // CREATE TABLE t (LIKE s ...): each LIKE element becomes the source's column definitions (name,
-// type, NOT NULL; the default with INCLUDING DEFAULTS), read from the catalog as DuckDB resolves the
+// type with its declared length, NOT NULL; the default with INCLUDING DEFAULTS), read from the catalog as DuckDB resolves the
 // source. DuckDB's parser takes no LIKE. Constraints, indexes and the rest have nothing to copy on
 // lake tables.
 std::optional<std::string> Session::expand_create_like(const std::string &text) {
@@ -183,7 +197,10 @@ std::optional<std::string> Session::expand_create_like(const std::string &text) 
       throw Error(sqlstate::kUndefinedTable,
                   "relation \"" + (l.schema.empty() ? "" : l.schema + ".") + l.name + "\" does not exist");
     auto rows = conn_->query_text(
-        "SELECT c.column_name, c.data_type, CAST(a.attnotnull AS VARCHAR), d.adbin FROM duckdb_columns() c "
+        "SELECT c.column_name, CASE WHEN a.atttypid IN (1042, 1043) THEN " +
+        std::string(kPgCompatCatalog) + ".main.format_type(a.atttypid, a.atttypmod) WHEN c.data_type = 'VARCHAR' "
+        "THEN 'text' ELSE c.data_type END, "
+        "CAST(a.attnotnull AS VARCHAR), d.adbin FROM duckdb_columns() c "
         "JOIN " + std::string(kPgCompatCatalog) + ".main.pg_attribute a ON a.attrelid = c.table_oid AND "
         "a.attnum = c.column_index LEFT JOIN " + std::string(kPgCompatCatalog) + ".main.pg_attrdef d "
         "ON d.adrelid = c.table_oid AND d.adnum = c.column_index WHERE c.table_oid = " + std::to_string(source->oid) +
@@ -213,6 +230,15 @@ std::optional<std::string> Session::expand_create_like(const std::string &text) 
   out += text.substr(at);
   if (size_t end = elements_end(out); !keys.empty() && end != std::string::npos) out.insert(end, keys);
   return out;
+}
+
+void put_field_origin(std::string &out, const ColumnOrigin &o, const PgType &t) {
+  put_i32(out, static_cast<int32_t>(o.table));
+  put_i16(out, o.column);
+  const bool declared = o.char_type && t.oid == 25;  // text: what DuckDB makes of a character type
+  put_i32(out, static_cast<int32_t>(declared ? o.char_type : t.oid));
+  put_i16(out, t.typlen);
+  put_i32(out, declared ? o.char_typmod : t.typmod);
 }
 
 void Session::set_column_origins(PreparedStatement &ps, const sql::SelectShape *shape) {

@@ -122,12 +122,7 @@ void Session::describe_columns(const PreparedStatement &s, const std::vector<int
     duck::LogicalType t = plan.column_type(i);
     PgType pt = t ? pg_type_of(t.get()) : PgType{};
     put_cstr(out_, i < s.column_names.size() ? s.column_names[i] : plan.column_name(i));
-    ColumnOrigin o = s.column_origins.size() == n ? s.column_origins[i] : ColumnOrigin{};
-    put_i32(out_, static_cast<int32_t>(o.table));
-    put_i16(out_, o.column);
-    put_i32(out_, static_cast<int32_t>(pt.oid));
-    put_i16(out_, pt.typlen);
-    put_i32(out_, pt.typmod);
+    put_field_origin(out_, s.column_origins.size() == n ? s.column_origins[i] : ColumnOrigin{}, pt);
     int16_t code = codes.empty() ? 0 : codes.size() == 1 ? codes[0] : (i < codes.size() ? codes[i] : 0);
     put_i16(out_, code);
   }

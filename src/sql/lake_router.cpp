@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include <nlohmann/json.hpp>
+
 #include "common/strings.hpp"
 #include "sql/statement.hpp"
 
@@ -236,6 +238,57 @@ void references(Parser &p, lake::ForeignKeySpec &fk) {
   fk.deferrable = deferrable.value_or(fk.deferred);
 }
 
+// The type of a column definition (libpg_query's ColumnDef) when it is character varying [(n)]
+// or character(n); not for arrays of them.
+std::optional<lake::ColumnCharType> char_type_of(const nlohmann::json &column_def) {
+  const auto &type = column_def.value("typeName", nlohmann::json::object());
+  const auto &names = type.value("names", nlohmann::json::array());
+  const auto &mods = type.value("typmods", nlohmann::json::array());
+  if (names.empty() || mods.size() > 1 || type.contains("arrayBounds")) return std::nullopt;
+  std::string name = names.back().value("String", nlohmann::json::object()).value("sval", "");
+  if (name == "varchar" && mods.empty()) return lake::ColumnCharType{column_def.value("colname", ""), {}};
+  if ((name != "varchar" && name != "bpchar") || mods.empty()) return std::nullopt;
+  const auto &value = mods[0].value("A_Const", nlohmann::json::object());
+  if (!value.contains("ival")) return std::nullopt;  // not a number: DuckDB says what is wrong
+  int64_t n = value["ival"].value("ival", int64_t(0));  // libpg_query leaves a 0 out
+  if (n < 1) throw Error(sqlstate::kInvalidParameterValue, "length for type " + name + " must be at least 1");
+  if (n > 10485760) throw Error(sqlstate::kInvalidParameterValue, "length for type " + name + " cannot exceed 10485760");
+  return lake::ColumnCharType{column_def.value("colname", ""), {n, name == "bpchar"}};
+}
+
+// The character types of CREATE TABLE's columns (st.char_types) and of ALTER TABLE's ADD COLUMN
+// and ALTER COLUMN TYPE actions, read with PostgreSQL's parser (text it cannot parse has none).
+void declared_char_types(lake::Statement &st) {
+  if (to_lower(st.original).find("char") == std::string::npos) return;
+  auto tree = parse(st.original);
+  if (!tree) return;
+  if (st.kind == lake::Statement::Kind::kCreateTable) {
+    for (const auto &e : tree->value("CreateStmt", nlohmann::json::object()).value("tableElts", nlohmann::json::array()))
+      if (e.contains("ColumnDef"))
+        if (auto ct = char_type_of(e["ColumnDef"])) st.char_types.push_back(*ct);
+    return;
+  }
+  // ALTER TABLE: the commands that define a column type, in the order of those actions.
+  using AK = lake::AlterAction::Kind;
+  auto action = st.actions.begin();
+  auto next_typed = [&] {
+    while (action != st.actions.end() && action->kind != AK::kAddColumn && action->kind != AK::kSetType) ++action;
+  };
+  for (const auto &c : tree->value("AlterTableStmt", nlohmann::json::object()).value("cmds", nlohmann::json::array())) {
+    const auto &cmd = c.value("AlterTableCmd", nlohmann::json::object());
+    std::string subtype = cmd.value("subtype", "");
+    if (subtype != "AT_AddColumn" && subtype != "AT_AlterColumnType") continue;
+    next_typed();
+    if (action == st.actions.end()) return;
+    const auto &def = cmd.value("def", nlohmann::json::object()).value("ColumnDef", nlohmann::json::object());
+    if (auto ct = char_type_of(def)) {
+      if (subtype == "AT_AlterColumnType") ct->column = cmd.value("name", "");
+      action->char_type = ct;
+    }
+    ++action;
+  }
+}
+
 // The FOREIGN KEY constraints of a CREATE TABLE's definitions, at the parser's '(': each taken
 // into st.foreign_keys and blanked out of st.text (DuckDB makes the table without them).
 void foreign_keys(Parser &p, lake::Statement &st) {
@@ -381,6 +434,7 @@ std::optional<lake::Statement> route_create(Parser &p, lake::Statement &st) {
     if (st.may_declare_constraints && p.is_punct("(")) foreign_keys(p, st);
     p.until([&](const Token &t) { return p.word_in(t, {"AS"}); });
     st.as_select = p.accept("AS");
+    if (!st.as_select) declared_char_types(st);
     return st;
   }
   if (p.accept("VIEW")) {
@@ -796,6 +850,7 @@ std::optional<lake::Statement> route_lake(std::string_view text) {
       throw unsupported("this ALTER TABLE form");
     st.actions = alter_actions(p);
     st.may_declare_constraints = p.names_constraint();
+    declared_char_types(st);
     out = st;
   } else if (p.accept("CALL")) {
     // CALL [catalog.]set_option('name', value): a lake setting, as DuckLake spells it.

@@ -115,7 +115,7 @@ public class JdbcTest {
       List<String> types = new ArrayList<>();
       for (int c = 1; c <= rm.getColumnCount(); c++) types.add(rm.getColumnTypeName(c));
       check("column type names", types,
-          Arrays.asList("int4", "text", "numeric", "timestamp", "date", "bool", "float8", "int8"));
+          Arrays.asList("int4", "varchar", "numeric", "timestamp", "date", "bool", "float8", "int8"));
       check("column sql type", rm.getColumnType(3), Types.NUMERIC);
       // From RowDescription's table OID and column number, looked up in pg_class / pg_attribute.
       check("base table name", rm.unwrap(org.postgresql.PGResultSetMetaData.class).getBaseTableName(2), "jd_items");
@@ -192,7 +192,7 @@ public class JdbcTest {
       check("getColumns types", types, Arrays.asList(Types.INTEGER, Types.VARCHAR, Types.NUMERIC, Types.TIMESTAMP,
           Types.DATE, Types.BIT, Types.DOUBLE, Types.BIGINT));
       check("getColumns type names", typeNames,
-          Arrays.asList("int4", "text", "numeric", "timestamp", "date", "bool", "float8", "int8"));
+          Arrays.asList("int4", "varchar", "numeric", "timestamp", "date", "bool", "float8", "int8"));
       check("getColumns nullable", nullable.get(0), DatabaseMetaData.columnNoNulls);
       check("getColumns nullable 2", nullable.get(1), DatabaseMetaData.columnNullable);
       check("getColumns positions", positions, Arrays.asList(1, 2, 3, 4, 5, 6, 7, 8));

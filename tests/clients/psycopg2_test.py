@@ -53,7 +53,7 @@ def main():
 
     cur.execute("SELECT * FROM p2_items WHERE id = %(id)s", {"id": 7})
     check("row 7", cur.fetchone(), rows[6])
-    check("column type oids", [d.type_code for d in cur.description], [23, 25, 1700, 1082, 1114, 16, 700, 1009])
+    check("column type oids", [d.type_code for d in cur.description], [23, 1043, 1700, 1082, 1114, 16, 700, 1009])
     check("inside transaction", conn.get_transaction_status(), psycopg2.extensions.TRANSACTION_STATUS_INTRANS)
 
     cur.execute("SELECT id, name FROM p2_items WHERE id IN %s ORDER BY id", ((2, 4, 6),))

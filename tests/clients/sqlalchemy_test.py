@@ -84,8 +84,8 @@ def reflection(eng):
     cols = insp.get_columns("sa_items")
     check("column names", [c["name"] for c in cols], ["id", "label", "price", "born", "tags"])
     check("nullable", [c["nullable"] for c in cols], [False, True, True, True, True])
-    # DuckDB keeps no length for varchar(n) (nor enforces one): the column is text.
-    check("types", [type(c["type"]).__name__ for c in cols], ["INTEGER", "TEXT", "NUMERIC", "DATE", "ARRAY"])
+    check("types", [type(c["type"]).__name__ for c in cols], ["INTEGER", "VARCHAR", "NUMERIC", "DATE", "ARRAY"])
+    check("varchar length", cols[1]["type"].length, 20)
     check("numeric precision", (cols[2]["type"].precision, cols[2]["type"].scale), (10, 2))
     check("primary key", insp.get_pk_constraint("sa_items")["constrained_columns"], [])
     check("foreign keys", insp.get_foreign_keys("sa_items"), [])

@@ -1035,6 +1035,93 @@ TEST_F(LakeDdl, WideningTypeChangeOnly) {
   EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM wt"), "2");
 }
 
+// character varying(n) and character(n): the lake's text has no length, so Mallard keeps the
+// declared one, checks every way rows arrive against it (22001 with PostgreSQL's message, nothing
+// written), and shows it in the catalogs, through ALTER TABLE and a restart.
+TEST_F(LakeDdl, DeclaredLengthsAreKeptAndChecked) {
+  Conn c = conn();
+  ASSERT_TRUE(c);
+  exec_ok(c.get(), "CREATE TABLE dl (id integer PRIMARY KEY, a varchar(3), b char(2), u character varying, o char, t text)");
+  exec_ok(c.get(), "INSERT INTO dl VALUES (1, 'abc', 'xy', 'any length at all', 'q', 'x')");
+  auto too_long = [&](const std::string &sql, const std::string &type) {
+    auto e = exec_error(c.get(), sql);
+    EXPECT_EQ(e.sqlstate, "22001") << sql;
+    EXPECT_EQ(e.message, "value too long for type " + type) << sql;
+  };
+  too_long("INSERT INTO dl (id, a) VALUES (2, 'abcd')", "character varying(3)");
+  too_long("INSERT INTO dl (id, b) VALUES (2, 'xyz')", "character(2)");
+  too_long("INSERT INTO dl (id, o) VALUES (2, 'qq')", "character(1)");
+  too_long("INSERT INTO dl (id, a) SELECT g, repeat('é', g) FROM generate_series(2, 5) AS s(g)", "character varying(3)");
+  too_long("UPDATE dl SET a = a || 'd'", "character varying(3)");
+  too_long("INSERT INTO dl (id, a) VALUES (1, 'abcd') ON CONFLICT (id) DO NOTHING", "character varying(3)");
+  // Characters, not bytes, count; a bound parameter is checked as a literal is.
+  exec_ok(c.get(), "INSERT INTO dl (id, a, b) VALUES (2, 'ééé', 'ü')");
+  {
+    const char *values[] = {"3", "wxyz"};
+    Result r(PQexecParams(c.get(), "INSERT INTO dl (id, a) VALUES ($1, $2)", 2, nullptr, values, nullptr, nullptr, 0));
+    EXPECT_EQ(error_of(r.get()).sqlstate, "22001");
+  }
+  Result copied = lake::copy_in(c.get(), "COPY dl (id, a) FROM STDIN", "3\tabc\n4\tabcd\n");
+  EXPECT_EQ(error_of(copied.get()).sqlstate, "22001");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(id || ':' || a, ',' ORDER BY id) FROM dl"), "1:abc,2:ééé");
+  // The catalogs show the declared types.
+  EXPECT_EQ(query_rows(c.get(), "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                                "'dl'::regclass AND attnum > 0 ORDER BY attnum"),
+            (std::vector<Row>{{"id", "integer"}, {"a", "character varying(3)"}, {"b", "character(2)"},
+                              {"u", "character varying"}, {"o", "character(1)"}, {"t", "text"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT column_name, data_type, udt_name, character_maximum_length FROM "
+                                "information_schema.columns WHERE table_name = 'dl' AND column_name IN ('a', 'b') "
+                                "ORDER BY ordinal_position"),
+            (std::vector<Row>{{"a", "character varying", "varchar", "3"}, {"b", "character", "bpchar", "2"}}));
+  // So do result columns that are the table's columns (RowDescription's type and modifier).
+  {
+    Result r = exec(c.get(), "SELECT a, b, u, t, a || '' FROM dl");
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+    std::vector<std::pair<Oid, int>> types;
+    for (int i = 0; i < PQnfields(r.get()); ++i) types.emplace_back(PQftype(r.get(), i), PQfmod(r.get(), i));
+    EXPECT_EQ(types, (std::vector<std::pair<Oid, int>>{{1043, 7}, {1042, 6}, {1043, -1}, {25, -1}, {25, -1}}));
+  }
+  // ALTER TABLE: an added column's default must fit; a shorter length must fit the rows (staged
+  // ones too); a longer one or none lets longer values in.
+  too_long("ALTER TABLE dl ADD COLUMN d varchar(2) DEFAULT 'abc'", "character varying(2)");
+  exec_ok(c.get(), "ALTER TABLE dl ADD COLUMN d varchar(2) DEFAULT 'ab'");
+  too_long("INSERT INTO dl (id, d) VALUES (5, 'abc')", "character varying(2)");
+  too_long("ALTER TABLE dl ALTER COLUMN a TYPE varchar(2)", "character varying(2)");
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "INSERT INTO dl (id, u) VALUES (6, 'abcdef')");
+  too_long("ALTER TABLE dl ALTER COLUMN u TYPE varchar(5)", "character varying(5)");
+  exec_ok(c.get(), "ROLLBACK");
+  exec_ok(c.get(), "ALTER TABLE dl ALTER COLUMN a TYPE varchar(10), ALTER COLUMN b TYPE text");
+  exec_ok(c.get(), "ALTER TABLE dl RENAME COLUMN a TO aa");
+  exec_ok(c.get(), "INSERT INTO dl (id, aa, b) VALUES (7, 'abcdefghij', 'long enough')");
+  too_long("INSERT INTO dl (id, aa) VALUES (8, 'abcdefghijk')", "character varying(10)");
+  // A new table in a transaction checks its rows before the commit.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "CREATE TABLE dl_new (v varchar(1))");
+  too_long("INSERT INTO dl_new VALUES ('ab')", "character varying(1)");
+  exec_ok(c.get(), "ROLLBACK");
+  // LIKE copies the lengths.
+  exec_ok(c.get(), "CREATE TABLE dl_like (LIKE dl)");
+  too_long("INSERT INTO dl_like (id, o) VALUES (1, 'qq')", "character(1)");
+  c.reset();
+
+  ASSERT_EQ(server().stop(), 0) << server().log();
+  ASSERT_TRUE(server().start()) << server().failure();
+  c = conn();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(query_rows(c.get(), "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                                "'dl'::regclass AND attnum > 0 ORDER BY attnum"),
+            (std::vector<Row>{{"id", "integer"}, {"aa", "character varying(10)"}, {"b", "text"},
+                              {"u", "character varying"}, {"o", "character(1)"}, {"t", "text"},
+                              {"d", "character varying(2)"}}));
+  too_long("INSERT INTO dl (id, aa) VALUES (8, 'abcdefghijk')", "character varying(10)");
+  too_long("INSERT INTO dl (id, d) VALUES (8, 'abc')", "character varying(2)");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(id || ':' || aa || ':' || d, ',' ORDER BY id) FROM dl"),
+            "1:abc:ab,2:ééé:ab,7:abcdefghij:ab");
+  exec_ok(c.get(), "DROP TABLE dl_like");
+  exec_ok(c.get(), "DROP TABLE dl");
+}
+
 TEST_F(LakeDdl, ViewsOverLakeTablesSurviveRestart) {
   Conn c = conn();
   ASSERT_TRUE(c);

@@ -214,6 +214,9 @@ std::vector<std::string> catalog_violations(PGconn *c, size_t allowed_orphans) {
               "SELECT count(*) FROM ducklake_tag g WHERE g.end_snapshot IS NULL AND g.object_id IN (SELECT table_id "
               "FROM ducklake_table) AND NOT EXISTS (SELECT 1 FROM ducklake_table t WHERE t.table_id = g.object_id "
               "AND t.end_snapshot IS NULL)");
+  expect_zero("live tags of columns that are gone",
+              "SELECT count(*) FROM ducklake_column_tag g WHERE g.end_snapshot IS NULL AND NOT EXISTS (SELECT 1 FROM "
+              "ducklake_column c WHERE c.table_id = g.table_id AND c.column_id = g.column_id AND c.end_snapshot IS NULL)");
   expect_zero("data files of snapshots that do not exist",
               "SELECT count(*) FROM ducklake_data_file f WHERE NOT EXISTS (SELECT 1 FROM ducklake_snapshot s WHERE "
               "s.snapshot_id = f.begin_snapshot)");

@@ -270,6 +270,8 @@ TEST_P(LakeOnFlavor, CountersAndKeysAreKeptInTheStore) {
     ASSERT_TRUE(c);
     exec_ok(c.get(), "CREATE TABLE counted (id bigserial, who integer)");
     exec_ok(c.get(), "CREATE TABLE keyed (id serial PRIMARY KEY, name text UNIQUE)");
+    exec_ok(c.get(), "CREATE TABLE coded (code varchar(3), flag char, note varchar)");
+    exec_ok(c.get(), "COMMENT ON COLUMN coded.flag IS 'one letter'");
     std::vector<std::thread> writers;
     for (int w = 0; w < 4; ++w)
       writers.emplace_back([&, w] {
@@ -307,6 +309,13 @@ TEST_P(LakeOnFlavor, CountersAndKeysAreKeptInTheStore) {
   exec_ok(c.get(), "INSERT INTO pets VALUES (3)");
   EXPECT_EQ(exec_error(c.get(), "COMMIT").sqlstate, "23503");
   EXPECT_EQ(exec_ok(c.get(), "DELETE FROM owners WHERE id = 2"), "DELETE 1");
+  // Declared character types and lengths are column tags in the store.
+  EXPECT_EQ(exec_error(c.get(), "INSERT INTO coded (code) VALUES ('abcd')").sqlstate, "22001");
+  exec_ok(c.get(), "ALTER TABLE coded ALTER COLUMN code TYPE varchar(4)");
+  exec_ok(c.get(), "INSERT INTO coded (code) VALUES ('abcd')");
+  EXPECT_EQ(query_value(c.get(), "SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM "
+                                 "pg_attribute WHERE attrelid = 'coded'::regclass AND attnum > 0"),
+            "character varying(4),character(1),character varying");
   // Rows and columns changed in one transaction (a migration): the inlined rows staged before
   // and after the ALTER are committed under the new schema version, with the old ones.
   exec_ok(c.get(), "BEGIN");
@@ -348,6 +357,7 @@ TEST_P(LakeOnFlavor, CountersAndKeysAreKeptInTheStore) {
   exec_ok(c.get(), "COMMENT ON TABLE counted IS 'going'");
   exec_ok(c.get(), "DROP TABLE pets");
   exec_ok(c.get(), "DROP TABLE counted");
+  exec_ok(c.get(), "ALTER TABLE coded DROP COLUMN flag");
   exec_ok(c.get(), "COMMIT");
   Conn s = admin(e);
   EXPECT_EQ(query_value(s.get(), "SELECT count(*) FROM mallard_sequence"), "2");

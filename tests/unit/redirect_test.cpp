@@ -1,5 +1,6 @@
 // sql::redirect_relations (how a transaction that changed a table's columns reads it through its
-// own relation) and the routing of ALTER TABLE ADD COLUMN with an inline REFERENCES.
+// own relation), and what the router reads off ALTER TABLE and CREATE TABLE: an ADD COLUMN's inline
+// REFERENCES, character types with their lengths.
 #include <gtest/gtest.h>
 
 #include "sql/lake_router.hpp"
@@ -61,6 +62,38 @@ TEST(LakeRouter, AddColumnTakesItsReferencesOut) {
   EXPECT_TRUE(a.foreign->deferrable && a.foreign->deferred);
   EXPECT_FALSE(st->actions[1].foreign);
   EXPECT_NE(st->actions[1].text.find("CONSTRAINT \"c_nn\" NOT NULL"), std::string::npos) << st->actions[1].text;
+}
+
+// character varying [(n)] and character(n), which DuckDB's types lose, come from PostgreSQL's
+// parser: per column of CREATE TABLE, per ADD COLUMN / ALTER COLUMN TYPE action of ALTER TABLE.
+TEST(LakeRouter, CharacterTypesAreReadWithTheirLengths) {
+  using mallard::lake::ColumnCharType;
+  auto described = [](const std::vector<ColumnCharType> &v) {
+    std::string out;
+    for (auto &c : v) out += c.column + ":" + std::to_string(c.type.length) + (c.type.fixed ? "f " : "v ");
+    return out;
+  };
+  auto st = mallard::sql::route_lake(
+      "CREATE TABLE t (a varchar(3), \"B\" character(2) NOT NULL, c char, d character varying, e varchar(5)[], "
+      "f text, g bpchar, h integer)");
+  ASSERT_TRUE(st);
+  EXPECT_EQ(described(st->char_types), "a:3v B:2f c:1f d:0v ");
+  st = mallard::sql::route_lake("ALTER TABLE t ADD COLUMN x int, ALTER COLUMN a TYPE char(4), ALTER COLUMN b "
+                                "SET DEFAULT 'x', ADD y varchar(7) DEFAULT 'y', ALTER COLUMN d TYPE text");
+  ASSERT_TRUE(st);
+  ASSERT_EQ(st->actions.size(), 5u);
+  std::vector<ColumnCharType> found;
+  for (auto &a : st->actions)
+    if (a.char_type) found.push_back(*a.char_type);
+  EXPECT_EQ(described(found), "a:4f y:7v ");
+  EXPECT_FALSE(st->actions[0].char_type);
+  EXPECT_FALSE(st->actions[4].char_type);  // text: the column's declared type goes
+  try {
+    mallard::sql::route_lake("CREATE TABLE t (a varchar(0))");
+    ADD_FAILURE() << "varchar(0) accepted";
+  } catch (const mallard::Error &e) {
+    EXPECT_EQ(std::string(e.sqlstate()), "22023");
+  }
 }
 
 }  // namespace
