@@ -999,6 +999,32 @@ void workload_c(Env &env) {
              ddl_cell(big), "the 1-table lake, interleaved",
              "commit " + ratio_str(ddl_ratio, 2) + ", CPU " + ratio_str(ddl_cpu_ratio, 2), "about 1x",
              ddl_cpu_ratio <= 1.25 ? "yes" : "no"});
+    // Reading one table's columns from the catalogs, as clients introspect: pg_attribute with
+    // pg_attrdef (psql's \d, Rails, SQLAlchemy) and information_schema.columns (Django,
+    // Hibernate), alternating between the lakes.
+    const std::vector<std::pair<std::string, std::string>> introspection = {
+        {"pg_attribute",
+         "SELECT a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid), a.attnotnull "
+         "FROM pg_attribute a LEFT JOIN pg_attrdef d ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+         "WHERE a.attrelid = 'c_hot'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"},
+        {"information_schema.columns",
+         "SELECT column_name, data_type, is_nullable, column_default, character_maximum_length "
+         "FROM information_schema.columns WHERE table_name = 'c_hot' ORDER BY ordinal_position"}};
+    for (const auto &[what, sql] : introspection) {
+      std::vector<double> one, many;
+      for (int r = 0; r < 2 * kRounds; ++r)
+        for (Side *side : r % 2 ? std::vector<Side *>{&big, &small} : std::vector<Side *>{&small, &big}) {
+          auto t = Clock::now();
+          if (side->reader.exec(sql) < 2) fail("the catalogs lost the columns of c_hot");
+          (side == &small ? one : many).push_back(seconds_since(t) * 1e3);
+        }
+      std::printf("    %s of one table: %s ms with 1 table, %s ms with %d tables\n", what.c_str(),
+                  ms_str(median(one)).c_str(), ms_str(median(many)).c_str(), tables);
+      add_row({"(c) " + what + " of one table, 1 table in the lake", ms_str(median(one)) + " ms", "", "", "", "-"});
+      add_row({"(c) " + what + " of one table, " + std::to_string(tables) + " tables in the lake",
+               ms_str(median(many)) + " ms", "the 1-table lake, interleaved", ratio_str(median(many) / median(one), 2),
+               "-", "-"});
+    }
     for (int made = 1; made < tables;) {
       std::string batch = "BEGIN;";
       for (int k = 0; k < 100 && made < tables; ++k, ++made) batch += "DROP TABLE c_t" + std::to_string(made) + ";";

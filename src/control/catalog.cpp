@@ -14,6 +14,7 @@
 #include "common/pg_similar.hpp"
 #include "common/strings.hpp"
 #include "lake/sequences.hpp"
+#include "lake/views.hpp"
 
 namespace mallard::control {
 
@@ -598,11 +599,17 @@ void add_tool_catalog(std::string &s, const std::string &q) {
   add("CREATE VIEW " + q + "pg_timezone_names AS SELECT name, abbrev, utc_offset, is_dst FROM pg_timezone_names()");
 }
 
-// A join of the lake table's columns declared with a length (__mallard_lake_char_columns), as
-// `ch`, for a column whose table is the lake view `v` joined before.
-std::string lake_char_columns(const std::string &schema, const std::string &table, const std::string &column) {
-  return "LEFT JOIN __mallard_lake_char_columns() ch ON v.view_name IS NOT NULL AND ch.schema_name = " + schema +
-         " AND ch.table_name = " + table + " AND ch.column_name = " + column + " ";
+// Joins, for a column of a relation named by `database`, `schema`, `table` and `column`, its lake
+// table (lake_tables, as `v`), the staging table column with its NOT NULL and default (as `s`)
+// and its character type (char_columns, as `ch`); NULLs for other relations' columns. Each join
+// is on columns alone: a condition on the left side only makes DuckDB's LEFT JOIN far slower.
+std::string lake_column_joins(const std::string &database, const std::string &schema, const std::string &table,
+                              const std::string &column) {
+  const std::string q = std::string(kCatalogDb) + ".main.";
+  return "LEFT JOIN " + q + "lake_tables v ON v.database_name = " + database + " AND v.schema_name = " + schema +
+         " AND v.view_name = " + table + " LEFT JOIN " + q + "staging_columns s ON s.table_name = v.staging AND "
+         "s.column_name = " + column + " LEFT JOIN " + q + "char_columns ch ON ch.database_name = " + database +
+         " AND ch.schema_name = " + schema + " AND ch.table_name = " + table + " AND ch.column_name = " + column + " ";
 }
 
 // Macro arguments are expanded inside the macro's subqueries, so an argument such as `c.oid` would
@@ -788,6 +795,36 @@ std::string statements() {
            {"relpersistence", "relkind", "relreplident"}) +
       " FROM " + q + "raw_pg_class");
 
+  // The lake tables whose columns this session's open transaction changed, or that it created
+  // with character types (lake::kAlteredVariable).
+  add("CREATE VIEW " + q + "altered_tables AS SELECT ma.s AS schema_name, ma.t AS table_name, ma.v AS row_view, "
+      "ma.i AS staging, ma.k AS char_columns FROM (SELECT unnest(coalesce(getvariable('" +
+      std::string(lake::kAlteredVariable) + "'), CAST([] AS " + lake::kAlteredType + "))) AS ma)");
+  // The lake tables' views, with the staging table in __mallard that has their columns' NOT NULL
+  // and defaults (the transaction's own for an altered table), and those staging tables' columns.
+  add("CREATE VIEW " + q + "lake_tables AS SELECT v.database_name, v.schema_name, v.view_name, v.view_oid, "
+      "coalesce(ma.staging, regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1)) AS staging "
+      "FROM duckdb_views() v LEFT JOIN " + q + "altered_tables ma ON ma.schema_name = v.schema_name AND "
+      "ma.table_name = v.view_name WHERE v.database_name = current_database() AND " + q + "is_lake_table(v.sql)");
+  add("CREATE VIEW " + q + "staging_columns AS SELECT * FROM duckdb_columns() WHERE database_name = current_database() "
+      "AND schema_name = '__mallard'");
+  // duckdb_columns() as the session sees them: a table its transaction altered has its row view's
+  // columns, under the table's schema, name and OID.
+  add("CREATE VIEW " + q + "session_columns AS "
+      "SELECT c.* FROM duckdb_columns() c WHERE NOT EXISTS (SELECT 1 FROM " + q + "altered_tables ma WHERE "
+      "c.database_name = current_database() AND ma.schema_name = c.schema_name AND ma.table_name = c.table_name AND "
+      "ma.row_view IS NOT NULL) "
+      "UNION ALL SELECT r.* REPLACE (o.schema_oid AS schema_oid, o.schema_name AS schema_name, o.view_oid AS table_oid, "
+      "o.view_name AS table_name) FROM " + q + "altered_tables ma JOIN duckdb_views() o ON "
+      "o.database_name = current_database() AND o.schema_name = ma.schema_name AND o.view_name = ma.table_name "
+      "JOIN " + q + "staging_columns r ON r.table_name = ma.row_view");
+  // __mallard_lake_char_columns() as the session sees it: the tables in altered_tables as the
+  // transaction has them.
+  add("CREATE VIEW " + q + "char_columns AS SELECT current_database() AS database_name, * "
+      "FROM __mallard_lake_char_columns() mc WHERE NOT EXISTS (SELECT 1 FROM " + q + "altered_tables ma WHERE "
+      "ma.schema_name = mc.schema_name AND ma.table_name = mc.table_name) "
+      "UNION ALL SELECT current_database(), mk.schema_name, mk.table_name, mk.k.n, mk.k.o, mk.k.m, mk.k.l FROM ("
+      "SELECT schema_name, table_name, unnest(char_columns) AS k FROM " + q + "altered_tables) mk");
   add("CREATE VIEW " + q + "raw_pg_attribute AS "
       "SELECT CAST(c.table_oid AS BIGINT) AS attrelid, c.column_name AS attname, "
       "CAST(coalesce(ch.type_oid, " + q + "type_oid(c.data_type)) AS BIGINT) AS atttypid, -1 AS attstattarget, "
@@ -802,13 +839,9 @@ std::string statements() {
       "CAST(coalesce(t.typcollation, 0) AS BIGINT) AS attcollation, CAST(NULL AS VARCHAR[]) AS attacl, "
       "CAST(NULL AS VARCHAR[]) AS attoptions, CAST(NULL AS VARCHAR[]) AS attfdwoptions, "
       "CAST(NULL AS VARCHAR) AS attmissingval "
-      "FROM duckdb_columns() c LEFT JOIN " + q + "pg_type t ON t.oid = " + q + "type_oid(c.data_type) "
+      "FROM " + q + "session_columns c LEFT JOIN " + q + "pg_type t ON t.oid = " + q + "type_oid(c.data_type) " +
       // A lake table's NOT NULL and defaults live on its staging table.
-      "LEFT JOIN duckdb_views() v ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND "
-      "v.view_name = c.table_name AND " + q + "is_lake_table(v.sql) "
-      "LEFT JOIN duckdb_columns() s ON v.view_name IS NOT NULL AND s.database_name = c.database_name AND "
-      "s.schema_name = '__mallard' AND s.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) AND "
-      "s.column_name = c.column_name " + lake_char_columns("c.schema_name", "c.table_name", "c.column_name") +
+      lake_column_joins("c.database_name", "c.schema_name", "c.table_name", "c.column_name") +
       "WHERE c.database_name IN (current_database(), 'temp') AND c.schema_name <> '__mallard'");
   add("CREATE VIEW " + q + "pg_attribute AS " + oids({"attrelid", "atttypid", "attcollation"}, {"attalign", "attstorage", "attcompression", "attidentity", "attgenerated"}) + " FROM " + q +
       "raw_pg_attribute");
@@ -822,10 +855,8 @@ std::string statements() {
       "WHERE column_default IS NOT NULL AND database_name IN (current_database(), 'temp') AND schema_name <> '__mallard' "
       "UNION ALL SELECT CAST(v.view_oid * 1000 + c.column_index AS BIGINT), CAST(v.view_oid AS BIGINT), "
       "CAST(c.column_index AS SMALLINT), " + q + "shown_default(c.column_default, v.view_name, c.column_name) "
-      "FROM duckdb_views() v JOIN duckdb_columns() c "
-      "ON c.database_name = v.database_name AND c.schema_name = '__mallard' AND "
-      "c.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) "
-      "WHERE v.database_name = current_database() AND " + q + "is_lake_table(v.sql) AND c.column_default IS NOT NULL");
+      "FROM " + q + "lake_tables v JOIN " + q + "staging_columns c ON c.table_name = v.staging "
+      "WHERE c.column_default IS NOT NULL");
   add("CREATE VIEW " + q + "pg_attrdef AS " + oids({"oid", "adrelid"}) + " FROM " + q + "raw_pg_attrdef");
 
   add("CREATE VIEW " + q + "raw_pg_description AS "
@@ -966,7 +997,8 @@ std::string statements() {
   add("CREATE MACRO " + q + "format_type(o, typmod) AS CASE WHEN o IS NULL THEN NULL ELSE coalesce("
       "(SELECT CASE WHEN mft.typcategory = 'A' AND mft.oid NOT IN (22, 30) THEN " + q + "format_base_type(mft.typelem, typmod) || '[]' "
       "ELSE " + q + "format_base_type(mft.oid, typmod) END FROM " + q + "pg_type mft WHERE mft.oid = o), '???') END");
-  add("CREATE MACRO " + q + "format_base_type(o, typmod) AS CASE o "
+  // format_named_type takes the type's name in pg_type (a join is much faster than the subquery).
+  add("CREATE MACRO " + q + "format_named_type(o, typmod, typname) AS CASE o "
       "WHEN 16 THEN 'boolean' WHEN 18 THEN '\"char\"' WHEN 20 THEN 'bigint' WHEN 21 THEN 'smallint' "
       "WHEN 23 THEN 'integer' WHEN 700 THEN 'real' WHEN 701 THEN 'double precision' "
       "WHEN 1042 THEN 'character' || CASE WHEN typmod >= 5 THEN '(' || (typmod - 4) || ')' ELSE '' END "
@@ -976,7 +1008,9 @@ std::string statements() {
       "WHEN 1562 THEN 'bit varying' "
       "WHEN 1700 THEN CASE WHEN typmod IS NOT NULL AND typmod >= 4 THEN 'numeric(' || ((typmod - 4) >> 16) || ',' || "
       "((typmod - 4) & 65535) || ')' ELSE 'numeric' END "
-      "ELSE (SELECT mb.typname FROM " + q + "base_types mb WHERE mb.oid = o) END");
+      "ELSE typname END");
+  add("CREATE MACRO " + q + "format_base_type(o, typmod) AS " + q + "format_named_type(o, typmod, "
+      "(SELECT mb.typname FROM " + q + "base_types mb WHERE mb.oid = o))");
   // reg* casts. A name literal is looked up (schema-qualified or not, quoted or not); an OID is
   // shown as its name.
   add("CREATE MACRO " + q + "unquote_ident(s) AS CASE WHEN s LIKE '\"%\"' THEN replace(s[2:-2], '\"\"', '\"') "
@@ -1029,10 +1063,8 @@ std::string statements() {
       q + "listed_schema(col.table_catalog, col.table_schema) AS table_schema, "
       "CASE WHEN " + q + "type_oid(col.data_type) IN (SELECT mb.typarray FROM " + q + "base_types mb) THEN 'ARRAY' "
       "WHEN " + q + "type_oid(col.data_type) = 1700 THEN 'numeric' "
-      "ELSE coalesce(" + q + "format_base_type(coalesce(ch.type_oid, " + q + "type_oid(col.data_type)), NULL), "
-      "lower(col.data_type)) END AS data_type, "
-      "coalesce((SELECT mt.typname FROM " + q + "pg_type mt WHERE mt.oid = coalesce(ch.type_oid, " + q +
-      "type_oid(col.data_type))), lower(col.data_type)) AS udt_name, "
+      "ELSE coalesce(" + q + "format_named_type(ty.oid, NULL, ty.typname), lower(col.data_type)) END AS data_type, "
+      "coalesce(ty.typname, lower(col.data_type)) AS udt_name, "
       "CASE WHEN ch.type_oid IS NULL THEN col.character_maximum_length ELSE ch.max_length END "
       "AS character_maximum_length, "
       "CASE WHEN ch.type_oid IS NULL THEN col.character_octet_length ELSE coalesce(ch.max_length * 4, 1073741824) END "
@@ -1044,12 +1076,15 @@ std::string statements() {
       "ELSE col.numeric_precision END AS numeric_precision, "
       "CASE WHEN col.data_type LIKE 'DECIMAL(%' AND " + q + "type_mod(col.data_type) = -1 THEN NULL "
       "ELSE col.numeric_scale END AS numeric_scale) "
-      "FROM information_schema.columns col "
-      "LEFT JOIN duckdb_views() v ON v.database_name = col.table_catalog AND v.schema_name = col.table_schema AND "
-      "v.view_name = col.table_name AND " + q + "is_lake_table(v.sql) "
-      "LEFT JOIN duckdb_columns() s ON v.view_name IS NOT NULL AND s.database_name = v.database_name AND "
-      "s.schema_name = '__mallard' AND s.table_name = regexp_extract(v.sql, '__mallard\\.\"?([in][_0-9a-f]+)', 1) AND "
-      "s.column_name = col.column_name " + lake_char_columns("col.table_schema", "col.table_name", "col.column_name") +
+      // A table the open transaction changed the columns of: as its row view has them.
+      "FROM (SELECT mi.* FROM information_schema.columns mi WHERE NOT EXISTS ("
+      "SELECT 1 FROM " + q + "altered_tables ma WHERE mi.table_catalog = current_database() AND "
+      "ma.schema_name = mi.table_schema AND ma.table_name = mi.table_name AND ma.row_view IS NOT NULL) "
+      "UNION ALL SELECT mi.* REPLACE (ma.schema_name AS table_schema, ma.table_name AS table_name) "
+      "FROM information_schema.columns mi JOIN " + q + "altered_tables ma ON mi.table_catalog = current_database() "
+      "AND mi.table_schema = '__mallard' AND mi.table_name = ma.row_view) col " +
+      lake_column_joins("col.table_catalog", "col.table_schema", "col.table_name", "col.column_name") +
+      "LEFT JOIN " + q + "pg_type ty ON ty.oid = coalesce(ch.type_oid, " + q + "type_oid(col.data_type)) "
       "WHERE " + q + "listed(col.table_catalog, col.table_schema)");
   add_tool_catalog(s, q);
   return s;

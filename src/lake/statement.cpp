@@ -18,6 +18,9 @@ namespace {
 
 std::string hidden(const std::string &name) { return std::string(kHiddenSchema) + "." + sql_ident(name); }
 
+// The name a table created and dropped in one transaction keeps (its place keeps later ids).
+constexpr const char *kDroppedName = "\x01dropped";
+
 // A scratch temp table that carries a DML statement's selected rows between its steps.
 constexpr const char *kScratch = "temp.main.__mallard_dml";
 
@@ -189,6 +192,10 @@ bool declare_char_types(Table &t, const std::vector<ColumnCharType> &types) {
         lengths |= ct.type.length > 0;
       }
   return lengths;
+}
+
+bool declares_char_types(const Table &t) {
+  return std::any_of(t.columns.begin(), t.columns.end(), [](const Column &c) { return c.char_type.has_value(); });
 }
 
 // 22001 unless every value of column `c` in `rows` fits the length its type declares.
@@ -761,6 +768,7 @@ Outcome Session::create_table(duck::Connection &conn, const Statement &st) {
     o.count = std::stoll(conn.query_scalar("SELECT CAST(count(*) AS VARCHAR) FROM " + nt.ins));
   }
   changes_.created_tables.push_back(std::move(nt));
+  if (declares_char_types(changes_.created_tables.back().table)) show_changed(conn);
   return o;
 }
 
@@ -779,7 +787,8 @@ Outcome Session::drop_table(duck::Connection &conn, const Statement &st, const Q
     drop_dependent_keys(conn, -static_cast<int64_t>(i) - 1, {}, st.cascade, "table " + n.name, o, {}, going(st));
     conn.query("DROP VIEW " + user_view(schema, n.name));
     // Its staging objects stay until the DuckDB transaction ends; later ids must not shift.
-    nt.table.name = "\x01dropped";
+    nt.table.name = kDroppedName;
+    if (changed_shown_) show_changed(conn);
     return o;
   }
   auto b = base(conn);
@@ -795,6 +804,7 @@ Outcome Session::drop_table(duck::Connection &conn, const Statement &st, const Q
   // What the transaction changed of it before goes too: the commit would write it for a table
   // that is gone (live column and tag rows of a dropped table).
   changes_.altered.erase(t->id);
+  if (changed_shown_) show_changed(conn);
   changes_.comments.erase(t->id);
   std::erase_if(changes_.column_comments, [id = t->id](const auto &c) { return c.first.first == id; });
   return o;
@@ -1360,8 +1370,11 @@ Outcome Session::alter_table(duck::Connection &conn, const Statement &st) {
     created->table = std::move(now.table);
     created->ins = now.ins;
     created->pos = now.pos;
+    if (changed_shown_ || declares_char_types(created->table)) show_changed(conn);
   } else {
+    bool restaged = !now.view.empty();
     changes_.altered[key] = std::move(now);
+    if (restaged) show_changed(conn);
   }
   return o;
 }
@@ -1489,7 +1502,7 @@ void Session::commit(duck::Connection &conn) {
   // A table created and dropped in the same transaction leaves nothing.
   std::vector<NewTable> kept;
   for (auto &nt : changes_.created_tables)
-    if (nt.table.name != "\x01dropped") kept.push_back(std::move(nt));
+    if (nt.table.name != kDroppedName) kept.push_back(std::move(nt));
   changes_.created_tables = std::move(kept);
   changes_.author = author_;
   changes_.commit_message = message_;
@@ -1582,7 +1595,7 @@ std::vector<Session::Current> Session::current_tables(duck::Connection &conn) {
   std::vector<Current> out;
   for (size_t i = 0; i < changes_.created_tables.size(); ++i) {
     auto &nt = changes_.created_tables[i];
-    if (nt.table.name == "\x01dropped") continue;
+    if (nt.table.name == kDroppedName) continue;
     out.push_back({&nt.table, -static_cast<int64_t>(i) - 1, nt.schema, catalog_view(nt.schema, nt.table.name), nt.ins});
   }
   auto b = base(conn);
@@ -1817,7 +1830,7 @@ void Session::check_keys(duck::Connection &conn) {
   for (int64_t id : tables) {
     if (id < 0) {
       for (auto &nt : changes_.created_tables)
-        if (nt.table.name != "\x01dropped")
+        if (nt.table.name != kDroppedName)
           for (auto &k : nt.table.keys)
             if (k.unique) check_key(conn, nt.table, k, catalog_view(nt.schema, nt.table.name), nt.ins);
       continue;
@@ -1894,7 +1907,49 @@ void Session::release(duck::Connection &conn, size_t depth) {
   savepoints_.resize(depth - 1);
 }
 
-void Session::finish(bool committed) noexcept {
+void Session::show_changed(duck::Connection &conn) {
+  auto unqualified = [](const std::string &hidden_name) {
+    std::string n = hidden_name.substr(hidden_name.find('.') + 1);
+    return n.size() >= 2 && n.front() == '"' ? n.substr(1, n.size() - 2) : n;
+  };
+  auto char_columns = [](const Table &t) {
+    std::string k;
+    for (const auto &c : t.columns)
+      if (const auto &ct = c.char_type)
+        k += std::string(k.empty() ? "" : ", ") + "{'n': " + sql_literal(c.name) + ", 'o': " +
+             (ct->fixed ? "1042" : "1043") + ", 'm': " + std::to_string(ct->length > 0 ? ct->length + 4 : -1) +
+             ", 'l': " + (ct->length > 0 ? std::to_string(ct->length) : "NULL") + "}";
+    return "[" + k + "]";
+  };
+  std::string list;
+  auto add = [&](const std::string &schema, const std::string &name, const std::optional<std::string> &view,
+                 const std::optional<std::string> &ins, const Table &now) {
+    list += std::string(list.empty() ? "" : ", ") + "{'s': " + sql_literal(schema) + ", 't': " + sql_literal(name) +
+            ", 'v': " + (view ? sql_literal(unqualified(*view)) : "NULL") +
+            ", 'i': " + (ins ? sql_literal(unqualified(*ins)) : "NULL") + ", 'k': " + char_columns(now) + "}";
+  };
+  for (const auto &[id, a] : changes_.altered) {
+    if (a.view.empty() || changes_.dropped_tables.count(id)) continue;
+    const Table &t = *base_->tables.at(id);
+    if (auto schema = base_->schemas.find(t.schema_id); schema != base_->schemas.end())
+      add(schema->second.name, t.name, a.view, a.ins, a.table);
+  }
+  for (const auto &nt : changes_.created_tables)
+    if (nt.table.name != kDroppedName && declares_char_types(nt.table))
+      add(nt.schema, nt.table.name, std::nullopt, std::nullopt, nt.table);
+  conn.query(std::string("SET VARIABLE ") + kAlteredVariable + " = CAST([" + list + "] AS " + kAlteredType + ")");
+  changed_shown_ = true;
+}
+
+void Session::finish(duck::Connection &conn, bool committed) noexcept {
+  if (changed_shown_) {
+    try {
+      conn.query(std::string("RESET VARIABLE ") + kAlteredVariable);
+      changed_shown_ = false;
+    } catch (...) {  // tried again when the next transaction ends
+      spdlog::error("could not reset {} on a connection", kAlteredVariable);
+    }
+  }
   savepoints_.clear();
   // The temporary macros and the transaction's own staging ended with the DuckDB transaction.
   if (!shadowed_.empty() || redirects_) ++binding_epoch_;

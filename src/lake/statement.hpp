@@ -179,8 +179,9 @@ class Session {
   // Commits the lake part of the transaction (data files + metadata). The caller then ends the
   // DuckDB transaction by ROLLBACK and calls finish().
   void commit(duck::Connection &conn);
-  // After the DuckDB transaction ended; `committed` when commit() wrote a snapshot. Never throws.
-  void finish(bool committed) noexcept;
+  // After the DuckDB transaction ended on `conn`; `committed` when commit() wrote a snapshot.
+  // Never throws.
+  void finish(duck::Connection &conn, bool committed) noexcept;
   // An error DuckDB raised on a staging table, told in the user's terms: a NOT NULL violation
   // names the table and column as PostgreSQL does. Other errors come back unchanged.
   Error explain(const Error &e) const;
@@ -296,6 +297,10 @@ class Session {
   uint64_t binding_epoch_ = 0, staging_epoch_ = 0;
   std::set<std::string> restart_counters_;  // TRUNCATE ... RESTART IDENTITY: counters reset at commit
   bool redirects_ = false;
+  bool changed_shown_ = false;  // kAlteredVariable is set on the connection
+  // Sets kAlteredVariable to the tables this transaction changed the columns of, and those it
+  // created with character types.
+  void show_changed(duck::Connection &conn);
   std::string author_, message_;
   std::vector<std::string> search_path_{"main"};
   bool describing_ = false;

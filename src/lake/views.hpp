@@ -16,6 +16,16 @@
 namespace mallard::lake {
 
 inline constexpr const char *kHiddenSchema = "__mallard";
+// A DuckDB variable of a connection whose open transaction changed the columns of committed lake
+// tables, or created tables with character types (lake::Session sets it, and resets it when the
+// transaction ends), for the catalogs (control/catalog.cpp), which show the shared views and the
+// lake's snapshot otherwise. One struct per table: its schema (s) and name (t) as the views have
+// them; for a committed table, the names in kHiddenSchema of the transaction's row view (v) and
+// staging table (i), which have its columns now; the columns of character types (k: name,
+// PostgreSQL type, modifier and length, as catalog.cpp's __mallard_lake_char_columns gives them).
+inline constexpr const char *kAlteredVariable = "__mallard_altered";
+inline constexpr const char *kAlteredType =
+    "STRUCT(s VARCHAR, t VARCHAR, v VARCHAR, i VARCHAR, k STRUCT(n VARCHAR, o BIGINT, m BIGINT, l BIGINT)[])[]";
 
 std::string inserts_table(int64_t table_id);
 std::string deletes_table(int64_t table_id);

@@ -1193,6 +1193,9 @@ std::shared_ptr<PreparedStatement> Session::prepare_uncached(const std::string &
       for (size_t i = 0; i < select.names->size(); ++i)
         ps->column_names.push_back((*select.names)[i] ? *(*select.names)[i] : plan.column_name(i));
     }
+    // Origins are the relations as the client named them, not the transaction's own that a
+    // redirect put in their place.
+    if (text != given) select.shape = sql::select_columns(given).shape;
     set_column_origins(*ps, select.shape ? &*select.shape : nullptr);
   }
   return ps;

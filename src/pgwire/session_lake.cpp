@@ -53,7 +53,7 @@ void Session::tx_commit() {
       tx_rollback();
       throw;
     }
-    lake_->finish(false);
+    lake_->finish(*conn_, false);
     end_transaction_settings(true);
     return;
   }
@@ -74,7 +74,7 @@ void Session::tx_commit() {
   }
   // The commit stands even when the views cannot move right now (a store that just went away):
   // the next transaction start or commit moves them.
-  lake_->finish(true);
+  lake_->finish(*conn_, true);
   end_transaction_settings(true);
 }
 
@@ -84,7 +84,7 @@ void Session::tx_rollback() noexcept {
     conn_->query("ROLLBACK");
   } catch (...) {
   }
-  lake_->finish(false);
+  lake_->finish(*conn_, false);
   try {
     end_transaction_settings(false);
   } catch (...) {

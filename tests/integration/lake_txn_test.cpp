@@ -605,6 +605,66 @@ TEST_F(LakeTxn, AlterInTheTransactionThatWritesTheTable) {
   exec_ok(c.get(), "ROLLBACK");
 }
 
+// A migration reads the catalogs after changing a table (Rails' reset_column_information, psql's
+// \d): the transaction's columns, defaults, NOT NULL and character types, while other sessions
+// see the committed ones, and a rollback puts them back.
+TEST_F(LakeTxn, CatalogsShowTheTransactionsColumns) {
+  Conn c = conn(), other = conn();
+  ASSERT_TRUE(c && other);
+  exec_ok(c.get(), "CREATE TABLE mig_users (id serial PRIMARY KEY, name varchar(20) NOT NULL)");
+  exec_ok(c.get(), "INSERT INTO mig_users (name) VALUES ('a'), ('b')");
+  const std::string rails =
+      "SELECT a.attname, format_type(a.atttypid, a.atttypmod), pg_get_expr(d.adbin, d.adrelid), a.attnotnull "
+      "FROM pg_attribute a LEFT JOIN pg_attrdef d ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+      "WHERE a.attrelid = '\"mig_users\"'::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+  const std::vector<Row> committed = {{"id", "integer", "nextval('mig_users_id_seq'::regclass)", "t"},
+                                      {"name", "character varying(20)", std::nullopt, "t"}};
+  ASSERT_EQ(query_rows(c.get(), rails), committed);
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "ALTER TABLE mig_users ADD COLUMN age integer NOT NULL DEFAULT 7");
+  exec_ok(c.get(), "ALTER TABLE mig_users RENAME COLUMN name TO full_name");
+  exec_ok(c.get(), "ALTER TABLE mig_users ADD COLUMN code char(2)");
+  exec_ok(c.get(), "CREATE TABLE mig_fresh (a varchar(5), b text)");
+  const std::vector<Row> changed = {{"id", "integer", "nextval('mig_users_id_seq'::regclass)", "t"},
+                                    {"full_name", "character varying(20)", std::nullopt, "t"},
+                                    {"age", "integer", "7", "t"},
+                                    {"code", "character(2)", std::nullopt, "f"}};
+  EXPECT_EQ(query_rows(c.get(), rails), changed);
+  EXPECT_EQ(query_rows(c.get(), "SELECT column_name, data_type, is_nullable, character_maximum_length FROM "
+                                "information_schema.columns WHERE table_name = 'mig_users' ORDER BY ordinal_position"),
+            (std::vector<Row>{{"id", "integer", "NO", std::nullopt},
+                              {"full_name", "character varying", "NO", "20"},
+                              {"age", "integer", "NO", std::nullopt},
+                              {"code", "character", "YES", "2"}}));
+  EXPECT_EQ(query_rows(c.get(), "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                                "'mig_fresh'::regclass AND attnum > 0 ORDER BY attnum"),
+            (std::vector<Row>{{"a", "character varying(5)"}, {"b", "text"}}));
+  {
+    Result r = exec(c.get(), "SELECT * FROM mig_users ORDER BY id");
+    ASSERT_EQ(PQresultStatus(r.get()), PGRES_TUPLES_OK) << PQresultErrorMessage(r.get());
+    ASSERT_EQ(PQnfields(r.get()), 4);
+    EXPECT_EQ(PQftype(r.get(), 1), 1043u);
+    EXPECT_EQ(PQfmod(r.get(), 1), 24);
+    EXPECT_EQ(PQftablecol(r.get(), 2), 3);
+    EXPECT_EQ(std::to_string(PQftable(r.get(), 2)),
+              query_value(c.get(), "SELECT oid FROM pg_class WHERE relname = 'mig_users'"));
+    EXPECT_EQ(PQftype(r.get(), 3), 1042u);
+  }
+  if (!reference_mode()) EXPECT_EQ(query_rows(other.get(), rails), committed);  // PostgreSQL waits for the lock
+  exec_ok(c.get(), "ROLLBACK");
+  EXPECT_EQ(query_rows(c.get(), rails), committed);
+  EXPECT_EQ(query_value(c.get(), "SELECT count(*) FROM information_schema.columns WHERE table_name = 'mig_fresh'"), "0");
+  // Committed, everyone sees the new columns; a later transaction starts from them.
+  exec_ok(c.get(), "BEGIN");
+  exec_ok(c.get(), "ALTER TABLE mig_users ADD COLUMN age integer NOT NULL DEFAULT 7");
+  exec_ok(c.get(), "ALTER TABLE mig_users RENAME COLUMN name TO full_name");
+  exec_ok(c.get(), "ALTER TABLE mig_users ADD COLUMN code char(2)");
+  exec_ok(c.get(), "COMMIT");
+  EXPECT_EQ(query_rows(other.get(), rails), changed);
+  EXPECT_EQ(query_rows(c.get(), rails), changed);
+  exec_ok(c.get(), "DROP TABLE mig_users");
+}
+
 TEST_F(LakeTxn, TimeTravelByVersionAndTimestamp) {
   Conn c = conn();
   ASSERT_TRUE(c);
