@@ -137,6 +137,8 @@ class Session {
   // until it commits: whether there are any, and the one for a table as a statement names it
   // (catalog and schema empty when not given), if it is such a table.
   bool redirects() const { return redirects_; }
+  // Whether kAlteredVariable lists tables for the catalogs (views.hpp).
+  bool shows_changes() const { return changed_shown_; }
   std::optional<std::string> redirect(const std::string &catalog, const std::string &schema,
                                       const std::string &name) const;
   void touch(const std::vector<int64_t> &tables) {

@@ -78,7 +78,8 @@ const Session::RelationColumns *Session::relation_columns(const std::string &sch
     std::string row = conn_->query_scalar(
         "SELECT coalesce(CAST(min(c.table_oid) AS VARCHAR) || chr(1) || string_agg(c.column_name || "
         "coalesce(chr(2) || ch.type_oid || ':' || ch.type_mod, ''), chr(1) ORDER BY c.column_index), '') "
-        "FROM " + std::string(kPgCompatCatalog) + ".main.session_columns c LEFT JOIN " +
+        "FROM " + (lake_->shows_changes() ? std::string(kPgCompatCatalog) + ".main.session_columns" : "duckdb_columns()") +
+        " c LEFT JOIN " +
         std::string(kPgCompatCatalog) + ".main.char_columns ch ON ch.database_name = c.database_name AND "
         "ch.schema_name = c.schema_name AND ch.table_name = c.table_name AND ch.column_name = c.column_name "
         "WHERE c.database_name = " + db +
