@@ -9,6 +9,7 @@
 
 #include "common/strings.hpp"
 #include "lake/format.hpp"
+#include "lake/sequences.hpp"
 #include "lake/views.hpp"
 
 namespace mallard::lake {
@@ -441,7 +442,10 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
              {snap, P(id)});
     changes.push_back("dropped_schema:" + std::to_string(id));
   }
+  std::vector<std::string> gone_counters;  // of serial columns dropped, with their table or alone
   for (int64_t id : changes_.dropped_tables) {
+    for (const auto &c : base_.tables.at(id)->columns)
+      if (auto key = counter_key(c)) gone_counters.push_back(*key);
     for (const char *tbl : {"ducklake_table", "ducklake_column", "ducklake_data_file", "ducklake_delete_file",
                             "ducklake_partition_info", "ducklake_column_tag", "ducklake_sort_info"})
       txn.exec(std::string("UPDATE ") + tbl + " SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND end_snapshot IS NULL",
@@ -525,6 +529,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
         }
       };
       if (!now) descendants(c);
+      if (auto key = counter_key(c); key && !now) gone_counters.push_back(*key);
       for (int64_t column : ended)
         txn.exec("UPDATE ducklake_column SET end_snapshot = CAST($1 AS BIGINT) WHERE table_id = CAST($2 AS BIGINT) AND "
                  "column_id = CAST($3 AS BIGINT) AND end_snapshot IS NULL",
@@ -691,6 +696,7 @@ void Committer::write_metadata(metastore::Transaction &txn, int64_t snapshot_id,
     std::string altered = "altered_table:" + std::to_string(id);
     if (key.first >= 0 && std::find(changes.begin(), changes.end(), altered) == changes.end()) changes.push_back(altered);
   }
+  Sequences::drop(txn, gone_counters);
   std::string made;
   for (auto &c : changes) made += (made.empty() ? "" : ",") + c;
   txn.exec("INSERT INTO ducklake_snapshot VALUES (CAST($1 AS BIGINT), now(), CAST($2 AS BIGINT), CAST($3 AS BIGINT), "

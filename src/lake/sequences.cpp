@@ -60,13 +60,25 @@ void Sequences::set(const std::string &key, int64_t last) {
   });
 }
 
+std::optional<std::string> counter_key(const Column &c) {
+  const std::string prefix = std::string(kNextvalFunction) + "('";
+  if (!c.default_value || c.default_value->rfind(prefix, 0) != 0) return std::nullopt;
+  std::string key = c.default_value->substr(prefix.size());
+  return key.substr(0, key.find('\''));
+}
+
+void Sequences::drop(metastore::Transaction &txn, const std::vector<std::string> &keys) {
+  if (keys.empty()) return;
+  // The table is made at the first value taken; before that there is nothing to drop.
+  if (txn.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'mallard_sequence'").empty()) return;
+  for (const auto &key : keys) txn.exec("DELETE FROM mallard_sequence WHERE sequence_key = $1", {key});
+}
+
 std::optional<SerialColumn> serial_column(const std::string &schema, const Table &t, const std::string &column) {
   const Column *c = t.column(column);
-  const std::string prefix = std::string(kNextvalFunction) + "('";
-  if (!c || !c->default_value || c->default_value->rfind(prefix, 0) != 0) return std::nullopt;
-  std::string key = c->default_value->substr(prefix.size());
-  key = key.substr(0, key.find('\''));
-  return SerialColumn{schema, &t, c, key};
+  auto key = c ? counter_key(*c) : std::nullopt;
+  if (!key) return std::nullopt;
+  return SerialColumn{schema, &t, c, *key};
 }
 
 std::optional<SerialColumn> serial_column_of_sequence(const Snapshot &snap, std::string_view sequence_name) {

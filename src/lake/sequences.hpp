@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lake/catalog.hpp"
 #include "metastore/store.hpp"
@@ -22,8 +23,9 @@ namespace mallard::lake {
 inline constexpr const char *kNextvalFunction = "__mallard_nextval";
 inline constexpr const char *kNewSequenceKey = "new";
 
-// The default expression of a column drawing from counter `key`.
+// The default expression of a column drawing from counter `key`, and the key of a column's.
 std::string sequence_default(const std::string &key);
+std::optional<std::string> counter_key(const Column &c);
 
 // A serial column by the name PostgreSQL's sequence for it would have: [schema.]table_column_seq
 // (how the catalogs show its default, and what pg_get_serial_sequence() answers).
@@ -45,6 +47,9 @@ class Sequences {
   int64_t allocate(const std::string &key, int64_t n);
   // setval(): the counter's last value handed out becomes `last` (the next is last + 1).
   void set(const std::string &key, int64_t last);
+  // Drops counters in the metadata transaction `txn` (a commit's: their columns are gone, as
+  // PostgreSQL drops a serial's sequence with its column).
+  static void drop(metastore::Transaction &txn, const std::vector<std::string> &keys);
 
  private:
   void create_table();
