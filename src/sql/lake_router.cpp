@@ -251,8 +251,9 @@ std::optional<lake::ColumnCharType> char_type_of(const nlohmann::json &column_de
   const auto &value = mods[0].value("A_Const", nlohmann::json::object());
   if (!value.contains("ival")) return std::nullopt;  // not a number: DuckDB says what is wrong
   int64_t n = value["ival"].value("ival", int64_t(0));  // libpg_query leaves a 0 out
-  if (n < 1) throw Error(sqlstate::kInvalidParameterValue, "length for type " + name + " must be at least 1");
-  if (n > 10485760) throw Error(sqlstate::kInvalidParameterValue, "length for type " + name + " cannot exceed 10485760");
+  const std::string shown = name == "bpchar" ? "char" : name;  // as PostgreSQL's messages name it
+  if (n < 1) throw Error(sqlstate::kInvalidParameterValue, "length for type " + shown + " must be at least 1");
+  if (n > 10485760) throw Error(sqlstate::kInvalidParameterValue, "length for type " + shown + " cannot exceed 10485760");
   return lake::ColumnCharType{column_def.value("colname", ""), {n, name == "bpchar"}};
 }
 

@@ -88,11 +88,16 @@ TEST(LakeRouter, CharacterTypesAreReadWithTheirLengths) {
   EXPECT_EQ(described(found), "a:4f y:7v ");
   EXPECT_FALSE(st->actions[0].char_type);
   EXPECT_FALSE(st->actions[4].char_type);  // text: the column's declared type goes
-  try {
-    mallard::sql::route_lake("CREATE TABLE t (a varchar(0))");
-    ADD_FAILURE() << "varchar(0) accepted";
-  } catch (const mallard::Error &e) {
-    EXPECT_EQ(std::string(e.sqlstate()), "22023");
+  for (const auto &[sql, message] : std::vector<std::pair<std::string, std::string>>{
+           {"CREATE TABLE t (a varchar(0))", "length for type varchar must be at least 1"},
+           {"ALTER TABLE t ADD COLUMN a char(10485761)", "length for type char cannot exceed 10485760"}}) {
+    try {
+      mallard::sql::route_lake(sql);
+      ADD_FAILURE() << sql << " accepted";
+    } catch (const mallard::Error &e) {
+      EXPECT_EQ(std::string(e.sqlstate()), "22023");
+      EXPECT_EQ(e.message(), message);
+    }
   }
 }
 
