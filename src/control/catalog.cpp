@@ -1191,8 +1191,8 @@ void register_server_functions(duck::Connection &conn, Activity &activity, Advis
          each_lake_table(shown, [&](const std::string &schema, const lake::Table *table, const lake::Snapshot &) {
            for (const auto &c : table->columns)
              if (const auto &t = c.char_type)
-               out.push_back({Cell{schema}, Cell{table->name}, Cell{c.name}, Cell{int64_t(t->fixed ? 1042 : 1043)},
-                              Cell{t->length > 0 ? t->length + 4 : -1}, t->length > 0 ? Cell{t->length} : Cell{}});
+               out.push_back({Cell{schema}, Cell{table->name}, Cell{c.name}, Cell{lake::pg_type_oid(*t)},
+                              Cell{lake::pg_typmod(*t)}, t->length > 0 ? Cell{t->length} : Cell{}});
          });
          return out;
        }});

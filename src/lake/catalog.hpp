@@ -49,6 +49,9 @@ std::string nested_duck_type(const Column &c);
 inline constexpr const char *kCharTypeTag = "mallard_char_type";
 std::string char_type_name(const std::optional<CharType> &t);
 std::optional<CharType> parse_char_type(const std::string &name);
+// PostgreSQL's type OID (1043 varchar, 1042 bpchar) and type modifier (n + 4, or -1) of one.
+inline int64_t pg_type_oid(const CharType &t) { return t.fixed ? 1042 : 1043; }
+inline int64_t pg_typmod(const CharType &t) { return t.length > 0 ? t.length + 4 : -1; }
 
 struct DeleteFile {
   int64_t id = 0;

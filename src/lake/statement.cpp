@@ -1445,10 +1445,14 @@ Outcome Session::comment_column(const std::shared_ptr<const Snapshot> &b, const 
 Error Session::explain(const Error &e) const {
   static const std::string kNotNull = "NOT NULL constraint failed: ";
   std::string m = e.message();
-  // A declared length's check (column_definitions): DuckDB reports the CHECK, then its error.
-  static const std::string kLength = std::string("(Error: ") + kValueTooLong;
-  if (size_t at = m.rfind(kLength); m.starts_with("CHECK constraint failed") && at != std::string::npos && m.ends_with(")"))
-    return Error(sqlstate::kStringDataRightTruncation, m.substr(at + 8, m.size() - at - 9));
+  // A declared length's check (column_definitions): DuckDB reports the CHECK, then "(Error: " and
+  // the message it raised, which is PostgreSQL's.
+  static const std::string kRaised = "(Error: ";
+  if (size_t at = m.rfind(kRaised + kValueTooLong); m.starts_with("CHECK constraint failed") &&
+                                                    at != std::string::npos && m.ends_with(")")) {
+    size_t from = at + kRaised.size();
+    return Error(sqlstate::kStringDataRightTruncation, m.substr(from, m.size() - 1 - from));
+  }
   if (e.sqlstate() != "23502" || m.rfind(kNotNull, 0) != 0) return e;
   std::string where = m.substr(kNotNull.size());
   size_t dot = where.find('.');
@@ -1917,7 +1921,7 @@ void Session::show_changed(duck::Connection &conn) {
     for (const auto &c : t.columns)
       if (const auto &ct = c.char_type)
         k += std::string(k.empty() ? "" : ", ") + "{'n': " + sql_literal(c.name) + ", 'o': " +
-             (ct->fixed ? "1042" : "1043") + ", 'm': " + std::to_string(ct->length > 0 ? ct->length + 4 : -1) +
+             std::to_string(pg_type_oid(*ct)) + ", 'm': " + std::to_string(pg_typmod(*ct)) +
              ", 'l': " + (ct->length > 0 ? std::to_string(ct->length) : "NULL") + "}";
     return "[" + k + "]";
   };

@@ -185,8 +185,8 @@ std::vector<ColumnOrigin> Session::column_origins(const sql::SelectShape &shape,
 }
 
 // CREATE TABLE t (LIKE s ...): each LIKE element becomes the source's column definitions (name,
-// type with its declared length, NOT NULL; the default with INCLUDING DEFAULTS), read from the catalog as DuckDB resolves the
-// source. DuckDB's parser takes no LIKE. Constraints, indexes and the rest have nothing to copy on
+// type with its declared length, NOT NULL; the default with INCLUDING DEFAULTS), read from the
+// catalog as DuckDB resolves the source. DuckDB's parser takes no LIKE. Constraints, indexes and the rest have nothing to copy on
 // lake tables.
 std::optional<std::string> Session::expand_create_like(const std::string &text) {
   auto likes = sql::create_table_likes(text);
